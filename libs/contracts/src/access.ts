@@ -1,0 +1,20 @@
+import { z } from 'zod';
+
+export const ROLES = ['operator', 'admin', 'member', 'agent'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Roles a tenant key may be created with; the operator key is never a tenant key. */
+export const TenantKeyRole = z.enum(['admin', 'member', 'agent']);
+export type TenantKeyRole = z.infer<typeof TenantKeyRole>;
+
+/** Who asks. Set by the gateway from the authenticated key; services trust it (the bus is internal). */
+export const Actor = z.object({
+  tenantId: z.string().nullable(),
+  keyId: z.string(),
+  role: z.enum(ROLES),
+  agentId: z.string().nullable().default(null),
+});
+export type Actor = z.infer<typeof Actor>;
+
+/** Tenant-scoped actor: every tenant operation requires one. */
+export type TenantActor = Actor & { readonly tenantId: string };

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { Id, Name } from './common.js';
+
+export const Delivery = z.enum(['proxy', 'direct']);
+export type Delivery = z.infer<typeof Delivery>;
+
+const ModelName = z.string().trim().min(1).max(200);
+
+export const CreateAgentBody = z.strictObject({
+  name: Name,
+  providerId: Id,
+  model: ModelName.optional(),
+  delivery: Delivery.optional(),
+});
+export type CreateAgentBody = z.infer<typeof CreateAgentBody>;
+
+export const UpdateAgentBody = z
+  .strictObject({
+    name: Name.optional(),
+    providerId: Id.optional(),
+    model: ModelName.nullable().optional(),
+    delivery: Delivery.optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, 'must change at least one field');
+export type UpdateAgentBody = z.infer<typeof UpdateAgentBody>;
+
+export const AgentView = z.object({
+  id: z.string(),
+  name: z.string(),
+  providerId: z.string(),
+  model: z.string().nullable(),
+  delivery: Delivery,
+  version: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type AgentView = z.infer<typeof AgentView>;
