@@ -11,9 +11,19 @@ export default [
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
+      '@nx/enforce-module-boundaries': ['error', boundaries(false)],
+    },
+  },
+  {
+    // Specs may also use the test harness (libs/testing); production code never does.
+    files: ['**/*.spec.ts'],
+    rules: { '@nx/enforce-module-boundaries': ['error', boundaries(true)] },
+  },
+];
+
+function boundaries(spec) {
+  const testing = spec ? ['type:testing'] : [];
+  return {
           enforceBuildableLibDependency: false,
           allow: [],
           depConstraints: [
@@ -32,9 +42,6 @@ export default [
             { sourceTag: 'scope:usage', onlyDependOnLibsWithTags: ['scope:usage', 'scope:shared'] },
             { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:gateway', 'scope:shared'] },
             { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:shared'] },
-          ],
-        },
-      ],
-    },
-  },
-];
+          ].map((c) => (c.sourceTag.startsWith('type:') && spec ? { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, ...testing] } : c)),
+  };
+}

@@ -18,7 +18,12 @@ export const KeyCreated = z.object({
   keyHash: z.string(),
 });
 export const KeyRevoked = z.object({ keyId: z.string() });
-export const ProviderRegistered = ProviderSettings.extend({ providerId: z.string(), secretId: z.string().nullable() });
+/** `type` is the envelope's field on the bus, so the provider's type travels as `providerType`. */
+export const ProviderRegistered = ProviderSettings.omit({ type: true }).extend({
+  providerId: z.string(),
+  providerType: ProviderSettings.shape.type,
+  secretId: z.string().nullable(),
+});
 export const ProviderUpdated = z.object({ providerId: z.string(), changes: ProviderSettings.partial() });
 export const ProviderDeleted = z.object({ providerId: z.string() });
 export const ModelAdded = z.object({

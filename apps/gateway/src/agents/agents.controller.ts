@@ -1,0 +1,91 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { AgentView, CreateAgentBody, ProvidersOps, UpdateAgentBody, type Actor } from '@switchboard/contracts';
+import { BusClient } from '@switchboard/messaging';
+import type { FastifyReply } from 'fastify';
+import { Access, AccessGuard, CurrentActor } from '../auth/access.guard.js';
+import { unwrap } from '../http/api-error.exception.js';
+import { ZodBodyPipe } from '../http/body-validation.js';
+import { etagOf, parseIfMatch } from '../http/etag.js';
+import { IdParamPipe } from '../http/id-param.pipe.js';
+import { ApiErrors, ApiIfMatch, ApiJsonBody, ApiJsonResponse, listOf } from '../openapi/zod-openapi.js';
+
+@ApiTags('agents')
+@ApiBearerAuth()
+@Controller('v1/agents')
+@UseGuards(AccessGuard)
+export class AgentsController {
+  constructor(private readonly bus: BusClient) {}
+
+  @Post()
+  @HttpCode(201)
+  @Access('write')
+  @ApiJsonBody(CreateAgentBody)
+  @ApiJsonResponse(201, 'agent created (ETag: its version)', AgentView)
+  @ApiErrors(400, 403, 404, 409)
+  async create(
+    @Body(new ZodBodyPipe(CreateAgentBody)) body: CreateAgentBody,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<AgentView> {
+    const view = unwrap(await this.bus.send(ProvidersOps.createAgent, { actor, body }));
+    void reply.header('etag', etagOf(view.version));
+    return view;
+  }
+
+  @Get()
+  @Access('read')
+  @ApiJsonResponse(200, 'the tenant’s agents', listOf(AgentView))
+  @ApiErrors(403)
+  async list(@CurrentActor() actor: Actor): Promise<{ data: AgentView[] }> {
+    return unwrap(await this.bus.send(ProvidersOps.listAgents, { actor }));
+  }
+
+  @Get(':id')
+  @Access('read')
+  @ApiJsonResponse(200, 'the agent (ETag: its version)', AgentView)
+  @ApiErrors(403, 404)
+  async get(
+    @Param('id', new IdParamPipe('agent')) id: string,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<AgentView> {
+    const view = unwrap(await this.bus.send(ProvidersOps.getAgent, { actor, id }));
+    void reply.header('etag', etagOf(view.version));
+    return view;
+  }
+
+  @Patch(':id')
+  @Access('write')
+  @ApiIfMatch()
+  @ApiJsonBody(UpdateAgentBody)
+  @ApiJsonResponse(200, 'the updated agent (ETag: its new version)', AgentView)
+  @ApiErrors(400, 403, 404, 409, 412)
+  async update(
+    @Param('id', new IdParamPipe('agent')) id: string,
+    @Body(new ZodBodyPipe(UpdateAgentBody)) changes: UpdateAgentBody,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<AgentView> {
+    const expectedVersion = parseIfMatch(ifMatch);
+    const view = unwrap(await this.bus.send(ProvidersOps.updateAgent, { actor, id, expectedVersion, changes }));
+    void reply.header('etag', etagOf(view.version));
+    return view;
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @Access('write')
+  @ApiIfMatch()
+  @ApiJsonResponse(204, 'deleted')
+  @ApiErrors(400, 403, 404, 412)
+  async remove(
+    @Param('id', new IdParamPipe('agent')) id: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentActor() actor: Actor,
+  ): Promise<void> {
+    const expectedVersion = parseIfMatch(ifMatch);
+    unwrap(await this.bus.send(ProvidersOps.deleteAgent, { actor, id, expectedVersion }));
+  }
+}

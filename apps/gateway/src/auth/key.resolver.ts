@@ -1,0 +1,64 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ProvidersOps, type Principal } from '@switchboard/contracts';
+import { BusClient } from '@switchboard/messaging';
+import type { GatewayConfig } from '../config/gateway.config.js';
+import { GATEWAY_CONFIG } from '../core/core.tokens.js';
+import { ApiErrorException } from '../http/api-error.exception.js';
+import { ACCESS_KEY_PATTERN, hashAccessKey, sameKeyHash } from './access-key.js';
+import { PrincipalCache } from './principal.cache.js';
+
+/** The operator key given in the environment never reaches providers-service, so it has a fixed identity here. */
+export const ENV_OPERATOR_PRINCIPAL: Principal = { keyId: 'operator', tenantId: null, role: 'operator', agentId: null };
+
+/**
+ * Presented key → principal. Successful lookups are cached by key hash; failures are not, so a key created
+ * a moment ago works at once. A dependency failure is an error (503), never "unknown key" (401).
+ */
+@Injectable()
+export class KeyResolver {
+  private readonly operatorKeyHash: string | null;
+  private readonly inFlight = new Map<string, Promise<Principal | null>>();
+  /** Bumped on every revocation, so a lookup that overlapped one is used once but not cached. */
+  private revocations = 0;
+
+  constructor(
+    private readonly bus: BusClient,
+    private readonly cache: PrincipalCache,
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    this.operatorKeyHash = config.operatorKey ? hashAccessKey(config.operatorKey) : null;
+  }
+
+  resolve(key: string): Promise<Principal | null> {
+    const keyHash = hashAccessKey(key);
+    if (this.operatorKeyHash !== null && sameKeyHash(keyHash, this.operatorKeyHash)) {
+      return Promise.resolve(ENV_OPERATOR_PRINCIPAL);
+    }
+    if (!ACCESS_KEY_PATTERN.test(key)) return Promise.resolve(null);
+    const cached = this.cache.get(keyHash);
+    if (cached) return Promise.resolve(cached);
+    let pending = this.inFlight.get(keyHash);
+    if (!pending) {
+      pending = this.lookUp(keyHash).finally(() => this.inFlight.delete(keyHash));
+      this.inFlight.set(keyHash, pending);
+    }
+    return pending;
+  }
+
+  /** A revoked key stops working on this replica now, not after the cache TTL. */
+  revoked(keyId: string): void {
+    this.revocations++;
+    this.cache.evictByKeyId(keyId);
+  }
+
+  private async lookUp(keyHash: string): Promise<Principal | null> {
+    const generation = this.revocations;
+    const result = await this.bus.send(ProvidersOps.resolveKey, { keyHash });
+    if (!result.ok) {
+      if (result.error.code === 'unavailable' || result.error.code === 'internal') throw ApiErrorException.of(result.error);
+      return null;
+    }
+    if (generation === this.revocations) this.cache.set(keyHash, result.value);
+    return result.value;
+  }
+}

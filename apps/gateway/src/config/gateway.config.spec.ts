@@ -1,0 +1,55 @@
+import { ConfigError, loadGatewayConfig } from './gateway.config.js';
+
+describe('loadGatewayConfig', () => {
+  it('applies the documented defaults to an empty environment', () => {
+    expect(loadGatewayConfig({})).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      operatorKey: null,
+      natsUrl: 'nats://127.0.0.1:4222',
+      namespace: '',
+      otlpEndpoint: null,
+    });
+  });
+
+  it('reads every setting', () => {
+    const config = loadGatewayConfig({
+      SWITCHBOARD_PORT: '9090',
+      SWITCHBOARD_HOST: '0.0.0.0',
+      SWITCHBOARD_OPERATOR_KEY: 'sbk_0123456789abcdef',
+      NATS_URL: 'nats://a:4222,nats://b:4222',
+      SWITCHBOARD_NAMESPACE: 't1',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+    });
+    expect(config).toEqual({
+      port: 9090,
+      host: '0.0.0.0',
+      operatorKey: 'sbk_0123456789abcdef',
+      natsUrl: 'nats://a:4222,nats://b:4222',
+      namespace: 't1',
+      otlpEndpoint: 'http://collector:4318',
+    });
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadGatewayConfig({ SWITCHBOARD_PORT: '', SWITCHBOARD_OPERATOR_KEY: ' ' }).port).toBe(8080);
+  });
+
+  it.each([
+    ['SWITCHBOARD_PORT', 'eighty', 'SWITCHBOARD_PORT: must be a number'],
+    ['SWITCHBOARD_PORT', '70000', 'SWITCHBOARD_PORT: must be at most 65535'],
+    ['SWITCHBOARD_OPERATOR_KEY', 'short', 'SWITCHBOARD_OPERATOR_KEY: must be at least 16 characters'],
+    ['SWITCHBOARD_NAMESPACE', 'Bad-Name', 'SWITCHBOARD_NAMESPACE: must be at most 32 of a-z, 0-9, _'],
+    ['NATS_URL', 'http://x y', 'NATS_URL: must be nats://host:port'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318', 'OTEL_EXPORTER_OTLP_ENDPOINT: must be an http(s) URL'],
+  ])('refuses %s=%s with a message naming it', (name, value, message) => {
+    expect(() => loadGatewayConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadGatewayConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('names every bad variable at once', () => {
+    expect(() => loadGatewayConfig({ SWITCHBOARD_PORT: '-1', SWITCHBOARD_NAMESPACE: 'X' })).toThrow(
+      /SWITCHBOARD_PORT[\s\S]*SWITCHBOARD_NAMESPACE/,
+    );
+  });
+});

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+/**
+ * Gateway settings, read once from the environment at start.
+ *
+ * | variable                    | default                   | meaning                                                        |
+ * |-----------------------------|---------------------------|----------------------------------------------------------------|
+ * | SWITCHBOARD_PORT            | 8080                      | HTTP port (0 = any free port)                                  |
+ * | SWITCHBOARD_HOST            | 127.0.0.1                 | interface to listen on                                         |
+ * | SWITCHBOARD_OPERATOR_KEY    | generated, printed once   | the operator key: at least 16 characters, no whitespace        |
+ * | NATS_URL                    | nats://127.0.0.1:4222     | NATS server(s), comma-separated                                |
+ * | SWITCHBOARD_NAMESPACE       | (empty)                   | NATS namespace isolating stacks on one server: [a-z0-9_]{0,32} |
+ * | OTEL_EXPORTER_OTLP_ENDPOINT | unset: no trace export    | OTLP/HTTP endpoint traces go to                                |
+ */
+export interface GatewayConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly operatorKey: string | null;
+  readonly natsUrl: string;
+  readonly namespace: string;
+  readonly otlpEndpoint: string | null;
+}
+
+const unset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+const NatsServer = /^((nats|tls|ws|wss):\/\/)?[^\s,/]+(:\d{1,5})?\/?$/;
+
+const GatewayEnv = z.object({
+  SWITCHBOARD_PORT: z.preprocess(
+    unset,
+    z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(0).max(65535, 'must be at most 65535').default(8080),
+  ),
+  SWITCHBOARD_HOST: z.preprocess(unset, z.string().regex(/^[^\s/]+$/, 'must be a host name or IP address').default('127.0.0.1')),
+  SWITCHBOARD_OPERATOR_KEY: z.preprocess(
+    unset,
+    z.string().min(16, 'must be at least 16 characters').max(512).regex(/^\S+$/, 'must not contain whitespace').optional(),
+  ),
+  NATS_URL: z.preprocess(
+    unset,
+    z
+      .string()
+      .refine((v) => v.split(',').every((s) => NatsServer.test(s.trim())), 'must be nats://host:port (comma-separated for several)')
+      .default('nats://127.0.0.1:4222'),
+  ),
+  SWITCHBOARD_NAMESPACE: z.preprocess(
+    (v) => v ?? '',
+    z.string().regex(/^[a-z0-9_]{0,32}$/, 'must be at most 32 of a-z, 0-9, _'),
+  ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(
+    unset,
+    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  ),
+});
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Throws ConfigError naming every bad variable, so an operator fixes them all in one go. */
+export function loadGatewayConfig(env: Readonly<Record<string, string | undefined>>): GatewayConfig {
+  const parsed = GatewayEnv.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid gateway configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.SWITCHBOARD_PORT,
+    host: e.SWITCHBOARD_HOST,
+    operatorKey: e.SWITCHBOARD_OPERATOR_KEY ?? null,
+    natsUrl: e.NATS_URL,
+    namespace: e.SWITCHBOARD_NAMESPACE,
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
+  };
+}

@@ -1,0 +1,79 @@
+import type { OnApplicationShutdown } from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { connectNats, type NatsConfig } from '@switchboard/messaging';
+import type { Logger } from '@switchboard/telemetry';
+
+const FIRST_RETRY_MS = 250;
+const MAX_RETRY_MS = 5_000;
+
+/**
+ * The gateway's own NATS connection for core subscriptions (events it reacts to) and for readiness;
+ * request/reply goes through BusClient. It connects in the background, so a gateway started while NATS is
+ * down still serves /healthz and answers 503 instead of crash-looping; nats.js reconnects after that.
+ */
+export class NatsLink implements OnApplicationShutdown {
+  private connection: NatsConnection | null = null;
+  private up = false;
+  private closed = false;
+  private readonly listeners: Array<(connection: NatsConnection) => void> = [];
+  private retryTimer: NodeJS.Timeout | null = null;
+  readonly ready: Promise<void>;
+
+  constructor(
+    private readonly config: NatsConfig,
+    private readonly logger: Logger,
+  ) {
+    this.ready = this.connect(FIRST_RETRY_MS);
+  }
+
+  get connected(): boolean {
+    return this.up && this.connection !== null && !this.connection.isClosed();
+  }
+
+  /** Runs fn with the connection once it exists (at once if it already does). */
+  onConnect(fn: (connection: NatsConnection) => void): void {
+    this.listeners.push(fn);
+    if (this.connection) fn(this.connection);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.connection && !this.connection.isClosed()) await this.connection.drain().catch(() => undefined);
+  }
+
+  private async connect(delay: number): Promise<void> {
+    while (!this.closed) {
+      try {
+        const connection = await connectNats(this.config);
+        if (this.closed) {
+          await connection.close();
+          return;
+        }
+        this.connection = connection;
+        this.up = true;
+        void this.watch(connection);
+        for (const fn of this.listeners) fn(connection);
+        return;
+      } catch (error) {
+        this.logger.warn('NATS not reachable yet; retrying', { error: (error as Error).message, retryInMs: delay });
+        await new Promise<void>((resolve) => (this.retryTimer = setTimeout(resolve, delay)));
+        delay = Math.min(delay * 2, MAX_RETRY_MS);
+      }
+    }
+  }
+
+  private async watch(connection: NatsConnection): Promise<void> {
+    for await (const status of connection.status()) {
+      if (status.type === 'disconnect') {
+        this.up = false;
+        this.logger.warn('NATS connection lost, reconnecting');
+      } else if (status.type === 'reconnect') {
+        this.up = true;
+        this.logger.info('NATS connection restored');
+      } else if (status.type === 'close') {
+        this.up = false;
+      }
+    }
+  }
+}

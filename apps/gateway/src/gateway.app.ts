@@ -1,0 +1,55 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NatsConfig } from '@switchboard/messaging';
+import { NestLogger, type Logger } from '@switchboard/telemetry';
+import type { GatewayConfig } from './config/gateway.config.js';
+import type { OperatorKeyAnnouncer } from './core/core.tokens.js';
+import { GatewayModule } from './gateway.module.js';
+import { ApiExceptionFilter } from './http/api-exception.filter.js';
+import { registerRequestObservability } from './http/request-observability.hooks.js';
+import { HttpMetrics } from './metrics/http.metrics.js';
+import { setupOpenApi } from './openapi/openapi.setup.js';
+
+/** Larger management bodies are refused with 413 before they are parsed. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface GatewayAppOptions {
+  readonly config: GatewayConfig;
+  readonly nats: NatsConfig;
+  readonly logger: Logger;
+  /** Default: one plain line on stdout, outside the (redacting) JSON logger. */
+  readonly announceOperatorKey?: OperatorKeyAnnouncer;
+  /** Default true. Jest on Node 20 cannot load @fastify/static (it require()s an ESM-only dependency). */
+  readonly swaggerUi?: boolean;
+}
+
+const printLine: OperatorKeyAnnouncer = (line) => {
+  process.stdout.write(`${line}\n`);
+};
+
+/** The gateway, initialised but not listening: main() listens on a port, tests may inject requests. */
+export async function createGatewayApp(options: GatewayAppOptions): Promise<NestFastifyApplication> {
+  const metrics = new HttpMetrics();
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, return503OnClosing: true });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    GatewayModule.forRoot({
+      config: options.config,
+      nats: options.nats,
+      logger: options.logger,
+      metrics,
+      announceOperatorKey: options.announceOperatorKey ?? printLine,
+    }),
+    adapter,
+    // Fastify's own JSON parser is all we accept: no urlencoded parser from Nest.
+    { bodyParser: false, abortOnError: false, logger: new NestLogger(options.logger) },
+  );
+  const fastify = app.getHttpAdapter().getInstance();
+  // Fastify parses text/plain by default; the API speaks JSON only, so other types get 415.
+  fastify.removeContentTypeParser('text/plain');
+  // Before routes are registered (init), so every route gets the hooks.
+  registerRequestObservability(fastify, metrics);
+  app.useGlobalFilters(new ApiExceptionFilter(options.logger));
+  setupOpenApi(app, { ui: options.swaggerUi ?? true });
+  await app.init();
+  return app;
+}

@@ -1,0 +1,117 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import {
+  CreateProviderBody,
+  ProviderHistoryEntry,
+  ProviderView,
+  ProvidersOps,
+  UpdateProviderBody,
+  type Actor,
+} from '@switchboard/contracts';
+import { BusClient } from '@switchboard/messaging';
+import type { FastifyReply } from 'fastify';
+import { Access, AccessGuard, CurrentActor } from '../auth/access.guard.js';
+import { ApiErrorException, unwrap } from '../http/api-error.exception.js';
+import { ZodBodyPipe } from '../http/body-validation.js';
+import { etagOf, parseIfMatch } from '../http/etag.js';
+import { IdParamPipe } from '../http/id-param.pipe.js';
+import { ApiErrors, ApiIfMatch, ApiJsonBody, ApiJsonResponse, listOf } from '../openapi/zod-openapi.js';
+
+export const CREDENTIALS_NOT_IMPLEMENTED =
+  'storing provider credentials (apiKey, customHeaders) needs credentials-service; ' +
+  'register the provider with secretId or without credentials';
+
+@ApiTags('providers')
+@ApiBearerAuth()
+@Controller('v1/providers')
+@UseGuards(AccessGuard)
+export class ProvidersController {
+  constructor(private readonly bus: BusClient) {}
+
+  @Post()
+  @HttpCode(201)
+  @Access('write')
+  @ApiJsonBody(CreateProviderBody)
+  @ApiJsonResponse(201, 'provider registered (ETag: its version)', ProviderView)
+  @ApiErrors(400, 403, 404, 409, 501)
+  async register(
+    @Body(new ZodBodyPipe(CreateProviderBody)) body: CreateProviderBody,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ProviderView> {
+    // Refused before anything is sent, so nothing is half-created without its credential.
+    if (body.apiKey !== undefined || body.customHeaders !== undefined) {
+      throw new ApiErrorException('not_implemented', CREDENTIALS_NOT_IMPLEMENTED);
+    }
+    const view = unwrap(await this.bus.send(ProvidersOps.registerProvider, { actor, body }));
+    void reply.header('etag', etagOf(view.version));
+    return view;
+  }
+
+  @Get()
+  @Access('read')
+  @ApiJsonResponse(200, 'the tenant’s providers', listOf(ProviderView))
+  @ApiErrors(403)
+  async list(@CurrentActor() actor: Actor): Promise<{ data: ProviderView[] }> {
+    return unwrap(await this.bus.send(ProvidersOps.listProviders, { actor }));
+  }
+
+  @Get(':id')
+  @Access('read')
+  @ApiJsonResponse(200, 'the provider (ETag: its version)', ProviderView)
+  @ApiErrors(403, 404)
+  async get(
+    @Param('id', new IdParamPipe('provider')) id: string,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ProviderView> {
+    const view = unwrap(await this.bus.send(ProvidersOps.getProvider, { actor, id }));
+    void reply.header('etag', etagOf(view.version));
+    return view;
+  }
+
+  @Patch(':id')
+  @Access('write')
+  @ApiIfMatch()
+  @ApiJsonBody(UpdateProviderBody)
+  @ApiJsonResponse(200, 'the updated provider (ETag: its new version)', ProviderView)
+  @ApiErrors(400, 403, 404, 409, 412)
+  async update(
+    @Param('id', new IdParamPipe('provider')) id: string,
+    @Body(new ZodBodyPipe(UpdateProviderBody)) changes: UpdateProviderBody,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ProviderView> {
+    const expectedVersion = parseIfMatch(ifMatch);
+    const view = unwrap(await this.bus.send(ProvidersOps.updateProvider, { actor, id, expectedVersion, changes }));
+    void reply.header('etag', etagOf(view.version));
+    return view;
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @Access('write')
+  @ApiIfMatch()
+  @ApiJsonResponse(204, 'deleted')
+  @ApiErrors(400, 403, 404, 409, 412)
+  async remove(
+    @Param('id', new IdParamPipe('provider')) id: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentActor() actor: Actor,
+  ): Promise<void> {
+    const expectedVersion = parseIfMatch(ifMatch);
+    unwrap(await this.bus.send(ProvidersOps.deleteProvider, { actor, id, expectedVersion }));
+  }
+
+  @Get(':id/history')
+  @Access('read')
+  @ApiJsonResponse(200, 'the provider’s changes, oldest first (no secret values)', listOf(ProviderHistoryEntry))
+  @ApiErrors(403, 404)
+  async history(
+    @Param('id', new IdParamPipe('provider')) id: string,
+    @CurrentActor() actor: Actor,
+  ): Promise<{ data: ProviderHistoryEntry[] }> {
+    return unwrap(await this.bus.send(ProvidersOps.providerHistory, { actor, id }));
+  }
+}

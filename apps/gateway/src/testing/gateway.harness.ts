@@ -1,0 +1,142 @@
+import { NestFactory } from '@nestjs/core';
+import type { INestMicroservice } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { busNames, type BusNames } from '@switchboard/contracts';
+import { connectNats, natsMicroserviceOptions, type NatsConfig } from '@switchboard/messaging';
+import { createLogger } from '@switchboard/telemetry';
+import type { GatewayConfig } from '../config/gateway.config.js';
+import { createGatewayApp } from '../gateway.app.js';
+import { FakeProvidersState, fakeProvidersModule } from './fake-providers.service.js';
+
+export interface HarnessResponse {
+  readonly status: number;
+  /** Lower-case names. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: unknown;
+  readonly text: string;
+}
+
+export interface RequestOptions {
+  readonly key?: string;
+  readonly body?: unknown;
+  readonly rawBody?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface HarnessOptions {
+  readonly namespace: string;
+  readonly operatorKey: string | null;
+  readonly announceOperatorKey?: (line: string) => void;
+  readonly startFake?: boolean;
+  /**
+   * Default true. The tap subscribes to every command subject, so NATS never answers "no responders" and a
+   * request to an absent service waits out its timeout; leave it off to exercise the real no-responders path.
+   */
+  readonly tapBus?: boolean;
+}
+
+/**
+ * A gateway in this process (on a random local port) against the real NATS server, a fake
+ * providers-service answering over NATS, and a tap recording every command subject put on the bus.
+ * The namespace must equal SWITCHBOARD_NAMESPACE when this module is first imported (decorators read it).
+ */
+export class GatewayHarness {
+  readonly state = new FakeProvidersState();
+  readonly busSubjects: string[] = [];
+  private fake: INestMicroservice | null = null;
+
+  private constructor(
+    readonly app: NestFastifyApplication,
+    readonly baseUrl: string,
+    readonly names: BusNames,
+    readonly nats: NatsConfig,
+    private readonly tapConnection: NatsConnection,
+    private readonly tap: Subscription | null,
+  ) {}
+
+  static async start(options: HarnessOptions): Promise<GatewayHarness> {
+    const nats: NatsConfig = { url: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', namespace: options.namespace, name: 'gateway-test' };
+    const names = busNames(options.namespace);
+    const tapConnection = await connectNats({ ...nats, name: 'gateway-test-tap' });
+    const tap = options.tapBus === false ? null : tapConnection.subscribe(names.command('>'));
+    const config: GatewayConfig = {
+      port: 0,
+      host: '127.0.0.1',
+      operatorKey: options.operatorKey,
+      natsUrl: nats.url,
+      namespace: options.namespace,
+      otlpEndpoint: null,
+    };
+    const logger = createLogger('gateway', { level: 'error', write: () => undefined });
+    const app = await createGatewayApp({
+      config,
+      nats,
+      logger,
+      announceOperatorKey: options.announceOperatorKey,
+      swaggerUi: false,
+    });
+    // A real port rather than app.inject(): light-my-request require()s an ESM-only package, which Jest on Node 20 cannot load.
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const harness = new GatewayHarness(app, await app.getUrl(), names, nats, tapConnection, tap);
+    if (tap) {
+      void (async () => {
+        for await (const message of tap) harness.busSubjects.push(message.subject);
+      })();
+    }
+    if (options.startFake !== false) await harness.startFake();
+    return harness;
+  }
+
+  async startFake(): Promise<void> {
+    if (this.fake) return;
+    const fake = await NestFactory.createMicroservice(fakeProvidersModule(this.state), {
+      ...natsMicroserviceOptions({ ...this.nats, name: 'fake-providers' }, 'providers'),
+      logger: false,
+    });
+    await fake.listen();
+    this.fake = fake;
+  }
+
+  async stopFake(): Promise<void> {
+    await this.fake?.close();
+    this.fake = null;
+  }
+
+  /** Round-trips a ping so every message sent before it has reached the tap. */
+  async flushTap(): Promise<void> {
+    await this.tapConnection.flush();
+  }
+
+  /** Publishes a core NATS message, e.g. an event another service would emit. */
+  async publish(subject: string, data: unknown): Promise<void> {
+    this.tapConnection.publish(subject, JSON.stringify(data));
+    await this.tapConnection.flush();
+  }
+
+  async request(method: string, url: string, options: RequestOptions = {}): Promise<HarnessResponse> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.key) headers.authorization = `Bearer ${options.key}`;
+    let payload: string | undefined = options.rawBody;
+    if (payload === undefined && options.body !== undefined) {
+      payload = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(`${this.baseUrl}${url}`, { method, headers, body: payload });
+    const text = await res.text();
+    let body: unknown = null;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      body = null;
+    }
+    return { status: res.status, headers: Object.fromEntries(res.headers.entries()), body, text };
+  }
+
+  async close(): Promise<void> {
+    await this.app.close();
+    await this.stopFake();
+    this.tap?.unsubscribe();
+    await this.tapConnection.drain();
+  }
+}

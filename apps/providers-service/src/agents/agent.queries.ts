@@ -1,0 +1,68 @@
+import { appError, fail, ok, type AgentView, type AppError, type Result } from '@switchboard/contracts';
+import type { Tx } from '@switchboard/event-store';
+import { SCHEMA } from '../read-models/read-models.migrations.js';
+
+interface AgentRow {
+  id: string;
+  name: string;
+  provider_id: string;
+  model: string | null;
+  delivery: AgentView['delivery'];
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toView(row: AgentRow): AgentView {
+  return {
+    id: row.id,
+    name: row.name,
+    providerId: row.provider_id,
+    model: row.model,
+    delivery: row.delivery,
+    version: row.version,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+export const agentNotFound = (id: string): AppError => appError('agent_not_found', `agent ${id} not found`);
+export const agentNameTakenError = (name: string): AppError =>
+  appError('agent_name_taken', `an agent named ${name} already exists in the tenant`);
+
+/** Live agents of a tenant, oldest first; one when `id` is given. */
+export async function agentViews(db: Tx, tenantId: string, id?: string): Promise<AgentView[]> {
+  const rows: AgentRow[] = await db.query(
+    `SELECT * FROM ${SCHEMA}.agents
+      WHERE tenant_id = $1 AND deleted_at IS NULL AND ($2::text IS NULL OR id = $2)
+      ORDER BY created_at, id`,
+    [tenantId, id ?? null],
+  );
+  return rows.map(toView);
+}
+
+export async function agentView(db: Tx, tenantId: string, id: string): Promise<Result<AgentView>> {
+  const [view] = await agentViews(db, tenantId, id);
+  return view ? ok(view) : fail(agentNotFound(id));
+}
+
+export async function agentNameTaken(db: Tx, tenantId: string, name: string, exceptId?: string): Promise<boolean> {
+  const rows: unknown[] = await db.query(
+    `SELECT 1 FROM ${SCHEMA}.agents
+      WHERE tenant_id = $1 AND lower(name) = lower($2) AND deleted_at IS NULL AND ($3::text IS NULL OR id <> $3)`,
+    [tenantId, name, exceptId ?? null],
+  );
+  return rows.length > 0;
+}
+
+/**
+ * Whether a live agent exists; with `lock`, also holds its row (FOR SHARE) until the transaction ends, so
+ * an agent key cannot be issued for an agent whose deletion commits meanwhile.
+ */
+export async function liveAgentExists(db: Tx, tenantId: string, id: string, lock = false): Promise<boolean> {
+  const rows: unknown[] = await db.query(
+    `SELECT 1 FROM ${SCHEMA}.agents WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL${lock ? ' FOR SHARE' : ''}`,
+    [id, tenantId],
+  );
+  return rows.length > 0;
+}

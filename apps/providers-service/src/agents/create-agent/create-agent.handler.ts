@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import { fail, newId } from '@switchboard/contracts';
+import { handleCommand, PgEventStore, type Tx } from '@switchboard/event-store';
+import { agentDecider } from '@switchboard/providers-domain';
+import { guardedProjection } from '../../read-models/inline-projection.js';
+import { eventMetadata, requireTenant, streamIds } from '../../shared/command-context.js';
+import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
+import { liveProviderExists, lockLiveProvider } from '../../providers/provider.queries.js';
+import { agentNameTaken, agentNameTakenError, agentView } from '../agent.queries.js';
+
+@Injectable()
+export class CreateAgentHandler implements OperationHandler<'createAgent'> {
+  constructor(private readonly store: PgEventStore) {}
+
+  async execute(request: OpRequest<'createAgent'>): OpResult<'createAgent'> {
+    const tenant = requireTenant(request.actor);
+    if (!tenant.ok) return tenant;
+    const tenantId = tenant.value;
+    const { body } = request;
+    const db = this.store.dataSource.manager;
+    const providerExists = await liveProviderExists(db, tenantId, body.providerId);
+    if (providerExists && (await agentNameTaken(db, tenantId, body.name))) return fail(agentNameTakenError(body.name));
+
+    const agentId = newId('agent');
+    const now = new Date();
+    const handled = await handleCommand({
+      store: this.store,
+      decider: agentDecider,
+      streamId: streamIds.agent(agentId),
+      tenantId,
+      command: { type: 'CreateAgent', data: { agentId, ...body, providerExists, now } },
+      metadata: eventMetadata(request.actor),
+      at: now,
+      // Races with the provider's deletion: see lockLiveProvider.
+      afterAppend: guardedProjection((tx: Tx) => lockLiveProvider(tx, tenantId, body.providerId, 'share')),
+    });
+    if (!handled.ok) return handled;
+    return agentView(db, tenantId, agentId);
+  }
+}

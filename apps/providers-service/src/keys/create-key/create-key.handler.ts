@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { fail, ok } from '@switchboard/contracts';
+import { handleCommand, PgEventStore, type Tx } from '@switchboard/event-store';
+import { accessKeyDecider } from '@switchboard/providers-domain';
+import { agentNotFound, liveAgentExists } from '../../agents/agent.queries.js';
+import { guardedProjection } from '../../read-models/inline-projection.js';
+import { eventMetadata, requireTenant, streamIds } from '../../shared/command-context.js';
+import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
+
+@Injectable()
+export class CreateKeyHandler implements OperationHandler<'createKey'> {
+  constructor(private readonly store: PgEventStore) {}
+
+  async execute(request: OpRequest<'createKey'>): OpResult<'createKey'> {
+    const tenant = requireTenant(request.actor);
+    if (!tenant.ok) return tenant;
+    const tenantId = tenant.value;
+    const { keyId, keyHash, body } = request;
+    const agentId = body.agentId ?? null;
+    const agentExists = agentId !== null && (await liveAgentExists(this.store.dataSource.manager, tenantId, agentId));
+
+    const now = new Date();
+    const handled = await handleCommand({
+      store: this.store,
+      decider: accessKeyDecider,
+      streamId: streamIds.key(keyId),
+      tenantId,
+      command: { type: 'CreateKey', data: { keyId, name: body.name, role: body.role, agentId, keyHash, agentExists, now } },
+      metadata: eventMetadata(request.actor),
+      at: now,
+      afterAppend: guardedProjection(async (tx: Tx) => {
+        if (agentId === null || (await liveAgentExists(tx, tenantId, agentId, true))) return ok(undefined);
+        return fail(agentNotFound(agentId));
+      }),
+    });
+    if (!handled.ok) return handled;
+    return ok({ id: keyId, name: body.name, role: body.role, agentId, createdAt: now.toISOString(), lastUsedAt: null });
+  }
+}

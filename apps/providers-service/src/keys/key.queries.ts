@@ -1,0 +1,84 @@
+import { appError, type AppError, type KeyView, type Principal } from '@switchboard/contracts';
+import type { Tx } from '@switchboard/event-store';
+import { SCHEMA } from '../read-models/read-models.migrations.js';
+
+interface KeyRow {
+  id: string;
+  name: string;
+  role: KeyView['role'];
+  agent_id: string | null;
+  created_at: Date;
+  last_used_at: Date | null;
+}
+
+export const keyNotFound = (id: string): AppError => appError('key_not_found', `key ${id} not found`);
+
+/** Keys that still work, oldest first; revoked keys are history, found in the event store. */
+export async function activeKeyViews(db: Tx, tenantId: string): Promise<KeyView[]> {
+  const rows: KeyRow[] = await db.query(
+    `SELECT id, name, role, agent_id, created_at, last_used_at FROM ${SCHEMA}.access_keys
+      WHERE tenant_id = $1 AND revoked_at IS NULL ORDER BY created_at, id`,
+    [tenantId],
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    agentId: row.agent_id,
+    createdAt: row.created_at.toISOString(),
+    lastUsedAt: row.last_used_at?.toISOString() ?? null,
+  }));
+}
+
+export async function activeKeyExists(db: Tx, tenantId: string, id: string): Promise<boolean> {
+  const rows: unknown[] = await db.query(
+    `SELECT 1 FROM ${SCHEMA}.access_keys WHERE id = $1 AND tenant_id = $2 AND revoked_at IS NULL`,
+    [id, tenantId],
+  );
+  return rows.length > 0;
+}
+
+export const OPERATOR_PRINCIPAL: Principal = { keyId: 'operator', tenantId: null, role: 'operator', agentId: null };
+
+export async function isOperatorKey(db: Tx, keyHash: string): Promise<boolean> {
+  const rows: unknown[] = await db.query(`SELECT 1 FROM ${SCHEMA}.operator_key WHERE key_hash = $1`, [keyHash]);
+  return rows.length > 0;
+}
+
+interface PrincipalRow {
+  id: string;
+  tenant_id: string;
+  role: 'admin' | 'member' | 'agent';
+  agent_id: string | null;
+  stale: boolean;
+}
+
+/**
+ * The principal behind a live tenant key, and whether its last use is worth recording. An agent key
+ * stops working with its agent.
+ */
+export async function tenantPrincipal(db: Tx, keyHash: string): Promise<{ principal: Principal; stale: boolean } | null> {
+  const rows: PrincipalRow[] = await db.query(
+    `SELECT k.id, k.tenant_id, k.role, k.agent_id,
+            (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute') AS stale
+       FROM ${SCHEMA}.access_keys k
+       LEFT JOIN ${SCHEMA}.agents a ON a.id = k.agent_id AND a.deleted_at IS NULL
+      WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND (k.role <> 'agent' OR a.id IS NOT NULL)`,
+    [keyHash],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return { principal: { keyId: row.id, tenantId: row.tenant_id, role: row.role, agentId: row.agent_id }, stale: row.stale };
+}
+
+/**
+ * Records a key's use at most once a minute: resolving is on every request's path, and a write per
+ * request would turn authentication into write load on one hot row.
+ */
+export async function touchKey(db: Tx, keyId: string): Promise<void> {
+  await db.query(
+    `UPDATE ${SCHEMA}.access_keys SET last_used_at = now()
+      WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+    [keyId],
+  );
+}

@@ -1,0 +1,20 @@
+import { Injectable } from '@nestjs/common';
+import { fail, ok } from '@switchboard/contracts';
+import { PgEventStore } from '@switchboard/event-store';
+import { requireTenant } from '../../shared/command-context.js';
+import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
+import { liveProviderExists, providerNotFound } from '../../providers/provider.queries.js';
+import { modelViews } from '../model.queries.js';
+
+@Injectable()
+export class ListModelsHandler implements OperationHandler<'listModels'> {
+  constructor(private readonly store: PgEventStore) {}
+
+  async execute(request: OpRequest<'listModels'>): OpResult<'listModels'> {
+    const tenant = requireTenant(request.actor);
+    if (!tenant.ok) return tenant;
+    const db = this.store.dataSource.manager;
+    if (!(await liveProviderExists(db, tenant.value, request.providerId))) return fail(providerNotFound(request.providerId));
+    return ok({ data: await modelViews(db, tenant.value, { providerId: request.providerId }) });
+  }
+}

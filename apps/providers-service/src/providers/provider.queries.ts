@@ -1,0 +1,112 @@
+import { appError, fail, ok, type AppError, type ProviderView, type Result } from '@switchboard/contracts';
+import type { ProviderDependents } from '@switchboard/providers-domain';
+import type { Tx } from '@switchboard/event-store';
+import { SCHEMA } from '../read-models/read-models.migrations.js';
+
+interface ProviderRow {
+  id: string;
+  name: string;
+  type: ProviderView['type'];
+  endpoint: string;
+  protocol: ProviderView['protocol'];
+  auth_method: ProviderView['authMethod'];
+  organization_id: string | null;
+  default_model: string | null;
+  rate_limit_rpm: number | null;
+  monthly_budget_usd: number | null;
+  secret_id: string | null;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+  model_count: number;
+}
+
+function toView(row: ProviderRow): ProviderView {
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type,
+    endpoint: row.endpoint,
+    protocol: row.protocol,
+    authMethod: row.auth_method,
+    organizationId: row.organization_id,
+    defaultModel: row.default_model,
+    rateLimitRpm: row.rate_limit_rpm,
+    monthlyBudgetUsd: row.monthly_budget_usd,
+    // Hint and secret version belong to the credentials context; only the reference is known here.
+    credential: row.secret_id === null ? null : { secretId: row.secret_id, hint: null, version: null },
+    modelCount: row.model_count,
+    version: row.version,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+const LIVE = `p.deleted_at IS NULL`;
+
+export const providerNotFound = (id: string): AppError => appError('provider_not_found', `provider ${id} not found`);
+
+/** Live providers of a tenant, oldest first; one when `id` is given. Another tenant's provider is simply absent. */
+export async function providerViews(db: Tx, tenantId: string, id?: string): Promise<ProviderView[]> {
+  const rows: ProviderRow[] = await db.query(
+    `SELECT p.*,
+            (SELECT count(*)::int FROM ${SCHEMA}.models m WHERE m.provider_id = p.id AND m.deleted_at IS NULL) AS model_count
+       FROM ${SCHEMA}.providers p
+      WHERE p.tenant_id = $1 AND ${LIVE} AND ($2::text IS NULL OR p.id = $2)
+      ORDER BY p.created_at, p.id`,
+    [tenantId, id ?? null],
+  );
+  return rows.map(toView);
+}
+
+export async function providerView(db: Tx, tenantId: string, id: string): Promise<Result<ProviderView>> {
+  const [view] = await providerViews(db, tenantId, id);
+  return view ? ok(view) : fail(providerNotFound(id));
+}
+
+export async function liveProviderExists(db: Tx, tenantId: string, id: string): Promise<boolean> {
+  const rows: unknown[] = await db.query(
+    `SELECT 1 FROM ${SCHEMA}.providers p WHERE p.id = $1 AND p.tenant_id = $2 AND ${LIVE}`,
+    [id, tenantId],
+  );
+  return rows.length > 0;
+}
+
+export async function providerNameTaken(db: Tx, tenantId: string, name: string, exceptId?: string): Promise<boolean> {
+  const rows: unknown[] = await db.query(
+    `SELECT 1 FROM ${SCHEMA}.providers p
+      WHERE p.tenant_id = $1 AND lower(p.name) = lower($2) AND ${LIVE} AND ($3::text IS NULL OR p.id <> $3)`,
+    [tenantId, name, exceptId ?? null],
+  );
+  return rows.length > 0;
+}
+
+/**
+ * Locks a live provider's row until the transaction ends: FOR SHARE by whatever starts to depend on it
+ * (agents, models, agent keys), FOR UPDATE by its deletion. Either order serialises the two, and a
+ * statement that waited re-reads the row, so an agent can never be created for a provider deleted meanwhile.
+ */
+export async function lockLiveProvider(
+  tx: Tx,
+  tenantId: string,
+  id: string,
+  mode: 'share' | 'update',
+): Promise<Result<void, AppError>> {
+  const rows: unknown[] = await tx.query(
+    `SELECT 1 FROM ${SCHEMA}.providers p WHERE p.id = $1 AND p.tenant_id = $2 AND ${LIVE} FOR ${mode === 'share' ? 'SHARE' : 'UPDATE'}`,
+    [id, tenantId],
+  );
+  return rows.length > 0 ? ok(undefined) : fail(providerNotFound(id));
+}
+
+export async function providerDependents(db: Tx, providerId: string): Promise<ProviderDependents> {
+  const agents: { id: string }[] = await db.query(
+    `SELECT id FROM ${SCHEMA}.agents WHERE provider_id = $1 AND deleted_at IS NULL ORDER BY created_at, id`,
+    [providerId],
+  );
+  const models: { id: string }[] = await db.query(
+    `SELECT id FROM ${SCHEMA}.models WHERE provider_id = $1 AND deleted_at IS NULL ORDER BY created_at, id`,
+    [providerId],
+  );
+  return { agents: agents.map((r) => r.id), models: models.map((r) => r.id) };
+}

@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { appError, fail, newId } from '@switchboard/contracts';
+import { handleCommand, PgEventStore } from '@switchboard/event-store';
+import { providerDecider, resolveProviderSettings } from '@switchboard/providers-domain';
+import { projectInline } from '../../read-models/inline-projection.js';
+import { eventMetadata, requireTenant, streamIds } from '../../shared/command-context.js';
+import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
+import { providerNameTaken, providerView } from '../provider.queries.js';
+
+@Injectable()
+export class RegisterProviderHandler implements OperationHandler<'registerProvider'> {
+  constructor(private readonly store: PgEventStore) {}
+
+  async execute(request: OpRequest<'registerProvider'>): OpResult<'registerProvider'> {
+    const tenant = requireTenant(request.actor);
+    if (!tenant.ok) return tenant;
+    const tenantId = tenant.value;
+    const { body } = request;
+    // Key values must only ever reach the credentials service; this service stores a reference to a secret.
+    if (body.apiKey !== undefined || body.customHeaders !== undefined) {
+      return fail(appError('not_implemented', 'apiKey and customHeaders are stored by the credentials service; pass secretId'));
+    }
+    const db = this.store.dataSource.manager;
+    if (await providerNameTaken(db, tenantId, body.name)) {
+      return fail(appError('provider_name_taken', `a provider named ${body.name} already exists in the tenant`));
+    }
+
+    const settings = resolveProviderSettings(body);
+    if (!settings.ok) return settings;
+
+    const providerId = newId('provider');
+    const now = new Date();
+    const handled = await handleCommand({
+      store: this.store,
+      decider: providerDecider,
+      streamId: streamIds.provider(providerId),
+      tenantId,
+      command: {
+        type: 'RegisterProvider',
+        data: { providerId, settings: settings.value, secretId: body.secretId ?? null, now },
+      },
+      metadata: eventMetadata(request.actor),
+      at: now,
+      afterAppend: projectInline,
+    });
+    if (!handled.ok) return handled;
+    return providerView(db, tenantId, providerId);
+  }
+}

@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { appError, fail } from '@switchboard/contracts';
+import { handleCommand, PgEventStore } from '@switchboard/event-store';
+import { providerDecider } from '@switchboard/providers-domain';
+import { projectInline } from '../../read-models/inline-projection.js';
+import { eventMetadata, requireTenant, streamIds } from '../../shared/command-context.js';
+import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
+import { CONCURRENT_WRITE_RETRIES } from '../../shared/write-retries.js';
+import { liveProviderExists, providerNameTaken, providerNotFound, providerView } from '../provider.queries.js';
+
+@Injectable()
+export class UpdateProviderHandler implements OperationHandler<'updateProvider'> {
+  constructor(private readonly store: PgEventStore) {}
+
+  async execute(request: OpRequest<'updateProvider'>): OpResult<'updateProvider'> {
+    const tenant = requireTenant(request.actor);
+    if (!tenant.ok) return tenant;
+    const tenantId = tenant.value;
+    const { id, changes } = request;
+    const db = this.store.dataSource.manager;
+    if (!(await liveProviderExists(db, tenantId, id))) return fail(providerNotFound(id));
+    if (changes.name !== undefined && (await providerNameTaken(db, tenantId, changes.name, id))) {
+      return fail(appError('provider_name_taken', `a provider named ${changes.name} already exists in the tenant`));
+    }
+
+    const now = new Date();
+    const handled = await handleCommand({
+      store: this.store,
+      decider: providerDecider,
+      streamId: streamIds.provider(id),
+      tenantId,
+      command: { type: 'UpdateProvider', data: { providerId: id, changes, now } },
+      expectedVersion: request.expectedVersion,
+      metadata: eventMetadata(request.actor),
+      at: now,
+      afterAppend: projectInline,
+      maxRetries: CONCURRENT_WRITE_RETRIES,
+    });
+    if (!handled.ok) return handled;
+    return providerView(db, tenantId, id);
+  }
+}

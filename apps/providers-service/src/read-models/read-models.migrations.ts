@@ -1,0 +1,97 @@
+import type { Migration } from '@switchboard/event-store';
+
+/** The service's schema; the event store's own tables live beside the read models. */
+export const SCHEMA = 'providers';
+
+/** Unique indexes whose violation is a business error rather than a fault (see unique-violation.ts). */
+export const UNIQUE_NAMES = {
+  provider: 'providers_tenant_name_key',
+  model: 'models_provider_name_key',
+  agent: 'agents_tenant_name_key',
+  keyHash: 'access_keys_key_hash_key',
+} as const;
+
+/**
+ * Read models of the providers context. Names are unique among live rows only, so a deleted provider's
+ * name can be reused; ids are never reused. Ids prefixed `providers-service/` share `schema_migrations`
+ * with the event store's own migrations.
+ */
+export const READ_MODEL_MIGRATIONS: readonly Migration[] = [
+  {
+    id: 'providers-service/001-read-models',
+    sql: [
+      `CREATE TABLE ${SCHEMA}.tenants (
+         id text PRIMARY KEY,
+         name text NOT NULL,
+         version integer NOT NULL,
+         created_at timestamptz NOT NULL
+       )`,
+      `CREATE TABLE ${SCHEMA}.access_keys (
+         id text PRIMARY KEY,
+         tenant_id text NOT NULL,
+         name text NOT NULL,
+         role text NOT NULL,
+         agent_id text NULL,
+         key_hash text NOT NULL,
+         created_at timestamptz NOT NULL,
+         revoked_at timestamptz NULL,
+         last_used_at timestamptz NULL,
+         CONSTRAINT ${UNIQUE_NAMES.keyHash} UNIQUE (key_hash)
+       )`,
+      `CREATE INDEX access_keys_tenant_idx ON ${SCHEMA}.access_keys (tenant_id) WHERE revoked_at IS NULL`,
+      `CREATE TABLE ${SCHEMA}.providers (
+         id text PRIMARY KEY,
+         tenant_id text NOT NULL,
+         name text NOT NULL,
+         type text NOT NULL,
+         endpoint text NOT NULL,
+         protocol text NOT NULL,
+         auth_method text NOT NULL,
+         organization_id text NULL,
+         default_model text NULL,
+         rate_limit_rpm integer NULL,
+         monthly_budget_usd double precision NULL,
+         secret_id text NULL,
+         version integer NOT NULL,
+         created_at timestamptz NOT NULL,
+         updated_at timestamptz NOT NULL,
+         deleted_at timestamptz NULL
+       )`,
+      `CREATE UNIQUE INDEX ${UNIQUE_NAMES.provider} ON ${SCHEMA}.providers (tenant_id, lower(name)) WHERE deleted_at IS NULL`,
+      `CREATE TABLE ${SCHEMA}.models (
+         id text PRIMARY KEY,
+         tenant_id text NOT NULL,
+         provider_id text NOT NULL,
+         name text NOT NULL,
+         upstream_model text NOT NULL,
+         source text NOT NULL,
+         input_usd_per_mtok double precision NULL,
+         output_usd_per_mtok double precision NULL,
+         created_at timestamptz NOT NULL,
+         deleted_at timestamptz NULL
+       )`,
+      // Model names are matched exactly: upstream model ids are case-sensitive.
+      `CREATE UNIQUE INDEX ${UNIQUE_NAMES.model} ON ${SCHEMA}.models (provider_id, name) WHERE deleted_at IS NULL`,
+      `CREATE TABLE ${SCHEMA}.agents (
+         id text PRIMARY KEY,
+         tenant_id text NOT NULL,
+         name text NOT NULL,
+         provider_id text NOT NULL,
+         model text NULL,
+         delivery text NOT NULL,
+         version integer NOT NULL,
+         created_at timestamptz NOT NULL,
+         updated_at timestamptz NOT NULL,
+         deleted_at timestamptz NULL
+       )`,
+      `CREATE UNIQUE INDEX ${UNIQUE_NAMES.agent} ON ${SCHEMA}.agents (tenant_id, lower(name)) WHERE deleted_at IS NULL`,
+      `CREATE INDEX agents_provider_idx ON ${SCHEMA}.agents (provider_id) WHERE deleted_at IS NULL`,
+      // Not event-sourced: the operator key is configuration of the deployment, not of a tenant.
+      `CREATE TABLE ${SCHEMA}.operator_key (
+         singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+         key_hash text NOT NULL,
+         created_at timestamptz NOT NULL DEFAULT now()
+       )`,
+    ],
+  },
+];

@@ -1,0 +1,70 @@
+import { newId, ProvidersOps, type Result } from '@switchboard/contracts';
+import { ProjectionRunner } from '@switchboard/event-store';
+import { adminOf, newKeyHash, operator, startTestStack, type TestStack } from '../testing/service.harness.js';
+import { SCHEMA } from './read-models.migrations.js';
+import { readModelsProjection } from './read-models.projection.js';
+
+let stack: TestStack;
+
+function store() {
+  const [service] = stack.services;
+  if (!service) throw new Error('no service running');
+  return service.store;
+}
+
+function value<T>(result: Result<T>): T {
+  if (!result.ok) throw new Error(`expected ok, got ${JSON.stringify(result.error)}`);
+  return result.value;
+}
+
+/** Every read-model row; last_used_at is left out because it is not derived from events. */
+async function snapshot(): Promise<Record<string, unknown[]>> {
+  const db = store().dataSource;
+  const tables: Record<string, unknown[]> = {};
+  for (const table of ['tenants', 'access_keys', 'providers', 'models', 'agents']) {
+    const rows: Record<string, unknown>[] = await db.query(`SELECT * FROM ${SCHEMA}.${table} ORDER BY id`);
+    tables[table] = rows.map(({ last_used_at: _lastUsed, ...row }) => row);
+  }
+  return tables;
+}
+
+beforeAll(async () => {
+  stack = await startTestStack(1);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('read models', () => {
+  it('are rebuilt from the events into exactly the rows the inline projection wrote', async () => {
+    const adminKeyId = newId('key');
+    const tenant = value(
+      await stack.bus.send(ProvidersOps.createTenant, { actor: operator, name: 'Rebuild', adminKeyId, adminKeyHash: newKeyHash() }),
+    );
+    const admin = adminOf(tenant.id, adminKeyId);
+    const send = stack.bus.send.bind(stack.bus);
+
+    const kept = value(await send(ProvidersOps.registerProvider, { actor: admin, body: { name: 'Kept', type: 'anthropic' } }));
+    const gone = value(await send(ProvidersOps.registerProvider, { actor: admin, body: { name: 'Gone', type: 'openai', secretId: 'sec_x' } }));
+    value(await send(ProvidersOps.updateProvider, { actor: admin, id: kept.id, changes: { monthlyBudgetUsd: 50, defaultModel: 'claude' } }));
+    value(await send(ProvidersOps.addModel, { actor: admin, providerId: kept.id, body: { name: 'claude', outputUsdPerMTok: 15 } }));
+    const removed = value(await send(ProvidersOps.addModel, { actor: admin, providerId: kept.id, body: { name: 'old' } }));
+    value(await send(ProvidersOps.removeModel, { actor: admin, id: removed.id }));
+    value(await send(ProvidersOps.addModel, { actor: admin, providerId: gone.id, body: { name: 'goes-with-provider' } }));
+    value(await send(ProvidersOps.deleteProvider, { actor: admin, id: gone.id }));
+    const agent = value(await send(ProvidersOps.createAgent, { actor: admin, body: { name: 'Writer', providerId: kept.id } }));
+    value(await send(ProvidersOps.updateAgent, { actor: admin, id: agent.id, changes: { delivery: 'direct', model: 'claude' } }));
+    const dropped = value(await send(ProvidersOps.createAgent, { actor: admin, body: { name: 'Dropped', providerId: kept.id } }));
+    value(await send(ProvidersOps.deleteAgent, { actor: admin, id: dropped.id }));
+    const keyId = newId('key');
+    value(await send(ProvidersOps.createKey, { actor: admin, keyId, keyHash: newKeyHash(), body: { name: 'bot', role: 'agent', agentId: agent.id } }));
+    value(await send(ProvidersOps.revokeKey, { actor: admin, id: keyId }));
+
+    const before = await snapshot();
+    expect(before['providers']).toHaveLength(2);
+    const applied = await new ProjectionRunner(store(), readModelsProjection).rebuild();
+    expect(applied).toBeGreaterThanOrEqual(16);
+    expect(await snapshot()).toEqual(before);
+  });
+});

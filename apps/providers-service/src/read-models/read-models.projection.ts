@@ -1,0 +1,155 @@
+import { EVENT_DATA_SCHEMAS, type DomainEventType } from '@switchboard/contracts';
+import type { Projection, StoredEvent, Tx } from '@switchboard/event-store';
+import { SCHEMA } from './read-models.migrations.js';
+
+const PROVIDER_COLUMNS = {
+  name: 'name',
+  type: 'type',
+  endpoint: 'endpoint',
+  protocol: 'protocol',
+  authMethod: 'auth_method',
+  organizationId: 'organization_id',
+  defaultModel: 'default_model',
+  rateLimitRpm: 'rate_limit_rpm',
+  monthlyBudgetUsd: 'monthly_budget_usd',
+} as const;
+
+const AGENT_COLUMNS = { name: 'name', providerId: 'provider_id', model: 'model', delivery: 'delivery' } as const;
+
+/**
+ * `SET col = $n, …` for the fields present in `changes`. Column names come from the fixed maps above,
+ * never from input; values are parameters starting at `$firstParam`.
+ */
+function setClause(columns: Readonly<Record<string, string>>, changes: Readonly<Record<string, unknown>>, firstParam: number) {
+  const sets: string[] = [];
+  const params: unknown[] = [];
+  for (const [field, value] of Object.entries(changes)) {
+    const column = columns[field];
+    if (column === undefined || value === undefined) continue;
+    params.push(value);
+    sets.push(`${column} = $${firstParam + params.length - 1}`);
+  }
+  return { sets, params };
+}
+
+const isDomainEventType = (type: string): type is DomainEventType => Object.hasOwn(EVENT_DATA_SCHEMAS, type);
+
+/**
+ * Tenants, keys, providers, models and agents as tables. Applied inline by the command handlers (same
+ * transaction as the append, so the REST API reads its own writes) and by ProjectionRunner.rebuild(), which
+ * must produce the same rows. Every statement is idempotent: rows are guarded by id and stream version.
+ */
+export const readModelsProjection: Projection = {
+  name: 'providers-read-models',
+
+  async apply(tx: Tx, event: StoredEvent): Promise<void> {
+    if (!isDomainEventType(event.type)) return;
+    const at = event.recordedAt;
+    const v = event.version;
+    switch (event.type) {
+      case 'TenantCreated': {
+        const d = EVENT_DATA_SCHEMAS.TenantCreated.parse(event.data);
+        await tx.query(
+          `INSERT INTO ${SCHEMA}.tenants (id, name, version, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`,
+          [d.tenantId, d.name, v, at],
+        );
+        return;
+      }
+      case 'KeyCreated': {
+        const d = EVENT_DATA_SCHEMAS.KeyCreated.parse(event.data);
+        await tx.query(
+          `INSERT INTO ${SCHEMA}.access_keys (id, tenant_id, name, role, agent_id, key_hash, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
+          [d.keyId, event.tenantId, d.name, d.role, d.agentId, d.keyHash, at],
+        );
+        return;
+      }
+      case 'KeyRevoked': {
+        const d = EVENT_DATA_SCHEMAS.KeyRevoked.parse(event.data);
+        await tx.query(`UPDATE ${SCHEMA}.access_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, [d.keyId, at]);
+        return;
+      }
+      case 'ProviderRegistered': {
+        const d = EVENT_DATA_SCHEMAS.ProviderRegistered.parse(event.data);
+        await tx.query(
+          `INSERT INTO ${SCHEMA}.providers (id, tenant_id, name, type, endpoint, protocol, auth_method, organization_id,
+             default_model, rate_limit_rpm, monthly_budget_usd, secret_id, version, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) ON CONFLICT (id) DO NOTHING`,
+          [d.providerId, event.tenantId, d.name, d.providerType, d.endpoint, d.protocol, d.authMethod, d.organizationId,
+            d.defaultModel, d.rateLimitRpm, d.monthlyBudgetUsd, d.secretId, v, at],
+        );
+        return;
+      }
+      case 'ProviderUpdated': {
+        const d = EVENT_DATA_SCHEMAS.ProviderUpdated.parse(event.data);
+        const { sets, params } = setClause(PROVIDER_COLUMNS, d.changes, 4);
+        await tx.query(
+          `UPDATE ${SCHEMA}.providers SET ${[...sets, 'version = $2', 'updated_at = $3'].join(', ')}
+            WHERE id = $1 AND version < $2`,
+          [d.providerId, v, at, ...params],
+        );
+        return;
+      }
+      case 'ProviderDeleted': {
+        const d = EVENT_DATA_SCHEMAS.ProviderDeleted.parse(event.data);
+        await tx.query(
+          `UPDATE ${SCHEMA}.providers SET deleted_at = $3, updated_at = $3, version = $2 WHERE id = $1 AND version < $2`,
+          [d.providerId, v, at],
+        );
+        // A provider's models have no life of their own: they go with it.
+        await tx.query(`UPDATE ${SCHEMA}.models SET deleted_at = $2 WHERE provider_id = $1 AND deleted_at IS NULL`, [d.providerId, at]);
+        return;
+      }
+      case 'ModelAdded': {
+        const d = EVENT_DATA_SCHEMAS.ModelAdded.parse(event.data);
+        await tx.query(
+          `INSERT INTO ${SCHEMA}.models (id, tenant_id, provider_id, name, upstream_model, source, input_usd_per_mtok,
+             output_usd_per_mtok, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+          [d.modelId, event.tenantId, d.providerId, d.name, d.upstreamModel, d.source, d.inputUsdPerMTok, d.outputUsdPerMTok, at],
+        );
+        return;
+      }
+      case 'ModelRemoved': {
+        const d = EVENT_DATA_SCHEMAS.ModelRemoved.parse(event.data);
+        await tx.query(`UPDATE ${SCHEMA}.models SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL`, [d.modelId, at]);
+        return;
+      }
+      case 'AgentCreated': {
+        const d = EVENT_DATA_SCHEMAS.AgentCreated.parse(event.data);
+        await tx.query(
+          `INSERT INTO ${SCHEMA}.agents (id, tenant_id, name, provider_id, model, delivery, version, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (id) DO NOTHING`,
+          [d.agentId, event.tenantId, d.name, d.providerId, d.model, d.delivery, v, at],
+        );
+        return;
+      }
+      case 'AgentUpdated': {
+        const d = EVENT_DATA_SCHEMAS.AgentUpdated.parse(event.data);
+        const { sets, params } = setClause(AGENT_COLUMNS, d.changes, 4);
+        await tx.query(
+          `UPDATE ${SCHEMA}.agents SET ${[...sets, 'version = $2', 'updated_at = $3'].join(', ')} WHERE id = $1 AND version < $2`,
+          [d.agentId, v, at, ...params],
+        );
+        return;
+      }
+      case 'AgentDeleted': {
+        const d = EVENT_DATA_SCHEMAS.AgentDeleted.parse(event.data);
+        await tx.query(
+          `UPDATE ${SCHEMA}.agents SET deleted_at = $3, updated_at = $3, version = $2 WHERE id = $1 AND version < $2`,
+          [d.agentId, v, at],
+        );
+        return;
+      }
+      default: {
+        const unhandled: never = event.type;
+        throw new Error(`read models do not handle ${String(unhandled)}`);
+      }
+    }
+  },
+
+  async reset(tx: Tx): Promise<void> {
+    // operator_key is configuration, not derived from events, and survives a rebuild; last_used_at does not.
+    await tx.query(`TRUNCATE ${SCHEMA}.tenants, ${SCHEMA}.access_keys, ${SCHEMA}.providers, ${SCHEMA}.models, ${SCHEMA}.agents`);
+  },
+};

@@ -1,0 +1,30 @@
+import { appError, fail, ok, type Actor, type Result } from '@switchboard/contracts';
+import type { EventMetadata } from '@switchboard/event-store';
+import { traceHeaders } from '@switchboard/telemetry';
+
+/** Stream ids per aggregate; the id alone identifies the stream, the tenant is checked against the read model. */
+export const streamIds = {
+  tenant: (id: string) => `tenant-${id}`,
+  key: (id: string) => `key-${id}`,
+  provider: (id: string) => `provider-${id}`,
+  model: (id: string) => `model-${id}`,
+  agent: (id: string) => `agent-${id}`,
+} as const;
+
+/** Every tenant operation acts inside the caller's tenant; the operator key belongs to none. */
+export function requireTenant(actor: Actor): Result<string> {
+  if (actor.tenantId === null) return fail(appError('forbidden', 'a tenant key is required'));
+  return ok(actor.tenantId);
+}
+
+/**
+ * Who caused the events and the trace they belong to. The traceparent is stored with the events so the
+ * outbox relay, which runs later outside any request, publishes them in the request's trace.
+ */
+export function eventMetadata(actor: Actor): EventMetadata {
+  const headers = traceHeaders();
+  const metadata: EventMetadata = { actor: { keyId: actor.keyId, role: actor.role } };
+  if (headers['traceparent']) metadata.traceparent = headers['traceparent'];
+  if (headers['tracestate']) metadata.tracestate = headers['tracestate'];
+  return metadata;
+}

@@ -1,0 +1,202 @@
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import pg from 'pg';
+import { pgClientConfig } from './data-source.js';
+import type { EventStoreLogger } from './event-store.types.js';
+import { backoffDelay, errorMessage, LoopSleeper } from './background.loop.js';
+import type { PgEventStore } from './pg-event-store.js';
+import { withDbSpan } from './postgres.span.js';
+
+export interface OutboxRelayOptions {
+  batchSize?: number;
+  /** Poll interval; a fallback, since appends NOTIFY the relay on commit. */
+  pollMs?: number;
+  logger?: EventStoreLogger;
+  /** LISTEN for append notifications on a dedicated connection (default true). */
+  listen?: boolean;
+  publishTimeoutMs?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+}
+
+export interface RelayBatch {
+  /** Rows acknowledged by JetStream and marked published (duplicates included). */
+  published: number;
+  /** Acks JetStream flagged as duplicates: an earlier attempt had already stored the message. */
+  duplicates: number;
+}
+
+interface OutboxRow {
+  position: string;
+  event_id: string;
+  subject: string;
+  payload: string;
+  headers: Record<string, string> | null;
+}
+
+const LISTEN_RETRY_MS = 5_000;
+
+/**
+ * Publishes outbox rows to JetStream. Rows are claimed with FOR UPDATE SKIP LOCKED on `published_at IS NULL`,
+ * never by "position > last seen", so a row whose transaction commits late is still published, and replicas
+ * share the work. Publish happens before the row is marked: a crash in between republishes the row with
+ * the same Nats-Msg-Id (the event id), which JetStream drops as a duplicate.
+ */
+export class OutboxRelay {
+  private readonly batchSize: number;
+  private readonly pollMs: number;
+  private readonly sleeper = new LoopSleeper();
+  private loop: Promise<void> | null = null;
+  private stopping = false;
+  private listener: pg.Client | null = null;
+  private nextListenAttempt = 0;
+
+  constructor(
+    private readonly store: PgEventStore,
+    private readonly js: JetStreamClient,
+    private readonly options: OutboxRelayOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 100;
+    this.pollMs = options.pollMs ?? 1_000;
+  }
+
+  async relayOnce(): Promise<number> {
+    return (await this.relayBatch()).published;
+  }
+
+  /** One claim → publish → mark pass. Rejects (after committing what was published) when a publish fails. */
+  async relayBatch(): Promise<RelayBatch> {
+    const outbox = this.store.table('outbox');
+    const probe: unknown[] = await this.store.dataSource.query(`SELECT 1 FROM ${outbox} WHERE published_at IS NULL LIMIT 1`);
+    if (probe.length === 0) return { published: 0, duplicates: 0 };
+
+    return withDbSpan(
+      'outbox.relay',
+      'SELECT FOR UPDATE SKIP LOCKED',
+      { 'db.sql.table': `${this.store.schema}.outbox`, 'messaging.system': 'nats' },
+      async (span) => {
+        const { batch, failure, claimed } = await this.store.transaction(async (tx) => {
+          const rows: OutboxRow[] = await tx.query(
+            `SELECT position::text AS position, event_id, subject, payload, headers FROM ${outbox}
+              WHERE published_at IS NULL ORDER BY position LIMIT $1 FOR UPDATE SKIP LOCKED`,
+            [this.batchSize],
+          );
+          const done: string[] = [];
+          let duplicates = 0;
+          let failure: unknown = null;
+          // Sequential, so a failure leaves no gap: rows are published in position order.
+          for (const row of rows) {
+            try {
+              const ack = await this.publish(row);
+              done.push(row.position);
+              if (ack.duplicate) duplicates++;
+            } catch (err) {
+              failure = err;
+              break;
+            }
+          }
+          if (done.length > 0) {
+            await tx.query(`UPDATE ${outbox} SET published_at = now() WHERE position = ANY($1::bigint[])`, [done]);
+          }
+          return { batch: { published: done.length, duplicates }, failure, claimed: rows.length };
+        });
+        span.setAttributes({
+          'switchboard.outbox.claimed': claimed,
+          'switchboard.outbox.published': batch.published,
+          'switchboard.outbox.duplicates': batch.duplicates,
+        });
+        // Thrown only after the commit, so what was published is marked even when a later publish failed.
+        if (failure !== null) throw failure;
+        return batch;
+      },
+    );
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.stopping = false;
+    this.sleeper.reset();
+    this.loop = this.run();
+  }
+
+  /** Ends the loop after the pass in flight (if any) and closes the LISTEN connection. */
+  async stop(): Promise<void> {
+    if (!this.loop) return;
+    this.stopping = true;
+    this.sleeper.cancel();
+    await this.loop;
+    this.loop = null;
+  }
+
+  private publish(row: OutboxRow) {
+    const h = natsHeaders();
+    for (const [name, value] of Object.entries(row.headers ?? {})) h.set(name, value);
+    return this.js.publish(row.subject, row.payload, {
+      msgID: row.event_id,
+      headers: h,
+      ...(this.options.publishTimeoutMs === undefined ? {} : { timeout: this.options.publishTimeoutMs }),
+    });
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    try {
+      while (!this.stopping) {
+        await this.ensureListener();
+        if (this.stopping) break;
+        this.sleeper.clearPending();
+        try {
+          const published = await this.relayOnce();
+          failures = 0;
+          if (published < this.batchSize) await this.sleeper.sleep(this.pollMs);
+        } catch (err) {
+          failures++;
+          const delayMs = backoffDelay(failures, this.options.backoffBaseMs ?? 200, this.options.backoffMaxMs ?? 10_000);
+          this.options.logger?.warn('outbox relay pass failed; rows stay unpublished and will be retried', {
+            schema: this.store.schema,
+            error: errorMessage(err),
+            failures,
+            retryInMs: delayMs,
+          });
+          // Notifications must not cut a backoff short: they would turn an outage into a busy loop.
+          await this.sleeper.sleep(delayMs, false);
+        }
+      }
+    } finally {
+      await this.closeListener();
+    }
+  }
+
+  private async ensureListener(): Promise<void> {
+    if (this.options.listen === false || this.listener || Date.now() < this.nextListenAttempt) return;
+    const client = new pg.Client({ ...pgClientConfig(this.store.dataSource), connectionTimeoutMillis: LISTEN_RETRY_MS });
+    client.on('notification', () => this.sleeper.notify());
+    client.on('error', (err) => {
+      this.options.logger?.warn('outbox relay LISTEN connection lost; polling until it is back', {
+        schema: this.store.schema,
+        error: errorMessage(err),
+      });
+      if (this.listener === client) this.listener = null;
+      this.nextListenAttempt = Date.now() + LISTEN_RETRY_MS;
+      client.end().catch(() => undefined);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${this.store.notifyChannel}"`);
+      this.listener = client;
+    } catch (err) {
+      this.nextListenAttempt = Date.now() + LISTEN_RETRY_MS;
+      this.options.logger?.warn('outbox relay could not LISTEN; polling only for now', {
+        schema: this.store.schema,
+        error: errorMessage(err),
+      });
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private async closeListener(): Promise<void> {
+    const client = this.listener;
+    this.listener = null;
+    if (client) await client.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,144 @@
+import { DecryptCommand, GenerateDataKeyCommand, KMSClient, ReEncryptCommand } from '@aws-sdk/client-kms';
+import type { KmsContext } from './canonical-context.js';
+import { KmsError, type DataKey, type KmsErrorCode, type KmsPort, type RewrappedKey } from './kms.port.js';
+
+export interface AwsKmsOptions {
+  /** Key id, key ARN or alias ARN that new data keys are generated under. */
+  readonly keyId: string;
+  readonly region?: string;
+  /** Endpoint override (a KMS-protocol emulator, a VPC endpoint). */
+  readonly endpoint?: string;
+  /** Explicit credentials; otherwise the SDK's default provider chain. */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
+  /** Ceiling for one operation, retries included. Default 1500 ms. */
+  readonly deadlineMs?: number;
+  /** Ceiling for one attempt's connect. Default 500 ms. */
+  readonly connectTimeoutMs?: number;
+  /** Ceiling for one attempt's request and response. Default 800 ms. */
+  readonly attemptTimeoutMs?: number;
+  /** Attempts per operation, first included. Default 2. */
+  readonly maxAttempts?: number;
+}
+
+// A KMS that is down must surface as kms_unavailable quickly (< 2 s) so callers answer 503 with
+// Retry-After instead of holding requests; one quick retry absorbs a dropped connection.
+const DEFAULTS = { deadlineMs: 1_500, connectTimeoutMs: 500, attemptTimeoutMs: 800, maxAttempts: 2 } as const;
+
+const DECRYPT_FAILURES = new Set(['InvalidCiphertextException', 'IncorrectKeyException']);
+const KEY_PROBLEMS = new Set(['NotFoundException', 'InvalidArnException', 'DisabledException', 'KMSInvalidStateException']);
+
+/**
+ * The `aws` backend through @aws-sdk/client-kms. Ciphertext blobs are opaque, so `keyIdOf` is
+ * undefined: persist the `keyId` returned by `generateDataKey` / `reEncryptDataKey` (a key ARN)
+ * beside each wrapped key and pass it back to `decryptDataKey`.
+ */
+export class AwsKms implements KmsPort {
+  readonly backend = 'aws' as const;
+  readonly keyId: string;
+  private readonly client: KMSClient;
+  private readonly deadlineMs: number;
+
+  constructor(options: AwsKmsOptions) {
+    if (options.keyId.trim() === '') throw new Error('aws KMS: keyId is required');
+    this.keyId = options.keyId;
+    this.deadlineMs = options.deadlineMs ?? DEFAULTS.deadlineMs;
+    this.client = new KMSClient({
+      region: options.region ?? 'us-east-1',
+      ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
+      ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
+      maxAttempts: options.maxAttempts ?? DEFAULTS.maxAttempts,
+      requestHandler: {
+        connectionTimeout: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+        requestTimeout: options.attemptTimeoutMs ?? DEFAULTS.attemptTimeoutMs,
+        throwOnRequestTimeout: true,
+      },
+    });
+  }
+
+  async generateDataKey(context: KmsContext): Promise<DataKey> {
+    const out = await this.call('GenerateDataKey', () =>
+      this.client.send(new GenerateDataKeyCommand({ KeyId: this.keyId, KeySpec: 'AES_256', EncryptionContext: { ...context } }), this.options()),
+    );
+    const plaintext = out.Plaintext === undefined ? undefined : asBuffer(out.Plaintext);
+    if (plaintext === undefined || out.CiphertextBlob === undefined || plaintext.length !== 32) {
+      plaintext?.fill(0);
+      throw new KmsError('kms_unavailable', 'KMS GenerateDataKey answered without a 32-byte key and blob');
+    }
+    return { plaintext, wrapped: Buffer.from(out.CiphertextBlob), keyId: out.KeyId ?? this.keyId };
+  }
+
+  async decryptDataKey(wrapped: Buffer, context: KmsContext, keyId?: string): Promise<Buffer> {
+    const out = await this.call('Decrypt', () =>
+      this.client.send(
+        new DecryptCommand({ CiphertextBlob: wrapped, EncryptionContext: { ...context }, ...(keyId !== undefined ? { KeyId: keyId } : {}) }),
+        this.options(),
+      ),
+    );
+    if (out.Plaintext === undefined) throw new KmsError('kms_unavailable', 'KMS Decrypt answered without a plaintext');
+    return asBuffer(out.Plaintext);
+  }
+
+  async reEncryptDataKey(wrapped: Buffer, context: KmsContext, destinationKeyId: string): Promise<RewrappedKey> {
+    const out = await this.call('ReEncrypt', () =>
+      this.client.send(
+        new ReEncryptCommand({
+          CiphertextBlob: wrapped,
+          SourceEncryptionContext: { ...context },
+          DestinationKeyId: destinationKeyId,
+          DestinationEncryptionContext: { ...context },
+        }),
+        this.options(),
+      ),
+    );
+    if (out.CiphertextBlob === undefined) throw new KmsError('kms_unavailable', 'KMS ReEncrypt answered without a blob');
+    return { wrapped: Buffer.from(out.CiphertextBlob), keyId: out.KeyId ?? destinationKeyId };
+  }
+
+  keyIdOf(): undefined {
+    return undefined;
+  }
+
+  close(): void {
+    this.client.destroy();
+  }
+
+  private options(): { abortSignal: AbortSignal } {
+    return { abortSignal: AbortSignal.timeout(this.deadlineMs) };
+  }
+
+  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      const name = errorField(error, 'name') ?? 'UnknownError';
+      const code = classify(operation, name);
+      throw new KmsError(code, `KMS ${operation} failed: ${name}: ${errorMessage(error)}`, { cause: error });
+    }
+  }
+}
+
+// Anything not recognisably about the blob or the key — network errors, timeouts, aborts,
+// throttling, 5xx, but also credentials or permission problems — is reported as unavailable:
+// the request may succeed later and nothing about the secret can be concluded from it.
+function classify(operation: string, errorName: string): KmsErrorCode {
+  if (DECRYPT_FAILURES.has(errorName)) return 'kms_decrypt_failed';
+  // A blob that fails KMS's own shape checks (e.g. truncated to nothing) is a bad blob too.
+  if (errorName === 'ValidationException' && operation !== 'GenerateDataKey') return 'kms_decrypt_failed';
+  if (KEY_PROBLEMS.has(errorName)) return 'kms_key_not_found';
+  return 'kms_unavailable';
+}
+
+function errorMessage(error: unknown): string {
+  return errorField(error, 'message') ?? String(error);
+}
+
+// Structural, not instanceof: network errors from node internals may come from another realm.
+function errorField(error: unknown, field: 'name' | 'message'): string | undefined {
+  const value: unknown = typeof error === 'object' && error !== null ? (error as Record<string, unknown>)[field] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
+// No copy: zeroing the returned Buffer then wipes the bytes the SDK decoded.
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

@@ -1,0 +1,132 @@
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { linkSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const MASTER_KEY_BYTES = 32;
+const CURRENT_MARKER = 'current';
+const KEY_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/**
+ * Master keys of the local KMS backend: either one file per key (`<keyId>.key`, base64 of 32 bytes,
+ * mode 0600, directory 0700) plus a `current` marker naming the key new data keys use, or a
+ * single key handed in (from `KMS_LOCAL_MASTER_KEY`).
+ *
+ * Several processes may share a directory: keys are looked up on disk when not yet cached, so a
+ * key created by another process still unwraps here. The current key is read once at open and
+ * changed only by this process's `createKey`.
+ */
+export class LocalKeyStore {
+  private readonly keys = new Map<string, Buffer>();
+
+  private constructor(
+    private readonly dir: string | null,
+    private current: string,
+  ) {}
+
+  static fromDirectory(dir: string): LocalKeyStore {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const store = new LocalKeyStore(dir, readMarker(dir) ?? initialiseMarker(dir));
+    if (store.masterKey(store.current) === undefined) {
+      throw new Error(`local KMS: current key "${store.current}" named in ${join(dir, CURRENT_MARKER)} has no key file`);
+    }
+    return store;
+  }
+
+  static fromMasterKey(key: Buffer): LocalKeyStore {
+    if (key.length !== MASTER_KEY_BYTES) throw new Error(`local KMS: master key must be ${MASTER_KEY_BYTES} bytes, got ${key.length}`);
+    // Derived from the key so that replacing the key changes the id: old blobs then fail as
+    // "key not found" instead of a puzzling authentication failure.
+    const id = `env-${createHmac('sha256', key).update('switchboard local kms key id').digest('hex').slice(0, 16)}`;
+    const store = new LocalKeyStore(null, id);
+    store.keys.set(id, Buffer.from(key));
+    return store;
+  }
+
+  get currentKeyId(): string {
+    return this.current;
+  }
+
+  masterKey(keyId: string): Buffer | undefined {
+    const cached = this.keys.get(keyId);
+    if (cached !== undefined || this.dir === null || !KEY_ID_PATTERN.test(keyId)) return cached;
+    const loaded = readKeyFile(this.dir, keyId);
+    if (loaded !== undefined) this.keys.set(keyId, loaded);
+    return loaded;
+  }
+
+  /** Adds a key and makes it current for new data keys; existing blobs keep their key. */
+  createKey(): string {
+    if (this.dir === null) throw new Error('local KMS: a single master key from KMS_LOCAL_MASTER_KEY cannot be rotated; use KMS_LOCAL_DIR');
+    const id = writeNewKey(this.dir);
+    const temp = join(this.dir, `.${CURRENT_MARKER}.${randomUUID()}`);
+    writeFileSync(temp, `${id}\n`, { mode: 0o600 });
+    // rename replaces atomically: a concurrent reader sees the old or the new marker, never half of one.
+    renameSync(temp, join(this.dir, CURRENT_MARKER));
+    this.current = id;
+    return id;
+  }
+}
+
+function readMarker(dir: string): string | null {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, CURRENT_MARKER), 'utf8').trim();
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return null;
+    throw error;
+  }
+  if (!KEY_ID_PATTERN.test(text)) throw new Error(`local KMS: ${join(dir, CURRENT_MARKER)} does not hold a key id`);
+  return text;
+}
+
+// First start, possibly by several processes at once: each writes its own key, then one marker
+// wins via link (fails if it exists, and the marker appears with its whole content).
+function initialiseMarker(dir: string): string {
+  const id = writeNewKey(dir);
+  const temp = join(dir, `.${CURRENT_MARKER}.${randomUUID()}`);
+  writeFileSync(temp, `${id}\n`, { mode: 0o600 });
+  try {
+    linkSync(temp, join(dir, CURRENT_MARKER));
+    return id;
+  } catch (error) {
+    if (!isErrno(error, 'EEXIST')) throw error;
+    unlinkSync(join(dir, `${id}.key`));
+    const winner = readMarker(dir);
+    if (winner === null) throw new Error(`local KMS: ${join(dir, CURRENT_MARKER)} vanished during initialisation`);
+    return winner;
+  } finally {
+    unlinkSync(temp);
+  }
+}
+
+function writeNewKey(dir: string): string {
+  const id = `local-${randomUUID()}`;
+  const key = randomBytes(MASTER_KEY_BYTES);
+  const text = `${key.toString('base64')}\n`;
+  key.fill(0);
+  writeFileSync(join(dir, `${id}.key`), text, { mode: 0o600, flag: 'wx' });
+  return id;
+}
+
+function readKeyFile(dir: string, keyId: string): Buffer | undefined {
+  const path = join(dir, `${keyId}.key`);
+  let text: string;
+  try {
+    // Refuse keys others could have read: a leaked master key opens every secret it wraps.
+    if ((statSync(path).mode & 0o077) !== 0) throw new Error(`local KMS: ${path} must not be readable by group or others (chmod 600)`);
+    text = readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return undefined;
+    throw error;
+  }
+  const key = Buffer.from(text, 'base64');
+  if (key.length !== MASTER_KEY_BYTES || key.toString('base64') !== text) {
+    throw new Error(`local KMS: ${path} must hold base64 of ${MASTER_KEY_BYTES} bytes`);
+  }
+  return key;
+}
+
+// Structural, not instanceof: errors from node internals may come from another realm (vm, jest).
+function isErrno(error: unknown, code: string): boolean {
+  return typeof error === 'object' && error !== null && (error as NodeJS.ErrnoException).code === code;
+}

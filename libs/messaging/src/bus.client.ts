@@ -1,0 +1,92 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { OnApplicationShutdown } from '@nestjs/common';
+import { ClientNats, NatsRecordBuilder } from '@nestjs/microservices';
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import { SpanKind } from '@opentelemetry/api';
+import { firstValueFrom, timeout } from 'rxjs';
+import { busNames, fail } from '@switchboard/contracts';
+import type { BusNames, Operation, ReplyOf, RequestOf, Result } from '@switchboard/contracts';
+import { traceHeaders, withSpan } from '@switchboard/telemetry';
+import { messagingLogger } from './messaging.logger.js';
+import { natsServers } from './nats.config.js';
+import type { NatsConfig } from './nats.config.js';
+import { annotateResult } from './result-span.annotation.js';
+import { parseReply, transportFailure } from './reply.envelope.js';
+
+export const BUS_CLIENT_PROXY = Symbol('BUS_CLIENT_PROXY');
+export const BUS_NATS_CONFIG = Symbol('BUS_NATS_CONFIG');
+
+export const DEFAULT_SEND_TIMEOUT_MS = 5000;
+
+export interface SendOptions {
+  /** Whole round trip, connecting included. Default 5000 ms. */
+  timeoutMs?: number;
+}
+
+/** What BusClient needs of a Nest client proxy. */
+export type BusTransport = Pick<ClientNats, 'send' | 'close'>;
+
+/** The Nest NATS client the BusClient sends through; reconnects forever once connected. */
+export function createBusClientProxy(cfg: NatsConfig): BusTransport {
+  return new ClientNats({ servers: natsServers(cfg), name: cfg.name, maxReconnectAttempts: -1 });
+}
+
+/**
+ * Request/reply over NATS that never throws for transport reasons: every outcome is a Result. A CLIENT span
+ * named after the operation wraps the call and its traceparent travels in the NATS headers.
+ */
+@Injectable()
+export class BusClient implements OnApplicationShutdown {
+  private readonly names: BusNames;
+
+  constructor(
+    @Inject(BUS_CLIENT_PROXY) private readonly proxy: BusTransport,
+    @Inject(BUS_NATS_CONFIG) cfg: NatsConfig,
+  ) {
+    this.names = busNames(cfg.namespace);
+  }
+
+  /** Outside Nest (scripts, tests): a client that owns its connection; call close() when done. */
+  static create(cfg: NatsConfig): BusClient {
+    return new BusClient(createBusClientProxy(cfg), cfg);
+  }
+
+  send<O extends Operation>(op: O, payload: RequestOf<O>, options: SendOptions = {}): Promise<Result<ReplyOf<O>>> {
+    const subject = this.names.command(op.subject);
+    const timeoutMs = options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
+    const attributes = {
+      'messaging.system': 'nats',
+      'messaging.operation.type': 'send',
+      'messaging.destination.name': subject,
+    };
+    return withSpan(op.subject, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+      const headers = natsHeaders();
+      for (const [name, value] of Object.entries(traceHeaders())) headers.set(name, value);
+      // A NatsRecord is never nil, so Nest does not reject an operation whose request is undefined.
+      const record = new NatsRecordBuilder(payload).setHeaders(headers).build();
+      let raw: unknown;
+      try {
+        raw = await firstValueFrom(this.proxy.send<unknown>(subject, record).pipe(timeout({ first: timeoutMs })));
+      } catch (error) {
+        const failure = transportFailure(op.subject, error, timeoutMs);
+        // The AppError stays generic; the driver's own words are only logged (redacted).
+        const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        messagingLogger('bus').warn('request failed', { subject: op.subject, code: failure.code, reason });
+        const result = fail(failure);
+        annotateResult(span, result);
+        return result;
+      }
+      const result = parseReply(op, raw);
+      annotateResult(span, result);
+      return result;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.proxy.close();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+}

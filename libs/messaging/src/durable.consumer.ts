@@ -1,0 +1,256 @@
+import { nanos } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { AckPolicy, DeliverPolicy, JetStreamApiError, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { ConsumerConfig, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import { SpanKind, context } from '@opentelemetry/api';
+import type { BusNames } from '@switchboard/contracts';
+import { contextFromHeaders, recordError, withSpan } from '@switchboard/telemetry';
+import type { Logger } from '@switchboard/telemetry';
+import { messagingLogger } from './messaging.logger.js';
+
+export interface ReceivedEvent {
+  subject: string;
+  /** The parsed JSON payload (null for an empty one); consumers parse it with their event schema. */
+  data: unknown;
+  headers: Record<string, string>;
+  /** Stream sequence. */
+  seq: number;
+  redelivered: boolean;
+  deliveryCount: number;
+}
+
+export type EventHandler = (event: ReceivedEvent) => Promise<void>;
+
+export interface DurableConsumerOptions {
+  /** Plain name; namespaced here with names.durable(). Replicas of a service share one durable. */
+  durable: string;
+  /** Full subjects or wildcards, e.g. names.eventFilter('usage.recorded'). */
+  filterSubjects: string[];
+  /** Default 30 000. A handler still running is kept alive with progress acks. */
+  ackWaitMs?: number;
+  /** Default unlimited: a failing event is retried with backoff until it succeeds. */
+  maxDeliver?: number;
+  /** Messages pulled ahead of the one being handled. Default 10. */
+  batchSize?: number;
+  /** Redelivery delay after the first failure, doubled per delivery up to 60 s. Default 1000. */
+  retryDelayMs?: number;
+  /** How long stop() waits for the handler in flight. Default 10 000. */
+  stopGraceMs?: number;
+  logger?: Logger;
+}
+
+const MAX_RETRY_DELAY_MS = 60_000;
+
+/** An ack or nak on a closed connection is lost; the server redelivers after ack_wait, which is what we want. */
+function settle(action: () => void): void {
+  try {
+    action();
+  } catch {
+    // see above
+  }
+}
+
+function supportsFilterSubjects(nc: NatsConnection): boolean {
+  const [major = 0, minor = 0] = (nc.info?.version ?? '0.0').split('.').map(Number);
+  return major > 2 || (major === 2 && minor >= 10);
+}
+
+function toReceivedEvent(msg: JsMsg): ReceivedEvent {
+  const headers: Record<string, string> = {};
+  for (const key of msg.headers?.keys() ?? []) headers[key] = msg.headers?.get(key) ?? '';
+  return {
+    subject: msg.subject,
+    data: msg.data.length === 0 ? null : (JSON.parse(msg.string()) as unknown),
+    headers,
+    seq: msg.seq,
+    redelivered: msg.redelivered,
+    deliveryCount: msg.info.deliveryCount,
+  };
+}
+
+/** One start()…stop() cycle; a handler abandoned by stop() keeps its own run, so a later start() is unaffected. */
+interface Run {
+  stopping: boolean;
+  /** Set when stop() gave up waiting: the late handler's outcome must not ack or nak any more. */
+  abandoned: boolean;
+  messages: ConsumerMessages | null;
+  wake: (() => void) | null;
+  done: Promise<void>;
+}
+
+/**
+ * A durable pull consumer with explicit acks on the events stream. Events are handled one at a time in
+ * delivery order; success acks, a thrown error naks with a growing delay, an unparseable payload is
+ * terminated (it can never succeed). Each handler runs in the trace of the event's traceparent, under a
+ * CONSUMER span.
+ */
+export class DurableConsumer {
+  private current: Run | null = null;
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    readonly stream: string,
+    readonly name: string,
+    private readonly options: Required<Omit<DurableConsumerOptions, 'logger'>>,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Creates the durable, or updates its settings when it exists (idempotent across replicas). */
+  static async create(nc: NatsConnection, names: BusNames, options: DurableConsumerOptions): Promise<DurableConsumer> {
+    const { filterSubjects } = options;
+    if (filterSubjects.length === 0) throw new Error('a durable consumer needs at least one filter subject');
+    if (filterSubjects.length > 1 && !supportsFilterSubjects(nc)) {
+      throw new Error('several filter subjects need nats-server 2.10 or later');
+    }
+    const name = names.durable(options.durable);
+    const settings = {
+      durable: name,
+      filterSubjects,
+      ackWaitMs: options.ackWaitMs ?? 30_000,
+      maxDeliver: options.maxDeliver ?? -1,
+      batchSize: options.batchSize ?? 10,
+      retryDelayMs: options.retryDelayMs ?? 1000,
+      stopGraceMs: options.stopGraceMs ?? 10_000,
+    };
+    const updatable: Partial<ConsumerConfig> = {
+      ack_wait: nanos(settings.ackWaitMs),
+      max_deliver: settings.maxDeliver,
+      ...(filterSubjects.length === 1 ? { filter_subject: filterSubjects[0] } : { filter_subjects: filterSubjects }),
+    };
+    const jsm = await jetstreamManager(nc);
+    try {
+      await jsm.consumers.add(names.eventsStream, {
+        ...updatable,
+        durable_name: name,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+      });
+    } catch (error) {
+      // Exists with other settings (an older deployment): bring it up to date, keeping its position.
+      if (!(error instanceof JetStreamApiError)) throw error;
+      await jsm.consumers.update(names.eventsStream, name, updatable);
+    }
+    const logger = (options.logger ?? messagingLogger('consumer')).child({ durable: name });
+    return new DurableConsumer(nc, names.eventsStream, name, settings, logger);
+  }
+
+  start(handler: EventHandler): void {
+    if (this.current) throw new Error(`consumer ${this.name} is already started`);
+    const run: Run = { stopping: false, abandoned: false, messages: null, wake: null, done: Promise.resolve() };
+    run.done = this.run(run, handler);
+    this.current = run;
+  }
+
+  /**
+   * Stops pulling, hands buffered messages back (nak) and waits up to stopGraceMs for the handler in flight.
+   * A handler still running after that is left alone and its message is redelivered after ack_wait.
+   */
+  async stop(): Promise<void> {
+    const run = this.current;
+    if (!run) return;
+    this.current = null;
+    run.stopping = true;
+    run.messages?.stop();
+    run.wake?.();
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      run.done.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), this.options.stopGraceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!finished) {
+      run.abandoned = true;
+      this.logger.warn('handler still running at stop; its event will be redelivered');
+    }
+  }
+
+  private async run(run: Run, handler: EventHandler): Promise<void> {
+    let failures = 0;
+    while (!run.stopping && !this.nc.isClosed()) {
+      try {
+        const consumer = await jetstream(this.nc).consumers.get(this.stream, this.name);
+        if (run.stopping) return;
+        run.messages = await consumer.consume({ max_messages: this.options.batchSize });
+        if (run.stopping) run.messages.stop();
+        for await (const msg of run.messages) {
+          failures = 0;
+          await this.process(run, msg, handler);
+        }
+        if (run.stopping || this.nc.isClosed()) return;
+        this.logger.warn('event subscription ended; resubscribing');
+      } catch (error) {
+        if (run.stopping || this.nc.isClosed()) return;
+        this.logger.warn('event subscription failed; retrying', { err: error });
+      }
+      failures += 1;
+      await this.sleep(run, Math.min(250 * 2 ** failures, 10_000));
+    }
+  }
+
+  private async process(run: Run, msg: JsMsg, handler: EventHandler): Promise<void> {
+    if (run.stopping) {
+      settle(() => msg.nak());
+      return;
+    }
+    let event: ReceivedEvent;
+    try {
+      event = toReceivedEvent(msg);
+    } catch (error) {
+      this.logger.error('unparseable event terminated', { subject: msg.subject, seq: msg.seq, err: error });
+      settle(() => msg.term());
+      return;
+    }
+    const parent = contextFromHeaders((name) => msg.headers?.get(name) || undefined);
+    const attributes = {
+      'messaging.system': 'nats',
+      'messaging.operation.type': 'process',
+      'messaging.destination.name': event.subject,
+      'messaging.consumer.group.name': this.name,
+      'messaging.message.delivery_count': event.deliveryCount,
+    };
+    await context.with(parent, () =>
+      withSpan(`process ${this.name}`, { kind: SpanKind.CONSUMER, attributes }, async (span) => {
+        const keepAlive = setInterval(
+          () => (run.abandoned || this.nc.isClosed() ? clearInterval(keepAlive) : settle(() => msg.working())),
+          Math.max(Math.floor(this.options.ackWaitMs / 2), 50),
+        );
+        try {
+          await handler(event);
+          if (!run.abandoned) settle(() => msg.ack());
+        } catch (error) {
+          recordError(span, error);
+          const lastAttempt = this.options.maxDeliver > 0 && event.deliveryCount >= this.options.maxDeliver;
+          const retryInMs = lastAttempt ? undefined : this.retryDelay(event.deliveryCount);
+          this.logger.error(lastAttempt ? 'event handler failed for the last time; event dropped' : 'event handler failed', {
+            subject: event.subject,
+            seq: event.seq,
+            deliveryCount: event.deliveryCount,
+            retryInMs,
+            err: error,
+          });
+          if (!run.abandoned) settle(() => (lastAttempt ? msg.term() : msg.nak(retryInMs)));
+        } finally {
+          clearInterval(keepAlive);
+        }
+      }),
+    );
+  }
+
+  private retryDelay(deliveryCount: number): number {
+    return Math.min(this.options.retryDelayMs * 2 ** Math.max(deliveryCount - 1, 0), MAX_RETRY_DELAY_MS);
+  }
+
+  private sleep(run: Run, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        run.wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      run.wake = done;
+    });
+  }
+}

@@ -1,0 +1,16 @@
+export { natsConfigFromEnv, busNamesFromEnv, natsMicroserviceOptions, natsServers, DEFAULT_NATS_URL } from './nats.config.js';
+export type { NatsConfig, NatsMicroserviceTuning } from './nats.config.js';
+export { HandleOperation } from './handle-operation.decorator.js';
+export { OperationInterceptor } from './operation.interceptor.js';
+export { BusModule } from './bus.module.js';
+export { BusClient, BUS_CLIENT_PROXY, BUS_NATS_CONFIG, DEFAULT_SEND_TIMEOUT_MS, createBusClientProxy } from './bus.client.js';
+export type { BusTransport, SendOptions } from './bus.client.js';
+export { parseReply } from './reply.envelope.js';
+export { firstIssue, formatIssue, formatPath } from './zod-issue.format.js';
+export { connectNats } from './nats.connection.js';
+export { ensureEventsStream, jetStreamClient, publishEvent, DEFAULT_DUPLICATE_WINDOW_MS } from './events.stream.js';
+export type { EventsStreamOptions, PublishEventOptions } from './events.stream.js';
+export { DurableConsumer } from './durable.consumer.js';
+export type { DurableConsumerOptions, EventHandler, ReceivedEvent } from './durable.consumer.js';
+export type { NatsConnection } from '@nats-io/transport-node';
+export type { JetStreamClient } from '@nats-io/jetstream';

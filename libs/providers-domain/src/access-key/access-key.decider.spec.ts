@@ -1,0 +1,58 @@
+import { specificationFor } from '../testing/decider-specification.js';
+import { accessKeyDecider, type CreateKey, type KeyCreated } from './access-key.decider.js';
+
+const spec = specificationFor(accessKeyDecider);
+const now = new Date('2030-01-01T00:00:00Z');
+const keyHash = 'a'.repeat(64);
+
+const createKey = (data: Partial<CreateKey['data']> = {}): CreateKey => ({
+  type: 'CreateKey',
+  data: { keyId: 'key_1', name: 'ci', role: 'member', agentId: null, keyHash, agentExists: false, now, ...data },
+});
+const created: KeyCreated = {
+  type: 'KeyCreated',
+  data: { keyId: 'key_1', name: 'ci', role: 'member', agentId: null, keyHash },
+};
+const revoke = { type: 'RevokeKey', data: { keyId: 'key_1', now } } as const;
+
+describe('access key decider', () => {
+  describe('CreateKey', () => {
+    it('records the key by its hash', () => {
+      spec.given([]).when(createKey()).then([created]);
+    });
+
+    it('binds an agent key to an existing agent', () => {
+      spec
+        .given([])
+        .when(createKey({ role: 'agent', agentId: 'agt_1', agentExists: true }))
+        .then([{ type: 'KeyCreated', data: { ...created.data, role: 'agent', agentId: 'agt_1' } }]);
+    });
+
+    it('refuses an agent key for an agent that does not exist', () => {
+      spec.given([]).when(createKey({ role: 'agent', agentId: 'agt_1', agentExists: false })).thenFails('agent_not_found');
+    });
+
+    it('refuses an agent key without an agent, and an agent binding on another role', () => {
+      spec.given([]).when(createKey({ role: 'agent', agentId: null })).thenFails('validation_failed');
+      spec.given([]).when(createKey({ role: 'admin', agentId: 'agt_1', agentExists: true })).thenFails('validation_failed');
+    });
+
+    it('refuses to create a key id twice', () => {
+      spec.given([created]).when(createKey()).thenFails('invalid_state');
+    });
+  });
+
+  describe('RevokeKey', () => {
+    it('revokes an active key', () => {
+      spec.given([created]).when(revoke).then([{ type: 'KeyRevoked', data: { keyId: 'key_1' } }]);
+    });
+
+    it('reports a revoked key as not found', () => {
+      spec.given([created, { type: 'KeyRevoked', data: { keyId: 'key_1' } }]).when(revoke).thenFails('key_not_found');
+    });
+
+    it('reports an unknown key as not found', () => {
+      spec.given([]).when(revoke).thenFails('key_not_found');
+    });
+  });
+});

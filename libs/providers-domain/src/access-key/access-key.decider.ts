@@ -1,0 +1,81 @@
+import {
+  appError,
+  fail,
+  ok,
+  type KeyCreated as KeyCreatedData,
+  type KeyRevoked as KeyRevokedData,
+  type TenantKeyRole,
+} from '@switchboard/contracts';
+import type { z } from 'zod';
+import { assertNever, type Command, type Decider, type Event } from '../decider.js';
+
+export type CreateKey = Command<
+  'CreateKey',
+  {
+    keyId: string;
+    name: string;
+    role: TenantKeyRole;
+    agentId: string | null;
+    /** Hex SHA-256 of the key; the plaintext never reaches this service. */
+    keyHash: string;
+    /** Whether `agentId` names a live agent of the tenant, as the handler found it; ignored for other roles. */
+    agentExists: boolean;
+    now: Date;
+  }
+>;
+export type RevokeKey = Command<'RevokeKey', { keyId: string; now: Date }>;
+export type AccessKeyCommand = CreateKey | RevokeKey;
+
+export type KeyCreated = Event<'KeyCreated', z.infer<typeof KeyCreatedData>>;
+export type KeyRevoked = Event<'KeyRevoked', z.infer<typeof KeyRevokedData>>;
+export type AccessKeyEvent = KeyCreated | KeyRevoked;
+
+export type AccessKeyState =
+  | Readonly<{ status: 'absent' }>
+  | Readonly<{ status: 'active'; keyId: string; role: TenantKeyRole; agentId: string | null }>
+  | Readonly<{ status: 'revoked'; keyId: string }>;
+
+function createKey(command: CreateKey, state: AccessKeyState) {
+  const { keyId, name, role, agentId, keyHash, agentExists } = command.data;
+  if (state.status !== 'absent') return fail(appError('invalid_state', `key ${keyId} already exists`));
+  if (role === 'agent' && agentId === null) return fail(appError('validation_failed', 'agentId: is required for role agent'));
+  if (role !== 'agent' && agentId !== null) {
+    return fail(appError('validation_failed', 'agentId: is only allowed for role agent'));
+  }
+  if (role === 'agent' && !agentExists) return fail(appError('agent_not_found', `agent ${agentId} not found`));
+  return ok([{ type: 'KeyCreated', data: { keyId, name, role, agentId, keyHash } } as const]);
+}
+
+function revokeKey(command: RevokeKey, state: AccessKeyState) {
+  // A revoked key is reported like a missing one: revocation is not repeatable and reveals nothing.
+  if (state.status !== 'active') return fail(appError('key_not_found', `key ${command.data.keyId} not found`));
+  return ok([{ type: 'KeyRevoked', data: { keyId: state.keyId } } as const]);
+}
+
+export const accessKeyDecider: Decider<AccessKeyCommand, AccessKeyEvent, AccessKeyState> = {
+  initialState: { status: 'absent' },
+
+  decide(command, state) {
+    switch (command.type) {
+      case 'CreateKey':
+        return createKey(command, state);
+      case 'RevokeKey':
+        return revokeKey(command, state);
+      default:
+        return assertNever(command);
+    }
+  },
+
+  evolve(state, event) {
+    switch (event.type) {
+      case 'KeyCreated': {
+        const { keyId, role, agentId } = event.data;
+        return { status: 'active', keyId, role, agentId };
+      }
+      case 'KeyRevoked':
+        return { status: 'revoked', keyId: event.data.keyId };
+      default:
+        return assertNever(event);
+    }
+  },
+};

@@ -1,0 +1,90 @@
+import { specificationFor } from '../testing/decider-specification.js';
+import { agentDecider, type AgentCreated, type CreateAgent, type UpdateAgent } from './agent.decider.js';
+
+const spec = specificationFor(agentDecider);
+const now = new Date('2030-01-01T00:00:00Z');
+
+const create = (data: Partial<CreateAgent['data']> = {}): CreateAgent => ({
+  type: 'CreateAgent',
+  data: { agentId: 'agt_1', name: 'planner', providerId: 'prv_1', providerExists: true, now, ...data },
+});
+const created: AgentCreated = {
+  type: 'AgentCreated',
+  data: { agentId: 'agt_1', name: 'planner', providerId: 'prv_1', model: null, delivery: 'proxy' },
+};
+const update = (changes: UpdateAgent['data']['changes'], providerExists = true): UpdateAgent => ({
+  type: 'UpdateAgent',
+  data: { agentId: 'agt_1', changes, providerExists, now },
+});
+const deleted = { type: 'AgentDeleted', data: { agentId: 'agt_1' } } as const;
+const remove = { type: 'DeleteAgent', data: { agentId: 'agt_1', now } } as const;
+
+describe('agent decider', () => {
+  describe('CreateAgent', () => {
+    it('creates an agent delivered through the proxy by default', () => {
+      spec.given([]).when(create()).then([created]);
+    });
+
+    it('keeps an explicit model and delivery', () => {
+      spec
+        .given([])
+        .when(create({ model: 'gpt-4o', delivery: 'direct' }))
+        .then([{ type: 'AgentCreated', data: { ...created.data, model: 'gpt-4o', delivery: 'direct' } }]);
+    });
+
+    it('refuses a provider that does not exist', () => {
+      spec.given([]).when(create({ providerExists: false })).thenFails('provider_not_found');
+    });
+
+    it('refuses to create the same agent id twice', () => {
+      spec.given([created]).when(create()).thenFails('invalid_state');
+    });
+  });
+
+  describe('UpdateAgent', () => {
+    it('records only the fields that really change', () => {
+      spec
+        .given([created])
+        .when(update({ name: 'planner', model: 'gpt-4o', delivery: 'proxy' }))
+        .then([{ type: 'AgentUpdated', data: { agentId: 'agt_1', changes: { model: 'gpt-4o' } } }]);
+    });
+
+    it('records nothing when nothing changes', () => {
+      spec.given([created]).when(update({ name: 'planner', model: null })).then([]);
+    });
+
+    it('moves the agent to another existing provider', () => {
+      spec
+        .given([created])
+        .when(update({ providerId: 'prv_2' }))
+        .then([{ type: 'AgentUpdated', data: { agentId: 'agt_1', changes: { providerId: 'prv_2' } } }]);
+    });
+
+    it('refuses to move the agent to a provider that does not exist', () => {
+      spec.given([created]).when(update({ providerId: 'prv_2' }, false)).thenFails('provider_not_found');
+    });
+
+    it('ignores the provider check when the provider stays', () => {
+      spec
+        .given([created])
+        .when(update({ providerId: 'prv_1', delivery: 'direct' }, false))
+        .then([{ type: 'AgentUpdated', data: { agentId: 'agt_1', changes: { delivery: 'direct' } } }]);
+    });
+
+    it('reports an unknown or deleted agent as not found', () => {
+      spec.given([]).when(update({ name: 'x' })).thenFails('agent_not_found');
+      spec.given([created, deleted]).when(update({ name: 'x' })).thenFails('agent_not_found');
+    });
+  });
+
+  describe('DeleteAgent', () => {
+    it('deletes an agent', () => {
+      spec.given([created]).when(remove).then([deleted]);
+    });
+
+    it('reports an unknown or deleted agent as not found', () => {
+      spec.given([]).when(remove).thenFails('agent_not_found');
+      spec.given([created, deleted]).when(remove).thenFails('agent_not_found');
+    });
+  });
+});

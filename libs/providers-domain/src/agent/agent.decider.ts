@@ -1,0 +1,117 @@
+import {
+  appError,
+  fail,
+  ok,
+  type AgentCreated as AgentCreatedData,
+  type AgentDeleted as AgentDeletedData,
+  type AgentUpdated as AgentUpdatedData,
+  type AppError,
+  type Delivery,
+  type Result,
+} from '@switchboard/contracts';
+import type { z } from 'zod';
+import { changedFields } from '../changed-fields.js';
+import { assertNever, type Command, type Decider, type Event } from '../decider.js';
+
+export type AgentSettings = Readonly<{
+  name: string;
+  providerId: string;
+  model: string | null;
+  delivery: Delivery;
+}>;
+export type AgentChanges = Partial<AgentSettings>;
+
+export type CreateAgent = Command<
+  'CreateAgent',
+  {
+    agentId: string;
+    name: string;
+    providerId: string;
+    model?: string;
+    /** `proxy` unless asked: the real provider key then never leaves the plane. */
+    delivery?: Delivery;
+    /** Whether `providerId` is a live provider of the tenant, as the handler found it. */
+    providerExists: boolean;
+    now: Date;
+  }
+>;
+export type UpdateAgent = Command<
+  'UpdateAgent',
+  {
+    agentId: string;
+    changes: AgentChanges;
+    /** Whether `changes.providerId` is a live provider of the tenant; ignored when the provider stays. */
+    providerExists: boolean;
+    now: Date;
+  }
+>;
+export type DeleteAgent = Command<'DeleteAgent', { agentId: string; now: Date }>;
+export type AgentCommand = CreateAgent | UpdateAgent | DeleteAgent;
+
+export type AgentCreated = Event<'AgentCreated', z.infer<typeof AgentCreatedData>>;
+export type AgentUpdated = Event<'AgentUpdated', z.infer<typeof AgentUpdatedData>>;
+export type AgentDeleted = Event<'AgentDeleted', z.infer<typeof AgentDeletedData>>;
+export type AgentEvent = AgentCreated | AgentUpdated | AgentDeleted;
+
+export type AgentState =
+  | Readonly<{ status: 'absent' }>
+  | Readonly<{ status: 'active'; agentId: string; settings: AgentSettings }>
+  | Readonly<{ status: 'deleted'; agentId: string }>;
+
+const providerNotFound = (providerId: string) => fail(appError('provider_not_found', `provider ${providerId} not found`));
+const agentNotFound = (agentId: string) => fail(appError('agent_not_found', `agent ${agentId} not found`));
+
+function create(command: CreateAgent, state: AgentState): Result<readonly AgentEvent[], AppError> {
+  const { agentId, name, providerId, model, delivery, providerExists } = command.data;
+  if (state.status !== 'absent') return fail(appError('invalid_state', `agent ${agentId} already exists`));
+  if (!providerExists) return providerNotFound(providerId);
+  return ok([
+    { type: 'AgentCreated', data: { agentId, name, providerId, model: model ?? null, delivery: delivery ?? 'proxy' } },
+  ]);
+}
+
+function update(command: UpdateAgent, state: AgentState): Result<readonly AgentEvent[], AppError> {
+  if (state.status !== 'active') return agentNotFound(command.data.agentId);
+  const changes: AgentChanges = changedFields(state.settings, command.data.changes);
+  if (Object.keys(changes).length === 0) return ok([]);
+  if (changes.providerId !== undefined && !command.data.providerExists) return providerNotFound(changes.providerId);
+  return ok([{ type: 'AgentUpdated', data: { agentId: state.agentId, changes } }]);
+}
+
+function remove(command: DeleteAgent, state: AgentState): Result<readonly AgentEvent[], AppError> {
+  if (state.status !== 'active') return agentNotFound(command.data.agentId);
+  return ok([{ type: 'AgentDeleted', data: { agentId: state.agentId } }]);
+}
+
+export const agentDecider: Decider<AgentCommand, AgentEvent, AgentState> = {
+  initialState: { status: 'absent' },
+
+  decide(command, state) {
+    switch (command.type) {
+      case 'CreateAgent':
+        return create(command, state);
+      case 'UpdateAgent':
+        return update(command, state);
+      case 'DeleteAgent':
+        return remove(command, state);
+      default:
+        return assertNever(command);
+    }
+  },
+
+  evolve(state, event) {
+    switch (event.type) {
+      case 'AgentCreated': {
+        const { agentId, ...settings } = event.data;
+        return { status: 'active', agentId, settings };
+      }
+      case 'AgentUpdated':
+        if (state.status !== 'active') return state;
+        return { ...state, settings: { ...state.settings, ...event.data.changes } };
+      case 'AgentDeleted':
+        return { status: 'deleted', agentId: event.data.agentId };
+      default:
+        return assertNever(event);
+    }
+  },
+};

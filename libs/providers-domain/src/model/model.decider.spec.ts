@@ -1,0 +1,65 @@
+import { specificationFor } from '../testing/decider-specification.js';
+import { modelDecider, type AddModel, type ModelAdded } from './model.decider.js';
+
+const spec = specificationFor(modelDecider);
+const now = new Date('2030-01-01T00:00:00Z');
+
+const addModel = (data: Partial<AddModel['data']> = {}): AddModel => ({
+  type: 'AddModel',
+  data: { modelId: 'mdl_1', providerId: 'prv_1', name: 'gpt-4o', providerExists: true, now, ...data },
+});
+const added: ModelAdded = {
+  type: 'ModelAdded',
+  data: {
+    modelId: 'mdl_1',
+    providerId: 'prv_1',
+    name: 'gpt-4o',
+    upstreamModel: 'gpt-4o',
+    source: 'manual',
+    inputUsdPerMTok: null,
+    outputUsdPerMTok: null,
+  },
+};
+const remove = { type: 'RemoveModel', data: { modelId: 'mdl_1', now } } as const;
+
+describe('model decider', () => {
+  describe('AddModel', () => {
+    it('adds a manual model whose upstream name defaults to its name', () => {
+      spec.given([]).when(addModel()).then([added]);
+    });
+
+    it('keeps an explicit upstream name and prices', () => {
+      spec
+        .given([])
+        .when(addModel({ upstreamModel: 'gpt-4o-2024-08-06', inputUsdPerMTok: 2.5, outputUsdPerMTok: 10 }))
+        .then([
+          {
+            type: 'ModelAdded',
+            data: { ...added.data, upstreamModel: 'gpt-4o-2024-08-06', inputUsdPerMTok: 2.5, outputUsdPerMTok: 10 },
+          },
+        ]);
+    });
+
+    it('refuses a provider that does not exist', () => {
+      spec.given([]).when(addModel({ providerExists: false })).thenFails('provider_not_found');
+    });
+
+    it('refuses to add the same model id twice', () => {
+      spec.given([added]).when(addModel()).thenFails('invalid_state');
+    });
+  });
+
+  describe('RemoveModel', () => {
+    it('removes a model', () => {
+      spec.given([added]).when(remove).then([{ type: 'ModelRemoved', data: { modelId: 'mdl_1', providerId: 'prv_1' } }]);
+    });
+
+    it('reports an unknown or removed model as not found', () => {
+      spec.given([]).when(remove).thenFails('model_not_found');
+      spec
+        .given([added, { type: 'ModelRemoved', data: { modelId: 'mdl_1', providerId: 'prv_1' } }])
+        .when(remove)
+        .thenFails('model_not_found');
+    });
+  });
+});

@@ -1,0 +1,71 @@
+import { isSpanContextValid, trace } from '@opentelemetry/api';
+import { redact, redactString } from './log.redaction.js';
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+  /** A logger that adds these fields to every entry. */
+  child(fields: Record<string, unknown>): Logger;
+}
+
+export interface LoggerOptions {
+  /** Default: env LOG_LEVEL, else 'info'. */
+  level?: LogLevel;
+  /** Receives one JSON document per call, without a newline. Default: stdout. */
+  write?: (line: string) => void;
+}
+
+const RESERVED = new Set(['ts', 'level', 'service', 'msg', 'traceId', 'spanId']);
+
+function levelFromEnv(): LogLevel {
+  const env = process.env['LOG_LEVEL']?.toLowerCase();
+  return LOG_LEVELS.find((level) => level === env) ?? 'info';
+}
+
+const writeStdout = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+/**
+ * One JSON line per entry: {ts, level, service, msg, ...fields, traceId?, spanId?}. Fields and message pass
+ * redact(); a field may not overwrite the envelope keys (it is kept under `field.<name>` instead).
+ */
+export function createLogger(service: string, options: LoggerOptions = {}): Logger {
+  const threshold = LOG_LEVELS.indexOf(options.level ?? levelFromEnv());
+  const write = options.write ?? writeStdout;
+
+  const make = (bound: Record<string, unknown>): Logger => {
+    const emit = (level: LogLevel, message: string, fields?: Record<string, unknown>): void => {
+      if (LOG_LEVELS.indexOf(level) < threshold) return;
+      const entry: Record<string, unknown> = {
+        ts: new Date().toISOString(),
+        level,
+        service,
+        msg: redactString(message),
+      };
+      const redacted = redact({ ...bound, ...fields }) as Record<string, unknown>;
+      for (const [key, value] of Object.entries(redacted)) {
+        entry[RESERVED.has(key) ? `field.${key}` : key] = value;
+      }
+      const spanContext = trace.getActiveSpan()?.spanContext();
+      if (spanContext && isSpanContextValid(spanContext)) {
+        entry['traceId'] = spanContext.traceId;
+        entry['spanId'] = spanContext.spanId;
+      }
+      write(JSON.stringify(entry));
+    };
+    return {
+      debug: (message, fields) => emit('debug', message, fields),
+      info: (message, fields) => emit('info', message, fields),
+      warn: (message, fields) => emit('warn', message, fields),
+      error: (message, fields) => emit('error', message, fields),
+      child: (fields) => make({ ...bound, ...fields }),
+    };
+  };
+  return make({});
+}

@@ -1,0 +1,6 @@
+export * from './database.js';
+export * from './stack.js';
+export * from './otlp-collector.js';
+export * from './http-client.js';
+export * from './event-stream-reader.js';
+export * from './kms-emulator.js';

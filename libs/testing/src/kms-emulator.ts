@@ -1,0 +1,296 @@
+import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { pathToFileURL } from 'node:url';
+
+const ACCOUNT_ID = '111122223333';
+const CONTENT_TYPE = 'application/x-amz-json-1.1';
+const ALG = 'SYMMETRIC_DEFAULT';
+const BLOB_VERSION = 0x01;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+const FIXED_METADATA = {
+  AWSAccountId: ACCOUNT_ID, Enabled: true, KeyUsage: 'ENCRYPT_DECRYPT', KeyState: 'Enabled', Origin: 'AWS_KMS', KeyManager: 'CUSTOMER',
+  CustomerMasterKeySpec: 'SYMMETRIC_DEFAULT', KeySpec: 'SYMMETRIC_DEFAULT', EncryptionAlgorithms: [ALG], MultiRegion: false,
+} as const;
+
+type Json = Record<string, unknown>;
+type Context = Record<string, string>;
+
+interface EmulatedKey {
+  readonly id: string;
+  readonly arn: string;
+  readonly material: Buffer;
+  readonly created: Date;
+  readonly description: string;
+}
+
+export interface KmsEmulatorCall {
+  /** The operation of `X-Amz-Target: TrentService.<Op>`, e.g. `Decrypt`. */
+  readonly op: string;
+  readonly status: number;
+}
+
+class KmsFault extends Error {
+  constructor(readonly type: string, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * A KMS stand-in speaking the AWS JSON 1.1 protocol of `TrentService`, so code under test goes
+ * through the real @aws-sdk/client-kms. Symmetric keys only. Ciphertext blobs are AES-256-GCM
+ * under a per-key random key with the encryption context (canonicalised) as additional data, and
+ * name their key, so Decrypt works without KeyId as it does on AWS. SigV4 signatures are not
+ * verified, but an Authorization header must be present.
+ */
+export class KmsEmulator {
+  private server: Server | null = null;
+  private readonly sockets = new Set<Socket>();
+  private readonly keys = new Map<string, EmulatedKey>();
+  private readonly log: KmsEmulatorCall[] = [];
+  private available = true;
+  private delayMs = 0;
+  private port = 0;
+
+  constructor(readonly region = 'us-east-1') {}
+
+  /** Listens on 127.0.0.1; after `stop()`, starting again reuses the previous port (and keys). */
+  async start(port = this.port): Promise<this> {
+    const server = createServer((req, res) => void this.serve(req, res));
+    server.on('connection', (socket: Socket) => {
+      // Resetting the connection (rather than answering 503) is what an outage looks like to the SDK.
+      if (!this.available) {
+        socket.destroy();
+        return;
+      }
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    this.port = (server.address() as AddressInfo).port;
+    return this;
+  }
+
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Creates a symmetric key and returns its ARN. */
+  createKey(description = ''): string {
+    return this.addKey(description).arn;
+  }
+
+  /** Down: every open and new connection is reset. Up: served again. */
+  setAvailable(up: boolean): void {
+    this.available = up;
+    if (!up) for (const socket of this.sockets) socket.destroy();
+  }
+
+  /** Delays every answer, to exercise client timeouts. */
+  setResponseDelay(ms: number): void {
+    this.delayMs = ms;
+  }
+
+  calls(): readonly KmsEmulatorCall[] {
+    return this.log;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (server === null) return;
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let status = 200;
+    let body: Json;
+    const op = String(req.headers['x-amz-target'] ?? '').replace(/^TrentService\./, '');
+    try {
+      const raw = await readBody(req);
+      body = this.dispatch(req, op, raw);
+    } catch (error) {
+      const fault = error instanceof KmsFault ? error : new KmsFault('KMSInternalException', String(error));
+      status = fault.type === 'KMSInternalException' ? 500 : 400;
+      body = { __type: fault.type, message: fault.message };
+    }
+    this.log.push({ op, status });
+    // unref: a delayed answer must not keep a test process alive after stop().
+    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs).unref());
+    if (res.destroyed) return;
+    res.writeHead(status, { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': randomUUID() });
+    res.end(JSON.stringify(body));
+  }
+
+  private dispatch(req: IncomingMessage, op: string, raw: string): Json {
+    if (req.method !== 'POST' || req.url !== '/') throw new KmsFault('UnknownOperationException', `${req.method} ${req.url} is not served`);
+    if (!/^AWS4-HMAC-SHA256 /.test(req.headers.authorization ?? '')) throw new KmsFault('MissingAuthenticationTokenException', 'Missing Authentication Token');
+    if (!(req.headers['content-type'] ?? '').startsWith(CONTENT_TYPE)) throw new KmsFault('ValidationException', `Content-Type must be ${CONTENT_TYPE}`);
+    let input: unknown;
+    try {
+      input = JSON.parse(raw === '' ? '{}' : raw);
+    } catch {
+      throw new KmsFault('SerializationException', 'body is not JSON');
+    }
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new KmsFault('SerializationException', 'body must be an object');
+    const body = input as Json;
+    switch (op) {
+      case 'CreateKey':
+        return { KeyMetadata: this.metadata(this.createFrom(body)) };
+      case 'DescribeKey':
+        return { KeyMetadata: this.metadata(this.resolveKey(requiredString(body, 'KeyId'))) };
+      case 'Encrypt': {
+        const key = this.resolveKey(requiredString(body, 'KeyId'));
+        const plaintext = requiredBlob(body, 'Plaintext', 4096);
+        return { CiphertextBlob: seal(key, plaintext, contextOf(body, 'EncryptionContext')), KeyId: key.arn, EncryptionAlgorithm: ALG };
+      }
+      case 'GenerateDataKey':
+      case 'GenerateDataKeyWithoutPlaintext': {
+        const key = this.resolveKey(requiredString(body, 'KeyId'));
+        const dataKey = randomBytes(dataKeyLength(body));
+        const out: Json = { CiphertextBlob: seal(key, dataKey, contextOf(body, 'EncryptionContext')), KeyId: key.arn };
+        if (op === 'GenerateDataKey') out['Plaintext'] = dataKey.toString('base64');
+        return out;
+      }
+      case 'Decrypt': {
+        const { key, plaintext } = this.open(body, 'CiphertextBlob', 'EncryptionContext', 'KeyId');
+        return { KeyId: key.arn, Plaintext: plaintext.toString('base64'), EncryptionAlgorithm: ALG };
+      }
+      case 'ReEncrypt': {
+        const destination = this.resolveKey(requiredString(body, 'DestinationKeyId'));
+        const { key, plaintext } = this.open(body, 'CiphertextBlob', 'SourceEncryptionContext', 'SourceKeyId');
+        const blob = seal(destination, plaintext, contextOf(body, 'DestinationEncryptionContext'));
+        return { CiphertextBlob: blob, SourceKeyId: key.arn, KeyId: destination.arn, SourceEncryptionAlgorithm: ALG, DestinationEncryptionAlgorithm: ALG };
+      }
+      default:
+        throw new KmsFault('UnknownOperationException', `operation "${op}" is not emulated`);
+    }
+  }
+
+  private open(body: Json, blobField: string, contextField: string, keyField: string): { key: EmulatedKey; plaintext: Buffer } {
+    const blob = requiredBlob(body, blobField, 6144);
+    const context = contextOf(body, contextField);
+    if (blob.length < 2 || blob[0] !== BLOB_VERSION || blob.length <= 2 + blob[1] + IV_BYTES + TAG_BYTES) {
+      throw new KmsFault('InvalidCiphertextException', 'ciphertext is not a KMS blob');
+    }
+    const idEnd = 2 + blob[1];
+    const key = this.keys.get(blob.subarray(2, idEnd).toString('utf8'));
+    if (key === undefined) throw new KmsFault('InvalidCiphertextException', 'ciphertext names an unknown key');
+    const requested = optionalString(body, keyField);
+    if (requested !== undefined && this.resolveKey(requested) !== key) throw new KmsFault('IncorrectKeyException', 'KeyId does not identify the key that encrypted the ciphertext');
+    const decipher = createDecipheriv('aes-256-gcm', key.material, blob.subarray(idEnd, idEnd + IV_BYTES), { authTagLength: TAG_BYTES });
+    decipher.setAAD(canonical(context));
+    decipher.setAuthTag(blob.subarray(idEnd + IV_BYTES, idEnd + IV_BYTES + TAG_BYTES));
+    try {
+      return { key, plaintext: Buffer.concat([decipher.update(blob.subarray(idEnd + IV_BYTES + TAG_BYTES)), decipher.final()]) };
+    } catch {
+      throw new KmsFault('InvalidCiphertextException', 'ciphertext or encryption context does not match');
+    }
+  }
+
+  private createFrom(body: Json): EmulatedKey {
+    const usage = optionalString(body, 'KeyUsage') ?? 'ENCRYPT_DECRYPT';
+    const spec = optionalString(body, 'KeySpec') ?? optionalString(body, 'CustomerMasterKeySpec') ?? 'SYMMETRIC_DEFAULT';
+    if (usage !== 'ENCRYPT_DECRYPT' || spec !== 'SYMMETRIC_DEFAULT') throw new KmsFault('ValidationException', 'only symmetric ENCRYPT_DECRYPT keys are emulated');
+    return this.addKey(optionalString(body, 'Description') ?? '');
+  }
+
+  private addKey(description: string): EmulatedKey {
+    const id = randomUUID();
+    const key = { id, arn: `arn:aws:kms:${this.region}:${ACCOUNT_ID}:key/${id}`, material: randomBytes(32), created: new Date(), description };
+    this.keys.set(id, key);
+    return key;
+  }
+
+  private resolveKey(keyId: string): EmulatedKey {
+    const key = keyId.startsWith('arn:') ? [...this.keys.values()].find((k) => k.arn === keyId) : this.keys.get(keyId);
+    if (key === undefined) throw new KmsFault('NotFoundException', `Key '${keyId}' does not exist`);
+    return key;
+  }
+
+  private metadata(key: EmulatedKey): Json {
+    const created = key.created.getTime() / 1000;
+    return { ...FIXED_METADATA, KeyId: key.id, Arn: key.arn, CreationDate: created, Description: key.description };
+  }
+}
+
+function seal(key: EmulatedKey, plaintext: Buffer, context: Context): string {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key.material, iv, { authTagLength: TAG_BYTES });
+  cipher.setAAD(canonical(context));
+  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  const id = Buffer.from(key.id, 'utf8');
+  return Buffer.concat([Buffer.from([BLOB_VERSION, id.length]), id, iv, cipher.getAuthTag(), ciphertext]).toString('base64');
+}
+
+// Same rule as libs/kms canonicalContext (sorted by UTF-8 bytes, u32 length prefixes), kept
+// separate because the harness must not depend on the code it tests.
+function canonical(context: Context): Buffer {
+  const pairs = Object.entries(context).map(([k, v]) => [Buffer.from(k, 'utf8'), Buffer.from(v, 'utf8')] as const);
+  pairs.sort(([a], [b]) => Buffer.compare(a, b));
+  const u32 = (n: number): Buffer => Buffer.from([n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
+  return Buffer.concat([u32(pairs.length), ...pairs.flatMap(([k, v]) => [u32(k.length), k, u32(v.length), v])]);
+}
+
+function optionalString(body: Json, field: string): string | undefined {
+  const value = body[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || value === '') throw new KmsFault('ValidationException', `${field} must be a non-empty string`);
+  return value;
+}
+
+function requiredString(body: Json, field: string): string {
+  const value = optionalString(body, field);
+  if (value === undefined) throw new KmsFault('ValidationException', `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`);
+  return value;
+}
+
+function requiredBlob(body: Json, field: string, maxBytes: number): Buffer {
+  const b64 = requiredString(body, field);
+  const bytes = Buffer.from(b64, 'base64');
+  if (bytes.toString('base64') !== b64) throw new KmsFault('SerializationException', `${field} is not base64`);
+  if (bytes.length < 1 || bytes.length > maxBytes) throw new KmsFault('ValidationException', `${field} must be 1 to ${maxBytes} bytes`);
+  return bytes;
+}
+
+function contextOf(body: Json, field: string): Context {
+  const value = body[field];
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string')) {
+    throw new KmsFault('ValidationException', `${field} must map strings to strings`);
+  }
+  return value as Context;
+}
+
+function dataKeyLength(body: Json): number {
+  const spec = body['KeySpec'];
+  const bytes = body['NumberOfBytes'];
+  if ((spec === undefined) === (bytes === undefined)) throw new KmsFault('ValidationException', 'specify exactly one of KeySpec or NumberOfBytes');
+  if (spec === 'AES_256') return 32;
+  if (spec === 'AES_128') return 16;
+  if (typeof bytes === 'number' && Number.isInteger(bytes) && bytes >= 1 && bytes <= 1024) return bytes;
+  throw new KmsFault('ValidationException', 'KeySpec must be AES_256 or AES_128; NumberOfBytes 1 to 1024');
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+// Standalone: `node libs/testing/dist/kms-emulator.js --port 4599`.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const portFlag = process.argv.indexOf('--port');
+  const port = portFlag >= 0 ? Number(process.argv[portFlag + 1]) : 4599;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error('--port must be an integer from 0 to 65535');
+  const emulator = await new KmsEmulator().start(port);
+  const keyId = emulator.createKey('created at start');
+  process.stdout.write(`KMS emulator listening\nKMS_ENDPOINT=${emulator.endpoint}\nKMS_KEY_ID=${keyId}\n`);
+}

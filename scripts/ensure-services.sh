@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Starts the local PostgreSQL and NATS (JetStream) if they are not answering, and installs
+# the npm dependencies if they are missing. Idempotent; used by `npm start` and `npm test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_port() {
+  local port=$1 name=$2
+  for _ in $(seq 1 100); do port_open "$port" && return 0; sleep 0.2; done
+  echo "error: $name did not come up on 127.0.0.1:$port" >&2
+  return 1
+}
+
+PG_PORT=${PGPORT:-5432}
+if ! port_open "$PG_PORT"; then
+  echo "Starting PostgreSQL…"
+  if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n 1)" main start
+  else
+    echo "error: PostgreSQL is not running on 127.0.0.1:$PG_PORT and pg_ctlcluster is not available" >&2
+    exit 1
+  fi
+  wait_port "$PG_PORT" PostgreSQL
+fi
+
+if ! port_open 4222; then
+  echo "Starting NATS with JetStream…"
+  if [ -x /usr/sbin/nats-server ]; then
+    mkdir -p /var/lib/nats-server
+    start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- \
+      -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log
+  elif command -v nats-server >/dev/null 2>&1; then
+    mkdir -p .switchboard/nats
+    nohup nats-server -a 127.0.0.1 -p 4222 -js -sd .switchboard/nats >/dev/null 2>&1 &
+  else
+    echo "error: NATS is not running on 127.0.0.1:4222 and nats-server is not installed" >&2
+    exit 1
+  fi
+  wait_port 4222 NATS
+fi
+
+if [ ! -d node_modules/@nestjs/core ] || [ ! -e node_modules/@switchboard/contracts ]; then
+  echo "Installing dependencies (npm ci)…"
+  npm ci --no-audit --no-fund
+fi

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The project's test command (`npm test`): starts what the tests need, builds, type-checks, lints,
+# runs every Jest suite (unit, integration on real PostgreSQL/NATS, whole-stack e2e) and ends with
+# one line of totals: `N passed, M failed`.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export NX_DAEMON=false
+mkdir -p .switchboard/test-results
+rm -f .switchboard/test-results/*.json
+
+step() { printf '\n==> %s\n' "$*"; }
+failed_checks=0
+check() { # name, command…
+  local name=$1; shift
+  step "$name"
+  local started=$SECONDS
+  if "$@"; then echo "    ok ($((SECONDS - started)) s)"; else echo "    FAILED: $name"; failed_checks=$((failed_checks + 1)); fi
+}
+
+step "services and dependencies"
+bash scripts/ensure-services.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+check "build (tsc -b)" node_modules/.bin/tsc -b tsconfig.build.json
+check "type-check specs" node_modules/.bin/tsc -p tsconfig.spec.json
+# The boundaries rule reads the cached Nx project graph; without it the rule silently skips itself.
+NX_DAEMON=false node_modules/.bin/nx show projects >/dev/null 2>&1
+check "lint (module boundaries)" node_modules/.bin/eslint apps libs test
+
+JEST=(node --experimental-vm-modules node_modules/jest/bin/jest.js --ci)
+check "unit and integration tests" "${JEST[@]}" --maxWorkers=2 --testPathIgnorePatterns '/node_modules/' '/dist/' '<rootDir>/test/' \
+  --json --outputFile=.switchboard/test-results/libs-apps.json
+check "whole-stack tests" "${JEST[@]}" --runInBand --roots '<rootDir>/test' \
+  --json --outputFile=.switchboard/test-results/e2e.json
+
+node scripts/test-totals.mjs .switchboard/test-results "$failed_checks"
