@@ -43,5 +43,7 @@ fi
 
 if [ ! -d node_modules/@nestjs/core ] || [ ! -e node_modules/@switchboard/contracts ]; then
   echo "Installing dependencies (npm ci)…"
-  npm ci --no-audit --no-fund
+  # npm 11 may leave other platforms' optional packages out of the lock file and then refuse
+  # `npm ci`; `npm install` honours the same lock for everything it does list.
+  npm ci --no-audit --no-fund || { echo "npm ci refused the lock file; falling back to npm install"; npm install --no-audit --no-fund; }
 fi
