@@ -29,6 +29,10 @@ const stack = await Stack.start({
   gatewayHost: host,
   operatorKey: operatorKey(),
   logDir: join(stateDir, 'logs'),
+  kms:
+    process.env.KMS_BACKEND === 'aws'
+      ? { backend: 'aws', endpoint: process.env.KMS_ENDPOINT, keyId: process.env.KMS_KEY_ID ?? '' }
+      : { backend: 'local', localDir: process.env.KMS_LOCAL_DIR ?? join(stateDir, 'kms') },
   readyTimeoutMs: 90_000,
 });
 

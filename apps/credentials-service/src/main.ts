@@ -1,53 +1,42 @@
-import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { natsConfigFromEnv, natsMicroserviceOptions } from '@switchboard/messaging';
-import { NestLogger, createLogger, startTelemetry } from '@switchboard/telemetry';
-import { CredentialsModule } from './credentials.module.js';
-import { DEFAULT_DATABASE_URL, createServiceDataSource, ensureSchema } from './postgres.schema.js';
+import { createKmsFromEnv } from '@switchboard/kms';
+import { natsConfigFromEnv } from '@switchboard/messaging';
+import { createLogger, startTelemetry } from '@switchboard/telemetry';
+import { SERVICE_NAME, startCredentialsService } from './credentials-service.bootstrap.js';
+import { settingsFromEnv } from './shared/credentials.settings.js';
 
-const SERVICE = 'credentials-service';
-const SCHEMA = 'credentials';
-/** Longer than the NATS grace period, shorter than a typical orchestrator kill timeout. */
-const SHUTDOWN_DEADLINE_MS = 15_000;
+const telemetry = startTelemetry(SERVICE_NAME);
+const logger = createLogger(SERVICE_NAME);
+const databaseUrl = process.env['DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/switchboard';
+const nats = natsConfigFromEnv(SERVICE_NAME);
 
-async function main(): Promise<void> {
-  const telemetry = startTelemetry(SERVICE);
-  const logger = createLogger(SERVICE);
-  const dataSource = createServiceDataSource(process.env['DATABASE_URL'] || DEFAULT_DATABASE_URL, SERVICE);
-  await dataSource.initialize();
-  await ensureSchema(dataSource, SCHEMA);
+/** Whatever still holds the event loop after a clean close must not keep a stopped service alive. */
+const EXIT_GRACE_MS = 10_000;
 
-  const nats = natsConfigFromEnv(SERVICE);
-  const app = await NestFactory.createMicroservice(CredentialsModule.register(dataSource), {
-    ...natsMicroserviceOptions(nats, SERVICE),
-    logger: new NestLogger(logger),
-  });
-  await app.listen();
-  logger.info('ready', { namespace: nats.namespace, schema: SCHEMA });
+try {
+  // Both throw on bad configuration, naming the variables (never their values).
+  const settings = settingsFromEnv();
+  // KMS_BACKEND local (default; keys in KMS_LOCAL_DIR, default .switchboard/kms) or aws.
+  const kms = createKmsFromEnv();
+  const service = await startCredentialsService({ databaseUrl, nats, logger, kms, settings });
+  logger.info('ready', { nats: nats.url, namespace: nats.namespace || null, kmsBackend: kms.backend, pid: process.pid });
 
-  let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('stopping', { signal });
-    setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
-    let code = 0;
+  const shutdown = async (signal: NodeJS.Signals) => {
+    logger.info('shutting down', { signal });
     try {
-      await app.close();
-      await dataSource.destroy();
-    } catch (error) {
-      logger.error('unclean shutdown', { err: error });
-      code = 1;
+      await service.close();
+      kms.close();
+    } catch (err) {
+      logger.error('shutdown failed', { err });
+      process.exitCode = 1;
     }
+    // Last, so spans of the shutdown itself are flushed too.
     await telemetry.shutdown();
-    logger.info('stopped');
-    process.exit(code);
+    setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
-}
-
-main().catch((error: unknown) => {
-  createLogger(SERVICE).error('startup failed', { err: error });
+  process.once('SIGTERM', (signal) => void shutdown(signal));
+  process.once('SIGINT', (signal) => void shutdown(signal));
+} catch (err) {
+  logger.error('failed to start', { err });
+  await telemetry.shutdown();
   process.exit(1);
-});
+}

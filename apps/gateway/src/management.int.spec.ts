@@ -168,30 +168,15 @@ describe('management routes (gateway in-process, real NATS, fake providers-servi
       expect(res.status).toBe(404);
       expect(errorOf(res.body).code).toBe('not_found');
     });
-
-    it('refuses provider credentials until credentials-service exists, changing nothing', async () => {
-      const res = await offBus('POST', '/v1/providers', { key: admin, body: { name: 'with-key', type: 'openai', apiKey: 'sk-test-123' } });
-      expect(res.status).toBe(501);
-      expect(res.body).toEqual({
-        error: {
-          code: 'not_implemented',
-          message:
-            'storing provider credentials (apiKey, customHeaders) needs credentials-service; ' +
-            'register the provider with secretId or without credentials',
-        },
-      });
-      expect(res.text).not.toContain('sk-test-123');
-    });
   });
 
   describe('routes and optimistic concurrency', () => {
-    it('passes secretId through to providers-service', async () => {
-      const res = await h.request('POST', '/v1/providers', {
-        key: admin,
-        body: { name: 'by-secret', type: 'openai', secretId: 'sec_00000000000000000000' },
-      });
+    it('passes an existing secretId through to providers-service', async () => {
+      const secret = await h.request('POST', '/v1/secrets', { key: admin, body: { name: 'shared key', value: 'sk-test-shared-0001' } });
+      const secretId = (secret.body as Json).id as string;
+      const res = await h.request('POST', '/v1/providers', { key: admin, body: { name: 'by-secret', type: 'openai', secretId } });
       expect(res.status).toBe(201);
-      expect((res.body as Json).credential).toMatchObject({ secretId: 'sec_00000000000000000000' });
+      expect((res.body as Json).credential).toEqual({ secretId, hint: 'sk-…0001', version: 1 });
     });
 
     it('serves ETag and maps a stale If-Match to 412', async () => {

@@ -52,11 +52,32 @@ describe('gateway operations (in-process, real NATS, fake providers-service)', (
       await h?.close();
     });
 
-    it('is live and ready while NATS and providers-service answer', async () => {
+    it('is live and ready while NATS and every service answer', async () => {
       expect((await h.request('GET', '/healthz')).status).toBe(200);
       const ready = await h.request('GET', '/readyz');
       expect(ready.status).toBe(200);
-      expect(ready.body).toEqual({ status: 'ready', checks: { nats: 'ok', providersService: 'ok', postgres: 'ok' } });
+      expect(ready.body).toEqual({
+        status: 'ready',
+        checks: { nats: 'ok', providersService: 'ok', credentialsService: 'ok', usageService: 'ok', postgres: 'ok' },
+      });
+    });
+
+    it('is not ready while credentials-service is away or reports its database down', async () => {
+      h.credentials.postgres = false;
+      const degraded = await h.request('GET', '/readyz');
+      h.credentials.postgres = true;
+      expect(degraded.status).toBe(503);
+      expect((degraded.body as Json).checks).toMatchObject({ credentialsService: 'ok', postgres: 'down' });
+      await h.stopFakeCredentials();
+      try {
+        const away = await h.request('GET', '/readyz');
+        expect(away.status).toBe(503);
+        expect(away.headers['retry-after']).toBe('2');
+        expect((away.body as Json).checks).toMatchObject({ providersService: 'ok', credentialsService: 'down', usageService: 'down' });
+      } finally {
+        await h.startFakeCredentials();
+      }
+      await eventually(async () => (await h.request('GET', '/readyz')).status === 200);
     });
 
     it('is not ready when providers-service reports its database down', async () => {

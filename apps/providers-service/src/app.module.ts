@@ -5,10 +5,13 @@ import { CreateAgentHandler } from './agents/create-agent/create-agent.handler.j
 import { DeleteAgentHandler } from './agents/delete-agent/delete-agent.handler.js';
 import { GetAgentHandler } from './agents/get-agent/get-agent.handler.js';
 import { ListAgentsHandler } from './agents/list-agents/list-agents.handler.js';
+import { StartAgentHandler } from './agents/start-agent/start-agent.handler.js';
+import { StopAgentHandler } from './agents/stop-agent/stop-agent.handler.js';
 import { UpdateAgentHandler } from './agents/update-agent/update-agent.handler.js';
 import { HealthController } from './health/health.controller.js';
 import { CreateKeyHandler } from './keys/create-key/create-key.handler.js';
 import { InitOperatorKeyHandler } from './keys/init-operator-key/init-operator-key.handler.js';
+import { IssueAgentKeyHandler } from './keys/issue-agent-key/issue-agent-key.handler.js';
 import { KeysController } from './keys/keys.controller.js';
 import { ListKeysHandler } from './keys/list-keys/list-keys.handler.js';
 import { ResolveKeyHandler } from './keys/resolve-key/resolve-key.handler.js';
@@ -23,6 +26,7 @@ import { ListProvidersHandler } from './providers/list-providers/list-providers.
 import { ProviderHistoryHandler } from './providers/provider-history/provider-history.handler.js';
 import { ProvidersController } from './providers/providers.controller.js';
 import { RegisterProviderHandler } from './providers/register-provider/register-provider.handler.js';
+import { SecretDependentsHandler } from './providers/secret-dependents/secret-dependents.handler.js';
 import { UpdateProviderHandler } from './providers/update-provider/update-provider.handler.js';
 import { CreateTenantHandler } from './tenants/create-tenant/create-tenant.handler.js';
 import { TenantsController } from './tenants/tenants.controller.js';
@@ -34,12 +38,14 @@ const handlers = [
   CreateKeyHandler,
   ListKeysHandler,
   RevokeKeyHandler,
+  IssueAgentKeyHandler,
   RegisterProviderHandler,
   ListProvidersHandler,
   GetProviderHandler,
   UpdateProviderHandler,
   DeleteProviderHandler,
   ProviderHistoryHandler,
+  SecretDependentsHandler,
   AddModelHandler,
   ListModelsHandler,
   RemoveModelHandler,
@@ -48,6 +54,8 @@ const handlers = [
   GetAgentHandler,
   UpdateAgentHandler,
   DeleteAgentHandler,
+  StartAgentHandler,
+  StopAgentHandler,
 ];
 
 /** The store is built and migrated before Nest starts, so a service that cannot reach Postgres never listens. */

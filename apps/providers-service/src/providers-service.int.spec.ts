@@ -242,6 +242,6 @@ describe('providers-service over the bus', () => {
     const bad = await stack.bus.send(ProvidersOps.registerProvider, { actor: admin, body: { name: '', type: 'openai' } });
     expect(errorCode(bad)).toBe('validation_failed');
     const withKey = await stack.bus.send(ProvidersOps.registerProvider, { actor: admin, body: { name: 'k', type: 'openai', apiKey: 'sk-x' } });
-    expect(errorCode(withKey)).toBe('not_implemented');
+    expect(errorCode(withKey)).toBe('validation_failed');
   });
 });

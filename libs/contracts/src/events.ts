@@ -3,6 +3,7 @@ import { TenantKeyRole } from './access.js';
 import { Delivery } from './agents.js';
 import { ModelSource } from './models.js';
 import { ProviderSettings } from './providers.js';
+import { CredentialDeniedFields, CredentialIssuedFields, SecretKind, StartProviderSnapshot } from './credentials.js';
 
 /**
  * Events of the providers context. Domain names are past tense (`ProviderRegistered`); on the bus each
@@ -16,6 +17,9 @@ export const KeyCreated = z.object({
   agentId: z.string().nullable(),
   /** SHA-256 of a 256-bit random key: useless to an attacker, needed to rebuild the lookup table. */
   keyHash: z.string(),
+  /** Set on agent keys issued at an agent start (proxy delivery): revoked by stop, dead after expiresAt. */
+  startId: z.string().nullable().optional(),
+  expiresAt: z.string().nullable().optional(),
 });
 export const KeyRevoked = z.object({ keyId: z.string() });
 /** `type` is the envelope's field on the bus, so the provider's type travels as `providerType`. */
@@ -53,6 +57,30 @@ export const AgentUpdated = z.object({
   }),
 });
 export const AgentDeleted = z.object({ agentId: z.string() });
+export const AgentStartRequested = z.object({
+  agentId: z.string(),
+  startId: z.string(),
+  recipientId: z.string(),
+  delivery: Delivery,
+  provider: StartProviderSnapshot.nullable(),
+});
+export const AgentStopped = z.object({ agentId: z.string(), revokedKeyIds: z.array(z.string()) });
+
+/** Events of the credentials context. Hint and fingerprint are display data, never the value. */
+export const SecretCreated = z.object({
+  secretId: z.string(),
+  name: z.string(),
+  kind: SecretKind,
+  version: z.number().int(),
+  fingerprint: z.string(),
+  hint: z.string(),
+});
+export const SecretRotated = z.object({ secretId: z.string(), version: z.number().int(), fingerprint: z.string(), hint: z.string() });
+export const SecretRevealed = z.object({ secretId: z.string(), version: z.number().int(), revealedBy: z.string() });
+export const SecretDeleted = z.object({ secretId: z.string() });
+export const RecipientRegistered = z.object({ recipientId: z.string(), name: z.string(), publicKey: z.string() });
+export const CredentialIssued = CredentialIssuedFields;
+export const CredentialDenied = CredentialDeniedFields;
 
 /** Domain type → bus type (the last two subject tokens). */
 export const BUS_EVENT_TYPES = {
@@ -67,6 +95,15 @@ export const BUS_EVENT_TYPES = {
   AgentCreated: 'agent.created',
   AgentUpdated: 'agent.updated',
   AgentDeleted: 'agent.deleted',
+  AgentStartRequested: 'agent.start_requested',
+  AgentStopped: 'agent.stopped',
+  SecretCreated: 'secret.created',
+  SecretRotated: 'secret.rotated',
+  SecretRevealed: 'secret.revealed',
+  SecretDeleted: 'secret.deleted',
+  RecipientRegistered: 'recipient.registered',
+  CredentialIssued: 'credential.issued',
+  CredentialDenied: 'credential.denied',
 } as const;
 export type DomainEventType = keyof typeof BUS_EVENT_TYPES;
 
@@ -82,6 +119,15 @@ export const EVENT_DATA_SCHEMAS = {
   AgentCreated,
   AgentUpdated,
   AgentDeleted,
+  AgentStartRequested,
+  AgentStopped,
+  SecretCreated,
+  SecretRotated,
+  SecretRevealed,
+  SecretDeleted,
+  RecipientRegistered,
+  CredentialIssued,
+  CredentialDenied,
 } as const satisfies Record<DomainEventType, z.ZodType>;
 
 /** What every message on the EVENTS stream carries besides its own fields. */

@@ -11,3 +11,5 @@ export * from './events.js';
 export * from './subjects.js';
 export * from './operation.js';
 export * from './providers.operations.js';
+export * from './credentials.js';
+export * from './credentials.operations.js';

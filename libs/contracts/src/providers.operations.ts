@@ -72,6 +72,39 @@ export const ProvidersOps = {
     z.object({ ...actor, id: Id, expectedVersion: ExpectedVersion }),
     Empty,
   ),
+
+  /** Records the start (202); credentials-service answers with credential.issued or credential.denied. */
+  startAgent: defineOperation(
+    'providers.v1.agent.start',
+    z.object({ ...actor, id: Id, recipientId: Id }),
+    z.object({ startId: z.string() }),
+  ),
+  /** Revokes every agent key issued at this agent's starts. */
+  stopAgent: defineOperation('providers.v1.agent.stop', byId, z.object({ revokedKeys: z.number().int() })),
+
+  /** Providers (not deleted) that use a secret: the delete guard of credentials-service. */
+  secretDependents: defineOperation(
+    'providers.v1.secret.dependents',
+    z.object({ ...actor, secretId: Id }),
+    z.object({ providers: z.array(z.string()) }),
+  ),
+
+  /**
+   * A scoped agent key for `proxy` delivery, issued by credentials-service at agent start. Only the
+   * hash crosses the bus; the key stops resolving at expiresAt or when the agent is stopped.
+   */
+  issueAgentKey: defineOperation(
+    'providers.v1.key.issue-agent',
+    z.object({
+      tenantId: Id,
+      agentId: Id,
+      startId: Id,
+      keyId: Id,
+      keyHash: KeyHash,
+      expiresAt: z.string().datetime(),
+    }),
+    z.object({ keyId: z.string() }),
+  ),
 } as const;
 
 /** Every other service answers health on the bus the same way, so /readyz can ask each. */

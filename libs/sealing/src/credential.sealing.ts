@@ -12,8 +12,16 @@ import {
 /** The sealing of API.md ("Sealing (exact, so any orchestrator can open it)"); any change is a new alg. */
 export const SEAL_ALG = 'X25519-HKDF-SHA256-A256GCM';
 
-const HKDF_INFO = 'switchboard credential v1';
-const AAD_PREFIX = 'switchboard/credential/v1';
+/** Domain separation: a blob sealed for one purpose never opens as another. */
+export interface SealDomain {
+  readonly info: string;
+  readonly additionalData: Buffer;
+}
+
+const credentialDomain = (ctx: SealContext): SealDomain => ({
+  info: 'switchboard credential v1',
+  additionalData: Buffer.from(`switchboard/credential/v1|${ctx.tenantId}|${ctx.agentId}|${ctx.startId}|${ctx.recipientId}`, 'utf8'),
+});
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -43,8 +51,15 @@ export interface SealedCredential {
 export function sealCredential(payload: object, recipientPublicKeyB64: string, ctx: SealContext): SealedCredential {
   const recipient = parseRecipientPublicKey(recipientPublicKeyB64);
   if (!recipient.ok) throw new Error(`cannot seal credential: ${recipient.error.message}`);
+  const problem = contextProblem(ctx);
+  if (problem !== null) throw new Error(`cannot seal credential: ${problem}`);
+  return sealInDomain(payload, recipient.value, credentialDomain(ctx));
+}
+
+/** Seals to a public key under a caller-defined domain (see {@link SealDomain}); throws on a malformed key. */
+export function sealInDomain(payload: object, recipientPublicKey: Buffer, domain: SealDomain): SealedCredential {
   const { privateKey } = generateKeyPairSync('x25519');
-  return sealWith(payload, recipient.value, ctx, privateKey, randomBytes(IV_BYTES));
+  return sealWith(payload, recipientPublicKey, domain, privateKey, randomBytes(IV_BYTES));
 }
 
 /**
@@ -59,7 +74,9 @@ export function sealWithEphemeral(
   ephemeralPrivateKey: Buffer,
   iv: Buffer,
 ): SealedCredential {
-  return sealWith(payload, recipientPublicKey, ctx, privateKeyObjectFromRaw(ephemeralPrivateKey), iv);
+  const problem = contextProblem(ctx);
+  if (problem !== null) throw new Error(`cannot seal credential: ${problem}`);
+  return sealWith(payload, recipientPublicKey, credentialDomain(ctx), privateKeyObjectFromRaw(ephemeralPrivateKey), iv);
 }
 
 /**
@@ -69,8 +86,16 @@ export function sealWithEphemeral(
  * value, so the answer tells an attacker nothing about which part was wrong.
  */
 export function openCredential(sealed: SealedCredential, recipientPrivateKeyB64: string, ctx: SealContext): Result<Buffer, AppError> {
-  const cannotOpen = fail(appError('validation_failed', 'sealed credential does not open with this key and context'));
-  if (contextProblem(ctx) !== null || sealed === null || typeof sealed !== 'object' || sealed.alg !== SEAL_ALG) return cannotOpen;
+  if (contextProblem(ctx) !== null) return fail(appError('validation_failed', CANNOT_OPEN));
+  return openInDomain(sealed, recipientPrivateKeyB64, credentialDomain(ctx));
+}
+
+const CANNOT_OPEN = 'sealed credential does not open with this key and context';
+
+/** Opens a blob sealed with {@link sealInDomain}; every failure is the same error value. */
+export function openInDomain(sealed: SealedCredential, recipientPrivateKeyB64: string, domain: SealDomain): Result<Buffer, AppError> {
+  const cannotOpen = fail(appError('validation_failed', CANNOT_OPEN));
+  if (sealed === null || typeof sealed !== 'object' || sealed.alg !== SEAL_ALG) return cannotOpen;
   const epk = decodeExact(sealed.epk, X25519_KEY_BYTES);
   const iv = decodeExact(sealed.iv, IV_BYTES);
   const tag = decodeExact(sealed.tag, TAG_BYTES);
@@ -84,9 +109,9 @@ export function openCredential(sealed: SealedCredential, recipientPrivateKeyB64:
     const privateKey = privateKeyObjectFromRaw(privateRaw);
     const recipientPublic = rawPublicKeyOf(privateKey);
     shared = diffieHellman({ privateKey, publicKey: publicKeyObjectFromRaw(epk) });
-    key = deriveKey(shared, epk, recipientPublic);
+    key = deriveKey(shared, epk, recipientPublic, domain.info);
     const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
-    decipher.setAAD(additionalData(ctx));
+    decipher.setAAD(domain.additionalData);
     decipher.setAuthTag(tag);
     return ok(Buffer.concat([decipher.update(ciphertext), decipher.final()]));
   } catch {
@@ -98,17 +123,15 @@ export function openCredential(sealed: SealedCredential, recipientPrivateKeyB64:
   }
 }
 
-function sealWith(payload: object, recipientPublicKey: Buffer, ctx: SealContext, ephemeral: KeyObject, iv: Buffer): SealedCredential {
-  const problem = contextProblem(ctx);
-  if (problem !== null) throw new Error(`cannot seal credential: ${problem}`);
+function sealWith(payload: object, recipientPublicKey: Buffer, domain: SealDomain, ephemeral: KeyObject, iv: Buffer): SealedCredential {
   if (iv.length !== IV_BYTES) throw new Error(`cannot seal credential: iv must be ${IV_BYTES} bytes`);
   const epk = rawPublicKeyOf(ephemeral);
   const shared = diffieHellman({ privateKey: ephemeral, publicKey: publicKeyObjectFromRaw(recipientPublicKey) });
-  const key = deriveKey(shared, epk, recipientPublicKey);
+  const key = deriveKey(shared, epk, recipientPublicKey, domain.info);
   const plaintext = Buffer.from(JSON.stringify(payload), 'utf8');
   try {
     const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
-    cipher.setAAD(additionalData(ctx));
+    cipher.setAAD(domain.additionalData);
     const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
     return {
       alg: SEAL_ALG,
@@ -124,14 +147,10 @@ function sealWith(payload: object, recipientPublicKey: Buffer, ctx: SealContext,
   }
 }
 
-function deriveKey(shared: Buffer, epk: Buffer, recipientPublicKey: Buffer): Buffer {
+function deriveKey(shared: Buffer, epk: Buffer, recipientPublicKey: Buffer, info: string): Buffer {
   const salt = Buffer.concat([epk, recipientPublicKey]);
   // hkdfSync returns an ArrayBuffer; wrapping it without a copy lets fill(0) wipe the only copy.
-  return Buffer.from(hkdfSync('sha256', shared, salt, HKDF_INFO, KEY_BYTES));
-}
-
-function additionalData(ctx: SealContext): Buffer {
-  return Buffer.from(`${AAD_PREFIX}|${ctx.tenantId}|${ctx.agentId}|${ctx.startId}|${ctx.recipientId}`, 'utf8');
+  return Buffer.from(hkdfSync('sha256', shared, salt, info, KEY_BYTES));
 }
 
 // '|' separates the fields of the additional data; allowing it inside a field would let two

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +30,8 @@ export interface StackOptions {
   /** Print service output as it comes. */
   readonly echo?: boolean;
   readonly readyTimeoutMs?: number;
+  /** KMS for credentials-service: the aws backend against an endpoint (the emulator), or local keys in `localDir` (default: a temporary directory removed on stop). */
+  readonly kms?: { readonly backend: 'aws'; readonly endpoint?: string; readonly keyId: string } | { readonly backend: 'local'; readonly localDir: string };
 }
 
 export interface RunningService {
@@ -53,6 +56,7 @@ export const randomOperatorKey = (): string => `sbk_${randomBytes(32).toString('
 export class Stack {
   readonly services: RunningService[] = [];
   private readonly files: WriteStream[] = [];
+  private readonly kmsDir: string | null;
 
   private constructor(
     readonly options: StackOptions,
@@ -63,7 +67,9 @@ export class Stack {
     readonly names: BusNames,
     readonly operatorKey: string,
     readonly gatewayPorts: number[],
-  ) {}
+  ) {
+    this.kmsDir = options.kms ? null : mkdtempSync(join(tmpdir(), 'sb-kms-'));
+  }
 
   static async start(options: StackOptions = {}): Promise<Stack> {
     for (const name of SERVICES) {
@@ -121,6 +127,8 @@ export class Stack {
       SWITCHBOARD_PORT: String(this.gatewayPorts[index] ?? this.gatewayPorts[0]),
       OTEL_BSP_SCHEDULE_DELAY: '100',
       OTEL_RESOURCE_ATTRIBUTES: `service.instance.id=${name}-${index}`,
+      SWITCHBOARD_PUBLIC_URL: this.gatewayUrl,
+      ...this.kmsEnv(),
       ...(this.options.otlpEndpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: this.options.otlpEndpoint } : {}),
       ...this.options.env,
     };
@@ -149,6 +157,23 @@ export class Stack {
     const running: RunningService = { name, index, child, exited, output: () => chunks.join('') };
     this.services.push(running);
     return running;
+  }
+
+  private kmsEnv(): Record<string, string> {
+    const kms = this.options.kms;
+    if (kms?.backend === 'aws') {
+      // The emulator accepts any SigV4 signature; placeholder credentials (unless real ones are set)
+      // keep the SDK off the instance-metadata endpoint.
+      return {
+        KMS_BACKEND: 'aws',
+        ...(kms.endpoint ? { KMS_ENDPOINT: kms.endpoint } : {}),
+        KMS_KEY_ID: kms.keyId,
+        AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+        AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'emulator',
+        AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'emulator',
+      };
+    }
+    return { KMS_BACKEND: 'local', KMS_LOCAL_DIR: kms?.backend === 'local' ? kms.localDir : (this.kmsDir as string) };
   }
 
   /** Every byte every service process has printed so far. */
@@ -199,5 +224,6 @@ export class Stack {
     );
     for (const f of this.files) f.end();
     if (this.dropOnStop) await dropDatabase(this.databaseName);
+    if (this.kmsDir) rmSync(this.kmsDir, { recursive: true, force: true });
   }
 }

@@ -1,14 +1,18 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { AgentView, CreateAgentBody, ProvidersOps, UpdateAgentBody, type Actor } from '@switchboard/contracts';
+import { AgentView, CreateAgentBody, ProvidersOps, StartAgentBody, UpdateAgentBody, type Actor } from '@switchboard/contracts';
 import { BusClient } from '@switchboard/messaging';
 import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
 import { Access, AccessGuard, CurrentActor } from '../auth/access.guard.js';
 import { unwrap } from '../http/api-error.exception.js';
 import { ZodBodyPipe } from '../http/body-validation.js';
 import { etagOf, parseIfMatch } from '../http/etag.js';
 import { IdParamPipe } from '../http/id-param.pipe.js';
 import { ApiErrors, ApiIfMatch, ApiJsonBody, ApiJsonResponse, listOf } from '../openapi/zod-openapi.js';
+
+const StartedAgent = z.object({ startId: z.string() });
+const StoppedAgent = z.object({ revokedKeys: z.number().int() });
 
 @ApiTags('agents')
 @ApiBearerAuth()
@@ -87,5 +91,29 @@ export class AgentsController {
   ): Promise<void> {
     const expectedVersion = parseIfMatch(ifMatch);
     unwrap(await this.bus.send(ProvidersOps.deleteAgent, { actor, id, expectedVersion }));
+  }
+
+  /** Accepted, not done: the credential follows as credential.issued (or credential.denied) for the recipient. */
+  @Post(':id/start')
+  @HttpCode(202)
+  @Access('write')
+  @ApiJsonBody(StartAgentBody)
+  @ApiJsonResponse(202, 'start recorded; watch credential.issued / credential.denied for this startId', StartedAgent)
+  @ApiErrors(400, 403, 404)
+  async start(
+    @Param('id', new IdParamPipe('agent')) id: string,
+    @Body(new ZodBodyPipe(StartAgentBody)) body: StartAgentBody,
+    @CurrentActor() actor: Actor,
+  ): Promise<{ startId: string }> {
+    return unwrap(await this.bus.send(ProvidersOps.startAgent, { actor, id, recipientId: body.recipientId }));
+  }
+
+  @Post(':id/stop')
+  @HttpCode(202)
+  @Access('write')
+  @ApiJsonResponse(202, 'stopped: the agent keys issued at its starts are revoked', StoppedAgent)
+  @ApiErrors(403, 404)
+  async stop(@Param('id', new IdParamPipe('agent')) id: string, @CurrentActor() actor: Actor): Promise<{ revokedKeys: number }> {
+    return unwrap(await this.bus.send(ProvidersOps.stopAgent, { actor, id }));
   }
 }

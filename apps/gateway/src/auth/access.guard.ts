@@ -6,7 +6,7 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Actor, Principal } from '@switchboard/contracts';
+import type { Actor, Principal, TenantActor } from '@switchboard/contracts';
 import type { FastifyRequest } from 'fastify';
 import { ApiErrorException } from '../http/api-error.exception.js';
 import { bearerKey } from './access-key.js';
@@ -23,6 +23,7 @@ const principals = new WeakMap<object, Principal>();
 
 const DENIED: Readonly<Record<RouteAccess, string>> = {
   operator: 'only the operator key may do this',
+  admin: 'only an admin key may do this',
   read: 'this key may not read management resources',
   write: 'this key may not change anything (read-only or agent key)',
 };
@@ -63,3 +64,9 @@ export const CurrentActor = createParamDecorator((_: unknown, context: Execution
   return { tenantId, keyId, role, agentId };
 });
 
+/** The caller on a tenant route; AccessGuard already refused keys without a tenant there. */
+export const CurrentTenantActor = createParamDecorator((_: unknown, context: ExecutionContext): TenantActor => {
+  const { tenantId, keyId, role, agentId } = principalOf(context);
+  if (tenantId === null) throw new ApiErrorException('forbidden', DENIED.read);
+  return { tenantId, keyId, role, agentId };
+});

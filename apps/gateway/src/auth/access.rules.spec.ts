@@ -15,6 +15,10 @@ describe('role rules for management routes', () => {
     ['agent', 'operator', false],
     ['agent', 'read', false],
     ['agent', 'write', false],
+    ['operator', 'admin', false],
+    ['admin', 'admin', true],
+    ['member', 'admin', false],
+    ['agent', 'admin', false],
   ];
 
   it.each(table)('%s on a %s route → allowed: %s', (role, access, allowed) => {

@@ -63,6 +63,14 @@ describe('toHttpError', () => {
     );
   });
 
+  it('shows the providers that still use a secret', () => {
+    expect(toHttpError({ code: 'secret_in_use', message: 'in use', details: { dependents: ['prv_1', 'prv_2'] } })).toEqual({
+      status: 409,
+      headers: {},
+      body: { error: { code: 'secret_in_use', message: 'in use', dependents: ['prv_1', 'prv_2'] } },
+    });
+  });
+
   it('never shows other details, nor the message of an internal error', () => {
     expect(toHttpError({ code: 'provider_not_found', message: 'x', details: { sql: 'select …' } }).body).toEqual({
       error: { code: 'provider_not_found', message: 'x' },

@@ -1,14 +1,32 @@
 import { Module } from '@nestjs/common';
 import { AgentsController } from '../agents/agents.controller.js';
 import { AuthModule } from '../auth/auth.module.js';
+import { ProviderCredentials } from '../credentials/provider-credentials.service.js';
+import { SecretValues } from '../credentials/secret-values.service.js';
+import { TransportKeyCache } from '../credentials/transport-key.cache.js';
 import { KeysController } from '../keys/keys.controller.js';
 import { ModelsController } from '../models/models.controller.js';
+import { ProviderRegistration } from '../providers/provider-registration.service.js';
 import { ProvidersController } from '../providers/providers.controller.js';
+import { RecipientsController } from '../recipients/recipients.controller.js';
+import { SecretsController } from '../secrets/secrets.controller.js';
 import { TenantsController } from '../tenants/tenants.controller.js';
 
-/** The management REST API (/v1/tenants, keys, providers, models, agents): thin controllers over ProvidersOps. */
+/**
+ * The management REST API (/v1/tenants, keys, providers, models, agents, secrets, recipients): thin controllers
+ * over ProvidersOps and CredentialsOps; secret values only pass through SecretValues.
+ */
 @Module({
   imports: [AuthModule],
-  controllers: [TenantsController, KeysController, ProvidersController, ModelsController, AgentsController],
+  controllers: [
+    TenantsController,
+    KeysController,
+    ProvidersController,
+    ModelsController,
+    AgentsController,
+    SecretsController,
+    RecipientsController,
+  ],
+  providers: [TransportKeyCache, SecretValues, ProviderCredentials, ProviderRegistration],
 })
 export class ManagementModule {}

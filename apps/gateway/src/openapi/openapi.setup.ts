@@ -8,7 +8,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 export function setupOpenApi(app: INestApplication, options: { ui: boolean } = { ui: true }): void {
   const config = new DocumentBuilder()
     .setTitle('Switchboard')
-    .setDescription('The LLM provider plane: tenants, access keys, providers, models and agents.')
+    .setDescription('The LLM provider plane: tenants, access keys, providers, models, agents, secrets and recipients.')
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'an access key: sbk_…' })
     .build();

@@ -7,43 +7,42 @@ import {
   ProvidersOps,
   UpdateProviderBody,
   type Actor,
+  type TenantActor,
 } from '@switchboard/contracts';
 import { BusClient } from '@switchboard/messaging';
 import type { FastifyReply } from 'fastify';
-import { Access, AccessGuard, CurrentActor } from '../auth/access.guard.js';
-import { ApiErrorException, unwrap } from '../http/api-error.exception.js';
+import { Access, AccessGuard, CurrentActor, CurrentTenantActor } from '../auth/access.guard.js';
+import { ProviderCredentials } from '../credentials/provider-credentials.service.js';
+import { unwrap } from '../http/api-error.exception.js';
 import { ZodBodyPipe } from '../http/body-validation.js';
 import { etagOf, parseIfMatch } from '../http/etag.js';
 import { IdParamPipe } from '../http/id-param.pipe.js';
 import { ApiErrors, ApiIfMatch, ApiJsonBody, ApiJsonResponse, listOf } from '../openapi/zod-openapi.js';
-
-export const CREDENTIALS_NOT_IMPLEMENTED =
-  'storing provider credentials (apiKey, customHeaders) needs credentials-service; ' +
-  'register the provider with secretId or without credentials';
+import { ProviderRegistration } from './provider-registration.service.js';
 
 @ApiTags('providers')
 @ApiBearerAuth()
 @Controller('v1/providers')
 @UseGuards(AccessGuard)
 export class ProvidersController {
-  constructor(private readonly bus: BusClient) {}
+  constructor(
+    private readonly bus: BusClient,
+    private readonly registration: ProviderRegistration,
+    private readonly credentials: ProviderCredentials,
+  ) {}
 
   @Post()
   @HttpCode(201)
   @Access('write')
   @ApiJsonBody(CreateProviderBody)
   @ApiJsonResponse(201, 'provider registered (ETag: its version)', ProviderView)
-  @ApiErrors(400, 403, 404, 409, 501)
+  @ApiErrors(400, 403, 404, 409)
   async register(
     @Body(new ZodBodyPipe(CreateProviderBody)) body: CreateProviderBody,
-    @CurrentActor() actor: Actor,
+    @CurrentTenantActor() actor: TenantActor,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ProviderView> {
-    // Refused before anything is sent, so nothing is half-created without its credential.
-    if (body.apiKey !== undefined || body.customHeaders !== undefined) {
-      throw new ApiErrorException('not_implemented', CREDENTIALS_NOT_IMPLEMENTED);
-    }
-    const view = unwrap(await this.bus.send(ProvidersOps.registerProvider, { actor, body }));
+    const view = await this.registration.register(actor, body);
     void reply.header('etag', etagOf(view.version));
     return view;
   }
@@ -53,7 +52,8 @@ export class ProvidersController {
   @ApiJsonResponse(200, 'the tenant’s providers', listOf(ProviderView))
   @ApiErrors(403)
   async list(@CurrentActor() actor: Actor): Promise<{ data: ProviderView[] }> {
-    return unwrap(await this.bus.send(ProvidersOps.listProviders, { actor }));
+    const { data } = unwrap(await this.bus.send(ProvidersOps.listProviders, { actor }));
+    return { data: await this.credentials.fill(actor, data) };
   }
 
   @Get(':id')
@@ -65,7 +65,7 @@ export class ProvidersController {
     @CurrentActor() actor: Actor,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ProviderView> {
-    const view = unwrap(await this.bus.send(ProvidersOps.getProvider, { actor, id }));
+    const view = await this.credentials.fillOne(actor, unwrap(await this.bus.send(ProvidersOps.getProvider, { actor, id })));
     void reply.header('etag', etagOf(view.version));
     return view;
   }
@@ -84,7 +84,8 @@ export class ProvidersController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ProviderView> {
     const expectedVersion = parseIfMatch(ifMatch);
-    const view = unwrap(await this.bus.send(ProvidersOps.updateProvider, { actor, id, expectedVersion, changes }));
+    const updated = unwrap(await this.bus.send(ProvidersOps.updateProvider, { actor, id, expectedVersion, changes }));
+    const view = await this.credentials.fillOne(actor, updated);
     void reply.header('etag', etagOf(view.version));
     return view;
   }

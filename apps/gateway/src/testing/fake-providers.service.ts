@@ -1,4 +1,4 @@
-import { Controller, Inject, Module } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import {
   PROVIDER_DEFAULTS,
@@ -19,8 +19,8 @@ import {
 import { HandleOperation } from '@switchboard/messaging';
 
 type Ops = typeof ProvidersOps;
-type Req<K extends keyof Ops> = ParsedRequestOf<Ops[K]>;
-type Res<K extends keyof Ops> = Promise<Result<ReplyOf<Ops[K]>>>;
+export type Req<K extends keyof Ops> = ParsedRequestOf<Ops[K]>;
+export type Res<K extends keyof Ops> = Promise<Result<ReplyOf<Ops[K]>>>;
 type Owned<T> = T & { readonly tenantId: string };
 
 /** In-memory state of the fake; tests read and change it directly. */
@@ -32,6 +32,8 @@ export class FakeProvidersState {
   readonly providers = new Map<string, Owned<ProviderView>>();
   readonly models = new Map<string, Owned<ModelView>>();
   readonly agents = new Map<string, Owned<AgentView>>();
+  /** Recorded agent starts, as startAgent received them. */
+  readonly starts: { agentId: string; startId: string; recipientId: string }[] = [];
 
   /** Revokes behind the gateway's back, as another replica would: only the key.revoked event tells it. */
   revokeDirectly(keyId: string): void {
@@ -45,7 +47,7 @@ export const FAKE_STATE = Symbol('FAKE_STATE');
 const at = () => new Date().toISOString();
 const strip = <T extends { tenantId: string }>({ tenantId: _t, ...view }: T) => view;
 
-function owned<T extends { tenantId: string }>(map: Map<string, T>, id: string, tenantId: string | null): T | undefined {
+export function owned<T extends { tenantId: string }>(map: Map<string, T>, id: string, tenantId: string | null): T | undefined {
   const item = map.get(id);
   return item && item.tenantId === tenantId ? item : undefined;
 }
@@ -106,6 +108,8 @@ export class FakeProvidersController {
   @HandleOperation(ProvidersOps.registerProvider)
   async registerProvider(@Payload() r: Req<'registerProvider'>): Res<'registerProvider'> {
     const tenantId = r.actor.tenantId ?? '';
+    // As the real service: values never reach providers-service, only a secret's id.
+    if (r.body.apiKey !== undefined || r.body.customHeaders !== undefined) return fail(appError('validation_failed', 'pass secretId'));
     if ([...this.s.providers.values()].some((p) => p.tenantId === tenantId && p.name === r.body.name)) {
       return fail(appError('provider_name_taken', `a provider named ${r.body.name} exists`));
     }
@@ -266,10 +270,4 @@ export class FakeProvidersController {
     this.s.principals.set(keyHash, { keyId, tenantId, role, agentId });
     return view;
   }
-}
-
-export function fakeProvidersModule(state: FakeProvidersState) {
-  @Module({ controllers: [FakeProvidersController], providers: [{ provide: FAKE_STATE, useValue: state }] })
-  class FakeProvidersModule {}
-  return FakeProvidersModule;
 }

@@ -7,7 +7,9 @@ import { connectNats, natsMicroserviceOptions, type NatsConfig } from '@switchbo
 import { createLogger } from '@switchboard/telemetry';
 import type { GatewayConfig } from '../config/gateway.config.js';
 import { createGatewayApp } from '../gateway.app.js';
-import { FakeProvidersState, fakeProvidersModule } from './fake-providers.service.js';
+import { FakeCredentialsState, fakeCredentialsModule } from './fake-credentials.service.js';
+import { fakeProvidersModule } from './fake-agent-runs.controller.js';
+import { FakeProvidersState } from './fake-providers.service.js';
 
 export interface HarnessResponse {
   readonly status: number;
@@ -29,6 +31,10 @@ export interface HarnessOptions {
   readonly operatorKey: string | null;
   readonly announceOperatorKey?: (line: string) => void;
   readonly startFake?: boolean;
+  /** Default true: a fake credentials-service (and usage-service health) answers over NATS too. */
+  readonly startFakeCredentials?: boolean;
+  /** Receives every log line of the gateway, debug level included (canary checks). */
+  readonly logLines?: string[];
   /**
    * Default true. The tap subscribes to every command subject, so NATS never answers "no responders" and a
    * request to an absent service waits out its timeout; leave it off to exercise the real no-responders path.
@@ -37,14 +43,18 @@ export interface HarnessOptions {
 }
 
 /**
- * A gateway in this process (on a random local port) against the real NATS server, a fake
- * providers-service answering over NATS, and a tap recording every command subject put on the bus.
+ * A gateway in this process (on a random local port) against the real NATS server, fake providers-service and
+ * credentials-service answering over NATS, and a tap recording every command subject put on the bus.
  * The namespace must equal SWITCHBOARD_NAMESPACE when this module is first imported (decorators read it).
  */
 export class GatewayHarness {
   readonly state = new FakeProvidersState();
+  readonly credentials = new FakeCredentialsState();
   readonly busSubjects: string[] = [];
+  /** The raw payload of every command, in the order of busSubjects (canary checks). */
+  readonly busPayloads: string[] = [];
   private fake: INestMicroservice | null = null;
+  private fakeCredentials: INestMicroservice | null = null;
 
   private constructor(
     readonly app: NestFastifyApplication,
@@ -68,7 +78,10 @@ export class GatewayHarness {
       namespace: options.namespace,
       otlpEndpoint: null,
     };
-    const logger = createLogger('gateway', { level: 'error', write: () => undefined });
+    const lines = options.logLines;
+    const logger = lines
+      ? createLogger('gateway', { level: 'debug', write: (line) => lines.push(line) })
+      : createLogger('gateway', { level: 'error', write: () => undefined });
     const app = await createGatewayApp({
       config,
       nats,
@@ -81,10 +94,16 @@ export class GatewayHarness {
     const harness = new GatewayHarness(app, await app.getUrl(), names, nats, tapConnection, tap);
     if (tap) {
       void (async () => {
-        for await (const message of tap) harness.busSubjects.push(message.subject);
+        for await (const message of tap) {
+          harness.busSubjects.push(message.subject);
+          harness.busPayloads.push(message.string());
+        }
       })();
     }
+    harness.credentials.dependents = (tenantId, secretId) =>
+      [...harness.state.providers.values()].filter((p) => p.tenantId === tenantId && p.credential?.secretId === secretId).map((p) => p.id);
     if (options.startFake !== false) await harness.startFake();
+    if (options.startFakeCredentials !== false) await harness.startFakeCredentials();
     return harness;
   }
 
@@ -101,6 +120,21 @@ export class GatewayHarness {
   async stopFake(): Promise<void> {
     await this.fake?.close();
     this.fake = null;
+  }
+
+  async startFakeCredentials(): Promise<void> {
+    if (this.fakeCredentials) return;
+    const fake = await NestFactory.createMicroservice(fakeCredentialsModule(this.credentials), {
+      ...natsMicroserviceOptions({ ...this.nats, name: 'fake-credentials' }, 'credentials'),
+      logger: false,
+    });
+    await fake.listen();
+    this.fakeCredentials = fake;
+  }
+
+  async stopFakeCredentials(): Promise<void> {
+    await this.fakeCredentials?.close();
+    this.fakeCredentials = null;
   }
 
   /** Round-trips a ping so every message sent before it has reached the tap. */
@@ -135,7 +169,8 @@ export class GatewayHarness {
 
   async close(): Promise<void> {
     await this.app.close();
-    await this.stopFake();
+    // In parallel: each fake waits out its transport's grace period on close.
+    await Promise.all([this.stopFake(), this.stopFakeCredentials()]);
     this.tap?.unsubscribe();
     await this.tapConnection.drain();
   }

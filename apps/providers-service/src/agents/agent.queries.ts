@@ -56,13 +56,24 @@ export async function agentNameTaken(db: Tx, tenantId: string, name: string, exc
 }
 
 /**
- * Whether a live agent exists; with `lock`, also holds its row (FOR SHARE) until the transaction ends, so
- * an agent key cannot be issued for an agent whose deletion commits meanwhile.
+ * Whether a live agent exists; with a lock, also holds its row until the transaction ends: FOR SHARE by
+ * whatever issues a key for the agent, FOR UPDATE by its stop (and, through the projection's UPDATE, its
+ * deletion). Either order serialises the two, so no key is issued for an agent stopped or deleted meanwhile.
  */
-export async function liveAgentExists(db: Tx, tenantId: string, id: string, lock = false): Promise<boolean> {
+export async function liveAgentExists(db: Tx, tenantId: string, id: string, lock: 'share' | 'update' | false = false): Promise<boolean> {
+  const clause = lock === 'share' ? ' FOR SHARE' : lock === 'update' ? ' FOR UPDATE' : '';
   const rows: unknown[] = await db.query(
-    `SELECT 1 FROM ${SCHEMA}.agents WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL${lock ? ' FOR SHARE' : ''}`,
+    `SELECT 1 FROM ${SCHEMA}.agents WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL${clause}`,
     [id, tenantId],
+  );
+  return rows.length > 0;
+}
+
+/** Whether a start of this agent was recorded and has not been stopped since. */
+export async function startIsRunning(db: Tx, tenantId: string, agentId: string, startId: string): Promise<boolean> {
+  const rows: unknown[] = await db.query(
+    `SELECT 1 FROM ${SCHEMA}.agent_starts WHERE id = $1 AND agent_id = $2 AND tenant_id = $3 AND stopped_at IS NULL`,
+    [startId, agentId, tenantId],
   );
   return rows.length > 0;
 }

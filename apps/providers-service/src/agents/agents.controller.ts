@@ -7,6 +7,8 @@ import { CreateAgentHandler } from './create-agent/create-agent.handler.js';
 import { DeleteAgentHandler } from './delete-agent/delete-agent.handler.js';
 import { GetAgentHandler } from './get-agent/get-agent.handler.js';
 import { ListAgentsHandler } from './list-agents/list-agents.handler.js';
+import { StartAgentHandler } from './start-agent/start-agent.handler.js';
+import { StopAgentHandler } from './stop-agent/stop-agent.handler.js';
 import { UpdateAgentHandler } from './update-agent/update-agent.handler.js';
 
 @Controller()
@@ -17,6 +19,8 @@ export class AgentsController {
     private readonly getAgent: GetAgentHandler,
     private readonly updateAgent: UpdateAgentHandler,
     private readonly deleteAgent: DeleteAgentHandler,
+    private readonly startAgent: StartAgentHandler,
+    private readonly stopAgent: StopAgentHandler,
   ) {}
 
   @HandleOperation(ProvidersOps.createAgent)
@@ -42,5 +46,15 @@ export class AgentsController {
   @HandleOperation(ProvidersOps.deleteAgent)
   delete(@Payload() request: OpRequest<'deleteAgent'>): OpResult<'deleteAgent'> {
     return this.deleteAgent.execute(request);
+  }
+
+  @HandleOperation(ProvidersOps.startAgent)
+  start(@Payload() request: OpRequest<'startAgent'>): OpResult<'startAgent'> {
+    return this.startAgent.execute(request);
+  }
+
+  @HandleOperation(ProvidersOps.stopAgent)
+  stop(@Payload() request: OpRequest<'stopAgent'>): OpResult<'stopAgent'> {
+    return this.stopAgent.execute(request);
   }
 }

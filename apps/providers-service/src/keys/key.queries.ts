@@ -13,11 +13,14 @@ interface KeyRow {
 
 export const keyNotFound = (id: string): AppError => appError('key_not_found', `key ${id} not found`);
 
-/** Keys that still work, oldest first; revoked keys are history, found in the event store. */
+/** A key past its expiry is as dead as a revoked one (the database clock decides, the same for every replica). */
+const UNEXPIRED = `(expires_at IS NULL OR expires_at > now())`;
+
+/** Keys that still work, oldest first; revoked and expired keys are history, found in the event store. */
 export async function activeKeyViews(db: Tx, tenantId: string): Promise<KeyView[]> {
   const rows: KeyRow[] = await db.query(
     `SELECT id, name, role, agent_id, created_at, last_used_at FROM ${SCHEMA}.access_keys
-      WHERE tenant_id = $1 AND revoked_at IS NULL ORDER BY created_at, id`,
+      WHERE tenant_id = $1 AND revoked_at IS NULL AND ${UNEXPIRED} ORDER BY created_at, id`,
     [tenantId],
   );
   return rows.map((row) => ({
@@ -38,6 +41,20 @@ export async function activeKeyExists(db: Tx, tenantId: string, id: string): Pro
   return rows.length > 0;
 }
 
+/**
+ * The agent's keys issued at its starts that are not revoked yet (expired ones too: revoking them costs
+ * nothing and leaves no key of a stopped run behind), oldest first.
+ */
+export async function startKeyIds(db: Tx, tenantId: string, agentId: string): Promise<string[]> {
+  const rows: { id: string }[] = await db.query(
+    `SELECT id FROM ${SCHEMA}.access_keys
+      WHERE tenant_id = $1 AND agent_id = $2 AND start_id IS NOT NULL AND revoked_at IS NULL
+      ORDER BY created_at, id`,
+    [tenantId, agentId],
+  );
+  return rows.map((row) => row.id);
+}
+
 export const OPERATOR_PRINCIPAL: Principal = { keyId: 'operator', tenantId: null, role: 'operator', agentId: null };
 
 export async function isOperatorKey(db: Tx, keyHash: string): Promise<boolean> {
@@ -55,7 +72,7 @@ interface PrincipalRow {
 
 /**
  * The principal behind a live tenant key, and whether its last use is worth recording. An agent key
- * stops working with its agent.
+ * stops working with its agent, and a key issued at a start also at its expiry.
  */
 export async function tenantPrincipal(db: Tx, keyHash: string): Promise<{ principal: Principal; stale: boolean } | null> {
   const rows: PrincipalRow[] = await db.query(
@@ -63,7 +80,8 @@ export async function tenantPrincipal(db: Tx, keyHash: string): Promise<{ princi
             (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute') AS stale
        FROM ${SCHEMA}.access_keys k
        LEFT JOIN ${SCHEMA}.agents a ON a.id = k.agent_id AND a.deleted_at IS NULL
-      WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND (k.role <> 'agent' OR a.id IS NOT NULL)`,
+      WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND (k.role <> 'agent' OR a.id IS NOT NULL)
+        AND (k.expires_at IS NULL OR k.expires_at > now())`,
     [keyHash],
   );
   const row = rows[0];

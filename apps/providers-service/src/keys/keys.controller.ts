@@ -5,6 +5,7 @@ import { HandleOperation } from '@switchboard/messaging';
 import type { OpRequest, OpResult } from '../shared/provider-ops.types.js';
 import { CreateKeyHandler } from './create-key/create-key.handler.js';
 import { InitOperatorKeyHandler } from './init-operator-key/init-operator-key.handler.js';
+import { IssueAgentKeyHandler } from './issue-agent-key/issue-agent-key.handler.js';
 import { ListKeysHandler } from './list-keys/list-keys.handler.js';
 import { ResolveKeyHandler } from './resolve-key/resolve-key.handler.js';
 import { RevokeKeyHandler } from './revoke-key/revoke-key.handler.js';
@@ -17,6 +18,7 @@ export class KeysController {
     private readonly createKey: CreateKeyHandler,
     private readonly listKeys: ListKeysHandler,
     private readonly revokeKey: RevokeKeyHandler,
+    private readonly issueAgentKey: IssueAgentKeyHandler,
   ) {}
 
   @HandleOperation(ProvidersOps.initOperatorKey)
@@ -42,5 +44,10 @@ export class KeysController {
   @HandleOperation(ProvidersOps.revokeKey)
   revoke(@Payload() request: OpRequest<'revokeKey'>): OpResult<'revokeKey'> {
     return this.revokeKey.execute(request);
+  }
+
+  @HandleOperation(ProvidersOps.issueAgentKey)
+  issueAgent(@Payload() request: OpRequest<'issueAgentKey'>): OpResult<'issueAgentKey'> {
+    return this.issueAgentKey.execute(request);
   }
 }

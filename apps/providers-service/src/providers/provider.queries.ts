@@ -1,4 +1,4 @@
-import { appError, fail, ok, type AppError, type ProviderView, type Result } from '@switchboard/contracts';
+import { appError, fail, ok, type AppError, type ProviderView, type Result, type StartProviderSnapshot } from '@switchboard/contracts';
 import type { ProviderDependents } from '@switchboard/providers-domain';
 import type { Tx } from '@switchboard/event-store';
 import { SCHEMA } from '../read-models/read-models.migrations.js';
@@ -109,4 +109,41 @@ export async function providerDependents(db: Tx, providerId: string): Promise<Pr
     [providerId],
   );
   return { agents: agents.map((r) => r.id), models: models.map((r) => r.id) };
+}
+
+/**
+ * The provider an agent start issues credentials for, as it is now; null when it is gone. The agent's own
+ * model wins over the provider's default.
+ */
+export async function startProviderSnapshot(
+  db: Tx,
+  tenantId: string,
+  providerId: string,
+  agentModel: string | null,
+): Promise<StartProviderSnapshot | null> {
+  const rows: ProviderRow[] = await db.query(
+    `SELECT p.*, 0 AS model_count FROM ${SCHEMA}.providers p WHERE p.id = $1 AND p.tenant_id = $2 AND ${LIVE}`,
+    [providerId, tenantId],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    id: row.id,
+    type: row.type,
+    protocol: row.protocol,
+    endpoint: row.endpoint,
+    authMethod: row.auth_method,
+    organizationId: row.organization_id,
+    model: agentModel ?? row.default_model,
+    secretId: row.secret_id,
+  };
+}
+
+/** Live providers of a tenant that use a secret, oldest first: what a secret's deletion would break. */
+export async function providersUsingSecret(db: Tx, tenantId: string, secretId: string): Promise<string[]> {
+  const rows: { id: string }[] = await db.query(
+    `SELECT p.id FROM ${SCHEMA}.providers p WHERE p.tenant_id = $1 AND p.secret_id = $2 AND ${LIVE} ORDER BY p.created_at, p.id`,
+    [tenantId, secretId],
+  );
+  return rows.map((row) => row.id);
 }

@@ -8,6 +8,7 @@ import { GetProviderHandler } from './get-provider/get-provider.handler.js';
 import { ListProvidersHandler } from './list-providers/list-providers.handler.js';
 import { ProviderHistoryHandler } from './provider-history/provider-history.handler.js';
 import { RegisterProviderHandler } from './register-provider/register-provider.handler.js';
+import { SecretDependentsHandler } from './secret-dependents/secret-dependents.handler.js';
 import { UpdateProviderHandler } from './update-provider/update-provider.handler.js';
 
 @Controller()
@@ -19,6 +20,7 @@ export class ProvidersController {
     private readonly updateProvider: UpdateProviderHandler,
     private readonly deleteProvider: DeleteProviderHandler,
     private readonly providerHistory: ProviderHistoryHandler,
+    private readonly secretDependents: SecretDependentsHandler,
   ) {}
 
   @HandleOperation(ProvidersOps.registerProvider)
@@ -49,5 +51,10 @@ export class ProvidersController {
   @HandleOperation(ProvidersOps.providerHistory)
   history(@Payload() request: OpRequest<'providerHistory'>): OpResult<'providerHistory'> {
     return this.providerHistory.execute(request);
+  }
+
+  @HandleOperation(ProvidersOps.secretDependents)
+  dependentsOfSecret(@Payload() request: OpRequest<'secretDependents'>): OpResult<'secretDependents'> {
+    return this.secretDependents.execute(request);
   }
 }

@@ -94,4 +94,25 @@ export const READ_MODEL_MIGRATIONS: readonly Migration[] = [
        )`,
     ],
   },
+  {
+    id: 'providers-service/002-agent-starts',
+    sql: [
+      // Keys issued at an agent start: revoked by its stop, dead after expires_at whatever happens.
+      `ALTER TABLE ${SCHEMA}.access_keys ADD COLUMN start_id text NULL, ADD COLUMN expires_at timestamptz NULL`,
+      `CREATE INDEX access_keys_start_keys_idx ON ${SCHEMA}.access_keys (agent_id) WHERE start_id IS NOT NULL AND revoked_at IS NULL`,
+      // One row per recorded start; start_version orders it against the agent's stops (same stream).
+      `CREATE TABLE ${SCHEMA}.agent_starts (
+         id text PRIMARY KEY,
+         tenant_id text NOT NULL,
+         agent_id text NOT NULL,
+         recipient_id text NOT NULL,
+         delivery text NOT NULL,
+         provider_id text NULL,
+         start_version integer NOT NULL,
+         requested_at timestamptz NOT NULL,
+         stopped_at timestamptz NULL
+       )`,
+      `CREATE INDEX agent_starts_running_idx ON ${SCHEMA}.agent_starts (agent_id) WHERE stopped_at IS NULL`,
+    ],
+  },
 ];

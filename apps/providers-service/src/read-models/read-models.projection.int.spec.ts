@@ -21,7 +21,7 @@ function value<T>(result: Result<T>): T {
 async function snapshot(): Promise<Record<string, unknown[]>> {
   const db = store().dataSource;
   const tables: Record<string, unknown[]> = {};
-  for (const table of ['tenants', 'access_keys', 'providers', 'models', 'agents']) {
+  for (const table of ['tenants', 'access_keys', 'providers', 'models', 'agents', 'agent_starts']) {
     const rows: Record<string, unknown>[] = await db.query(`SELECT * FROM ${SCHEMA}.${table} ORDER BY id`);
     tables[table] = rows.map(({ last_used_at: _lastUsed, ...row }) => row);
   }
@@ -60,11 +60,25 @@ describe('read models', () => {
     const keyId = newId('key');
     value(await send(ProvidersOps.createKey, { actor: admin, keyId, keyHash: newKeyHash(), body: { name: 'bot', role: 'agent', agentId: agent.id } }));
     value(await send(ProvidersOps.revokeKey, { actor: admin, id: keyId }));
+    const first = value(await send(ProvidersOps.startAgent, { actor: admin, id: agent.id, recipientId: 'rcp_1' }));
+    const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
+    const issue = (startId: string) =>
+      send(ProvidersOps.issueAgentKey, { tenantId: tenant.id, agentId: agent.id, startId, keyId: newId('key'), keyHash: newKeyHash(), expiresAt });
+    value(await issue(first.startId));
+    value(await send(ProvidersOps.stopAgent, { actor: admin, id: agent.id }));
+    const running = value(await send(ProvidersOps.startAgent, { actor: admin, id: agent.id, recipientId: 'rcp_2' }));
+    value(await issue(running.startId));
 
     const before = await snapshot();
     expect(before['providers']).toHaveLength(2);
+    expect(before['agent_starts']).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: first.startId, stopped_at: expect.any(Date) }),
+        expect.objectContaining({ id: running.startId, stopped_at: null }),
+      ]),
+    );
     const applied = await new ProjectionRunner(store(), readModelsProjection).rebuild();
-    expect(applied).toBeGreaterThanOrEqual(16);
+    expect(applied).toBeGreaterThanOrEqual(22);
     expect(await snapshot()).toEqual(before);
   });
 });

@@ -35,7 +35,7 @@ function setClause(columns: Readonly<Record<string, string>>, changes: Readonly<
 const isDomainEventType = (type: string): type is DomainEventType => Object.hasOwn(EVENT_DATA_SCHEMAS, type);
 
 /**
- * Tenants, keys, providers, models and agents as tables. Applied inline by the command handlers (same
+ * Tenants, keys, providers, models, agents and agent starts as tables. Applied inline by the command handlers (same
  * transaction as the append, so the REST API reads its own writes) and by ProjectionRunner.rebuild(), which
  * must produce the same rows. Every statement is idempotent: rows are guarded by id and stream version.
  */
@@ -58,9 +58,9 @@ export const readModelsProjection: Projection = {
       case 'KeyCreated': {
         const d = EVENT_DATA_SCHEMAS.KeyCreated.parse(event.data);
         await tx.query(
-          `INSERT INTO ${SCHEMA}.access_keys (id, tenant_id, name, role, agent_id, key_hash, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
-          [d.keyId, event.tenantId, d.name, d.role, d.agentId, d.keyHash, at],
+          `INSERT INTO ${SCHEMA}.access_keys (id, tenant_id, name, role, agent_id, key_hash, start_id, expires_at, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+          [d.keyId, event.tenantId, d.name, d.role, d.agentId, d.keyHash, d.startId ?? null, d.expiresAt ?? null, at],
         );
         return;
       }
@@ -141,6 +141,36 @@ export const readModelsProjection: Projection = {
         );
         return;
       }
+      case 'AgentStartRequested': {
+        const d = EVENT_DATA_SCHEMAS.AgentStartRequested.parse(event.data);
+        await tx.query(
+          `INSERT INTO ${SCHEMA}.agent_starts (id, tenant_id, agent_id, recipient_id, delivery, provider_id, start_version, requested_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
+          [d.startId, event.tenantId, d.agentId, d.recipientId, d.delivery, d.provider?.id ?? null, v, at],
+        );
+        // The stream moved on, so the agent's ETag must too, or every If-Match after a start would be stale.
+        await tx.query(`UPDATE ${SCHEMA}.agents SET version = $2 WHERE id = $1 AND version < $2`, [d.agentId, v]);
+        return;
+      }
+      case 'AgentStopped': {
+        const d = EVENT_DATA_SCHEMAS.AgentStopped.parse(event.data);
+        // Only starts recorded before this stop (lower stream version): a replay must not stop a later start.
+        await tx.query(
+          `UPDATE ${SCHEMA}.agent_starts SET stopped_at = $3 WHERE agent_id = $1 AND start_version < $2 AND stopped_at IS NULL`,
+          [d.agentId, v, at],
+        );
+        await tx.query(`UPDATE ${SCHEMA}.agents SET version = $2 WHERE id = $1 AND version < $2`, [d.agentId, v]);
+        return;
+      }
+      // Events of the credentials context never enter this store.
+      case 'SecretCreated':
+      case 'SecretRotated':
+      case 'SecretRevealed':
+      case 'SecretDeleted':
+      case 'RecipientRegistered':
+      case 'CredentialIssued':
+      case 'CredentialDenied':
+        return;
       default: {
         const unhandled: never = event.type;
         throw new Error(`read models do not handle ${String(unhandled)}`);
@@ -150,6 +180,8 @@ export const readModelsProjection: Projection = {
 
   async reset(tx: Tx): Promise<void> {
     // operator_key is configuration, not derived from events, and survives a rebuild; last_used_at does not.
-    await tx.query(`TRUNCATE ${SCHEMA}.tenants, ${SCHEMA}.access_keys, ${SCHEMA}.providers, ${SCHEMA}.models, ${SCHEMA}.agents`);
+    await tx.query(
+      `TRUNCATE ${SCHEMA}.tenants, ${SCHEMA}.access_keys, ${SCHEMA}.providers, ${SCHEMA}.models, ${SCHEMA}.agents, ${SCHEMA}.agent_starts`,
+    );
   },
 };

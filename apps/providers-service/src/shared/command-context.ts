@@ -19,11 +19,12 @@ export function requireTenant(actor: Actor): Result<string> {
 
 /**
  * Who caused the events and the trace they belong to. The traceparent is stored with the events so the
- * outbox relay, which runs later outside any request, publishes them in the request's trace.
+ * outbox relay, which runs later outside any request, publishes them in the request's trace. Operations other
+ * services call on their own behalf (no key behind them) record no actor.
  */
-export function eventMetadata(actor: Actor): EventMetadata {
+export function eventMetadata(actor: Actor | null): EventMetadata {
   const headers = traceHeaders();
-  const metadata: EventMetadata = { actor: { keyId: actor.keyId, role: actor.role } };
+  const metadata: EventMetadata = { actor: actor === null ? null : { keyId: actor.keyId, role: actor.role } };
   if (headers['traceparent']) metadata.traceparent = headers['traceparent'];
   if (headers['tracestate']) metadata.tracestate = headers['tracestate'];
   return metadata;

@@ -24,7 +24,21 @@ export type CreateKey = Command<
   }
 >;
 export type RevokeKey = Command<'RevokeKey', { keyId: string; now: Date }>;
-export type AccessKeyCommand = CreateKey | RevokeKey;
+/** A key credentials-service issues at an agent start (proxy delivery): bound to the agent and the start, short-lived. */
+export type IssueAgentKey = Command<
+  'IssueAgentKey',
+  {
+    keyId: string;
+    agentId: string;
+    startId: string;
+    keyHash: string;
+    expiresAt: Date;
+    /** Whether `agentId` names a live agent of the tenant, as the handler found it. */
+    agentExists: boolean;
+    now: Date;
+  }
+>;
+export type AccessKeyCommand = CreateKey | RevokeKey | IssueAgentKey;
 
 export type KeyCreated = Event<'KeyCreated', z.infer<typeof KeyCreatedData>>;
 export type KeyRevoked = Event<'KeyRevoked', z.infer<typeof KeyRevokedData>>;
@@ -32,7 +46,15 @@ export type AccessKeyEvent = KeyCreated | KeyRevoked;
 
 export type AccessKeyState =
   | Readonly<{ status: 'absent' }>
-  | Readonly<{ status: 'active'; keyId: string; role: TenantKeyRole; agentId: string | null }>
+  | Readonly<{
+      status: 'active';
+      keyId: string;
+      role: TenantKeyRole;
+      agentId: string | null;
+      /** Set on keys issued at an agent start; with keyHash it recognises a retried issue. */
+      startId: string | null;
+      keyHash: string;
+    }>
   | Readonly<{ status: 'revoked'; keyId: string }>;
 
 function createKey(command: CreateKey, state: AccessKeyState) {
@@ -44,6 +66,34 @@ function createKey(command: CreateKey, state: AccessKeyState) {
   }
   if (role === 'agent' && !agentExists) return fail(appError('agent_not_found', `agent ${agentId} not found`));
   return ok([{ type: 'KeyCreated', data: { keyId, name, role, agentId, keyHash } } as const]);
+}
+
+/** The name keys issued at a start carry in listings: enough to tell which run they belong to. */
+export const agentStartKeyName = (agentId: string, startId: string): string => `agent ${agentId} start ${startId}`;
+
+function issueAgentKey(command: IssueAgentKey, state: AccessKeyState) {
+  const { keyId, agentId, startId, keyHash, expiresAt, agentExists, now } = command.data;
+  // The caller retries after a lost reply with the same id: the key it asked for exists, so that is success.
+  if (state.status === 'active' && state.startId === startId && state.agentId === agentId && state.keyHash === keyHash) {
+    return ok([]);
+  }
+  if (state.status !== 'absent') return fail(appError('invalid_state', `key ${keyId} already exists`));
+  if (!agentExists) return fail(appError('agent_not_found', `agent ${agentId} not found`));
+  if (expiresAt.getTime() <= now.getTime()) return fail(appError('validation_failed', 'expiresAt: must be in the future'));
+  return ok([
+    {
+      type: 'KeyCreated',
+      data: {
+        keyId,
+        name: agentStartKeyName(agentId, startId),
+        role: 'agent',
+        agentId,
+        keyHash,
+        startId,
+        expiresAt: expiresAt.toISOString(),
+      },
+    } as const,
+  ]);
 }
 
 function revokeKey(command: RevokeKey, state: AccessKeyState) {
@@ -61,6 +111,8 @@ export const accessKeyDecider: Decider<AccessKeyCommand, AccessKeyEvent, AccessK
         return createKey(command, state);
       case 'RevokeKey':
         return revokeKey(command, state);
+      case 'IssueAgentKey':
+        return issueAgentKey(command, state);
       default:
         return assertNever(command);
     }
@@ -69,8 +121,8 @@ export const accessKeyDecider: Decider<AccessKeyCommand, AccessKeyEvent, AccessK
   evolve(state, event) {
     switch (event.type) {
       case 'KeyCreated': {
-        const { keyId, role, agentId } = event.data;
-        return { status: 'active', keyId, role, agentId };
+        const { keyId, role, agentId, keyHash } = event.data;
+        return { status: 'active', keyId, role, agentId, keyHash, startId: event.data.startId ?? null };
       }
       case 'KeyRevoked':
         return { status: 'revoked', keyId: event.data.keyId };

@@ -4,10 +4,13 @@ import {
   ok,
   type AgentCreated as AgentCreatedData,
   type AgentDeleted as AgentDeletedData,
+  type AgentStartRequested as AgentStartRequestedData,
+  type AgentStopped as AgentStoppedData,
   type AgentUpdated as AgentUpdatedData,
   type AppError,
   type Delivery,
   type Result,
+  type StartProviderSnapshot,
 } from '@switchboard/contracts';
 import type { z } from 'zod';
 import { changedFields } from '../changed-fields.js';
@@ -46,12 +49,34 @@ export type UpdateAgent = Command<
   }
 >;
 export type DeleteAgent = Command<'DeleteAgent', { agentId: string; now: Date }>;
-export type AgentCommand = CreateAgent | UpdateAgent | DeleteAgent;
+export type StartAgent = Command<
+  'StartAgent',
+  {
+    agentId: string;
+    startId: string;
+    recipientId: string;
+    /** The agent's provider as the handler read it, null when it no longer exists (credentials-service denies). */
+    provider: StartProviderSnapshot | null;
+    now: Date;
+  }
+>;
+export type StopAgent = Command<
+  'StopAgent',
+  {
+    agentId: string;
+    /** The agent keys issued at this agent's starts that the same transaction revokes. */
+    revokedKeyIds: readonly string[];
+    now: Date;
+  }
+>;
+export type AgentCommand = CreateAgent | UpdateAgent | DeleteAgent | StartAgent | StopAgent;
 
 export type AgentCreated = Event<'AgentCreated', z.infer<typeof AgentCreatedData>>;
 export type AgentUpdated = Event<'AgentUpdated', z.infer<typeof AgentUpdatedData>>;
 export type AgentDeleted = Event<'AgentDeleted', z.infer<typeof AgentDeletedData>>;
-export type AgentEvent = AgentCreated | AgentUpdated | AgentDeleted;
+export type AgentStartRequested = Event<'AgentStartRequested', z.infer<typeof AgentStartRequestedData>>;
+export type AgentStopped = Event<'AgentStopped', z.infer<typeof AgentStoppedData>>;
+export type AgentEvent = AgentCreated | AgentUpdated | AgentDeleted | AgentStartRequested | AgentStopped;
 
 export type AgentState =
   | Readonly<{ status: 'absent' }>
@@ -83,6 +108,27 @@ function remove(command: DeleteAgent, state: AgentState): Result<readonly AgentE
   return ok([{ type: 'AgentDeleted', data: { agentId: state.agentId } }]);
 }
 
+function start(command: StartAgent, state: AgentState): Result<readonly AgentEvent[], AppError> {
+  if (state.status !== 'active') return agentNotFound(command.data.agentId);
+  const { startId, recipientId, provider } = command.data;
+  // Credentials are issued from this snapshot: one of another provider would hand out the wrong key.
+  if (provider !== null && provider.id !== state.settings.providerId) {
+    return fail(appError('invalid_state', `agent ${state.agentId} uses provider ${state.settings.providerId}, not ${provider.id}`));
+  }
+  return ok([
+    {
+      type: 'AgentStartRequested',
+      data: { agentId: state.agentId, startId, recipientId, delivery: state.settings.delivery, provider },
+    },
+  ]);
+}
+
+function stop(command: StopAgent, state: AgentState): Result<readonly AgentEvent[], AppError> {
+  if (state.status !== 'active') return agentNotFound(command.data.agentId);
+  // Recorded even when nothing was running: a stop is an instruction worth auditing, and repeating it is harmless.
+  return ok([{ type: 'AgentStopped', data: { agentId: state.agentId, revokedKeyIds: [...command.data.revokedKeyIds] } }]);
+}
+
 export const agentDecider: Decider<AgentCommand, AgentEvent, AgentState> = {
   initialState: { status: 'absent' },
 
@@ -94,6 +140,10 @@ export const agentDecider: Decider<AgentCommand, AgentEvent, AgentState> = {
         return update(command, state);
       case 'DeleteAgent':
         return remove(command, state);
+      case 'StartAgent':
+        return start(command, state);
+      case 'StopAgent':
+        return stop(command, state);
       default:
         return assertNever(command);
     }
@@ -110,6 +160,10 @@ export const agentDecider: Decider<AgentCommand, AgentEvent, AgentState> = {
         return { ...state, settings: { ...state.settings, ...event.data.changes } };
       case 'AgentDeleted':
         return { status: 'deleted', agentId: event.data.agentId };
+      // Runs live outside the agent's settings: starts and stops leave the decision state as it was.
+      case 'AgentStartRequested':
+      case 'AgentStopped':
+        return state;
       default:
         return assertNever(event);
     }

@@ -29,7 +29,7 @@ export class CreateKeyHandler implements OperationHandler<'createKey'> {
       metadata: eventMetadata(request.actor),
       at: now,
       afterAppend: guardedProjection(async (tx: Tx) => {
-        if (agentId === null || (await liveAgentExists(tx, tenantId, agentId, true))) return ok(undefined);
+        if (agentId === null || (await liveAgentExists(tx, tenantId, agentId, 'share'))) return ok(undefined);
         return fail(agentNotFound(agentId));
       }),
     });

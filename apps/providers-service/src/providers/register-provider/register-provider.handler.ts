@@ -16,9 +16,10 @@ export class RegisterProviderHandler implements OperationHandler<'registerProvid
     if (!tenant.ok) return tenant;
     const tenantId = tenant.value;
     const { body } = request;
-    // Key values must only ever reach the credentials service; this service stores a reference to a secret.
+    // Key values must only ever reach credentials-service (the gateway stores them there first and sends the
+    // secret's id); this service keeps a reference and refuses to hold a value even for a moment.
     if (body.apiKey !== undefined || body.customHeaders !== undefined) {
-      return fail(appError('not_implemented', 'apiKey and customHeaders are stored by the credentials service; pass secretId'));
+      return fail(appError('validation_failed', 'apiKey and customHeaders are stored by credentials-service; pass secretId'));
     }
     const db = this.store.dataSource.manager;
     if (await providerNameTaken(db, tenantId, body.name)) {

@@ -1,0 +1,48 @@
+import type { BusNames } from '@switchboard/contracts';
+import { DurableConsumer, type NatsConnection, type ReceivedEvent } from '@switchboard/messaging';
+import type { Logger } from '@switchboard/telemetry';
+import { AgentStartMessage } from './agent-start.event.js';
+import type { IssueCredentialHandler } from './issue-credential/issue-credential.handler.js';
+
+/** Shared by every replica: each start event is handled by one of them at a time. */
+export const ISSUER_DURABLE = 'credentials-issuer';
+
+export interface AgentStartConsumerOptions {
+  /** First redelivery delay after a failure (doubled per delivery); the consumer's default when unset. */
+  readonly retryDelayMs?: number;
+}
+
+/**
+ * Feeds `agent.start_requested` to the issuer. A message that can never be handled (malformed, or filed
+ * under another tenant's subject) is logged and acknowledged; a handler that throws is retried.
+ */
+export async function startAgentStartConsumer(
+  nc: NatsConnection,
+  names: BusNames,
+  issuer: IssueCredentialHandler,
+  logger: Logger,
+  options: AgentStartConsumerOptions = {},
+): Promise<DurableConsumer> {
+  const consumer = await DurableConsumer.create(nc, names, {
+    durable: ISSUER_DURABLE,
+    filterSubjects: [names.eventFilter('agent.start_requested')],
+    logger,
+    ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
+  });
+  consumer.start(async (event: ReceivedEvent) => {
+    const parsed = AgentStartMessage.safeParse(event.data);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      logger.error('malformed agent.start_requested dropped', { subject: event.subject, seq: event.seq, path: issue?.path.join('.'), issue: issue?.message });
+      return;
+    }
+    const start = parsed.data;
+    if (event.subject !== names.event(start.tenantId, 'agent.start_requested')) {
+      logger.error('agent.start_requested under another tenant\'s subject dropped', { subject: event.subject, seq: event.seq, tenantId: start.tenantId });
+      return;
+    }
+    const outcome = await issuer.handle(start);
+    logger.info('agent start handled', { tenantId: start.tenantId, agentId: start.agentId, startId: start.startId, delivery: start.delivery, outcome });
+  });
+  return consumer;
+}

@@ -1,0 +1,64 @@
+import type { Migration } from '@switchboard/event-store';
+
+/** The service's schema; the event store's own tables live beside these. */
+export const SCHEMA = 'credentials';
+
+/**
+ * Ids prefixed `credentials-service/` share `schema_migrations` with the event store's own migrations.
+ *
+ * - `secrets`, `recipients`: read models, rebuilt from events.
+ * - `secret_versions`: one envelope per secret version (the data key wrapped by KMS, the KMS key id, and
+ *   the AES-256-GCM iv / ciphertext / tag). Not derived from events — values never enter the event
+ *   store — and deleted with the secret, which is what makes deletion a crypto-shred.
+ * - `service_keys`: this service's own keys (transport key pair, fingerprint key), enveloped the same way.
+ */
+export const CREDENTIALS_MIGRATIONS: readonly Migration[] = [
+  {
+    id: 'credentials-service/001-secrets',
+    sql: [
+      `CREATE TABLE ${SCHEMA}.secrets (
+         id text PRIMARY KEY,
+         tenant_id text NOT NULL,
+         name text NOT NULL,
+         kind text NOT NULL,
+         version integer NOT NULL,
+         fingerprint text NOT NULL,
+         hint text NOT NULL,
+         created_at timestamptz NOT NULL,
+         updated_at timestamptz NOT NULL,
+         deleted_at timestamptz NULL
+       )`,
+      `CREATE INDEX secrets_tenant_idx ON ${SCHEMA}.secrets (tenant_id, created_at) WHERE deleted_at IS NULL`,
+      `CREATE TABLE ${SCHEMA}.secret_versions (
+         tenant_id text NOT NULL,
+         secret_id text NOT NULL,
+         version integer NOT NULL,
+         kind text NOT NULL,
+         wrapped_key bytea NOT NULL,
+         kms_key_id text NOT NULL,
+         iv bytea NOT NULL,
+         ciphertext bytea NOT NULL,
+         tag bytea NOT NULL,
+         created_at timestamptz NOT NULL,
+         PRIMARY KEY (secret_id, version)
+       )`,
+      `CREATE TABLE ${SCHEMA}.recipients (
+         id text PRIMARY KEY,
+         tenant_id text NOT NULL,
+         name text NOT NULL,
+         public_key text NOT NULL,
+         created_at timestamptz NOT NULL
+       )`,
+      `CREATE INDEX recipients_tenant_idx ON ${SCHEMA}.recipients (tenant_id, created_at)`,
+      `CREATE TABLE ${SCHEMA}.service_keys (
+         name text PRIMARY KEY,
+         wrapped_key bytea NOT NULL,
+         kms_key_id text NOT NULL,
+         iv bytea NOT NULL,
+         ciphertext bytea NOT NULL,
+         tag bytea NOT NULL,
+         created_at timestamptz NOT NULL DEFAULT now()
+       )`,
+    ],
+  },
+];

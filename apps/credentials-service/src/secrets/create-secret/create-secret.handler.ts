@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { newId } from '@switchboard/contracts';
+import { secretDecider } from '@switchboard/credentials-domain';
+import { handleCommand, PgEventStore } from '@switchboard/event-store';
+import { projectInlineThen } from '../../read-models/inline-projection.js';
+import { ServiceKeys } from '../../service-keys/service-keys.js';
+import { eventMetadata, requireTenantAdmin, streamIds } from '../../shared/command-context.js';
+import type { OperationHandler, OpRequest, OpResult } from '../../shared/credentials-ops.types.js';
+import { encryptIncomingValue } from '../incoming-value.js';
+import { secretView } from '../secret.queries.js';
+import { insertSecretVersion } from '../secret-versions.repository.js';
+import { SecretVault } from '../secret.vault.js';
+
+/**
+ * Opens the value the gateway sealed to the transport key, encrypts it under a fresh data key, then appends
+ * SecretCreated and stores the envelope in one transaction. KMS is asked before anything is written, so a
+ * KMS outage leaves no trace. Names need not be unique: the id is the secret's identity.
+ */
+@Injectable()
+export class CreateSecretHandler implements OperationHandler<'createSecret'> {
+  constructor(
+    private readonly store: PgEventStore,
+    private readonly keys: ServiceKeys,
+    private readonly vault: SecretVault,
+  ) {}
+
+  async execute(request: OpRequest<'createSecret'>): OpResult<'createSecret'> {
+    const tenant = requireTenantAdmin(request.actor);
+    if (!tenant.ok) return tenant;
+    const tenantId = tenant.value;
+    const keys = this.keys.current();
+    if (!keys.ok) return keys;
+    const { name, kind } = request;
+
+    const secretId = newId('secret');
+    const encrypted = await encryptIncomingValue(
+      this.vault,
+      keys.value,
+      request.sealedValue,
+      { purpose: 'secret.create', tenantId, subject: name },
+      { kind, secretId, version: 1 },
+    );
+    if (!encrypted.ok) return encrypted;
+    const { envelope, fingerprint, hint } = encrypted.value;
+
+    const now = new Date();
+    const handled = await handleCommand({
+      store: this.store,
+      decider: secretDecider,
+      streamId: streamIds.secret(secretId),
+      tenantId,
+      command: { type: 'CreateSecret', data: { secretId, name, kind, fingerprint, hint, now } },
+      metadata: eventMetadata(request.actor),
+      at: now,
+      afterAppend: projectInlineThen((tx) => insertSecretVersion(tx, { tenantId, secretId, version: 1, kind, envelope, at: now })),
+    });
+    if (!handled.ok) return handled;
+    return secretView(this.store.dataSource.manager, tenantId, secretId);
+  }
+}

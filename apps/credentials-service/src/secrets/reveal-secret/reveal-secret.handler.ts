@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { fail, ok } from '@switchboard/contracts';
+import { secretDecider } from '@switchboard/credentials-domain';
+import { handleCommand, PgEventStore } from '@switchboard/event-store';
+import { parseRecipientPublicKey, sealForTransport, type SealedCredential } from '@switchboard/sealing';
+import { projectInline } from '../../read-models/inline-projection.js';
+import { eventMetadata, requireTenantAdmin, streamIds } from '../../shared/command-context.js';
+import type { OperationHandler, OpRequest, OpResult } from '../../shared/credentials-ops.types.js';
+import { revealPayloadOf, secretMaterialOf } from '../secret-value.js';
+import { SecretVault, vaultError } from '../secret.vault.js';
+
+/**
+ * Admin only, and audited: the value goes back sealed to the one-time key the gateway sent, and only once
+ * SecretRevealed (who, which version) has been stored — a reveal that cannot be recorded does not happen.
+ */
+@Injectable()
+export class RevealSecretHandler implements OperationHandler<'revealSecret'> {
+  constructor(
+    private readonly store: PgEventStore,
+    private readonly vault: SecretVault,
+  ) {}
+
+  async execute(request: OpRequest<'revealSecret'>): OpResult<'revealSecret'> {
+    const tenant = requireTenantAdmin(request.actor);
+    if (!tenant.ok) return tenant;
+    const tenantId = tenant.value;
+    const { id } = request;
+    const replyKey = parseRecipientPublicKey(request.replyKey);
+    if (!replyKey.ok) return replyKey;
+    replyKey.value.fill(0);
+
+    const opened = await this.vault.openCurrent(tenantId, id);
+    if (!opened.ok) return fail(vaultError(opened.error));
+    const { kind, version, plaintext } = opened.value;
+    let sealedValue: SealedCredential;
+    try {
+      sealedValue = sealForTransport(revealPayloadOf(secretMaterialOf(kind, plaintext)), request.replyKey, {
+        purpose: 'secret.reveal',
+        tenantId,
+        subject: id,
+      });
+    } finally {
+      plaintext.fill(0);
+    }
+
+    const now = new Date();
+    const handled = await handleCommand({
+      store: this.store,
+      decider: secretDecider,
+      streamId: streamIds.secret(id),
+      tenantId,
+      command: { type: 'RecordReveal', data: { secretId: id, version, revealedBy: request.actor.keyId, now } },
+      metadata: eventMetadata(request.actor),
+      at: now,
+      afterAppend: projectInline,
+    });
+    if (!handled.ok) return handled;
+    return ok({ sealedValue, version });
+  }
+}

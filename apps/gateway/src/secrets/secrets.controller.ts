@@ -1,0 +1,118 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CreateSecretBody, CredentialsOps, RotateSecretBody, SecretView, type TenantActor } from '@switchboard/contracts';
+import { BusClient } from '@switchboard/messaging';
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { Access, AccessGuard, CurrentTenantActor } from '../auth/access.guard.js';
+import { SecretValues, type RevealedValue } from '../credentials/secret-values.service.js';
+import { unwrap } from '../http/api-error.exception.js';
+import { ZodBodyPipe } from '../http/body-validation.js';
+import { etagOf, parseIfMatch } from '../http/etag.js';
+import { IdParamPipe } from '../http/id-param.pipe.js';
+import { ApiErrors, ApiIfMatch, ApiJsonBody, ApiJsonResponse, listOf } from '../openapi/zod-openapi.js';
+
+/** An API key as a string; a headers secret (made from a provider's customHeaders) as its object. */
+const RevealedSecret = z.object({ value: z.union([z.string(), z.record(z.string(), z.string())]) });
+
+/**
+ * Write-only secrets: values go in (sealed to credentials-service on the bus) and never come back, except
+ * through the audited, admin-only reveal. Views carry name, version, fingerprint and a hint.
+ */
+@ApiTags('secrets')
+@ApiBearerAuth()
+@Controller('v1/secrets')
+@UseGuards(AccessGuard)
+export class SecretsController {
+  constructor(
+    private readonly bus: BusClient,
+    private readonly values: SecretValues,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  @Access('write')
+  @ApiJsonBody(CreateSecretBody)
+  @ApiJsonResponse(201, 'secret stored (ETag: its version); the value is never shown again', SecretView)
+  @ApiErrors(400, 403)
+  async create(
+    @Body(new ZodBodyPipe(CreateSecretBody)) body: CreateSecretBody,
+    @CurrentTenantActor() actor: TenantActor,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SecretView> {
+    const view = unwrap(await this.values.create(actor, { name: body.name, kind: 'api_key', value: body.value }));
+    void reply.header('etag', etagOf(view.version));
+    return view;
+  }
+
+  @Get()
+  @Access('read')
+  @ApiJsonResponse(200, 'the tenant’s secrets (never their values)', listOf(SecretView))
+  @ApiErrors(403)
+  async list(@CurrentTenantActor() actor: TenantActor): Promise<{ data: SecretView[] }> {
+    return unwrap(await this.bus.send(CredentialsOps.listSecrets, { actor }));
+  }
+
+  @Get(':id')
+  @Access('read')
+  @ApiJsonResponse(200, 'the secret (ETag: its version), never its value', SecretView)
+  @ApiErrors(403, 404)
+  async get(
+    @Param('id', new IdParamPipe('secret')) id: string,
+    @CurrentTenantActor() actor: TenantActor,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SecretView> {
+    const view = unwrap(await this.bus.send(CredentialsOps.getSecret, { actor, id }));
+    void reply.header('etag', etagOf(view.version));
+    return view;
+  }
+
+  @Put(':id')
+  @Access('write')
+  @ApiIfMatch()
+  @ApiJsonBody(RotateSecretBody)
+  @ApiJsonResponse(200, 'rotated: a new version (ETag); calls in flight finish with the old one', SecretView)
+  @ApiErrors(400, 403, 404, 412)
+  async rotate(
+    @Param('id', new IdParamPipe('secret')) id: string,
+    @Body(new ZodBodyPipe(RotateSecretBody)) body: RotateSecretBody,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentTenantActor() actor: TenantActor,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SecretView> {
+    const expectedVersion = parseIfMatch(ifMatch);
+    const view = unwrap(await this.values.rotate(actor, id, expectedVersion, body.value));
+    void reply.header('etag', etagOf(view.version));
+    return view;
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @Access('write')
+  @ApiIfMatch()
+  @ApiJsonResponse(204, 'deleted')
+  @ApiErrors(400, 403, 404, 409, 412)
+  async remove(
+    @Param('id', new IdParamPipe('secret')) id: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentTenantActor() actor: TenantActor,
+  ): Promise<void> {
+    const expectedVersion = parseIfMatch(ifMatch);
+    unwrap(await this.bus.send(CredentialsOps.deleteSecret, { actor, id, expectedVersion }));
+  }
+
+  /** Admin only and audited by credentials-service (secret.revealed); the answer must not be cached anywhere. */
+  @Post(':id/reveal')
+  @HttpCode(200)
+  @Access('admin')
+  @ApiJsonResponse(200, 'the current value (Cache-Control: no-store)', RevealedSecret)
+  @ApiErrors(403, 404)
+  async reveal(
+    @Param('id', new IdParamPipe('secret')) id: string,
+    @CurrentTenantActor() actor: TenantActor,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RevealedValue> {
+    void reply.header('cache-control', 'no-store');
+    return unwrap(await this.values.reveal(actor, id));
+  }
+}

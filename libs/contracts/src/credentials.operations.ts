@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { Actor } from './access.js';
+import { ExpectedVersion, Id, Name } from './common.js';
+import {
+  RecipientView,
+  SealedBox,
+  SecretKind,
+  SecretView,
+  X25519PublicKey,
+} from './credentials.js';
+import { defineOperation } from './operation.js';
+
+const actor = { actor: Actor };
+const list = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item) });
+const Empty = z.object({});
+
+/**
+ * Secret values never cross the bus in plaintext: the gateway seals them to credentials-service's
+ * transport key (sealForTransport, purpose secret.create / secret.rotate), and a reveal comes back
+ * sealed to a one-time key the gateway sent (purpose secret.reveal).
+ */
+export const CredentialsOps = {
+  health: defineOperation('credentials.v1.health', Empty, z.object({ postgres: z.boolean() })),
+
+  transportKey: defineOperation('credentials.v1.transport-key', Empty, z.object({ publicKey: X25519PublicKey })),
+
+  createSecret: defineOperation(
+    'credentials.v1.secret.create',
+    z.object({ ...actor, name: Name, kind: SecretKind.default('api_key'), sealedValue: SealedBox }),
+    SecretView,
+  ),
+  listSecrets: defineOperation('credentials.v1.secret.list', z.object(actor), list(SecretView)),
+  getSecret: defineOperation('credentials.v1.secret.get', z.object({ ...actor, id: Id }), SecretView),
+  /** Views of several secrets at once (unknown or foreign ids are left out): providers show hint and version. */
+  describeSecrets: defineOperation(
+    'credentials.v1.secret.describe',
+    z.object({ ...actor, ids: z.array(Id).max(500) }),
+    list(SecretView),
+  ),
+  rotateSecret: defineOperation(
+    'credentials.v1.secret.rotate',
+    z.object({ ...actor, id: Id, expectedVersion: ExpectedVersion, sealedValue: SealedBox }),
+    SecretView,
+  ),
+  revealSecret: defineOperation(
+    'credentials.v1.secret.reveal',
+    z.object({ ...actor, id: Id, replyKey: X25519PublicKey }),
+    z.object({ sealedValue: SealedBox, version: z.number().int() }),
+  ),
+  deleteSecret: defineOperation(
+    'credentials.v1.secret.delete',
+    z.object({ ...actor, id: Id, expectedVersion: ExpectedVersion }),
+    Empty,
+  ),
+
+  registerRecipient: defineOperation(
+    'credentials.v1.recipient.register',
+    z.object({ ...actor, name: Name, publicKey: X25519PublicKey }),
+    RecipientView,
+  ),
+  listRecipients: defineOperation('credentials.v1.recipient.list', z.object(actor), list(RecipientView)),
+} as const;

@@ -1,0 +1,4 @@
+export * from './decider.js';
+export * from './secret/secret.decider.js';
+export * from './recipient/recipient.decider.js';
+export * from './issuance/issuance.decider.js';

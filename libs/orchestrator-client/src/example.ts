@@ -1,0 +1,93 @@
+/**
+ * A minimal orchestrator: prints, per credential it receives, the agent and the NAMES of the variables its
+ * container would get — never a value.
+ *
+ *   node libs/orchestrator-client/dist/example.js --generate-key <file>
+ *       writes a fresh X25519 private key to <file> (mode 0600, never overwritten) and prints the public key
+ *       to register with POST /v1/recipients
+ *   node libs/orchestrator-client/dist/example.js --tenant <id> --recipient <id> --private-key-file <file>
+ *       NATS_URL and SWITCHBOARD_NAMESPACE as for the services
+ */
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { busNamesFromEnv, connectNats, natsConfigFromEnv } from '@switchboard/messaging';
+import { generateRecipientKeyPair } from '@switchboard/sealing';
+import { createLogger } from '@switchboard/telemetry';
+import { OrchestratorClient } from './orchestrator.client.js';
+
+const USAGE = `usage:
+  example.js --generate-key <file>
+  example.js --tenant <id> --recipient <id> --private-key-file <file>`;
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function err(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function generateKey(file: string): void {
+  const pair = generateRecipientKeyPair();
+  // 'wx': an existing key is never replaced, since the recipient registered with it would stop working.
+  writeFileSync(file, `${pair.privateKey}\n`, { mode: 0o600, flag: 'wx' });
+  out(`private key written to ${file} (mode 0600)`);
+  out(`public key (register it: POST /v1/recipients {"name": "...", "publicKey": "..."}):`);
+  out(pair.publicKey);
+}
+
+function readPrivateKey(file: string): string {
+  if ((statSync(file).mode & 0o077) !== 0) err(`warning: ${file} is readable by others; chmod 600 it`);
+  return readFileSync(file, 'utf8').trim();
+}
+
+async function listen(tenantId: string, recipientId: string, keyFile: string): Promise<void> {
+  const privateKey = readPrivateKey(keyFile);
+  const nc = await connectNats(natsConfigFromEnv('orchestrator-example'));
+  const client = await OrchestratorClient.start({
+    nc,
+    names: busNamesFromEnv(),
+    tenantId,
+    recipient: { id: recipientId, privateKey },
+    logger: createLogger('orchestrator-example', { level: 'warn', write: err }),
+    onCredential: (c) => {
+      const names = Object.keys(c.environment).sort().join(' ');
+      out(`credential agent=${c.agentId} start=${c.startId} delivery=${c.delivery} protocol=${c.provider.protocol} expires=${c.expiresAt}`);
+      out(`  would set: ${names}`);
+    },
+    onDenied: (d) => out(`denied agent=${d.agentId} start=${d.startId} reason=${d.reason}`),
+    onRefused: (r) => err(`refused ${r.reason} event=${r.eventId ?? '-'} start=${r.startId ?? '-'}`),
+  });
+  out(`listening for credentials of tenant ${tenantId} sealed to ${recipientId} (durables ${client.durablePrefix}_*)`);
+  const stop = async () => {
+    await client.stop();
+    await nc.drain();
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      'generate-key': { type: 'string' },
+      tenant: { type: 'string' },
+      recipient: { type: 'string' },
+      'private-key-file': { type: 'string' },
+    },
+  });
+  if (values['generate-key'] !== undefined) return generateKey(values['generate-key']);
+  const { tenant, recipient } = values;
+  const keyFile = values['private-key-file'];
+  if (!tenant || !recipient || !keyFile) {
+    err(USAGE);
+    process.exitCode = 2;
+    return;
+  }
+  await listen(tenant, recipient, keyFile);
+}
+
+main().catch((error: unknown) => {
+  err(`orchestrator example failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});
