@@ -53,6 +53,16 @@ export const CredentialsOps = {
     Empty,
   ),
 
+  /**
+   * A provider credential for a gateway, sealed to the gateway's own key (transport purpose
+   * gateway.credential, subject = secret id); the gateway keeps it in memory only.
+   */
+  gatewayCredential: defineOperation(
+    'credentials.v1.gateway-credential',
+    z.object({ tenantId: Id, secretId: Id, replyKey: X25519PublicKey }),
+    z.object({ secretId: z.string(), version: z.number().int(), kind: SecretKind, sealedValue: SealedBox }),
+  ),
+
   registerRecipient: defineOperation(
     'credentials.v1.recipient.register',
     z.object({ ...actor, name: Name, publicKey: X25519PublicKey }),

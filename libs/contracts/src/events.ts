@@ -3,6 +3,7 @@ import { TenantKeyRole } from './access.js';
 import { Delivery } from './agents.js';
 import { ModelSource } from './models.js';
 import { ProviderSettings } from './providers.js';
+import { UsageRecorded } from './proxy.js';
 import { CredentialDeniedFields, CredentialIssuedFields, SecretKind, StartProviderSnapshot } from './credentials.js';
 
 /**
@@ -104,6 +105,7 @@ export const BUS_EVENT_TYPES = {
   RecipientRegistered: 'recipient.registered',
   CredentialIssued: 'credential.issued',
   CredentialDenied: 'credential.denied',
+  UsageRecorded: 'usage.recorded',
 } as const;
 export type DomainEventType = keyof typeof BUS_EVENT_TYPES;
 
@@ -128,6 +130,7 @@ export const EVENT_DATA_SCHEMAS = {
   RecipientRegistered,
   CredentialIssued,
   CredentialDenied,
+  UsageRecorded,
 } as const satisfies Record<DomainEventType, z.ZodType>;
 
 /** What every message on the EVENTS stream carries besides its own fields. */

@@ -13,3 +13,4 @@ export * from './operation.js';
 export * from './providers.operations.js';
 export * from './credentials.js';
 export * from './credentials.operations.js';
+export * from './proxy.js';

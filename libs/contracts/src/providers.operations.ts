@@ -7,6 +7,7 @@ import { CreateModelBody, ModelView } from './models.js';
 import { defineOperation } from './operation.js';
 import { CreateProviderBody, ProviderHistoryEntry, ProviderView, UpdateProviderBody } from './providers.js';
 import { TenantView } from './tenants.js';
+import { AgentRoute, DiscoveredModel } from './proxy.js';
 
 /** Hex SHA-256 of an access key; the plaintext key never leaves the gateway that generated or received it. */
 export const KeyHash = z.string().regex(/^[0-9a-f]{64}$/, 'must be a hex SHA-256');
@@ -81,6 +82,16 @@ export const ProvidersOps = {
   ),
   /** Revokes every agent key issued at this agent's starts. */
   stopAgent: defineOperation('providers.v1.agent.stop', byId, z.object({ revokedKeys: z.number().int() })),
+
+  /** The route of an agent for the proxy (gateway cache fill); tenant-scoped by the agent key's tenant. */
+  resolveAgentRoute: defineOperation('providers.v1.agent.route', z.object({ tenantId: Id, agentId: Id }), AgentRoute),
+
+  /** Records what a provider's /models listed: adds the new ones as `discovered`, keeps manual ones. */
+  recordDiscoveredModels: defineOperation(
+    'providers.v1.model.discovered',
+    z.object({ ...actor, providerId: Id, models: z.array(DiscoveredModel).max(5000) }),
+    list(ModelView),
+  ),
 
   /** Providers (not deleted) that use a secret: the delete guard of credentials-service. */
   secretDependents: defineOperation(

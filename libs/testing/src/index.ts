@@ -4,3 +4,4 @@ export * from './otlp-collector.js';
 export * from './http-client.js';
 export * from './event-stream-reader.js';
 export * from './kms-emulator.js';
+export * from './mock-llm/index.js';

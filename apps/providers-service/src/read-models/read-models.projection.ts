@@ -162,7 +162,8 @@ export const readModelsProjection: Projection = {
         await tx.query(`UPDATE ${SCHEMA}.agents SET version = $2 WHERE id = $1 AND version < $2`, [d.agentId, v]);
         return;
       }
-      // Events of the credentials context never enter this store.
+      // Events of the credentials and usage contexts never enter this store.
+      case 'UsageRecorded':
       case 'SecretCreated':
       case 'SecretRotated':
       case 'SecretRevealed':

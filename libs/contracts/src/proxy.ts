@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { Delivery } from './agents.js';
+import { AuthMethod, Protocol, ProviderType } from './providers.js';
+
+/** Everything the proxy needs to route one agent's calls; cached in the gateway, dropped on events. */
+export const AgentRoute = z.object({
+  tenantId: z.string(),
+  agent: z.object({ id: z.string(), name: z.string(), model: z.string().nullable(), delivery: Delivery }),
+  provider: z.object({
+    id: z.string(),
+    type: ProviderType,
+    protocol: Protocol,
+    endpoint: z.string(),
+    authMethod: AuthMethod,
+    organizationId: z.string().nullable(),
+    defaultModel: z.string().nullable(),
+    rateLimitRpm: z.number().int().nullable(),
+    monthlyBudgetUsd: z.number().nullable(),
+    secretId: z.string().nullable(),
+  }),
+  models: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      upstreamModel: z.string(),
+      inputUsdPerMTok: z.number().nullable(),
+      outputUsdPerMTok: z.number().nullable(),
+      createdAt: z.string(),
+    }),
+  ),
+});
+export type AgentRoute = z.infer<typeof AgentRoute>;
+
+export const ClientProtocol = z.enum(['openai_chat', 'openai_responses', 'anthropic_messages']);
+export type ClientProtocol = z.infer<typeof ClientProtocol>;
+
+/** One per proxied call, errors included (API.md `usage.recorded`). */
+export const UsageRecorded = z.object({
+  requestId: z.string(),
+  agentId: z.string(),
+  providerId: z.string(),
+  model: z.string(),
+  protocol: ClientProtocol,
+  stream: z.boolean(),
+  status: z.number().int(),
+  errorKind: z.string().optional(),
+  inputTokens: z.number().int().min(0),
+  outputTokens: z.number().int().min(0),
+  cachedTokens: z.number().int().min(0),
+  costUsd: z.number().min(0).optional(),
+  latencyMs: z.number().min(0),
+  ttfbMs: z.number().min(0).nullable(),
+});
+export type UsageRecorded = z.infer<typeof UsageRecorded>;
+
+export const DiscoveredModel = z.object({ upstreamModel: z.string().min(1).max(200), createdAt: z.string().nullable() });

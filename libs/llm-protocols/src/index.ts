@@ -1,0 +1,11 @@
+export * from './protocol.types.js';
+export { ADAPTERS, clientProtocolForRoute, isCompatible, modelsListBody, modelsListProtocol } from './protocol.registry.js';
+export { anthropicMessagesAdapter, ANTHROPIC_MESSAGES_CONFIG } from './anthropic.adapter.js';
+export { openAiChatAdapter, openAiResponsesAdapter, OPENAI_CHAT_CONFIG, OPENAI_RESPONSES_CONFIG } from './openai.adapter.js';
+export * from './proxy-request.parser.js';
+export * from './upstream-auth.headers.js';
+export * from './usage.extractor.js';
+export * from './sse.event-reader.js';
+export * from './sse.usage-tracker.js';
+export * from './usage-chunk.stripper.js';
+export * from './client-error.mapper.js';

@@ -1,0 +1,110 @@
+import { countAt, definedOnly, isJsonObject, objectAt, stringAt } from './json.guards.js';
+import type { JsonObject, ModelListing, ProtocolAdapter, ProtocolConfig, RawUsage, StreamFacts } from './protocol.types.js';
+
+const OPENAI_SHARED = {
+  providerProtocol: 'openai',
+  inputIncludesCached: true,
+  errorDialect: 'openai',
+} as const;
+
+export const OPENAI_CHAT_CONFIG: ProtocolConfig = {
+  ...OPENAI_SHARED,
+  clientProtocol: 'openai_chat',
+  route: '/v1/chat/completions',
+  upstreamPath: '/chat/completions',
+  // max_tokens is deprecated in favour of max_completion_tokens, but clients still send it.
+  maxTokensFields: ['max_completion_tokens', 'max_tokens'],
+  maxTokensRequired: false,
+  streamUsageOptIn: true,
+};
+
+export const OPENAI_RESPONSES_CONFIG: ProtocolConfig = {
+  ...OPENAI_SHARED,
+  clientProtocol: 'openai_responses',
+  route: '/v1/responses',
+  upstreamPath: '/responses',
+  maxTokensFields: ['max_output_tokens'],
+  maxTokensRequired: false,
+  streamUsageOptIn: false,
+};
+
+/** Chat completions: `usage` {prompt_tokens (cached included), completion_tokens, prompt_tokens_details.cached_tokens}. */
+function chatUsage(usage: JsonObject | undefined): RawUsage | null {
+  if (usage === undefined) return null;
+  return definedOnly({
+    input: countAt(usage, 'prompt_tokens'),
+    output: countAt(usage, 'completion_tokens'),
+    cacheRead: countAt(objectAt(usage, 'prompt_tokens_details'), 'cached_tokens'),
+  });
+}
+
+/** Responses: `usage` {input_tokens (cached included), output_tokens, input_tokens_details.cached_tokens}. */
+function responsesUsage(usage: JsonObject | undefined): RawUsage | null {
+  if (usage === undefined) return null;
+  return definedOnly({
+    input: countAt(usage, 'input_tokens'),
+    output: countAt(usage, 'output_tokens'),
+    cacheRead: countAt(objectAt(usage, 'input_tokens_details'), 'cached_tokens'),
+  });
+}
+
+const nonEmpty = (value: unknown): boolean =>
+  (typeof value === 'string' && value.length > 0) || (Array.isArray(value) && value.length > 0) || isJsonObject(value);
+
+const CHAT_DELTA_CONTENT = ['content', 'tool_calls', 'function_call', 'refusal', 'reasoning_content', 'reasoning', 'audio'];
+
+function chatChunkFacts(data: JsonObject): StreamFacts {
+  const error = objectAt(data, 'error');
+  if (error !== undefined) return { error: stringAt(error, 'type') ?? stringAt(error, 'code') ?? 'error' };
+  const choices = data['choices'];
+  const token =
+    Array.isArray(choices) &&
+    choices.some((choice) => {
+      const delta = objectAt(choice, 'delta');
+      return delta !== undefined && CHAT_DELTA_CONTENT.some((field) => nonEmpty(delta[field]));
+    });
+  const usage = chatUsage(objectAt(data, 'usage'));
+  return definedOnly({ usage: usage ?? undefined, token: token || undefined });
+}
+
+/** The events that close a streamed response carry the whole response, usage included. */
+const RESPONSE_TERMINAL_EVENTS = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+
+function responsesEventFacts(data: JsonObject): StreamFacts {
+  const type = stringAt(data, 'type') ?? '';
+  if (type === 'error') return { error: stringAt(data, 'code') ?? 'error' };
+  if (RESPONSE_TERMINAL_EVENTS.has(type)) {
+    const response = objectAt(data, 'response');
+    const usage = responsesUsage(objectAt(response, 'usage')) ?? undefined;
+    const error = type === 'response.failed' ? (stringAt(objectAt(response, 'error'), 'code') ?? 'response_failed') : undefined;
+    return definedOnly({ usage, error });
+  }
+  // Every content-bearing event is a `.delta` (output_text, refusal, function_call_arguments, reasoning…).
+  return type.endsWith('.delta') ? { token: true } : {};
+}
+
+function openAiModelsList(models: readonly ModelListing[]): JsonObject {
+  return {
+    object: 'list',
+    data: models.map((m) => ({ id: m.id, object: 'model', created: unixSeconds(m.createdAt), owned_by: 'switchboard' })),
+  };
+}
+
+function unixSeconds(iso: string): number {
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) : 0;
+}
+
+export const openAiChatAdapter: ProtocolAdapter = {
+  config: OPENAI_CHAT_CONFIG,
+  rawUsageFromResponse: (json) => chatUsage(objectAt(json, 'usage')),
+  streamEventFacts: chatChunkFacts,
+  modelsListBody: openAiModelsList,
+};
+
+export const openAiResponsesAdapter: ProtocolAdapter = {
+  config: OPENAI_RESPONSES_CONFIG,
+  rawUsageFromResponse: (json) => responsesUsage(objectAt(json, 'usage')),
+  streamEventFacts: responsesEventFacts,
+  modelsListBody: openAiModelsList,
+};

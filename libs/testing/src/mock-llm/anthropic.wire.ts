@@ -1,0 +1,76 @@
+import type { MockUsage } from './mock-llm.types.js';
+import { sseFrame, textOf, type Json, type WireContext, type WireEvent } from './mock-llm.wire.js';
+
+/** Anthropic reports cache reads beside input_tokens, not inside it. */
+const anthropicUsage = (u: MockUsage, outputTokens: number) => ({
+  input_tokens: u.inputTokens - u.cachedTokens,
+  cache_creation_input_tokens: 0,
+  cache_read_input_tokens: u.cachedTokens,
+  output_tokens: outputTokens,
+  service_tier: 'standard',
+});
+
+function messageObject(ctx: WireContext, done: boolean): Json {
+  return {
+    id: ctx.id,
+    type: 'message',
+    role: 'assistant',
+    model: ctx.model,
+    content: done ? [{ type: 'text', text: textOf(ctx), citations: null }] : [],
+    stop_reason: done ? 'end_turn' : null,
+    stop_sequence: null,
+    // message_start reports one output token, as the real API does; message_delta the final count.
+    usage: anthropicUsage(ctx.usage, done ? ctx.usage.outputTokens : Math.min(1, ctx.usage.outputTokens)),
+  };
+}
+
+export const message = (ctx: WireContext): Json => messageObject(ctx, true);
+
+/** message_start, content_block_start, ping, text deltas, content_block_stop, message_delta, message_stop. */
+export function messageEvents(ctx: WireContext): WireEvent[] {
+  const event = (type: string, fields: Json, extra: Partial<WireEvent> = {}): WireEvent => ({
+    frame: sseFrame({ type, ...fields }, type),
+    content: false,
+    ...extra,
+  });
+  const start = messageObject(ctx, false);
+  return [
+    event('message_start', { message: start }, { usage: { ...ctx.usage, outputTokens: Math.min(1, ctx.usage.outputTokens) } }),
+    event('content_block_start', { index: 0, content_block: { type: 'text', text: '', citations: null } }),
+    event('ping', {}),
+    ...ctx.pieces.map((text) => event('content_block_delta', { index: 0, delta: { type: 'text_delta', text } }, { content: true })),
+    event('content_block_stop', { index: 0 }),
+    event(
+      'message_delta',
+      { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: ctx.usage.outputTokens } },
+      { usage: ctx.usage },
+    ),
+    event('message_stop', {}),
+  ];
+}
+
+export function anthropicModels(models: readonly string[], createdAt: string): Json {
+  return {
+    data: models.map((id) => ({ type: 'model', id, display_name: id, created_at: createdAt })),
+    has_more: false,
+    first_id: models[0] ?? null,
+    last_id: models[models.length - 1] ?? null,
+  };
+}
+
+const ANTHROPIC_ERRORS: Readonly<Record<number, string>> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  504: 'timeout_error',
+  529: 'overloaded_error',
+};
+
+/** `{type: "error", error: {type, message}, request_id}`, with the types the Anthropic API documents. */
+export function anthropicError(status: number, message: string, requestId: string): Json {
+  const type = ANTHROPIC_ERRORS[status] ?? (status === 503 ? 'overloaded_error' : 'api_error');
+  return { type: 'error', error: { type, message }, request_id: requestId };
+}
