@@ -8,6 +8,8 @@ module.exports = {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
     '^@switchboard/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
+    // Spec-only helpers a library shares with other projects' specs; never built, never in its main index.
+    '^@switchboard/([a-z-]+)/testing$': '<rootDir>/libs/$1/src/testing/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

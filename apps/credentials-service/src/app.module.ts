@@ -10,6 +10,7 @@ import { RegisterRecipientHandler } from './recipients/register-recipient/regist
 import { CreateSecretHandler } from './secrets/create-secret/create-secret.handler.js';
 import { DeleteSecretHandler } from './secrets/delete-secret/delete-secret.handler.js';
 import { DescribeSecretsHandler } from './secrets/describe-secrets/describe-secrets.handler.js';
+import { GatewayCredentialHandler } from './secrets/gateway-credential/gateway-credential.handler.js';
 import { GetSecretHandler } from './secrets/get-secret/get-secret.handler.js';
 import { ListSecretsHandler } from './secrets/list-secrets/list-secrets.handler.js';
 import { RevealSecretHandler } from './secrets/reveal-secret/reveal-secret.handler.js';
@@ -38,6 +39,7 @@ const handlers = [
   RotateSecretHandler,
   RevealSecretHandler,
   DeleteSecretHandler,
+  GatewayCredentialHandler,
   RegisterRecipientHandler,
   ListRecipientsHandler,
   IssueCredentialHandler,

@@ -1,17 +1,9 @@
-import { NestFactory } from '@nestjs/core';
 import type { INestMicroservice } from '@nestjs/common';
-import { createDataSource, OutboxRelay, PgEventStore, runMigrations } from '@switchboard/event-store';
+import type { PgEventStore } from '@switchboard/event-store';
 import type { KmsPort } from '@switchboard/kms';
-import {
-  BusClient,
-  busNamesFromEnv,
-  connectNats,
-  ensureEventsStream,
-  jetStreamClient,
-  natsMicroserviceOptions,
-  type NatsConfig,
-} from '@switchboard/messaging';
-import { NestLogger, type Logger } from '@switchboard/telemetry';
+import { BusClient, type NatsConfig } from '@switchboard/messaging';
+import { openServiceStore, startService, type RunningService, type ServiceDefinition } from '@switchboard/service-runtime';
+import type { Logger } from '@switchboard/telemetry';
 import { AppModule } from './app.module.js';
 import { startAgentStartConsumer, type AgentStartConsumerOptions } from './issuance/agent-start.consumer.js';
 import { IssueCredentialHandler } from './issuance/issue-credential/issue-credential.handler.js';
@@ -21,6 +13,8 @@ import { busTypeOf } from './shared/bus-types.js';
 import type { CredentialsSettings } from './shared/credentials.settings.js';
 
 export const SERVICE_NAME = 'credentials-service';
+
+const SERVICE: ServiceDefinition = { name: SERVICE_NAME, schema: SCHEMA, busTypeOf, migrations: CREDENTIALS_MIGRATIONS };
 
 export interface CredentialsServiceOptions {
   databaseUrl: string;
@@ -33,74 +27,35 @@ export interface CredentialsServiceOptions {
   issuer?: AgentStartConsumerOptions;
 }
 
-export interface RunningCredentialsService {
+export interface RunningCredentialsService extends RunningService {
   readonly app: INestMicroservice;
-  readonly store: PgEventStore;
   readonly serviceKeys: ServiceKeys;
   /** Stops the consumer and requests, then the relay, then closes NATS and Postgres; safe to call more than once. */
   close(): Promise<void>;
 }
 
 /** Opens the data source on the service's schema with its migrations applied (event store, read models, envelopes). */
-export async function openEventStore(databaseUrl: string): Promise<PgEventStore> {
-  const dataSource = createDataSource(databaseUrl, { applicationName: SERVICE_NAME });
-  await dataSource.initialize();
-  try {
-    const store = new PgEventStore(dataSource, { schema: SCHEMA, busNames: busNamesFromEnv(), busTypeOf });
-    await store.migrate();
-    await runMigrations(dataSource, SCHEMA, CREDENTIALS_MIGRATIONS);
-    return store;
-  } catch (err) {
-    await dataSource.destroy();
-    throw err;
-  }
+export function openEventStore(databaseUrl: string): Promise<PgEventStore> {
+  return openServiceStore(SERVICE, databaseUrl);
 }
 
 /** Everything main() starts, in one place so integration specs boot exactly what production runs. */
-export async function startCredentialsService(options: CredentialsServiceOptions): Promise<RunningCredentialsService> {
-  const { logger } = options;
-  const store = await openEventStore(options.databaseUrl);
-  const opened: (() => Promise<unknown>)[] = [() => store.dataSource.destroy()];
-  // Undone in reverse order, both on a failed start and on close.
-  const undo = async () => {
-    for (const step of opened.splice(0).reverse()) await step();
-  };
-  try {
-    const names = busNamesFromEnv();
-    const nc = await connectNats(options.nats);
-    opened.push(() => nc.drain());
-    await ensureEventsStream(nc, names);
-    const relay = new OutboxRelay(store, jetStreamClient(nc), { logger: logger.child({ component: 'outbox-relay' }) });
-    relay.start();
-    opened.push(() => relay.stop());
+export function startCredentialsService(options: CredentialsServiceOptions): Promise<RunningCredentialsService> {
+  return startService(SERVICE, options, async ({ store, nc, names, logger, onClose, listen }) => {
     const bus = BusClient.create({ ...options.nats, name: `${options.nats.name}-client` });
-    opened.push(() => bus.close());
+    onClose(() => bus.close());
 
     // In the background: with KMS down at start the service still answers health and issues nothing it
     // cannot, and the operations that need these keys answer `unavailable` until they are loaded.
     const serviceKeys = new ServiceKeys();
     serviceKeys.start(store, options.kms, logger.child({ component: 'service-keys' }), options.serviceKeys);
-    opened.push(() => serviceKeys.stop());
+    onClose(() => serviceKeys.stop());
 
-    const app = await NestFactory.createMicroservice(
-      AppModule.forRoot({ store, kms: options.kms, serviceKeys, bus, settings: options.settings }),
-      {
-        ...natsMicroserviceOptions(options.nats, SERVICE_NAME),
-        logger: new NestLogger(logger.child({ component: 'nest' })),
-      },
-    );
-    // Closed before the relay: requests in flight finish within the transport's grace period and the
-    // relay, still running, publishes their events before it stops.
-    opened.push(() => app.close());
-    await app.listen();
-
+    const app = await listen(AppModule.forRoot({ store, kms: options.kms, serviceKeys, bus, settings: options.settings }));
+    // After listen, because it hands events to the app's handler; stopped before the app closes.
     const consumer = await startAgentStartConsumer(nc, names, app.get(IssueCredentialHandler), logger.child({ component: 'issuer' }), options.issuer);
-    opened.push(() => consumer.stop());
+    onClose(() => consumer.stop());
 
-    let closing: Promise<void> | undefined;
-    return { app, store, serviceKeys, close: () => (closing ??= undo()) };
-  } catch (err) {
-    await undo();
-    throw err;
-  }
+    return { app, serviceKeys };
+  });
 }

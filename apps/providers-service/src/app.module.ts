@@ -5,6 +5,7 @@ import { CreateAgentHandler } from './agents/create-agent/create-agent.handler.j
 import { DeleteAgentHandler } from './agents/delete-agent/delete-agent.handler.js';
 import { GetAgentHandler } from './agents/get-agent/get-agent.handler.js';
 import { ListAgentsHandler } from './agents/list-agents/list-agents.handler.js';
+import { ResolveAgentRouteHandler } from './agents/resolve-agent-route/resolve-agent-route.handler.js';
 import { StartAgentHandler } from './agents/start-agent/start-agent.handler.js';
 import { StopAgentHandler } from './agents/stop-agent/stop-agent.handler.js';
 import { UpdateAgentHandler } from './agents/update-agent/update-agent.handler.js';
@@ -19,6 +20,7 @@ import { RevokeKeyHandler } from './keys/revoke-key/revoke-key.handler.js';
 import { AddModelHandler } from './models/add-model/add-model.handler.js';
 import { ListModelsHandler } from './models/list-models/list-models.handler.js';
 import { ModelsController } from './models/models.controller.js';
+import { RecordDiscoveredModelsHandler } from './models/record-discovered-models/record-discovered-models.handler.js';
 import { RemoveModelHandler } from './models/remove-model/remove-model.handler.js';
 import { DeleteProviderHandler } from './providers/delete-provider/delete-provider.handler.js';
 import { GetProviderHandler } from './providers/get-provider/get-provider.handler.js';
@@ -49,6 +51,7 @@ const handlers = [
   AddModelHandler,
   ListModelsHandler,
   RemoveModelHandler,
+  RecordDiscoveredModelsHandler,
   CreateAgentHandler,
   ListAgentsHandler,
   GetAgentHandler,
@@ -56,6 +59,7 @@ const handlers = [
   DeleteAgentHandler,
   StartAgentHandler,
   StopAgentHandler,
+  ResolveAgentRouteHandler,
 ];
 
 /** The store is built and migrated before Nest starts, so a service that cannot reach Postgres never listens. */

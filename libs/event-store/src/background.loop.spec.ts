@@ -1,4 +1,4 @@
-import { backoffDelay, LoopSleeper } from './background.loop.js';
+import { BackgroundLoop, backoffDelay, LoopSleeper, type BackgroundWork } from './background.loop.js';
 
 describe('backoffDelay', () => {
   it('doubles from the base up to the cap, jittered within [half, full]', () => {
@@ -61,5 +61,73 @@ describe('LoopSleeper', () => {
     s.cancel();
     await sleeping;
     expect(done).toBe(true);
+  });
+});
+
+describe('BackgroundLoop', () => {
+  const until = async (condition: () => boolean) => {
+    for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
+    expect(condition()).toBe(true);
+  };
+
+  it('goes again at once while passes report more work, then sleeps until notified', async () => {
+    let passes = 0;
+    const loop = new BackgroundLoop({ pass: async () => ++passes < 3, onFailure: () => undefined }, { pollMs: 10_000 });
+    loop.start();
+    await until(() => passes === 3);
+    loop.notify();
+    await until(() => passes === 4);
+    const t = Date.now();
+    await loop.stop();
+    expect(Date.now() - t).toBeLessThan(1_000);
+  });
+
+  it('backs off after failures, counting them until a pass succeeds', async () => {
+    const reported: [string, number][] = [];
+    let passes = 0;
+    const work: BackgroundWork = {
+      pass: async () => {
+        passes++;
+        if (passes <= 2) throw new Error(`boom ${passes}`);
+        return false;
+      },
+      onFailure: (err, failures, retryInMs) => {
+        reported.push([(err as Error).message, failures]);
+        expect(retryInMs).toBeGreaterThanOrEqual(5 * 2 ** (failures - 1) * 0.5);
+      },
+    };
+    const loop = new BackgroundLoop(work, { pollMs: 10_000, backoffBaseMs: 5, backoffMaxMs: 20 });
+    loop.start();
+    await until(() => passes === 3);
+    expect(reported).toEqual([
+      ['boom 1', 1],
+      ['boom 2', 2],
+    ]);
+    await loop.stop();
+  });
+
+  it('runs beforePass ahead of each pass and afterLoop once stopped; start after stop runs again', async () => {
+    const calls: string[] = [];
+    const loop = new BackgroundLoop(
+      {
+        beforePass: async () => void calls.push('before'),
+        pass: async () => (calls.push('pass'), false),
+        onFailure: () => undefined,
+        afterLoop: async () => void calls.push('after'),
+      },
+      { pollMs: 10_000 },
+    );
+    loop.start();
+    loop.start();
+    await until(() => calls.includes('pass'));
+    expect(loop.isStopping).toBe(false);
+    const stopping = loop.stop();
+    expect(loop.isStopping).toBe(true);
+    await stopping;
+    expect(calls).toEqual(['before', 'pass', 'after']);
+    loop.start();
+    await until(() => calls.length === 5);
+    await loop.stop();
+    expect(calls.slice(3)).toEqual(['before', 'pass', 'after']);
   });
 });

@@ -64,6 +64,90 @@ export class LoopSleeper {
   }
 }
 
+/** What a background loop does; the loop owns start/stop, sleeping and the retry policy. */
+export interface BackgroundWork {
+  /** Runs before each pass, outside the retry policy (the relay re-opens its LISTEN connection here). */
+  beforePass?(): Promise<void>;
+  /** One pass; resolves true when work was left over (a full batch), so the next pass starts without sleeping. */
+  pass(): Promise<boolean>;
+  /** Reports a failed pass; the loop then backs off for `retryInMs`. */
+  onFailure(err: unknown, failures: number, retryInMs: number): void;
+  /** Runs once when the loop has ended, after the last pass. */
+  afterLoop?(): Promise<void>;
+}
+
+export interface BackgroundLoopOptions {
+  pollMs: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+}
+
+/**
+ * The loop of the outbox relay and of the projection runner: passes until stopped, sleeping `pollMs` when idle
+ * and backing off exponentially after consecutive failures. `stop()` ends it after the pass in flight.
+ */
+export class BackgroundLoop {
+  private readonly sleeper = new LoopSleeper();
+  private loop: Promise<void> | null = null;
+  private stopping = false;
+
+  constructor(
+    private readonly work: BackgroundWork,
+    private readonly options: BackgroundLoopOptions,
+  ) {}
+
+  /** True from `stop()` on, so a long pass can end at a batch boundary. */
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
+  /** New work was announced: ends an idle sleep early (never a backoff). */
+  notify(): void {
+    this.sleeper.notify();
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.stopping = false;
+    this.sleeper.reset();
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.loop) return;
+    this.stopping = true;
+    this.sleeper.cancel();
+    await this.loop;
+    this.loop = null;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    try {
+      while (!this.stopping) {
+        if (this.work.beforePass) {
+          await this.work.beforePass();
+          if (this.stopping) break;
+        }
+        this.sleeper.clearPending();
+        try {
+          const more = await this.work.pass();
+          failures = 0;
+          if (!more) await this.sleeper.sleep(this.options.pollMs);
+        } catch (err) {
+          failures++;
+          const retryInMs = backoffDelay(failures, this.options.backoffBaseMs ?? 200, this.options.backoffMaxMs ?? 10_000);
+          this.work.onFailure(err, failures, retryInMs);
+          // Notifications must not cut a backoff short: they would turn an outage into a busy loop.
+          await this.sleeper.sleep(retryInMs, false);
+        }
+      }
+    } finally {
+      await this.work.afterLoop?.();
+    }
+  }
+}
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

@@ -3,7 +3,7 @@ import { headers as natsHeaders } from '@nats-io/transport-node';
 import pg from 'pg';
 import { pgClientConfig } from './data-source.js';
 import type { EventStoreLogger } from './event-store.types.js';
-import { backoffDelay, errorMessage, LoopSleeper } from './background.loop.js';
+import { BackgroundLoop, errorMessage } from './background.loop.js';
 import type { PgEventStore } from './pg-event-store.js';
 import { withDbSpan } from './postgres.span.js';
 
@@ -44,10 +44,7 @@ const LISTEN_RETRY_MS = 5_000;
  */
 export class OutboxRelay {
   private readonly batchSize: number;
-  private readonly pollMs: number;
-  private readonly sleeper = new LoopSleeper();
-  private loop: Promise<void> | null = null;
-  private stopping = false;
+  private readonly background: BackgroundLoop;
   private listener: pg.Client | null = null;
   private nextListenAttempt = 0;
 
@@ -57,7 +54,22 @@ export class OutboxRelay {
     private readonly options: OutboxRelayOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 100;
-    this.pollMs = options.pollMs ?? 1_000;
+    this.background = new BackgroundLoop(
+      {
+        beforePass: () => this.ensureListener(),
+        // A full batch means more rows are likely waiting: go again without sleeping.
+        pass: async () => (await this.relayOnce()) >= this.batchSize,
+        onFailure: (err, failures, retryInMs) =>
+          options.logger?.warn('outbox relay pass failed; rows stay unpublished and will be retried', {
+            schema: store.schema,
+            error: errorMessage(err),
+            failures,
+            retryInMs,
+          }),
+        afterLoop: () => this.closeListener(),
+      },
+      { pollMs: options.pollMs ?? 1_000, backoffBaseMs: options.backoffBaseMs, backoffMaxMs: options.backoffMaxMs },
+    );
   }
 
   async relayOnce(): Promise<number> {
@@ -113,19 +125,12 @@ export class OutboxRelay {
   }
 
   start(): void {
-    if (this.loop) return;
-    this.stopping = false;
-    this.sleeper.reset();
-    this.loop = this.run();
+    this.background.start();
   }
 
   /** Ends the loop after the pass in flight (if any) and closes the LISTEN connection. */
-  async stop(): Promise<void> {
-    if (!this.loop) return;
-    this.stopping = true;
-    this.sleeper.cancel();
-    await this.loop;
-    this.loop = null;
+  stop(): Promise<void> {
+    return this.background.stop();
   }
 
   private publish(row: OutboxRow) {
@@ -138,39 +143,10 @@ export class OutboxRelay {
     });
   }
 
-  private async run(): Promise<void> {
-    let failures = 0;
-    try {
-      while (!this.stopping) {
-        await this.ensureListener();
-        if (this.stopping) break;
-        this.sleeper.clearPending();
-        try {
-          const published = await this.relayOnce();
-          failures = 0;
-          if (published < this.batchSize) await this.sleeper.sleep(this.pollMs);
-        } catch (err) {
-          failures++;
-          const delayMs = backoffDelay(failures, this.options.backoffBaseMs ?? 200, this.options.backoffMaxMs ?? 10_000);
-          this.options.logger?.warn('outbox relay pass failed; rows stay unpublished and will be retried', {
-            schema: this.store.schema,
-            error: errorMessage(err),
-            failures,
-            retryInMs: delayMs,
-          });
-          // Notifications must not cut a backoff short: they would turn an outage into a busy loop.
-          await this.sleeper.sleep(delayMs, false);
-        }
-      }
-    } finally {
-      await this.closeListener();
-    }
-  }
-
   private async ensureListener(): Promise<void> {
     if (this.options.listen === false || this.listener || Date.now() < this.nextListenAttempt) return;
     const client = new pg.Client({ ...pgClientConfig(this.store.dataSource), connectionTimeoutMillis: LISTEN_RETRY_MS });
-    client.on('notification', () => this.sleeper.notify());
+    client.on('notification', () => this.background.notify());
     client.on('error', (err) => {
       this.options.logger?.warn('outbox relay LISTEN connection lost; polling until it is back', {
         schema: this.store.schema,

@@ -131,6 +131,24 @@ describe('ProjectionRunner', () => {
     expect(await applied()).toEqual(original);
   });
 
+  it('rebuild waits for events held back by a transaction that is still open elsewhere', async () => {
+    const runner = new ProjectionRunner(store, projection, { batchSize: 50 });
+    const blocker = f.ds.createQueryRunner();
+    await blocker.connect();
+    await blocker.startTransaction();
+    // Taking a transaction id makes it the oldest open one: newer commits stay behind the read horizon.
+    await blocker.query('SELECT pg_current_xact_id()');
+    const late = await append('p-held', 0, 3);
+    const rebuilding = runner.rebuild();
+    await new Promise((r) => setTimeout(r, 150));
+    await blocker.commitTransaction();
+    await blocker.release();
+    const applyCount = await rebuilding;
+    const ids = (await applied()).map((r) => r.event_id);
+    expect(ids).toEqual(expect.arrayContaining(late));
+    expect(applyCount).toBe(ids.length);
+  });
+
   it('runs in the background until stopped', async () => {
     const errors: string[] = [];
     const runner = new ProjectionRunner(store, projection, { pollMs: 20, logger: { warn: () => undefined, error: (m) => errors.push(m) } });

@@ -1,4 +1,4 @@
-import { backoffDelay, errorMessage, LoopSleeper } from './background.loop.js';
+import { BackgroundLoop, errorMessage } from './background.loop.js';
 import type { Checkpoint, EventStoreLogger, StoredEvent, Tx } from './event-store.types.js';
 import type { PgEventStore } from './pg-event-store.js';
 
@@ -25,18 +25,31 @@ export interface ProjectionRunnerOptions {
  */
 export class ProjectionRunner {
   private readonly batchSize: number;
-  private readonly pollMs: number;
-  private readonly sleeper = new LoopSleeper();
-  private loop: Promise<void> | null = null;
-  private stopping = false;
+  private readonly background: BackgroundLoop;
 
   constructor(
     private readonly store: PgEventStore,
     private readonly projection: Projection,
-    private readonly options: ProjectionRunnerOptions = {},
+    options: ProjectionRunnerOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 500;
-    this.pollMs = options.pollMs ?? 1_000;
+    this.background = new BackgroundLoop(
+      {
+        // Drains everything there is (stopping at a batch boundary on stop), then sleeps until the next poll.
+        pass: async () => {
+          await this.drain(() => !this.background.isStopping);
+          return false;
+        },
+        onFailure: (err, failures, retryInMs) =>
+          options.logger?.error('projection batch failed; it was rolled back and will be retried', {
+            projection: projection.name,
+            error: errorMessage(err),
+            failures,
+            retryInMs,
+          }),
+      },
+      { pollMs: options.pollMs ?? 1_000, backoffBaseMs: options.backoffBaseMs, backoffMaxMs: options.backoffMaxMs },
+    );
   }
 
   /** Applies every event after the checkpoint; returns how many were applied. */
@@ -44,17 +57,33 @@ export class ProjectionRunner {
     return this.drain(() => true);
   }
 
-  /** Resets the read model and its checkpoint in one transaction, then replays everything. */
-  async rebuild(): Promise<number> {
-    await this.store.transaction(async (tx) => {
+  /**
+   * Resets the read model and its checkpoint in one transaction, then replays everything that was
+   * committed when the rebuild started. readAll holds back events while an older transaction anywhere
+   * on the server is still open, so one catch-up pass can stop short: keep going until the last
+   * transaction seen at the start has been applied.
+   */
+  async rebuild(options: { timeoutMs?: number } = {}): Promise<number> {
+    const target = await this.store.transaction(async (tx) => {
       await this.lockCheckpoint(tx);
       await this.projection.reset?.(tx);
       await tx.query(
         `UPDATE ${this.store.table('projection_checkpoints')} SET transaction_id = '0', position = 0, updated_at = now() WHERE name = $1`,
         [this.projection.name],
       );
+      const rows: { target: string | null }[] = await tx.query(`SELECT max(transaction_id)::text AS target FROM ${this.store.table('events')}`);
+      return rows[0]?.target ?? null;
     });
-    return this.catchUp();
+    let total = await this.catchUp();
+    const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    while (target !== null && BigInt((await this.checkpoint()).transactionId) < BigInt(target)) {
+      if (Date.now() > deadline) {
+        throw new Error(`rebuild of ${this.projection.name} is held back by a long-running transaction on the database server`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+      total += await this.catchUp();
+    }
+    return total;
   }
 
   checkpoint(): Promise<Checkpoint> {
@@ -62,18 +91,11 @@ export class ProjectionRunner {
   }
 
   start(): void {
-    if (this.loop) return;
-    this.stopping = false;
-    this.sleeper.reset();
-    this.loop = this.run();
+    this.background.start();
   }
 
-  async stop(): Promise<void> {
-    if (!this.loop) return;
-    this.stopping = true;
-    this.sleeper.cancel();
-    await this.loop;
-    this.loop = null;
+  stop(): Promise<void> {
+    return this.background.stop();
   }
 
   private async drain(keepGoing: () => boolean): Promise<number> {
@@ -111,26 +133,5 @@ export class ProjectionRunner {
     const row = rows[0];
     if (!row) throw new Error(`checkpoint row for projection ${this.projection.name} is missing`);
     return { transactionId: row.transaction_id, position: row.position };
-  }
-
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (!this.stopping) {
-      try {
-        await this.drain(() => !this.stopping);
-        failures = 0;
-        await this.sleeper.sleep(this.pollMs);
-      } catch (err) {
-        failures++;
-        const delayMs = backoffDelay(failures, this.options.backoffBaseMs ?? 200, this.options.backoffMaxMs ?? 10_000);
-        this.options.logger?.error('projection batch failed; it was rolled back and will be retried', {
-          projection: this.projection.name,
-          error: errorMessage(err),
-          failures,
-          retryInMs: delayMs,
-        });
-        await this.sleeper.sleep(delayMs, false);
-      }
-    }
   }
 }

@@ -1,4 +1,3 @@
-export * from './decider.js';
 export * from './tenant/tenant.decider.js';
 export * from './access-key/access-key.decider.js';
 export * from './provider/provider.decider.js';

@@ -13,8 +13,12 @@ export interface StreamMessage {
 const NATS_URL = () => process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
 /** Reads every message currently in the events stream whose subject matches `filter` (an ephemeral ordered consumer). */
-export async function readStreamMessages(names: BusNames, filter: string = names.eventsSubjects): Promise<StreamMessage[]> {
-  const nc = await connect({ servers: NATS_URL() });
+export async function readStreamMessages(
+  names: BusNames,
+  filter: string = names.eventsSubjects,
+  natsUrl: string = NATS_URL(),
+): Promise<StreamMessage[]> {
+  const nc = await connect({ servers: natsUrl });
   try {
     const jsm = await jetstreamManager(nc);
     const info = await jsm.streams.info(names.eventsStream).catch(() => null);
@@ -40,9 +44,9 @@ export async function readStreamMessages(names: BusNames, filter: string = names
 }
 
 /** Deletes the events stream of a namespaced test stack. */
-export async function deleteEventsStream(names: BusNames): Promise<void> {
+export async function deleteEventsStream(names: BusNames, natsUrl: string = NATS_URL()): Promise<void> {
   if (!names.namespace) return;
-  const nc = await connect({ servers: NATS_URL() });
+  const nc = await connect({ servers: natsUrl });
   try {
     const jsm = await jetstreamManager(nc);
     await jsm.streams.delete(names.eventsStream).catch(() => false);

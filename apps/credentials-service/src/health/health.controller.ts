@@ -2,6 +2,7 @@ import { Controller } from '@nestjs/common';
 import { CredentialsOps, ok } from '@switchboard/contracts';
 import { PgEventStore } from '@switchboard/event-store';
 import { HandleOperation } from '@switchboard/messaging';
+import { postgresReachable } from '@switchboard/service-runtime';
 import type { OpResult } from '../shared/credentials-ops.types.js';
 
 /** Under the bus client's default timeout, so a hung database reads as `postgres: false`, not as a dead service. */
@@ -17,19 +18,6 @@ export class HealthController {
 
   @HandleOperation(CredentialsOps.health)
   async health(): OpResult<'health'> {
-    if (!this.store.dataSource.isInitialized) return ok({ postgres: false });
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
-    });
-    const ping = this.store.dataSource.query('SELECT 1').then(
-      () => true,
-      () => false,
-    );
-    try {
-      return ok({ postgres: await Promise.race([ping, timedOut]) });
-    } finally {
-      clearTimeout(timer);
-    }
+    return ok({ postgres: await postgresReachable(this.store.dataSource, PING_TIMEOUT_MS) });
   }
 }

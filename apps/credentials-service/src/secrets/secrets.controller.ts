@@ -6,6 +6,7 @@ import type { OpRequest, OpResult } from '../shared/credentials-ops.types.js';
 import { CreateSecretHandler } from './create-secret/create-secret.handler.js';
 import { DeleteSecretHandler } from './delete-secret/delete-secret.handler.js';
 import { DescribeSecretsHandler } from './describe-secrets/describe-secrets.handler.js';
+import { GatewayCredentialHandler } from './gateway-credential/gateway-credential.handler.js';
 import { GetSecretHandler } from './get-secret/get-secret.handler.js';
 import { ListSecretsHandler } from './list-secrets/list-secrets.handler.js';
 import { RevealSecretHandler } from './reveal-secret/reveal-secret.handler.js';
@@ -21,6 +22,7 @@ export class SecretsController {
     private readonly rotateSecret: RotateSecretHandler,
     private readonly revealSecret: RevealSecretHandler,
     private readonly deleteSecret: DeleteSecretHandler,
+    private readonly gatewayCredential: GatewayCredentialHandler,
   ) {}
 
   @HandleOperation(CredentialsOps.createSecret)
@@ -56,5 +58,10 @@ export class SecretsController {
   @HandleOperation(CredentialsOps.deleteSecret)
   delete(@Payload() request: OpRequest<'deleteSecret'>): OpResult<'deleteSecret'> {
     return this.deleteSecret.execute(request);
+  }
+
+  @HandleOperation(CredentialsOps.gatewayCredential)
+  forGateway(@Payload() request: OpRequest<'gatewayCredential'>): OpResult<'gatewayCredential'> {
+    return this.gatewayCredential.execute(request);
   }
 }

@@ -1,39 +1,27 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import type { PgEventStore } from '@switchboard/event-store';
+import { createTestDatabase, type TestDatabase } from '@switchboard/event-store/testing';
 import { LocalKms } from '@switchboard/kms';
 import { parseRecipientPublicKey } from '@switchboard/sealing';
 import { openEventStore } from '../credentials-service.bootstrap.js';
 import { loadServiceKeys } from './service-keys.repository.js';
 
-const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-const database = `sb_t_${randomBytes(5).toString('hex')}`;
+let database: TestDatabase;
 const kmsDir = mkdtempSync(join(tmpdir(), 'sb-kms-keys-'));
 let stores: PgEventStore[] = [];
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 beforeAll(async () => {
-  await admin(`CREATE DATABASE ${database}`);
-  const url = `postgres://postgres@127.0.0.1:5432/${database}`;
+  database = await createTestDatabase();
+  const url = database.url;
   // Three replicas starting together: migrations and key creation must each happen once.
   stores = await Promise.all([openEventStore(url), openEventStore(url), openEventStore(url)]);
 });
 
 afterAll(async () => {
   for (const store of stores) await store.dataSource.destroy();
-  await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await database.drop();
   rmSync(kmsDir, { recursive: true, force: true });
 });
 

@@ -4,18 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { INestMicroservice } from '@nestjs/common';
-import { DeliverPolicy, jetstream, jetstreamManager, type StoredMsg } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import pg from 'pg';
-import { busNames, CredentialsOps, type Actor, type BusNames, type Result } from '@switchboard/contracts';
+import { CredentialsOps, type Actor, type Result } from '@switchboard/contracts';
 import { LocalKms, type KmsPort } from '@switchboard/kms';
-import { BusClient, connectNats, natsConfigFromEnv, natsMicroserviceOptions } from '@switchboard/messaging';
-import { createLogger, startTelemetry } from '@switchboard/telemetry';
+import { BusClient, natsConfigFromEnv, natsMicroserviceOptions } from '@switchboard/messaging';
+import { startServiceStack, type ServiceStack } from '@switchboard/service-runtime/testing';
 import type { RunningCredentialsService } from '../credentials-service.bootstrap.js';
 import { DEFAULT_PUBLIC_URL, type CredentialsSettings } from '../shared/credentials.settings.js';
 import type { FakeProvidersState } from './fake-providers.controller.js';
-
-const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface TestStackOptions {
   /** Default: the local backend in a fresh temporary directory (removed on stop). */
@@ -25,101 +22,66 @@ export interface TestStackOptions {
   readonly waitForKeys?: boolean;
 }
 
-export interface TestStack {
-  readonly databaseUrl: string;
-  readonly names: BusNames;
-  readonly bus: BusClient;
-  readonly nc: NatsConnection;
+export interface TestStack extends ServiceStack {
   readonly kms: KmsPort;
   /** The local KMS key directory the harness made (null when the spec brought its own KMS). */
   readonly kmsDir: string | null;
   readonly service: RunningCredentialsService;
   /** What the fake providers-service answers and what it was asked. */
   readonly providers: FakeProvidersState;
-  /** The last message the relay published on `events.<tenantId>.<busType>`, or null after `waitMs`. */
-  lastEvent(tenantId: string, busType: string, waitMs?: number): Promise<StoredMsg | null>;
   /** Every message on `events.<tenantId>.<busType>`, oldest first. */
   events(tenantId: string, busType: string): Promise<Record<string, unknown>[]>;
   /** Resolves once the issuer durable has no message pending or unacknowledged. */
   issuerIdle(timeoutMs?: number): Promise<void>;
   query<T>(sql: string, params?: unknown[]): Promise<T[]>;
-  stop(): Promise<void>;
-}
-
-async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Real PostgreSQL (a fresh database), real NATS (a fresh namespace), the service as main() starts it, and a
- * fake providers-service answering over NATS. The namespace is set before the service's modules are
- * imported, because controllers read it when their decorators run.
+ * The service as main() starts it on a fresh database and namespace, with a fake providers-service
+ * answering over NATS.
  */
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
-  // Spans are recorded (not exported), so trace context really flows through the bus.
-  const telemetry = startTelemetry('credentials-service-spec');
-  const suffix = randomBytes(5).toString('hex');
-  const database = `sb_t_${suffix}`;
-  process.env['SWITCHBOARD_NAMESPACE'] = `t${suffix}`;
-  const names = busNames(`t${suffix}`);
-  await adminQuery(`CREATE DATABASE ${database}`);
-  const databaseUrl = `postgres://postgres@127.0.0.1:5432/${database}`;
-  const kmsDir = options.kms ? null : mkdtempSync(join(tmpdir(), 'sb-kms-spec-'));
-  const kms = options.kms ?? LocalKms.open({ dir: kmsDir ?? '' });
+  const stack = await startServiceStack('credentials-service', async ({ databaseUrl, logger, onStop }) => {
+    const kmsDir = options.kms ? null : mkdtempSync(join(tmpdir(), 'sb-kms-spec-'));
+    const kms = options.kms ?? LocalKms.open({ dir: kmsDir ?? '' });
 
-  const { startCredentialsService } = await import('../credentials-service.bootstrap.js');
-  const { FakeProvidersModule, FakeProvidersState } = await import('./fake-providers.controller.js');
-  const logger = createLogger('credentials-service', {
-    level: 'warn',
-    write: (line) => (process.env['SB_TEST_LOGS'] ? process.stderr.write(`${line}\n`) : undefined),
-  });
-  const providers = new FakeProvidersState();
-  const fake: INestMicroservice = await NestFactory.createMicroservice(FakeProvidersModule.forRoot(providers), {
-    ...natsMicroserviceOptions(natsConfigFromEnv('fake-providers'), 'providers-service', { gracePeriodMs: 10 }),
-    logger: false,
-  });
-  await fake.listen();
+    // Imported only now, with the namespace set: controllers read it when their decorators run.
+    const { startCredentialsService } = await import('../credentials-service.bootstrap.js');
+    const { FakeProvidersModule, FakeProvidersState } = await import('./fake-providers.controller.js');
+    const providers = new FakeProvidersState();
+    const fake: INestMicroservice = await NestFactory.createMicroservice(FakeProvidersModule.forRoot(providers), {
+      ...natsMicroserviceOptions(natsConfigFromEnv('fake-providers'), 'providers-service', { gracePeriodMs: 10 }),
+      logger: false,
+    });
+    await fake.listen();
+    onStop(() => fake.close());
 
-  const service = await startCredentialsService({
-    databaseUrl,
-    nats: natsConfigFromEnv('credentials-service-0'),
-    logger,
-    kms,
-    settings: { publicUrl: DEFAULT_PUBLIC_URL, credentialTtlSeconds: 3600, ...options.settings },
-    serviceKeys: { backoffBaseMs: 50, backoffMaxMs: 200 },
-    issuer: { retryDelayMs: 100 },
+    const service = await startCredentialsService({
+      databaseUrl,
+      nats: natsConfigFromEnv('credentials-service-0'),
+      logger,
+      kms,
+      settings: { publicUrl: DEFAULT_PUBLIC_URL, credentialTtlSeconds: 3600, ...options.settings },
+      serviceKeys: { backoffBaseMs: 50, backoffMaxMs: 200 },
+      issuer: { retryDelayMs: 100 },
+    });
+    if (options.waitForKeys !== false) await service.serviceKeys.loaded();
+    const sql = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+    onStop(() => sql.end());
+    onStop(() => {
+      if (kmsDir === null) return;
+      kms.close();
+      rmSync(kmsDir, { recursive: true, force: true });
+    });
+    const query = async <T>(text: string, params: unknown[] = []) => (await sql.query(text, params)).rows as T[];
+    return { services: [service], service, kms, kmsDir, providers, query };
   });
-  if (options.waitForKeys !== false) await service.serviceKeys.loaded();
-  const nc = await connectNats(natsConfigFromEnv('credentials-service-spec'));
-  const bus = BusClient.create(natsConfigFromEnv('credentials-service-spec'));
-  const jsm = await jetstreamManager(nc);
-  const sql = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  const { nc, jsm, names } = stack;
 
   return {
-    databaseUrl,
-    names,
-    bus,
-    nc,
-    kms,
-    kmsDir,
-    service,
-    providers,
-    async lastEvent(tenantId, busType, waitMs = 5_000) {
-      const deadline = Date.now() + waitMs;
-      for (;;) {
-        const message = await jsm.streams.getMessage(names.eventsStream, { last_by_subj: names.event(tenantId, busType) });
-        if (message || Date.now() > deadline) return message;
-        await sleep(50);
-      }
-    },
+    ...stack,
     async events(tenantId, busType) {
       // An ephemeral ordered consumer over one subject: reads what is there now, then stops.
       const consumer = await jetstream(nc).consumers.get(names.eventsStream, {
@@ -144,23 +106,6 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
         if (Date.now() > deadline) throw new Error(`issuer still busy: ${info.num_pending} pending, ${info.num_ack_pending} unacknowledged`);
         await sleep(50);
       }
-    },
-    async query<T>(text: string, params: unknown[] = []) {
-      return (await sql.query(text, params)).rows as T[];
-    },
-    async stop() {
-      await bus.close();
-      await service.close();
-      await fake.close();
-      await sql.end();
-      await jsm.streams.delete(names.eventsStream).catch(() => false);
-      await nc.drain();
-      await adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-      if (kmsDir !== null) {
-        kms.close();
-        rmSync(kmsDir, { recursive: true, force: true });
-      }
-      await telemetry.shutdown();
     },
   };
 }

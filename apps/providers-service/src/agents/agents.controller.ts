@@ -7,6 +7,7 @@ import { CreateAgentHandler } from './create-agent/create-agent.handler.js';
 import { DeleteAgentHandler } from './delete-agent/delete-agent.handler.js';
 import { GetAgentHandler } from './get-agent/get-agent.handler.js';
 import { ListAgentsHandler } from './list-agents/list-agents.handler.js';
+import { ResolveAgentRouteHandler } from './resolve-agent-route/resolve-agent-route.handler.js';
 import { StartAgentHandler } from './start-agent/start-agent.handler.js';
 import { StopAgentHandler } from './stop-agent/stop-agent.handler.js';
 import { UpdateAgentHandler } from './update-agent/update-agent.handler.js';
@@ -21,6 +22,7 @@ export class AgentsController {
     private readonly deleteAgent: DeleteAgentHandler,
     private readonly startAgent: StartAgentHandler,
     private readonly stopAgent: StopAgentHandler,
+    private readonly resolveAgentRoute: ResolveAgentRouteHandler,
   ) {}
 
   @HandleOperation(ProvidersOps.createAgent)
@@ -56,5 +58,10 @@ export class AgentsController {
   @HandleOperation(ProvidersOps.stopAgent)
   stop(@Payload() request: OpRequest<'stopAgent'>): OpResult<'stopAgent'> {
     return this.stopAgent.execute(request);
+  }
+
+  @HandleOperation(ProvidersOps.resolveAgentRoute)
+  route(@Payload() request: OpRequest<'resolveAgentRoute'>): OpResult<'resolveAgentRoute'> {
+    return this.resolveAgentRoute.execute(request);
   }
 }

@@ -47,3 +47,12 @@ export async function modelNameTaken(db: Tx, providerId: string, name: string): 
   );
   return rows.length > 0;
 }
+
+/** Names of a provider's live models, as stored (discovery compares them case-insensitively). */
+export async function liveModelNames(db: Tx, tenantId: string, providerId: string): Promise<string[]> {
+  const rows: { name: string }[] = await db.query(
+    `SELECT name FROM ${SCHEMA}.models WHERE provider_id = $1 AND tenant_id = $2 AND deleted_at IS NULL`,
+    [providerId, tenantId],
+  );
+  return rows.map((row) => row.name);
+}

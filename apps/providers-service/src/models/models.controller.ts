@@ -5,6 +5,7 @@ import { HandleOperation } from '@switchboard/messaging';
 import type { OpRequest, OpResult } from '../shared/provider-ops.types.js';
 import { AddModelHandler } from './add-model/add-model.handler.js';
 import { ListModelsHandler } from './list-models/list-models.handler.js';
+import { RecordDiscoveredModelsHandler } from './record-discovered-models/record-discovered-models.handler.js';
 import { RemoveModelHandler } from './remove-model/remove-model.handler.js';
 
 @Controller()
@@ -13,6 +14,7 @@ export class ModelsController {
     private readonly addModel: AddModelHandler,
     private readonly listModels: ListModelsHandler,
     private readonly removeModel: RemoveModelHandler,
+    private readonly recordDiscoveredModels: RecordDiscoveredModelsHandler,
   ) {}
 
   @HandleOperation(ProvidersOps.addModel)
@@ -28,5 +30,10 @@ export class ModelsController {
   @HandleOperation(ProvidersOps.removeModel)
   remove(@Payload() request: OpRequest<'removeModel'>): OpResult<'removeModel'> {
     return this.removeModel.execute(request);
+  }
+
+  @HandleOperation(ProvidersOps.recordDiscoveredModels)
+  recordDiscovered(@Payload() request: OpRequest<'recordDiscoveredModels'>): OpResult<'recordDiscoveredModels'> {
+    return this.recordDiscoveredModels.execute(request);
   }
 }

@@ -17,6 +17,14 @@ export function requireTenant(actor: Actor): Result<string> {
   return ok(actor.tenantId);
 }
 
+/** For the operations only a tenant's admin may call; the gateway checks roles too, this keeps a slip there harmless. */
+export function requireTenantAdmin(actor: Actor): Result<string> {
+  const tenant = requireTenant(actor);
+  if (!tenant.ok) return tenant;
+  if (actor.role !== 'admin') return fail(appError('forbidden', 'only an admin key may do this'));
+  return tenant;
+}
+
 /**
  * Who caused the events and the trace they belong to. The traceparent is stored with the events so the
  * outbox relay, which runs later outside any request, publishes them in the request's trace. Operations other

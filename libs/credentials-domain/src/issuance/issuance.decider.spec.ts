@@ -1,4 +1,4 @@
-import { specificationFor } from '../testing/decider-specification.js';
+import { specificationFor } from '@switchboard/domain-kernel/testing';
 import { issuanceDecider, type CredentialDenied, type CredentialIssued, type DenyCredential, type IssueCredential } from './issuance.decider.js';
 
 const spec = specificationFor(issuanceDecider);

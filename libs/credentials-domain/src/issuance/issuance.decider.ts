@@ -5,7 +5,7 @@ import {
   type DenialReason,
 } from '@switchboard/contracts';
 import type { z } from 'zod';
-import { assertNever, type Command, type Decider, type Event } from '../decider.js';
+import { assertNever, type Command, type Decider, type Event } from '@switchboard/domain-kernel';
 
 /** Everything of `credential.issued` but the envelope; the credential is already sealed to the recipient. */
 export type IssuedCredential = z.infer<typeof CredentialIssuedData>;

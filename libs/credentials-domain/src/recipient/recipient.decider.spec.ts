@@ -1,4 +1,4 @@
-import { specificationFor } from '../testing/decider-specification.js';
+import { specificationFor } from '@switchboard/domain-kernel/testing';
 import { recipientDecider, type RecipientRegistered, type RegisterRecipient } from './recipient.decider.js';
 
 const spec = specificationFor(recipientDecider);

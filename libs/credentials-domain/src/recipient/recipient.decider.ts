@@ -1,6 +1,6 @@
 import { appError, fail, ok, type AppError, type RecipientRegistered as RecipientRegisteredData, type Result } from '@switchboard/contracts';
 import type { z } from 'zod';
-import { assertNever, type Command, type Decider, type Event } from '../decider.js';
+import { assertNever, type Command, type Decider, type Event } from '@switchboard/domain-kernel';
 
 /** `publicKey` was checked by the handler (canonical base64 of a usable X25519 point) before it got here. */
 export type RegisterRecipient = Command<'RegisterRecipient', { recipientId: string; name: string; publicKey: string; now: Date }>;

@@ -11,7 +11,7 @@ import {
   type SecretRotated as SecretRotatedData,
 } from '@switchboard/contracts';
 import type { z } from 'zod';
-import { assertNever, type Command, type Decider, type Event } from '../decider.js';
+import { assertNever, type Command, type Decider, type Event } from '@switchboard/domain-kernel';
 
 /** Display data of a value version, computed by the handler from the plaintext it then zeroes. */
 export interface SecretDisplay {

@@ -1,4 +1,4 @@
-import { specificationFor } from '../testing/decider-specification.js';
+import { specificationFor } from '@switchboard/domain-kernel/testing';
 import { accessKeyDecider, type CreateKey, type IssueAgentKey, type KeyCreated } from './access-key.decider.js';
 
 const spec = specificationFor(accessKeyDecider);

@@ -7,7 +7,7 @@ import {
   type TenantKeyRole,
 } from '@switchboard/contracts';
 import type { z } from 'zod';
-import { assertNever, type Command, type Decider, type Event } from '../decider.js';
+import { assertNever, type Command, type Decider, type Event } from '@switchboard/domain-kernel';
 
 export type CreateKey = Command<
   'CreateKey',

@@ -1,4 +1,4 @@
-import { specificationFor } from '../testing/decider-specification.js';
+import { specificationFor } from '@switchboard/domain-kernel/testing';
 import type { StartProviderSnapshot } from '@switchboard/contracts';
 import { agentDecider, type AgentCreated, type AgentStopped, type CreateAgent, type StartAgent, type UpdateAgent } from './agent.decider.js';
 

@@ -14,7 +14,7 @@ import {
 } from '@switchboard/contracts';
 import type { z } from 'zod';
 import { changedFields } from '../changed-fields.js';
-import { assertNever, type Command, type Decider, type Event } from '../decider.js';
+import { assertNever, type Command, type Decider, type Event } from '@switchboard/domain-kernel';
 
 export type AgentSettings = Readonly<{
   name: string;

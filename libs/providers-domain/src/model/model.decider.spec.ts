@@ -1,5 +1,5 @@
-import { specificationFor } from '../testing/decider-specification.js';
-import { modelDecider, type AddModel, type ModelAdded } from './model.decider.js';
+import { specificationFor } from '@switchboard/domain-kernel/testing';
+import { modelDecider, type AddModel, type DiscoverModel, type ModelAdded } from './model.decider.js';
 
 const spec = specificationFor(modelDecider);
 const now = new Date('2030-01-01T00:00:00Z');
@@ -46,6 +46,25 @@ describe('model decider', () => {
 
     it('refuses to add the same model id twice', () => {
       spec.given([added]).when(addModel()).thenFails('invalid_state');
+    });
+  });
+
+  describe('DiscoverModel', () => {
+    const discover = (data: Partial<DiscoverModel['data']> = {}): DiscoverModel => ({
+      type: 'DiscoverModel',
+      data: { modelId: 'mdl_1', providerId: 'prv_1', upstreamModel: 'gpt-4o-2024-08-06', providerExists: true, now, ...data },
+    });
+
+    it('adds a discovered model named as the upstream names it, without prices', () => {
+      spec
+        .given([])
+        .when(discover())
+        .then([{ type: 'ModelAdded', data: { ...added.data, name: 'gpt-4o-2024-08-06', upstreamModel: 'gpt-4o-2024-08-06', source: 'discovered' } }]);
+    });
+
+    it('refuses a provider that does not exist, and an id already used', () => {
+      spec.given([]).when(discover({ providerExists: false })).thenFails('provider_not_found');
+      spec.given([added]).when(discover()).thenFails('invalid_state');
     });
   });
 

@@ -8,7 +8,7 @@ import {
   type Result,
 } from '@switchboard/contracts';
 import type { z } from 'zod';
-import { assertNever, type Command, type Decider, type Event } from '../decider.js';
+import { assertNever, type Command, type Decider, type Event } from '@switchboard/domain-kernel';
 
 export type AddModel = Command<
   'AddModel',
@@ -25,8 +25,20 @@ export type AddModel = Command<
     now: Date;
   }
 >;
+/** A model the provider's own /models listed: named as the upstream names it, no prices known. */
+export type DiscoverModel = Command<
+  'DiscoverModel',
+  {
+    modelId: string;
+    providerId: string;
+    upstreamModel: string;
+    /** Whether the provider is live in the tenant, as the handler found it. */
+    providerExists: boolean;
+    now: Date;
+  }
+>;
 export type RemoveModel = Command<'RemoveModel', { modelId: string; now: Date }>;
-export type ModelCommand = AddModel | RemoveModel;
+export type ModelCommand = AddModel | DiscoverModel | RemoveModel;
 
 export type ModelAdded = Event<'ModelAdded', z.infer<typeof ModelAddedData>>;
 export type ModelRemoved = Event<'ModelRemoved', z.infer<typeof ModelRemovedData>>;
@@ -57,6 +69,26 @@ function add(command: AddModel, state: ModelState): Result<readonly ModelEvent[]
   ]);
 }
 
+function discover(command: DiscoverModel, state: ModelState): Result<readonly ModelEvent[], AppError> {
+  const { modelId, providerId, upstreamModel, providerExists } = command.data;
+  if (state.status !== 'absent') return fail(appError('invalid_state', `model ${modelId} already exists`));
+  if (!providerExists) return fail(appError('provider_not_found', `provider ${providerId} not found`));
+  return ok([
+    {
+      type: 'ModelAdded',
+      data: {
+        modelId,
+        providerId,
+        name: upstreamModel,
+        upstreamModel,
+        source: 'discovered',
+        inputUsdPerMTok: null,
+        outputUsdPerMTok: null,
+      },
+    },
+  ]);
+}
+
 function remove(command: RemoveModel, state: ModelState): Result<readonly ModelEvent[], AppError> {
   if (state.status !== 'added') return fail(appError('model_not_found', `model ${command.data.modelId} not found`));
   return ok([{ type: 'ModelRemoved', data: { modelId: state.modelId, providerId: state.providerId } }]);
@@ -69,6 +101,8 @@ export const modelDecider: Decider<ModelCommand, ModelEvent, ModelState> = {
     switch (command.type) {
       case 'AddModel':
         return add(command, state);
+      case 'DiscoverModel':
+        return discover(command, state);
       case 'RemoveModel':
         return remove(command, state);
       default:

@@ -1,4 +1,4 @@
-import { specificationFor } from '../testing/decider-specification.js';
+import { specificationFor } from '@switchboard/domain-kernel/testing';
 import {
   providerDecider,
   type DeleteProvider,

@@ -11,7 +11,7 @@ import {
 } from '@switchboard/contracts';
 import type { z } from 'zod';
 import { changedFields } from '../changed-fields.js';
-import { assertNever, type Command, type Decider, type Event } from '../decider.js';
+import { assertNever, type Command, type Decider, type Event } from '@switchboard/domain-kernel';
 
 /** A provider's type is fixed at registration; everything else may change. */
 export type ProviderChanges = Partial<Omit<ProviderSettings, 'type'>>;

@@ -1,4 +1,4 @@
-import { specificationFor } from '../testing/decider-specification.js';
+import { specificationFor } from '@switchboard/domain-kernel/testing';
 import { tenantDecider, type TenantCreated } from './tenant.decider.js';
 
 const spec = specificationFor(tenantDecider);

@@ -1,6 +1,6 @@
 import { appError, fail, ok, type TenantCreated as TenantCreatedData } from '@switchboard/contracts';
 import type { z } from 'zod';
-import { assertNever, type Command, type Decider, type Event } from '../decider.js';
+import { assertNever, type Command, type Decider, type Event } from '@switchboard/domain-kernel';
 
 export type CreateTenant = Command<'CreateTenant', { tenantId: string; name: string; now: Date }>;
 export type TenantCommand = CreateTenant;

@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { newId } from '@switchboard/contracts';
-import { secretDecider } from '@switchboard/credentials-domain';
-import { handleCommand, PgEventStore } from '@switchboard/event-store';
-import { projectInlineThen } from '../../read-models/inline-projection.js';
+import { PgEventStore } from '@switchboard/event-store';
 import { ServiceKeys } from '../../service-keys/service-keys.js';
-import { eventMetadata, requireTenantAdmin, streamIds } from '../../shared/command-context.js';
+import { requireTenantAdmin } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/credentials-ops.types.js';
 import { encryptIncomingValue } from '../incoming-value.js';
+import { handleSecretCommand } from '../secret.commands.js';
 import { secretView } from '../secret.queries.js';
 import { insertSecretVersion } from '../secret-versions.repository.js';
 import { SecretVault } from '../secret.vault.js';
@@ -44,16 +43,13 @@ export class CreateSecretHandler implements OperationHandler<'createSecret'> {
     const { envelope, fingerprint, hint } = encrypted.value;
 
     const now = new Date();
-    const handled = await handleCommand({
-      store: this.store,
-      decider: secretDecider,
-      streamId: streamIds.secret(secretId),
+    const handled = await handleSecretCommand(
+      this.store,
       tenantId,
-      command: { type: 'CreateSecret', data: { secretId, name, kind, fingerprint, hint, now } },
-      metadata: eventMetadata(request.actor),
-      at: now,
-      afterAppend: projectInlineThen((tx) => insertSecretVersion(tx, { tenantId, secretId, version: 1, kind, envelope, at: now })),
-    });
+      request.actor,
+      { type: 'CreateSecret', data: { secretId, name, kind, fingerprint, hint, now } },
+      (tx) => insertSecretVersion(tx, { tenantId, secretId, version: 1, kind, envelope, at: now }),
+    );
     if (!handled.ok) return handled;
     return secretView(this.store.dataSource.manager, tenantId, secretId);
   }

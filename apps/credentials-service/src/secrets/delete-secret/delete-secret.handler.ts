@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { appError, fail, ok, ProvidersOps } from '@switchboard/contracts';
-import { secretDecider, secretNotFound } from '@switchboard/credentials-domain';
-import { handleCommand, PgEventStore } from '@switchboard/event-store';
+import { secretNotFound } from '@switchboard/credentials-domain';
+import { PgEventStore } from '@switchboard/event-store';
 import { BusClient } from '@switchboard/messaging';
-import { projectInlineThen } from '../../read-models/inline-projection.js';
-import { eventMetadata, requireTenantAdmin, streamIds } from '../../shared/command-context.js';
+import { requireTenantAdmin } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/credentials-ops.types.js';
+import { handleSecretCommand } from '../secret.commands.js';
 import { liveSecret } from '../secret.queries.js';
 import { deleteSecretVersions } from '../secret-versions.repository.js';
 
@@ -36,19 +36,16 @@ export class DeleteSecretHandler implements OperationHandler<'deleteSecret'> {
     }
 
     const now = new Date();
-    const handled = await handleCommand({
-      store: this.store,
-      decider: secretDecider,
-      streamId: streamIds.secret(id),
+    const handled = await handleSecretCommand(
+      this.store,
       tenantId,
-      command: {
+      request.actor,
+      {
         type: 'DeleteSecret',
         data: { secretId: id, dependents: dependents.value.providers, now, ...(expectedVersion === undefined ? {} : { expectedVersion }) },
       },
-      metadata: eventMetadata(request.actor),
-      at: now,
-      afterAppend: projectInlineThen((tx) => deleteSecretVersions(tx, id)),
-    });
+      (tx) => deleteSecretVersions(tx, id),
+    );
     return handled.ok ? ok({}) : handled;
   }
 }

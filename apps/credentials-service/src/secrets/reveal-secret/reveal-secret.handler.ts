@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { fail, ok } from '@switchboard/contracts';
-import { secretDecider } from '@switchboard/credentials-domain';
-import { handleCommand, PgEventStore } from '@switchboard/event-store';
+import { PgEventStore } from '@switchboard/event-store';
 import { parseRecipientPublicKey, sealForTransport, type SealedCredential } from '@switchboard/sealing';
-import { projectInline } from '../../read-models/inline-projection.js';
-import { eventMetadata, requireTenantAdmin, streamIds } from '../../shared/command-context.js';
+import { requireTenantAdmin } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/credentials-ops.types.js';
+import { handleSecretCommand } from '../secret.commands.js';
 import { revealPayloadOf, secretMaterialOf } from '../secret-value.js';
 import { SecretVault, vaultError } from '../secret.vault.js';
 
@@ -44,15 +43,9 @@ export class RevealSecretHandler implements OperationHandler<'revealSecret'> {
     }
 
     const now = new Date();
-    const handled = await handleCommand({
-      store: this.store,
-      decider: secretDecider,
-      streamId: streamIds.secret(id),
-      tenantId,
-      command: { type: 'RecordReveal', data: { secretId: id, version, revealedBy: request.actor.keyId, now } },
-      metadata: eventMetadata(request.actor),
-      at: now,
-      afterAppend: projectInline,
+    const handled = await handleSecretCommand(this.store, tenantId, request.actor, {
+      type: 'RecordReveal',
+      data: { secretId: id, version, revealedBy: request.actor.keyId, now },
     });
     if (!handled.ok) return handled;
     return ok({ sealedValue, version });

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { appError, fail } from '@switchboard/contracts';
-import { secretDecider, secretNotFound } from '@switchboard/credentials-domain';
-import { handleCommand, PgEventStore } from '@switchboard/event-store';
-import { projectInlineThen } from '../../read-models/inline-projection.js';
+import { secretNotFound } from '@switchboard/credentials-domain';
+import { PgEventStore } from '@switchboard/event-store';
 import { ServiceKeys } from '../../service-keys/service-keys.js';
-import { eventMetadata, requireTenantAdmin, streamIds } from '../../shared/command-context.js';
+import { requireTenantAdmin } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/credentials-ops.types.js';
 import { encryptIncomingValue } from '../incoming-value.js';
+import { handleSecretCommand } from '../secret.commands.js';
 import { liveSecret, secretView } from '../secret.queries.js';
 import { insertSecretVersion } from '../secret-versions.repository.js';
 import { SecretVault } from '../secret.vault.js';
@@ -54,19 +54,16 @@ export class RotateSecretHandler implements OperationHandler<'rotateSecret'> {
     const { envelope, fingerprint, hint } = encrypted.value;
 
     const now = new Date();
-    const handled = await handleCommand({
-      store: this.store,
-      decider: secretDecider,
-      streamId: streamIds.secret(id),
+    const handled = await handleSecretCommand(
+      this.store,
       tenantId,
-      command: {
+      request.actor,
+      {
         type: 'RotateSecret',
         data: { secretId: id, version, fingerprint, hint, now, ...(expectedVersion === undefined ? {} : { expectedVersion }) },
       },
-      metadata: eventMetadata(request.actor),
-      at: now,
-      afterAppend: projectInlineThen((tx) => insertSecretVersion(tx, { tenantId, secretId: id, version, kind: current.kind, envelope, at: now })),
-    });
+      (tx) => insertSecretVersion(tx, { tenantId, secretId: id, version, kind: current.kind, envelope, at: now }),
+    );
     if (!handled.ok) return handled;
     return secretView(db, tenantId, id);
   }

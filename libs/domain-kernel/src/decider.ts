@@ -10,7 +10,7 @@ export type Event<Type extends string, Data extends object> = Readonly<{ type: T
 
 /**
  * An aggregate as three pure values. Same shape as the event store's `Decider`, declared here so the domain
- * depends on nothing but contracts.
+ * libraries depend on nothing but contracts and this kernel (the event store is infrastructure).
  */
 export interface Decider<C, E extends Event<string, object>, S> {
   decide(command: C, state: S): Result<readonly E[], AppError>;

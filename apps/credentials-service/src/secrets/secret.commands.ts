@@ -1,0 +1,29 @@
+import type { Actor } from '@switchboard/contracts';
+import { secretDecider, type SecretCommand } from '@switchboard/credentials-domain';
+import { handleCommand, type PgEventStore, type Tx } from '@switchboard/event-store';
+import { projectInline, projectInlineThen } from '../read-models/inline-projection.js';
+import { eventMetadata, streamIds } from '../shared/command-context.js';
+
+/**
+ * How every secret write reaches the store: on the secret's own stream, in the caller's name, at the instant
+ * the handler put on the command, with the read models projected in the same transaction, and `andThen`
+ * (writing or shredding envelopes) in it too, so events and envelopes never disagree.
+ */
+export function handleSecretCommand(
+  store: PgEventStore,
+  tenantId: string,
+  actor: Actor,
+  command: SecretCommand,
+  andThen?: (tx: Tx) => Promise<void>,
+) {
+  return handleCommand({
+    store,
+    decider: secretDecider,
+    streamId: streamIds.secret(command.data.secretId),
+    tenantId,
+    command,
+    metadata: eventMetadata(actor),
+    at: command.data.now,
+    afterAppend: andThen ? projectInlineThen(andThen) : projectInline,
+  });
+}

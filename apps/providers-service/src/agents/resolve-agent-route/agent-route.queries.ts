@@ -1,0 +1,82 @@
+import { fail, ok, type AgentRoute, type Result } from '@switchboard/contracts';
+import type { Tx } from '@switchboard/event-store';
+import { providerNotFound } from '../../providers/provider.queries.js';
+import { SCHEMA } from '../../read-models/read-models.migrations.js';
+import { agentNotFound } from '../agent.queries.js';
+
+type RouteModel = AgentRoute['models'][number];
+type RouteProvider = AgentRoute['provider'];
+
+interface RouteRow {
+  agent_id: string;
+  agent_name: string;
+  agent_model: string | null;
+  delivery: AgentRoute['agent']['delivery'];
+  agent_provider_id: string;
+  /** The rest is null when the agent's provider is deleted (or, which cannot happen, in another tenant). */
+  provider_id: string | null;
+  type: RouteProvider['type'] | null;
+  protocol: RouteProvider['protocol'] | null;
+  endpoint: string | null;
+  auth_method: RouteProvider['authMethod'] | null;
+  organization_id: string | null;
+  default_model: string | null;
+  rate_limit_rpm: number | null;
+  monthly_budget_usd: number | null;
+  secret_id: string | null;
+  /** Built by Postgres in route shape, createdAt formatted as toISOString() does. */
+  models: RouteModel[];
+}
+
+/**
+ * One statement, so one round trip and one snapshot on the gateway's cache-miss path: the agent by primary key,
+ * its provider by primary key, the provider's live models through the (provider_id, name) partial index.
+ */
+const ROUTE_SQL = `
+  SELECT a.id AS agent_id, a.name AS agent_name, a.model AS agent_model, a.delivery, a.provider_id AS agent_provider_id,
+         p.id AS provider_id, p.type, p.protocol, p.endpoint, p.auth_method, p.organization_id, p.default_model,
+         p.rate_limit_rpm, p.monthly_budget_usd, p.secret_id,
+         COALESCE(m.models, '[]'::json) AS models
+    FROM ${SCHEMA}.agents a
+    LEFT JOIN ${SCHEMA}.providers p ON p.id = a.provider_id AND p.tenant_id = a.tenant_id AND p.deleted_at IS NULL
+    LEFT JOIN LATERAL (
+      SELECT json_agg(json_build_object(
+               'id', m.id,
+               'name', m.name,
+               'upstreamModel', m.upstream_model,
+               'inputUsdPerMTok', m.input_usd_per_mtok,
+               'outputUsdPerMTok', m.output_usd_per_mtok,
+               'createdAt', to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+             ) ORDER BY m.created_at, m.id) AS models
+        FROM ${SCHEMA}.models m
+       WHERE m.provider_id = p.id AND m.tenant_id = a.tenant_id AND m.deleted_at IS NULL
+    ) m ON true
+   WHERE a.id = $1 AND a.tenant_id = $2 AND a.deleted_at IS NULL`;
+
+/** The route of a live agent of the tenant: agent_not_found, or provider_not_found when its provider is deleted. */
+export async function agentRoute(db: Tx, tenantId: string, agentId: string): Promise<Result<AgentRoute>> {
+  const rows: RouteRow[] = await db.query(ROUTE_SQL, [agentId, tenantId]);
+  const row = rows[0];
+  if (row === undefined) return fail(agentNotFound(agentId));
+  const { provider_id: providerId, type, protocol, endpoint, auth_method: authMethod } = row;
+  if (providerId === null || type === null || protocol === null || endpoint === null || authMethod === null) {
+    return fail(providerNotFound(row.agent_provider_id));
+  }
+  return ok({
+    tenantId,
+    agent: { id: row.agent_id, name: row.agent_name, model: row.agent_model, delivery: row.delivery },
+    provider: {
+      id: providerId,
+      type,
+      protocol,
+      endpoint,
+      authMethod,
+      organizationId: row.organization_id,
+      defaultModel: row.default_model,
+      rateLimitRpm: row.rate_limit_rpm,
+      monthlyBudgetUsd: row.monthly_budget_usd,
+      secretId: row.secret_id,
+    },
+    models: row.models,
+  });
+}

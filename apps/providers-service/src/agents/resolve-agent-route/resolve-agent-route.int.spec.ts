@@ -1,0 +1,126 @@
+import pg from 'pg';
+import { newId, ProvidersOps, type Actor, type AgentRoute, type Result } from '@switchboard/contracts';
+import { adminOf, newKeyHash, operator, startTestStack, type TestStack } from '../../testing/service.harness.js';
+
+let stack: TestStack;
+
+function value<T>(result: Result<T>): T {
+  if (!result.ok) throw new Error(`expected ok, got ${JSON.stringify(result.error)}`);
+  return result.value;
+}
+
+const errorCode = (result: Result<unknown>): string | undefined => (result.ok ? undefined : result.error.code);
+
+async function newTenant(name: string): Promise<{ tenantId: string; admin: Actor }> {
+  const adminKeyId = newId('key');
+  const tenant = value(await stack.bus.send(ProvidersOps.createTenant, { actor: operator, name, adminKeyId, adminKeyHash: newKeyHash() }));
+  return { tenantId: tenant.id, admin: adminOf(tenant.id, adminKeyId) };
+}
+
+const route = (tenantId: string, agentId: string): Promise<Result<AgentRoute>> =>
+  stack.bus.send(ProvidersOps.resolveAgentRoute, { tenantId, agentId });
+
+beforeAll(async () => {
+  stack = await startTestStack(1);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('resolveAgentRoute', () => {
+  it("answers the agent, its provider with limits and secret, and the provider's live models", async () => {
+    const { tenantId, admin } = await newTenant('Routes');
+    const provider = value(
+      await stack.bus.send(ProvidersOps.registerProvider, {
+        actor: admin,
+        body: { name: 'Main', type: 'openai', secretId: 'sec_route', organizationId: 'org-1', defaultModel: 'gpt-4o', rateLimitRpm: 600, monthlyBudgetUsd: 250.5 },
+      }),
+    );
+    const addModel = (name: string, prices: { inputUsdPerMTok?: number; outputUsdPerMTok?: number } = {}, upstreamModel?: string) =>
+      stack.bus.send(ProvidersOps.addModel, {
+        actor: admin,
+        providerId: provider.id,
+        body: { name, ...prices, ...(upstreamModel === undefined ? {} : { upstreamModel }) },
+      });
+    const fast = value(await addModel('fast', { inputUsdPerMTok: 0.15, outputUsdPerMTok: 0.6 }, 'gpt-4o-mini'));
+    const removed = value(await addModel('old'));
+    const unpriced = value(await addModel('gpt-4o'));
+    value(await stack.bus.send(ProvidersOps.removeModel, { actor: admin, id: removed.id }));
+    // Another provider's models of the same tenant are not this agent's.
+    const other = value(await stack.bus.send(ProvidersOps.registerProvider, { actor: admin, body: { name: 'Other', type: 'anthropic' } }));
+    value(await stack.bus.send(ProvidersOps.addModel, { actor: admin, providerId: other.id, body: { name: 'claude' } }));
+    const agent = value(
+      await stack.bus.send(ProvidersOps.createAgent, { actor: admin, body: { name: 'planner', providerId: provider.id, model: 'fast' } }),
+    );
+
+    expect(value(await route(tenantId, agent.id))).toEqual({
+      tenantId,
+      agent: { id: agent.id, name: 'planner', model: 'fast', delivery: 'proxy' },
+      provider: {
+        id: provider.id,
+        type: 'openai',
+        protocol: 'openai',
+        endpoint: 'https://api.openai.com/v1',
+        authMethod: 'bearer',
+        organizationId: 'org-1',
+        defaultModel: 'gpt-4o',
+        rateLimitRpm: 600,
+        monthlyBudgetUsd: 250.5,
+        secretId: 'sec_route',
+      },
+      models: [
+        { id: fast.id, name: 'fast', upstreamModel: 'gpt-4o-mini', inputUsdPerMTok: 0.15, outputUsdPerMTok: 0.6, createdAt: fast.createdAt },
+        { id: unpriced.id, name: 'gpt-4o', upstreamModel: 'gpt-4o', inputUsdPerMTok: null, outputUsdPerMTok: null, createdAt: unpriced.createdAt },
+      ],
+    });
+
+    // The route follows the read model: an agent moved to another provider routes there.
+    value(await stack.bus.send(ProvidersOps.updateAgent, { actor: admin, id: agent.id, changes: { providerId: other.id, delivery: 'direct' } }));
+    const moved = value(await route(tenantId, agent.id));
+    expect(moved.agent.delivery).toBe('direct');
+    expect(moved.provider).toMatchObject({ id: other.id, protocol: 'anthropic_messages', secretId: null, rateLimitRpm: null, monthlyBudgetUsd: null });
+    expect(moved.models.map((m) => m.name)).toEqual(['claude']);
+  });
+
+  it('answers an empty model list for a provider without models', async () => {
+    const { tenantId, admin } = await newTenant('No models');
+    const provider = value(await stack.bus.send(ProvidersOps.registerProvider, { actor: admin, body: { name: 'Bare', type: 'openai' } }));
+    const agent = value(await stack.bus.send(ProvidersOps.createAgent, { actor: admin, body: { name: 'a', providerId: provider.id } }));
+    expect(value(await route(tenantId, agent.id))).toMatchObject({ agent: { model: null }, provider: { secretId: null }, models: [] });
+  });
+
+  it("is scoped to the tenant: another tenant's, a deleted and an unknown agent are all agent_not_found", async () => {
+    const a = await newTenant('Owner');
+    const b = await newTenant('Stranger');
+    const provider = value(await stack.bus.send(ProvidersOps.registerProvider, { actor: a.admin, body: { name: 'P', type: 'openai' } }));
+    const agent = value(await stack.bus.send(ProvidersOps.createAgent, { actor: a.admin, body: { name: 'mine', providerId: provider.id } }));
+    const doomed = value(await stack.bus.send(ProvidersOps.createAgent, { actor: a.admin, body: { name: 'doomed', providerId: provider.id } }));
+    value(await stack.bus.send(ProvidersOps.deleteAgent, { actor: a.admin, id: doomed.id }));
+
+    expect(errorCode(await route(b.tenantId, agent.id))).toBe('agent_not_found');
+    expect(errorCode(await route(a.tenantId, doomed.id))).toBe('agent_not_found');
+    expect(errorCode(await route(a.tenantId, newId('agent')))).toBe('agent_not_found');
+    expect(value(await route(a.tenantId, agent.id)).agent.id).toBe(agent.id);
+  });
+
+  it('answers provider_not_found when the read model has the agent but its provider deleted', async () => {
+    // Deletion is refused while agents use a provider, so only a read model out of step can show this.
+    const { tenantId, admin } = await newTenant('Orphan');
+    const provider = value(await stack.bus.send(ProvidersOps.registerProvider, { actor: admin, body: { name: 'Gone', type: 'openai' } }));
+    const agent = value(await stack.bus.send(ProvidersOps.createAgent, { actor: admin, body: { name: 'left', providerId: provider.id } }));
+    const db = new pg.Client({ connectionString: stack.databaseUrl });
+    await db.connect();
+    try {
+      await db.query('UPDATE providers.providers SET deleted_at = now() WHERE id = $1', [provider.id]);
+    } finally {
+      await db.end();
+    }
+    const answer = await route(tenantId, agent.id);
+    expect(answer).toMatchObject({ ok: false, error: { code: 'provider_not_found' } });
+  });
+
+  it('refuses ids that are not ids at the boundary', async () => {
+    expect(errorCode(await stack.bus.send(ProvidersOps.resolveAgentRoute, { tenantId: 'ten 1', agentId: 'agent_1' }))).toBe('validation_failed');
+  });
+});

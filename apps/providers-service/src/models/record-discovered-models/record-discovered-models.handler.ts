@@ -1,0 +1,97 @@
+import { Injectable } from '@nestjs/common';
+import { fail, newId, ok, type AppError, type Result } from '@switchboard/contracts';
+import { PgEventStore, type EventMetadata, type Tx } from '@switchboard/event-store';
+import { modelDecider } from '@switchboard/providers-domain';
+import { projectInline } from '../../read-models/inline-projection.js';
+import { eventMetadata, requireTenantAdmin, streamIds } from '../../shared/command-context.js';
+import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
+import { liveProviderExists, lockLiveProvider, providerNotFound } from '../../providers/provider.queries.js';
+import { liveModelNames, modelViews } from '../model.queries.js';
+import { modelsToDiscover } from './discovered-models.selection.js';
+
+/** Unwinds the discovery's transaction with the error it failed on. */
+class DiscoveryRollback extends Error {
+  constructor(readonly error: AppError) {
+    super(error.message);
+  }
+}
+
+/**
+ * Records what a provider's /models listed. Each listed model that no live model of the provider is named after
+ * (case-insensitively) becomes a `discovered` model named as the upstream names it, without prices; models
+ * already there, manual or discovered, stay as they are. Models the upstream stopped listing are kept too:
+ * a listing can be partial or briefly wrong, and removing a model is the user's decision, not discovery's.
+ * Answers the provider's whole model list, so calling it again with the same listing changes nothing.
+ *
+ * The upstream's own createdAt is not recorded (ModelAdded has no field for it); a model's createdAt is when
+ * Switchboard first saw it.
+ */
+@Injectable()
+export class RecordDiscoveredModelsHandler implements OperationHandler<'recordDiscoveredModels'> {
+  constructor(private readonly store: PgEventStore) {}
+
+  async execute(request: OpRequest<'recordDiscoveredModels'>): OpResult<'recordDiscoveredModels'> {
+    const tenant = requireTenantAdmin(request.actor);
+    if (!tenant.ok) return tenant;
+    const tenantId = tenant.value;
+    const { providerId } = request;
+    const db = this.store.dataSource.manager;
+    if (!(await liveProviderExists(db, tenantId, providerId))) return fail(providerNotFound(providerId));
+
+    // Repeated discovery usually finds nothing new: that answer needs no write transaction.
+    if (modelsToDiscover(await liveModelNames(db, tenantId, providerId), request.models).length > 0) {
+      const recorded = await this.recordNew(request, tenantId);
+      if (!recorded.ok) return recorded;
+    }
+    return ok({ data: await modelViews(db, tenantId, { providerId }) });
+  }
+
+  /**
+   * One transaction for the whole listing: all new models or none. The provider's row is locked FOR UPDATE
+   * (not FOR SHARE as by a single model add), so two discoveries of one provider run one after the other and
+   * the second, re-reading the names under the lock, finds the first's models; it also orders discovery
+   * against the provider's deletion.
+   */
+  private async recordNew(request: OpRequest<'recordDiscoveredModels'>, tenantId: string): Promise<Result<void, AppError>> {
+    const { providerId } = request;
+    const now = new Date();
+    const metadata = eventMetadata(request.actor);
+    try {
+      await this.store.transaction(async (tx: Tx) => {
+        const locked = await lockLiveProvider(tx, tenantId, providerId, 'update');
+        if (!locked.ok) throw new DiscoveryRollback(locked.error);
+        for (const upstreamModel of modelsToDiscover(await liveModelNames(tx, tenantId, providerId), request.models)) {
+          await this.appendDiscovered(tx, { tenantId, providerId, upstreamModel, now, metadata });
+        }
+      });
+      return ok(undefined);
+    } catch (err) {
+      if (err instanceof DiscoveryRollback) return fail(err.error);
+      throw err;
+    }
+  }
+
+  /** A fresh model stream: decided from the initial state, appended at version 0, projected inline. */
+  private async appendDiscovered(
+    tx: Tx,
+    args: { tenantId: string; providerId: string; upstreamModel: string; now: Date; metadata: EventMetadata },
+  ): Promise<void> {
+    const modelId = newId('model');
+    const decided = modelDecider.decide(
+      { type: 'DiscoverModel', data: { modelId, providerId: args.providerId, upstreamModel: args.upstreamModel, providerExists: true, now: args.now } },
+      modelDecider.initialState,
+    );
+    if (!decided.ok) throw new DiscoveryRollback(decided.error);
+    const appended = await this.store.append(tx, {
+      streamId: streamIds.model(modelId),
+      expectedVersion: 0,
+      tenantId: args.tenantId,
+      events: decided.value.map((event) => ({ eventId: newId('event'), type: event.type, data: event.data })),
+      metadata: args.metadata,
+      at: args.now,
+    });
+    if (!appended.ok) throw new Error(`a new model stream ${appended.error.streamId} already had events`);
+    const projected = await projectInline(tx, appended.value);
+    if (!projected.ok) throw new DiscoveryRollback(projected.error);
+  }
+}

@@ -1,0 +1,52 @@
+import { natsConfigFromEnv, type NatsConfig } from '@switchboard/messaging';
+import { createLogger, startTelemetry, type Logger } from '@switchboard/telemetry';
+
+/** What a service's main() gets before it starts: configured from the environment, named after the service. */
+export interface MainContext {
+  readonly logger: Logger;
+  readonly nats: NatsConfig;
+}
+
+export interface StartedMain {
+  /** Extra fields for the `ready` log line (between the NATS fields and the pid). */
+  readonly ready?: Readonly<Record<string, unknown>>;
+  /** Stops the service and whatever main() opened for it. */
+  close(): Promise<void>;
+}
+
+/** Whatever still holds the event loop after a clean close must not keep a stopped service alive. */
+const EXIT_GRACE_MS = 10_000;
+
+/**
+ * A service process: telemetry first, then `start`; on SIGTERM or SIGINT an ordered close, telemetry flushed
+ * last. A failed start is logged and exits with 1; a failed close sets exit code 1.
+ */
+export async function runServiceMain(serviceName: string, start: (context: MainContext) => Promise<StartedMain>): Promise<void> {
+  const telemetry = startTelemetry(serviceName);
+  const logger = createLogger(serviceName);
+  const nats = natsConfigFromEnv(serviceName);
+
+  try {
+    const service = await start({ logger, nats });
+    logger.info('ready', { nats: nats.url, namespace: nats.namespace || null, ...service.ready, pid: process.pid });
+
+    const shutdown = async (signal: NodeJS.Signals) => {
+      logger.info('shutting down', { signal });
+      try {
+        await service.close();
+      } catch (err) {
+        logger.error('shutdown failed', { err });
+        process.exitCode = 1;
+      }
+      // Last, so spans of the shutdown itself are flushed too.
+      await telemetry.shutdown();
+      setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
+    };
+    process.once('SIGTERM', (signal) => void shutdown(signal));
+    process.once('SIGINT', (signal) => void shutdown(signal));
+  } catch (err) {
+    logger.error('failed to start', { err });
+    await telemetry.shutdown();
+    process.exit(1);
+  }
+}
