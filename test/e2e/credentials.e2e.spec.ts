@@ -16,7 +16,8 @@ describe('secrets, recipients and sealed credentials at agent start', () => {
   let recipientId: string;
 
   beforeAll(async () => {
-    stack = await Stack.start();
+    // Endpoints are checked when saved; the header-auth provider below points at loopback.
+    stack = await Stack.start({ env: { SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1/32' } });
     const tenant = await new ApiClient(stack.gatewayUrl, stack.operatorKey).post<Json>('/v1/tenants', { name: 'keys' });
     tenantId = tenant.body.id as string;
     admin = new ApiClient(stack.gatewayUrl, tenant.body.adminKey as string);
@@ -113,7 +114,7 @@ describe('secrets, recipients and sealed credentials at agent start', () => {
     const headers = await admin.post<Json>('/v1/providers', {
       name: 'header-auth',
       type: 'custom',
-      endpoint: 'https://llm.internal.example/v1',
+      endpoint: 'http://127.0.0.1:9/v1',
       authMethod: 'custom_headers',
       customHeaders: { 'X-Api-Key': 'hdr-secret-value-1234', 'X-Org': 'acme' },
     });

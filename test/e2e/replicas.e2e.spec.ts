@@ -9,7 +9,11 @@ describe('two providers-service replicas behind one queue group', () => {
 
   beforeAll(async () => {
     collector = await new OtlpCollector().start();
-    stack = await Stack.start({ replicas: { 'providers-service': 2 }, otlpEndpoint: collector.endpoint });
+    stack = await Stack.start({
+      replicas: { 'providers-service': 2 },
+      otlpEndpoint: collector.endpoint,
+      env: { SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1/32' },
+    });
     const tenant = await new ApiClient(stack.gatewayUrl, stack.operatorKey).post<Json>('/v1/tenants', { name: 'replicated' });
     admin = new ApiClient(stack.gatewayUrl, tenant.body.adminKey as string);
   });
@@ -25,7 +29,7 @@ describe('two providers-service replicas behind one queue group', () => {
     const id = created.body.id as string;
     const changes: Json[] = [
       { name: 'shared-renamed' },
-      { endpoint: 'https://llm.example.com/v1' },
+      { endpoint: 'http://127.0.0.1:9/v1' },
       { defaultModel: 'gpt-4o' },
       { organizationId: 'org-9' },
       { rateLimitRpm: 1200 },

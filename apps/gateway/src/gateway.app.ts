@@ -9,6 +9,7 @@ import { ApiExceptionFilter } from './http/api-exception.filter.js';
 import { registerRequestObservability } from './http/request-observability.hooks.js';
 import { HttpMetrics } from './metrics/http.metrics.js';
 import { setupOpenApi } from './openapi/openapi.setup.js';
+import { ProxyRuntime } from './proxy/proxy.runtime.js';
 
 /** Larger management bodies are refused with 413 before they are parsed. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -48,6 +49,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Nest
   fastify.removeContentTypeParser('text/plain');
   // Before routes are registered (init), so every route gets the hooks.
   registerRequestObservability(fastify, metrics);
+  app.get(ProxyRuntime).register(fastify);
   app.useGlobalFilters(new ApiExceptionFilter(options.logger));
   setupOpenApi(app, { ui: options.swaggerUi ?? true });
   await app.init();

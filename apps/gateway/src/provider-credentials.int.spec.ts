@@ -21,7 +21,8 @@ describe('provider credentials, recipients and agent runs (gateway in-process, r
   beforeAll(async () => {
     const { GatewayHarness } = await import('./testing/gateway.harness.js');
     // No tap: a stopped fake then answers "no responders" at once instead of timing out.
-    h = await GatewayHarness.start({ namespace, operatorKey, tapBus: false });
+    // 10.0.0.0/8 allowed: the self-hosted endpoint below passes the save-time egress check.
+    h = await GatewayHarness.start({ namespace, operatorKey, tapBus: false, egressAllow: '10.0.0.0/8' });
     const tenant = await h.request('POST', '/v1/tenants', { key: operatorKey, body: { name: 'acme' } });
     admin = (tenant.body as Json).adminKey as string;
     const memberKey = await h.request('POST', '/v1/keys', { key: admin, body: { name: 'reader', role: 'member' } });

@@ -9,6 +9,8 @@ describe('loadGatewayConfig', () => {
       natsUrl: 'nats://127.0.0.1:4222',
       namespace: '',
       otlpEndpoint: null,
+      egressAllow: '',
+      spoolDir: '.switchboard/spool',
     });
   });
 
@@ -20,6 +22,8 @@ describe('loadGatewayConfig', () => {
       NATS_URL: 'nats://a:4222,nats://b:4222',
       SWITCHBOARD_NAMESPACE: 't1',
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      SWITCHBOARD_EGRESS_ALLOW: '10.0.0.0/8, 127.0.0.1/32',
+      SWITCHBOARD_SPOOL_DIR: '/var/spool/sb',
     });
     expect(config).toEqual({
       port: 9090,
@@ -28,6 +32,8 @@ describe('loadGatewayConfig', () => {
       natsUrl: 'nats://a:4222,nats://b:4222',
       namespace: 't1',
       otlpEndpoint: 'http://collector:4318',
+      egressAllow: '10.0.0.0/8, 127.0.0.1/32',
+      spoolDir: '/var/spool/sb',
     });
   });
 
@@ -42,6 +48,7 @@ describe('loadGatewayConfig', () => {
     ['SWITCHBOARD_NAMESPACE', 'Bad-Name', 'SWITCHBOARD_NAMESPACE: must be at most 32 of a-z, 0-9, _'],
     ['NATS_URL', 'http://x y', 'NATS_URL: must be nats://host:port'],
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318', 'OTEL_EXPORTER_OTLP_ENDPOINT: must be an http(s) URL'],
+    ['SWITCHBOARD_EGRESS_ALLOW', '10.0.0.0/33', 'SWITCHBOARD_EGRESS_ALLOW: '],
   ])('refuses %s=%s with a message naming it', (name, value, message) => {
     expect(() => loadGatewayConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadGatewayConfig({ [name]: value })).toThrow(message);

@@ -1,3 +1,4 @@
+import { EgressPolicy } from '@switchboard/upstream';
 import { z } from 'zod';
 
 /**
@@ -11,6 +12,8 @@ import { z } from 'zod';
  * | NATS_URL                    | nats://127.0.0.1:4222     | NATS server(s), comma-separated                                |
  * | SWITCHBOARD_NAMESPACE       | (empty)                   | NATS namespace isolating stacks on one server: [a-z0-9_]{0,32} |
  * | OTEL_EXPORTER_OTLP_ENDPOINT | unset: no trace export    | OTLP/HTTP endpoint traces go to                                |
+ * | SWITCHBOARD_EGRESS_ALLOW    | (empty: public only)      | CIDRs upstream endpoints may resolve to though not public       |
+ * | SWITCHBOARD_SPOOL_DIR       | .switchboard/spool        | where usage events wait while NATS is unreachable              |
  */
 export interface GatewayConfig {
   readonly port: number;
@@ -19,6 +22,9 @@ export interface GatewayConfig {
   readonly natsUrl: string;
   readonly namespace: string;
   readonly otlpEndpoint: string | null;
+  /** Comma-separated CIDRs, checked at start (EgressPolicy.parse). */
+  readonly egressAllow: string;
+  readonly spoolDir: string;
 }
 
 const unset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -50,6 +56,14 @@ const GatewayEnv = z.object({
     unset,
     z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   ),
+  SWITCHBOARD_EGRESS_ALLOW: z.preprocess(
+    (v) => v ?? '',
+    z.string().superRefine((value, ctx) => {
+      const parsed = EgressPolicy.parse(value);
+      if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.error.message.replace(/^SWITCHBOARD_EGRESS_ALLOW: /, '') });
+    }),
+  ),
+  SWITCHBOARD_SPOOL_DIR: z.preprocess(unset, z.string().default('.switchboard/spool')),
 });
 
 export class ConfigError extends Error {
@@ -71,5 +85,7 @@ export function loadGatewayConfig(env: Readonly<Record<string, string | undefine
     natsUrl: e.NATS_URL,
     namespace: e.SWITCHBOARD_NAMESPACE,
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
+    egressAllow: e.SWITCHBOARD_EGRESS_ALLOW,
+    spoolDir: e.SWITCHBOARD_SPOOL_DIR,
   };
 }

@@ -30,6 +30,11 @@ export class NatsLink implements OnApplicationShutdown {
     return this.up && this.connection !== null && !this.connection.isClosed();
   }
 
+  /** The connection while it is up; null while connecting or reconnecting, so callers fail fast instead of queueing. */
+  get current(): NatsConnection | null {
+    return this.connected ? this.connection : null;
+  }
+
   /** Runs fn with the connection once it exists (at once if it already does). */
   onConnect(fn: (connection: NatsConnection) => void): void {
     this.listeners.push(fn);

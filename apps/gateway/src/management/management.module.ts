@@ -7,6 +7,7 @@ import { TransportKeyCache } from '../credentials/transport-key.cache.js';
 import { KeysController } from '../keys/keys.controller.js';
 import { ModelsController } from '../models/models.controller.js';
 import { ProviderRegistration } from '../providers/provider-registration.service.js';
+import { ProxyModule } from '../proxy/proxy.module.js';
 import { ProvidersController } from '../providers/providers.controller.js';
 import { RecipientsController } from '../recipients/recipients.controller.js';
 import { SecretsController } from '../secrets/secrets.controller.js';
@@ -17,7 +18,7 @@ import { TenantsController } from '../tenants/tenants.controller.js';
  * over ProvidersOps and CredentialsOps; secret values only pass through SecretValues.
  */
 @Module({
-  imports: [AuthModule],
+  imports: [AuthModule, ProxyModule],
   controllers: [
     TenantsController,
     KeysController,

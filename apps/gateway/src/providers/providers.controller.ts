@@ -18,6 +18,8 @@ import { ZodBodyPipe } from '../http/body-validation.js';
 import { etagOf, parseIfMatch } from '../http/etag.js';
 import { IdParamPipe } from '../http/id-param.pipe.js';
 import { ApiErrors, ApiIfMatch, ApiJsonBody, ApiJsonResponse, listOf } from '../openapi/zod-openapi.js';
+import { ModelDiscovery } from '../proxy/model-discovery.service.js';
+import { ProxyRuntime } from '../proxy/proxy.runtime.js';
 import { ProviderRegistration } from './provider-registration.service.js';
 
 @ApiTags('providers')
@@ -29,6 +31,8 @@ export class ProvidersController {
     private readonly bus: BusClient,
     private readonly registration: ProviderRegistration,
     private readonly credentials: ProviderCredentials,
+    private readonly proxy: ProxyRuntime,
+    private readonly discovery: ModelDiscovery,
   ) {}
 
   @Post()
@@ -42,8 +46,11 @@ export class ProvidersController {
     @CurrentTenantActor() actor: TenantActor,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ProviderView> {
+    if (body.endpoint !== undefined) await this.proxy.assertEndpointAllowed(body.endpoint);
     const view = await this.registration.register(actor, body);
     void reply.header('etag', etagOf(view.version));
+    // After the answer is decided, never failing it: a provider with a key lists its models by itself.
+    if (view.credential !== null) this.discovery.discoverInBackground(actor, [view.id]);
     return view;
   }
 
@@ -84,6 +91,7 @@ export class ProvidersController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ProviderView> {
     const expectedVersion = parseIfMatch(ifMatch);
+    if (changes.endpoint !== undefined && changes.endpoint !== null) await this.proxy.assertEndpointAllowed(changes.endpoint);
     const updated = unwrap(await this.bus.send(ProvidersOps.updateProvider, { actor, id, expectedVersion, changes }));
     const view = await this.credentials.fillOne(actor, updated);
     void reply.header('etag', etagOf(view.version));

@@ -11,6 +11,7 @@ import { ZodBodyPipe } from '../http/body-validation.js';
 import { etagOf, parseIfMatch } from '../http/etag.js';
 import { IdParamPipe } from '../http/id-param.pipe.js';
 import { ApiErrors, ApiIfMatch, ApiJsonBody, ApiJsonResponse, listOf } from '../openapi/zod-openapi.js';
+import { ModelDiscovery } from '../proxy/model-discovery.service.js';
 
 /** An API key as a string; a headers secret (made from a provider's customHeaders) as its object. */
 const RevealedSecret = z.object({ value: z.union([z.string(), z.record(z.string(), z.string())]) });
@@ -27,6 +28,7 @@ export class SecretsController {
   constructor(
     private readonly bus: BusClient,
     private readonly values: SecretValues,
+    private readonly discovery: ModelDiscovery,
   ) {}
 
   @Post()
@@ -83,6 +85,8 @@ export class SecretsController {
     const expectedVersion = parseIfMatch(ifMatch);
     const view = unwrap(await this.values.rotate(actor, id, expectedVersion, body.value));
     void reply.header('etag', etagOf(view.version));
+    // Best effort, after the rotation is committed: the providers using this key list their models again.
+    void this.discovery.rediscoverForSecret(actor, id).catch(() => undefined);
     return view;
   }
 

@@ -2,6 +2,7 @@ import { Controller, Inject, Module } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { ProvidersOps, appError, fail, newId, ok } from '@switchboard/contracts';
 import { HandleOperation } from '@switchboard/messaging';
+import { FakeProxyOpsController } from './fake-proxy-ops.controller.js';
 import { FAKE_STATE, FakeProvidersController, FakeProvidersState, owned, type Req, type Res } from './fake-providers.service.js';
 
 /** Agent starts and stops: recorded, nothing more (credential issuance is credentials-service's). */
@@ -25,7 +26,7 @@ export class FakeAgentRunsController {
 }
 
 export function fakeProvidersModule(state: FakeProvidersState) {
-  @Module({ controllers: [FakeProvidersController, FakeAgentRunsController], providers: [{ provide: FAKE_STATE, useValue: state }] })
+  @Module({ controllers: [FakeProvidersController, FakeAgentRunsController, FakeProxyOpsController], providers: [{ provide: FAKE_STATE, useValue: state }] })
   class FakeProvidersModule {}
   return FakeProvidersModule;
 }

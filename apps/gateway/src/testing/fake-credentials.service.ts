@@ -31,6 +31,7 @@ export class FakeCredentialsState {
   kmsDown = false;
   transport: RecipientKeyPair = generateRecipientKeyPair();
   transportKeyFetches = 0;
+  gatewayCredentialFetches = 0;
   readonly secrets = new Map<string, Owned<SecretView>>();
   /** Test-only plaintext store: lets specs check what arrived through the sealed transport. */
   readonly values = new Map<string, string>();
@@ -147,6 +148,19 @@ export class FakeCredentialsController {
     this.s.secrets.delete(r.id);
     this.s.values.delete(r.id);
     return ok({});
+  }
+
+  /** As the real service: sealed to the gateway's reply key, purpose gateway.credential, subject the secret id. */
+  @HandleOperation(CredentialsOps.gatewayCredential)
+  async gatewayCredential(@Payload() r: Req<'gatewayCredential'>): Res<'gatewayCredential'> {
+    this.s.gatewayCredentialFetches++;
+    const secret = this.owned(r.secretId, r.tenantId);
+    if (!secret) return notFound(r.secretId);
+    if (this.s.kmsDown) return kmsDown();
+    const stored = this.s.values.get(r.secretId) ?? '';
+    const value: unknown = secret.kind === 'headers' ? JSON.parse(stored) : stored;
+    const sealedValue = sealForTransport({ value }, r.replyKey, { purpose: 'gateway.credential', tenantId: secret.tenantId, subject: r.secretId });
+    return ok({ secretId: secret.id, version: secret.version, kind: secret.kind, sealedValue });
   }
 
   @HandleOperation(CredentialsOps.registerRecipient)

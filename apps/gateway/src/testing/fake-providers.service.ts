@@ -34,6 +34,10 @@ export class FakeProvidersState {
   readonly agents = new Map<string, Owned<AgentView>>();
   /** Recorded agent starts, as startAgent received them. */
   readonly starts: { agentId: string; startId: string; recipientId: string }[] = [];
+  /** How often the gateway asked for an agent's route (cache checks). */
+  routeLookups = 0;
+  /** Provider ids whose discovered models were recorded, in order. */
+  readonly discoveries: string[] = [];
 
   /** Revokes behind the gateway's back, as another replica would: only the key.revoked event tells it. */
   revokeDirectly(keyId: string): void {

@@ -40,6 +40,9 @@ export interface HarnessOptions {
    * request to an absent service waits out its timeout; leave it off to exercise the real no-responders path.
    */
   readonly tapBus?: boolean;
+  /** SWITCHBOARD_EGRESS_ALLOW of the gateway under test, e.g. `127.0.0.1/32` for a mock upstream. */
+  readonly egressAllow?: string;
+  readonly spoolDir?: string;
 }
 
 /**
@@ -77,6 +80,8 @@ export class GatewayHarness {
       natsUrl: nats.url,
       namespace: options.namespace,
       otlpEndpoint: null,
+      egressAllow: options.egressAllow ?? '',
+      spoolDir: options.spoolDir ?? '.switchboard/spool',
     };
     const lines = options.logLines;
     const logger = lines

@@ -1,0 +1,64 @@
+import { newId, type UsageRecorded } from '@switchboard/contracts';
+import type { ClientProtocol, TokenUsage } from '@switchboard/llm-protocols';
+import type { RouteModel } from './model.resolution.js';
+import { costOf } from './model.resolution.js';
+
+export interface CallIdentity {
+  readonly tenantId: string;
+  readonly agentId: string;
+  readonly providerId: string;
+  /** The registered model's name, or what the client asked for when no model matched. */
+  readonly model: string;
+  readonly protocol: ClientProtocol;
+  readonly stream: boolean;
+}
+
+/** Client went away before the answer was complete; 499 as nginx logs it, since no status reached the client. */
+export const CLIENT_CLOSED_STATUS = 499;
+
+/**
+ * What one proxied call reports in its `usage.recorded` event, filled in as the call proceeds. Times are
+ * Fastify's elapsed time of the request (from the moment it came in), in milliseconds.
+ */
+export class CallMeter {
+  readonly requestId = newId('request');
+  ttfbMs: number | null = null;
+  usage: TokenUsage | null = null;
+  errorKind: string | undefined;
+  model: RouteModel | null = null;
+  private done = false;
+
+  constructor(readonly identity: CallIdentity) {}
+
+  firstByte(elapsedMs: number): void {
+    if (this.ttfbMs === null) this.ttfbMs = round(elapsedMs);
+  }
+
+  /** The event, once: later calls (a close after a finish) return null. */
+  complete(status: number, latencyMs: number, finished: boolean, headersSent: boolean): UsageRecorded | null {
+    if (this.done) return null;
+    this.done = true;
+    const { identity } = this;
+    const usage = this.usage ?? { inputTokens: 0, outputTokens: 0, cachedTokens: 0 };
+    const errorKind = this.errorKind ?? (finished ? undefined : 'client_closed');
+    const costUsd = costOf(this.model, usage.inputTokens, usage.outputTokens);
+    return {
+      requestId: this.requestId,
+      agentId: identity.agentId,
+      providerId: identity.providerId,
+      model: identity.model,
+      protocol: identity.protocol,
+      stream: identity.stream,
+      status: headersSent ? status : CLIENT_CLOSED_STATUS,
+      ...(errorKind === undefined ? {} : { errorKind }),
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
+      cachedTokens: usage.cachedTokens,
+      ...(costUsd === undefined ? {} : { costUsd }),
+      latencyMs: round(latencyMs),
+      ttfbMs: this.ttfbMs,
+    };
+  }
+}
+
+const round = (ms: number): number => Math.round(ms * 1000) / 1000;

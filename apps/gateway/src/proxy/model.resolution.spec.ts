@@ -1,0 +1,62 @@
+import type { AgentRoute } from '@switchboard/contracts';
+import { costOf, findModel, modelListings, resolveModel, upstreamUrl } from './model.resolution.js';
+
+const model = (name: string, upstreamModel: string, prices: [number | null, number | null] = [null, null]) => ({
+  id: `mdl_${name}`,
+  name,
+  upstreamModel,
+  inputUsdPerMTok: prices[0],
+  outputUsdPerMTok: prices[1],
+  createdAt: '2026-01-01T00:00:00.000Z',
+});
+
+const route = (protocol: AgentRoute['provider']['protocol'], endpoint = 'https://api.example.com/v1'): AgentRoute => ({
+  tenantId: 'ten_1',
+  agent: { id: 'agt_1', name: 'a', model: null, delivery: 'proxy' },
+  provider: {
+    id: 'prv_1',
+    type: 'custom',
+    protocol,
+    endpoint,
+    authMethod: 'bearer',
+    organizationId: null,
+    defaultModel: null,
+    rateLimitRpm: null,
+    monthlyBudgetUsd: null,
+    secretId: null,
+  },
+  models: [model('fast', 'gpt-4o-mini', [0.15, 0.6]), model('smart', 'gpt-4o'), model('gpt-4o', 'gpt-4o-2024-08-06')],
+});
+
+describe('model resolution', () => {
+  it('finds a model by its name first, then by its upstream name', () => {
+    expect(findModel(route('openai'), 'fast')?.upstreamModel).toBe('gpt-4o-mini');
+    expect(findModel(route('openai'), 'gpt-4o-mini')?.name).toBe('fast');
+    expect(findModel(route('openai'), 'gpt-4o')?.name).toBe('gpt-4o');
+    expect(findModel(route('openai'), 'unknown')).toBeNull();
+  });
+
+  it('builds the upstream URL from the endpoint and the protocol path', () => {
+    expect(resolveModel(route('openai'), 'openai_chat', 'fast')).toMatchObject({ ok: true, url: 'https://api.example.com/v1/chat/completions' });
+    expect(resolveModel(route('openai', 'http://10.0.0.5:8000/v1/'), 'openai_responses', 'fast')).toMatchObject({ url: 'http://10.0.0.5:8000/v1/responses' });
+    expect(resolveModel(route('anthropic_messages'), 'anthropic_messages', 'fast')).toMatchObject({ url: 'https://api.example.com/v1/messages' });
+    expect(upstreamUrl('https://x/v1', '/models')).toBe('https://x/v1/models');
+  });
+
+  it('refuses an unknown model with 404 and a protocol the provider does not speak with 400', () => {
+    expect(resolveModel(route('openai'), 'openai_chat', 'nope')).toMatchObject({ ok: false, kind: 'model_not_found' });
+    expect(resolveModel(route('openai'), 'anthropic_messages', 'fast')).toMatchObject({
+      ok: false,
+      kind: 'bad_request',
+      message: expect.stringContaining('/v1/chat/completions'),
+    });
+    expect(resolveModel(route('anthropic_messages'), 'openai_chat', 'fast')).toMatchObject({ ok: false, kind: 'bad_request' });
+  });
+
+  it('lists models by name and prices a call only when both prices are known', () => {
+    expect(modelListings(route('openai')).map((m) => m.id)).toEqual(['fast', 'smart', 'gpt-4o']);
+    expect(costOf(model('a', 'b', [1, 2]), 1_000_000, 500_000)).toBe(2);
+    expect(costOf(model('a', 'b', [1, null]), 10, 10)).toBeUndefined();
+    expect(costOf(null, 10, 10)).toBeUndefined();
+  });
+});

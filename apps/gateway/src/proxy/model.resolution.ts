@@ -1,0 +1,48 @@
+import type { AgentRoute } from '@switchboard/contracts';
+import { ADAPTERS, isCompatible, type ClientProtocol, type ModelListing } from '@switchboard/llm-protocols';
+
+export type RouteModel = AgentRoute['models'][number];
+
+export type ModelResolution =
+  | { readonly ok: true; readonly model: RouteModel; readonly url: string }
+  | { readonly ok: false; readonly kind: 'bad_request' | 'model_not_found'; readonly message: string };
+
+/**
+ * The request's `model` against the agent's provider: by the model's name first, then by its upstream name (a
+ * client that already knows the provider's id for it). The first match wins, names being unique per provider.
+ */
+export function findModel(route: AgentRoute, requested: string): RouteModel | null {
+  return route.models.find((m) => m.name === requested) ?? route.models.find((m) => m.upstreamModel === requested) ?? null;
+}
+
+/** `${endpoint}/chat/completions` etc.: endpoints are stored with their `/v1` and maybe a trailing slash. */
+export function upstreamUrl(endpoint: string, path: string): string {
+  return `${endpoint.endsWith('/') ? endpoint.slice(0, -1) : endpoint}${path}`;
+}
+
+/** Where a call goes, or why it cannot: a protocol the provider does not speak is a 400, an unknown model a 404. */
+export function resolveModel(route: AgentRoute, protocol: ClientProtocol, requested: string): ModelResolution {
+  const { provider } = route;
+  if (!isCompatible(protocol, provider.protocol)) {
+    const speaks = provider.protocol === 'openai' ? '/v1/chat/completions and /v1/responses' : '/v1/messages';
+    return {
+      ok: false,
+      kind: 'bad_request',
+      message: `this agent's provider speaks the ${provider.protocol} protocol; call ${speaks} instead of ${ADAPTERS[protocol].config.route}`,
+    };
+  }
+  const model = findModel(route, requested);
+  if (model === null) return { ok: false, kind: 'model_not_found', message: `Model Not Available: ${requested} is not a model of this agent's provider` };
+  return { ok: true, model, url: upstreamUrl(provider.endpoint, ADAPTERS[protocol].config.upstreamPath) };
+}
+
+/** GET /v1/models lists the agent's provider models by the names clients call them with. */
+export function modelListings(route: AgentRoute): ModelListing[] {
+  return route.models.map((m) => ({ id: m.name, createdAt: m.createdAt }));
+}
+
+/** USD from the model's prices per million tokens; undefined when either price is unknown. */
+export function costOf(model: RouteModel | null, inputTokens: number, outputTokens: number): number | undefined {
+  if (model === null || model.inputUsdPerMTok === null || model.outputUsdPerMTok === null) return undefined;
+  return (inputTokens * model.inputUsdPerMTok + outputTokens * model.outputUsdPerMTok) / 1_000_000;
+}

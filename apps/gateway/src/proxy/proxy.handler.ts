@@ -1,0 +1,186 @@
+import type { AgentRoute } from '@switchboard/contracts';
+import {
+  clientError,
+  modelsListBody,
+  modelsListProtocol,
+  parseProxyRequest,
+  prepareUpstreamBody,
+  upstreamAuthHeaders,
+  type ClientError,
+  type ClientProtocol,
+} from '@switchboard/llm-protocols';
+import type { UpstreamClient } from '@switchboard/upstream';
+import type { Logger } from '@switchboard/telemetry';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { KeyResolver } from '../auth/key.resolver.js';
+import { RETRY_AFTER_SECONDS } from '../http/error-status.table.js';
+import type { AgentRouteCache } from './agent-route.cache.js';
+import { CallMeter } from './call.meter.js';
+import type { GatewayCredential, GatewayCredentialCache } from './gateway-credential.cache.js';
+import { modelListings, resolveModel } from './model.resolution.js';
+import { AGENT_HEADER, isRefusal, presentedKey, selectCaller } from './proxy-caller.js';
+import { RateLimitUnavailable, type RpmLimiter } from './rpm.limiter.js';
+import { forwardStream, forwardWhole, sendClientError, upstreamErrorAnswer, upstreamFailure } from './upstream.forwarder.js';
+import type { UsagePublisher } from './usage.publisher.js';
+
+export interface ProxyDependencies {
+  readonly keys: KeyResolver;
+  readonly routes: AgentRouteCache;
+  readonly credentials: GatewayCredentialCache;
+  readonly limiter: RpmLimiter;
+  readonly upstream: UpstreamClient;
+  readonly usage: UsagePublisher;
+  readonly logger: Logger;
+}
+
+type Routed = { readonly route: AgentRoute } | { readonly error: ClientError };
+
+const unavailable = (protocol: ClientProtocol, what: string): ClientError =>
+  clientError(protocol, 'service_unavailable', `Service Unavailable: ${what}; try again`, { retryAfterSeconds: RETRY_AFTER_SECONDS });
+
+/**
+ * One proxied call, as plain functions over Fastify's request and reply (no Nest layer per request):
+ * authenticate (cached), resolve the agent's route (cached), admit (RPM), forward with the provider's
+ * credential (cached), stream back, and publish a usage event once the response has ended.
+ */
+export class ProxyHandler {
+  constructor(private readonly d: ProxyDependencies) {}
+
+  async call(protocol: ClientProtocol, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const routed = await this.route(protocol, request);
+    if ('error' in routed) return sendClientError(reply, routed.error);
+    const parsed = parseProxyRequest(protocol, request.body);
+    if (!parsed.ok) {
+      const field = parsed.error.details?.['field'];
+      return sendClientError(reply, clientError(protocol, 'bad_request', parsed.error.message, typeof field === 'string' ? { param: field } : {}));
+    }
+    const { route } = routed;
+    const { provider } = route;
+    const resolution = resolveModel(route, protocol, parsed.value.model);
+    const meter = new CallMeter({
+      tenantId: route.tenantId,
+      agentId: route.agent.id,
+      providerId: provider.id,
+      model: resolution.ok ? resolution.model.name : parsed.value.model,
+      protocol,
+      stream: parsed.value.stream,
+    });
+    reply.raw.once('close', () => this.record(meter, reply));
+    if (!resolution.ok) return this.fail(reply, meter, clientError(protocol, resolution.kind, resolution.message));
+    meter.model = resolution.model;
+
+    if (provider.rateLimitRpm !== null) {
+      const refusal = await this.admit(protocol, provider.id, provider.rateLimitRpm);
+      if (refusal !== null) return this.fail(reply, meter, refusal);
+    }
+    let credential: GatewayCredential | null = null;
+    if (provider.secretId !== null) {
+      credential = this.d.credentials.peek(route.tenantId, provider.secretId) ?? null;
+      if (credential === null) {
+        const fetched = await this.d.credentials.get(route.tenantId, provider.secretId);
+        if (!fetched.ok) {
+          this.d.logger.warn('provider credential unavailable', { providerId: provider.id, code: fetched.error.code });
+          return this.fail(reply, meter, unavailable(protocol, "the provider's credential could not be obtained"));
+        }
+        credential = fetched.value;
+      }
+    }
+    const anthropicVersion = request.headers['anthropic-version'];
+    const headers = upstreamAuthHeaders(provider.authMethod, credential?.upstream ?? {}, {
+      providerProtocol: provider.protocol,
+      organizationId: provider.organizationId,
+      anthropicVersion: typeof anthropicVersion === 'string' ? anthropicVersion : null,
+    });
+    headers['content-type'] = 'application/json';
+    headers['accept'] = parsed.value.stream ? 'text/event-stream' : 'application/json';
+    const prepared = prepareUpstreamBody(protocol, request.body, { upstreamModel: resolution.model.upstreamModel });
+
+    const abort = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) abort.abort();
+    });
+    const sent = await this.d.upstream.request({ url: resolution.url, method: 'POST', headers, body: JSON.stringify(prepared.body), signal: abort.signal });
+    if (!sent.ok) {
+      if (sent.error.kind === 'aborted') meter.errorKind = 'client_closed';
+      return this.fail(reply, meter, upstreamFailure(protocol, sent.error));
+    }
+    const response = sent.value;
+    meter.firstByte(reply.elapsedTime);
+    if (response.status >= 400) {
+      // The provider refused this key: fetch it again next time, in case a rotation event was missed.
+      if (response.status === 401 && credential !== null) this.d.credentials.drop(credential.secretId);
+      return this.fail(reply, meter, await upstreamErrorAnswer(protocol, response, provider.id));
+    }
+    const origin = new URL(resolution.url).origin;
+    const contentType = response.headers['content-type'];
+    if (parsed.value.stream && typeof contentType === 'string' && contentType.startsWith('text/event-stream')) {
+      await forwardStream(reply, response, meter, prepared.stripUsageChunk, origin, abort.signal);
+      return;
+    }
+    const failure = await forwardWhole(reply, response, meter, origin, abort.signal);
+    if (failure !== null) this.fail(reply, meter, failure);
+  }
+
+  /** GET /v1/models: the agent's models by the names clients call them, in the client family's list shape. */
+  async models(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const version = request.headers['anthropic-version'];
+    const protocol = modelsListProtocol(typeof version === 'string' ? version : undefined);
+    const routed = await this.route(protocol, request);
+    if ('error' in routed) return sendClientError(reply, routed.error);
+    void reply.header('content-type', 'application/json').send(JSON.stringify(modelsListBody(protocol, modelListings(routed.route))));
+  }
+
+  private async route(protocol: ClientProtocol, request: FastifyRequest): Promise<Routed> {
+    const key = presentedKey(request.headers.authorization, request.headers['x-api-key']);
+    if (key === null) {
+      return { error: clientError(protocol, 'invalid_api_key', 'Invalid API Key: send a Switchboard key as Authorization: Bearer <key> or x-api-key') };
+    }
+    let principal;
+    try {
+      principal = await this.d.keys.resolve(key);
+    } catch {
+      return { error: unavailable(protocol, 'keys cannot be checked right now') };
+    }
+    if (principal === null) return { error: clientError(protocol, 'invalid_api_key', 'Invalid API Key: unknown or revoked Switchboard key') };
+    const caller = selectCaller(principal, request.headers[AGENT_HEADER]);
+    if (isRefusal(caller)) return { error: clientError(protocol, caller.kind, caller.message) };
+    const route = this.d.routes.peek(caller.tenantId, caller.agentId);
+    if (route !== undefined) return { route };
+    const fetched = await this.d.routes.get(caller.tenantId, caller.agentId);
+    if (fetched.ok) return { route: fetched.value };
+    if (fetched.error.code === 'unavailable' || fetched.error.code === 'internal') {
+      return { error: unavailable(protocol, "the agent's route cannot be resolved right now") };
+    }
+    return { error: clientError(protocol, 'permission_denied', `agent ${caller.agentId} does not exist in this tenant`) };
+  }
+
+  private async admit(protocol: ClientProtocol, providerId: string, limit: number): Promise<ClientError | null> {
+    try {
+      const verdict = await this.d.limiter.check(providerId, limit);
+      if (verdict.allowed) return null;
+      return clientError(protocol, 'rate_limited', `Rate Limit Exceeded: this provider allows ${limit} requests per minute`, {
+        retryAfterSeconds: verdict.retryAfterSeconds,
+      });
+    } catch (error) {
+      if (!(error instanceof RateLimitUnavailable)) throw error;
+      this.d.logger.warn('rate limiter unavailable; refusing the call', { providerId, error: error.message });
+      return unavailable(protocol, 'the rate limiter cannot be reached');
+    }
+  }
+
+  private fail(reply: FastifyReply, meter: CallMeter, error: ClientError): void {
+    meter.errorKind ??= error.kind;
+    if (reply.sent || reply.raw.headersSent) {
+      if (!reply.raw.writableEnded) reply.raw.end();
+      return;
+    }
+    if (reply.raw.destroyed) return;
+    sendClientError(reply, error);
+  }
+
+  private record(meter: CallMeter, reply: FastifyReply): void {
+    const raw = reply.raw;
+    const event = meter.complete(raw.statusCode, reply.elapsedTime, raw.writableFinished, raw.headersSent);
+    if (event !== null) this.d.usage.record(meter.identity.tenantId, event);
+  }
+}

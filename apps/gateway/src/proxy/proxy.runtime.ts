@@ -1,0 +1,89 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { busNames } from '@switchboard/contracts';
+import { BusClient } from '@switchboard/messaging';
+import type { Logger } from '@switchboard/telemetry';
+import { EgressPolicy, UpstreamClient, checkEndpoint } from '@switchboard/upstream';
+import type { FastifyInstance } from 'fastify';
+import { KeyResolver } from '../auth/key.resolver.js';
+import type { GatewayConfig } from '../config/gateway.config.js';
+import { GATEWAY_CONFIG, GATEWAY_LOGGER } from '../core/core.tokens.js';
+import { NatsLink } from '../core/nats.link.js';
+import { ApiErrorException } from '../http/api-error.exception.js';
+import { AgentRouteCache } from './agent-route.cache.js';
+import { GatewayCredentialCache } from './gateway-credential.cache.js';
+import { ProxyCacheListener } from './proxy-cache.listener.js';
+import { ProxyHandler } from './proxy.handler.js';
+import { registerProxyRoutes } from './proxy.routes.js';
+import { RpmLimiter } from './rpm.limiter.js';
+import { UsagePublisher } from './usage.publisher.js';
+import { UsageSpool } from './usage.spool.js';
+
+/**
+ * The proxy's process-wide parts, built once: the one UpstreamClient (egress policy, keep-alive pools), the
+ * route and credential caches with the events that keep them fresh, the RPM limiter and the usage publisher.
+ * Model discovery and the Test action use the same client and caches.
+ */
+@Injectable()
+export class ProxyRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly upstream: UpstreamClient;
+  readonly policy: EgressPolicy;
+  readonly routes: AgentRouteCache;
+  readonly credentials: GatewayCredentialCache;
+  readonly limiter: RpmLimiter;
+  readonly usage: UsagePublisher;
+  readonly handler: ProxyHandler;
+  private readonly listener: ProxyCacheListener;
+
+  constructor(
+    bus: BusClient,
+    keys: KeyResolver,
+    private readonly nats: NatsLink,
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+    @Inject(GATEWAY_LOGGER) private readonly logger: Logger,
+  ) {
+    const names = busNames(config.namespace);
+    this.policy = EgressPolicy.fromEnv(config.egressAllow);
+    this.upstream = new UpstreamClient({ policy: this.policy });
+    this.routes = new AgentRouteCache(bus);
+    this.credentials = new GatewayCredentialCache(bus);
+    const connection = () => nats.current;
+    this.limiter = new RpmLimiter({ bucket: names.durable('sb_rate'), connection });
+    this.usage = new UsagePublisher({ names, spool: new UsageSpool(config.spoolDir), connection, logger });
+    this.listener = new ProxyCacheListener(names, this.routes, this.credentials, logger);
+    this.handler = new ProxyHandler({
+      keys,
+      routes: this.routes,
+      credentials: this.credentials,
+      limiter: this.limiter,
+      upstream: this.upstream,
+      usage: this.usage,
+      logger,
+    });
+  }
+
+  /**
+   * Save-time check of a provider endpoint against the egress policy (400 validation_failed with the reason,
+   * before anything is written); connections are checked again when opened, as DNS may change in between.
+   */
+  async assertEndpointAllowed(endpoint: string): Promise<void> {
+    const checked = await checkEndpoint(endpoint, this.policy);
+    if (!checked.ok) throw new ApiErrorException(checked.error.code, `endpoint: ${checked.error.message}`);
+  }
+
+  /** Before app.init(), so the instance's observability hooks apply and Fastify is not yet started. */
+  register(fastify: FastifyInstance): void {
+    registerProxyRoutes(fastify, this.handler, this.logger);
+  }
+
+  onApplicationBootstrap(): void {
+    this.nats.onConnect((connection) => this.listener.attach(connection));
+    this.usage.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.listener.stop();
+    // The HTTP server is closed by now: every call has ended and queued its usage event.
+    await this.usage.stop();
+    await this.upstream.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,117 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { BUS_EVENT_TYPES, type BusNames, type UsageRecorded } from '@switchboard/contracts';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { publishEvent } from '@switchboard/messaging';
+import type { Logger } from '@switchboard/telemetry';
+import type { SpooledEvent, UsageSpool } from './usage.spool.js';
+
+export interface UsagePublisherOptions {
+  readonly names: BusNames;
+  readonly spool: UsageSpool;
+  readonly connection: () => NatsConnection | null;
+  readonly logger: Logger;
+  readonly publishTimeoutMs?: number;
+  readonly flushIntervalMs?: number;
+}
+
+/**
+ * Publishes one `usage.recorded` per proxied call, off the response path. An event NATS did not acknowledge
+ * goes to the on-disk spool (fsynced per batch), and a background flusher republishes spooled events; the
+ * event id is the Nats-Msg-Id, so an event that was in fact stored before its ack was lost is dropped as a
+ * duplicate by JetStream. At start the flusher also takes over spools left by earlier processes.
+ * What is lost: only events still in memory if the process is killed with SIGKILL (a graceful stop spools them).
+ */
+export class UsagePublisher {
+  private readonly inFlight = new Set<Promise<void>>();
+  private toSpool: SpooledEvent[] = [];
+  private spoolScheduled = false;
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+  private js: { connection: NatsConnection; client: JetStreamClient } | null = null;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: UsagePublisherOptions) {
+    this.timeoutMs = options.publishTimeoutMs ?? 3_000;
+  }
+
+  start(): void {
+    const every = this.options.flushIntervalMs ?? 2_000;
+    this.timer = setInterval(() => void this.flushSpool(), every);
+    this.timer.unref();
+    void this.flushSpool();
+  }
+
+  record(tenantId: string, usage: UsageRecorded): void {
+    const event = {
+      eventId: usage.requestId,
+      type: BUS_EVENT_TYPES.UsageRecorded,
+      tenantId,
+      at: new Date().toISOString(),
+      ...usage,
+    };
+    const spooled: SpooledEvent = { subject: this.options.names.event(tenantId, BUS_EVENT_TYPES.UsageRecorded), event };
+    const publishing = this.publish(spooled).catch(() => this.spoolLater(spooled));
+    this.inFlight.add(publishing);
+    void publishing.finally(() => this.inFlight.delete(publishing));
+  }
+
+  /** Graceful stop: every event is either acknowledged or on disk when this resolves. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await Promise.allSettled([...this.inFlight]);
+    await this.writeSpool();
+    await this.flushing;
+  }
+
+  private publish(spooled: SpooledEvent): Promise<void> {
+    const client = this.client();
+    if (client === null) return Promise.reject(new Error('NATS is not connected'));
+    return publishEvent(client, spooled.subject, JSON.stringify(spooled.event), { msgId: spooled.event.eventId }).then(() => undefined);
+  }
+
+  private client(): JetStreamClient | null {
+    const connection = this.options.connection();
+    if (connection === null) return null;
+    if (this.js?.connection !== connection) this.js = { connection, client: jetstream(connection, { timeout: this.timeoutMs }) };
+    return this.js.client;
+  }
+
+  /** Events failing in the same tick share one fsync. */
+  private spoolLater(spooled: SpooledEvent): Promise<void> {
+    this.toSpool.push(spooled);
+    if (!this.spoolScheduled) {
+      this.spoolScheduled = true;
+      setImmediate(() => void this.writeSpool());
+    }
+    return Promise.resolve();
+  }
+
+  private async writeSpool(): Promise<void> {
+    this.spoolScheduled = false;
+    const batch = this.toSpool;
+    this.toSpool = [];
+    if (batch.length === 0) return;
+    try {
+      await this.options.spool.append(batch);
+    } catch (error) {
+      // The disk refused too: keep them in memory and try again with the next batch rather than drop them.
+      this.toSpool.unshift(...batch);
+      this.options.logger.error('usage events could not be spooled', { count: batch.length, error: (error as Error).message });
+    }
+  }
+
+  private flushSpool(): Promise<void> {
+    if (this.flushing !== null || this.options.connection() === null) return this.flushing ?? Promise.resolve();
+    this.flushing = (async () => {
+      await this.writeSpool();
+      const published = await this.options.spool.flush((event) => this.publish(event));
+      if (published > 0) this.options.logger.info('republished spooled usage events', { count: published });
+    })()
+      .catch((error: unknown) => this.options.logger.warn('usage spool flush failed', { error: (error as Error).message }))
+      .finally(() => {
+        this.flushing = null;
+      });
+    return this.flushing;
+  }
+}

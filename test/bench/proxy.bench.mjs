@@ -1,0 +1,101 @@
+// Proxy overhead benchmark on the real stack (run by hand after `npm run build`:
+// `node test/bench/proxy.bench.mjs`). Chat completions with 16 output tokens from the mock upstream, direct
+// vs through the gateway, non-streamed and streamed, at concurrency 1 and 32. Prints the latency the gateway
+// adds (p50/p99 over direct), requests/s, and the gateway's peak RSS. Options via env: BENCH_N (requests per
+// cell at concurrency 1, default 2000), BENCH_SECONDS (seconds per cell at concurrency 32, default 5),
+// BENCH_RPM (the provider's rateLimitRpm, default 10000000; `none` leaves the RPM limiter off the path).
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { Pool } from 'undici';
+import { ApiClient, MockLlmUpstream, Stack, deleteEventsStream } from '@switchboard/testing';
+
+const N = Number(process.env.BENCH_N ?? 2000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const UPSTREAM_KEY = 'sk-bench-upstream-0123456789';
+const RPM = process.env.BENCH_RPM === 'none' ? null : Number(process.env.BENCH_RPM ?? 10_000_000);
+
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+const vmHwmKb = (pid) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+
+function caller(origin, path, key, stream) {
+  const pool = new Pool(origin, { connections: 64, pipelining: 1 });
+  const body = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'hello' }], max_tokens: 16, ...(stream ? { stream: true } : {}) });
+  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+  const once = async () => {
+    const t0 = performance.now();
+    const res = await pool.request({ path, method: 'POST', headers, body });
+    const text = await res.body.text();
+    if (res.statusCode !== 200) throw new Error(`${origin}${path} answered ${res.statusCode}: ${text.slice(0, 200)}`);
+    return performance.now() - t0;
+  };
+  return { once, close: () => pool.close() };
+}
+
+async function measure(call, concurrency) {
+  for (let i = 0; i < 200; i++) await call.once();
+  const samples = [];
+  const started = performance.now();
+  if (concurrency === 1) {
+    for (let i = 0; i < N; i++) samples.push(await call.once());
+  } else {
+    const until = started + SECONDS * 1000;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (performance.now() < until) samples.push(await call.once());
+      }),
+    );
+  }
+  const seconds = (performance.now() - started) / 1000;
+  samples.sort((a, b) => a - b);
+  return { p50: pct(samples, 50), p99: pct(samples, 99), rps: samples.length / seconds, n: samples.length };
+}
+
+const mock = await new MockLlmUpstream({ requiredKey: UPSTREAM_KEY, outputTokens: 16 }).start();
+console.log('Starting the stack (fresh database, own NATS namespace)…');
+const stack = await Stack.start({ env: { SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1/32' } });
+try {
+  const tenant = await new ApiClient(stack.gatewayUrl, stack.operatorKey).post('/v1/tenants', { name: 'bench' });
+  const admin = new ApiClient(stack.gatewayUrl, tenant.body.adminKey);
+  const provider = await admin.post('/v1/providers', {
+    name: 'mock',
+    type: 'custom',
+    endpoint: `${mock.baseUrl}/v1`,
+    apiKey: UPSTREAM_KEY,
+    ...(RPM === null ? {} : { rateLimitRpm: RPM }),
+  });
+  if (provider.status !== 201) throw new Error(`provider: ${provider.status} ${provider.text}`);
+  await admin.post(`/v1/providers/${provider.body.id}/models`, { name: 'bench', upstreamModel: 'gpt-mock' });
+  const agent = await admin.post('/v1/agents', { name: 'bench', providerId: provider.body.id });
+  const agentKey = (await admin.post('/v1/keys', { name: 'bench', role: 'agent', agentId: agent.body.id })).body.key;
+  const gatewayPid = stack.running('gateway')[0].child.pid;
+
+  const rows = [];
+  for (const stream of [false, true]) {
+    for (const concurrency of [1, 32]) {
+      const direct = caller(mock.baseUrl, '/v1/chat/completions', UPSTREAM_KEY, stream);
+      const viaGateway = caller(stack.gatewayUrl, '/v1/chat/completions', agentKey, stream);
+      const d = await measure(direct, concurrency);
+      const g = await measure(viaGateway, concurrency);
+      await direct.close();
+      await viaGateway.close();
+      rows.push({
+        mode: stream ? 'streamed' : 'non-streamed',
+        concurrency,
+        'direct p50 ms': d.p50.toFixed(3),
+        'gateway p50 ms': g.p50.toFixed(3),
+        'added p50 ms': (g.p50 - d.p50).toFixed(3),
+        'added p99 ms': (g.p99 - d.p99).toFixed(3),
+        'direct req/s': Math.round(d.rps),
+        'gateway req/s': Math.round(g.rps),
+        'gateway n': g.n,
+      });
+      console.log(`done: ${stream ? 'streamed' : 'non-streamed'} at concurrency ${concurrency}`);
+    }
+  }
+  console.table(rows);
+  console.log(`gateway peak RSS (VmHWM): ${(vmHwmKb(gatewayPid) / 1024).toFixed(1)} MiB`);
+} finally {
+  await stack.stop();
+  await deleteEventsStream(stack.names);
+  await mock.stop();
+}
