@@ -2,7 +2,7 @@
 // how to reach it. Ctrl-C stops everything. Settings: see the configuration table in README.md.
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiClient, REPO_ROOT, Stack, randomOperatorKey } from '@switchboard/testing';
+import { ApiClient, MockLlmUpstream, REPO_ROOT, Stack, randomOperatorKey } from '@switchboard/testing';
 
 const stateDir = join(REPO_ROOT, '.switchboard');
 mkdirSync(stateDir, { recursive: true });
@@ -21,8 +21,15 @@ const databaseName = process.env.DATABASE_URL ? new URL(process.env.DATABASE_URL
 const port = Number(process.env.SWITCHBOARD_PORT ?? 8080);
 const host = process.env.SWITCHBOARD_HOST ?? '127.0.0.1';
 
+// A mock LLM upstream on loopback lets the demo tenant call models at once (SWITCHBOARD_DEMO_MOCK=0 skips it).
+const withMock = process.env.SWITCHBOARD_DEMO_MOCK !== '0';
+const mockPort = Number(process.env.SWITCHBOARD_DEMO_MOCK_PORT ?? 4010);
+const mock = withMock ? await new MockLlmUpstream().start(mockPort) : null;
+const egressAllow = [process.env.SWITCHBOARD_EGRESS_ALLOW, mock ? '127.0.0.1/32' : ''].filter(Boolean).join(',');
+
 console.log(`Starting Switchboard (database ${databaseName}, NATS ${process.env.NATS_URL ?? 'nats://127.0.0.1:4222'})…`);
 const stack = await Stack.start({
+  env: egressAllow ? { SWITCHBOARD_EGRESS_ALLOW: egressAllow } : {},
   database: databaseName,
   namespace: process.env.SWITCHBOARD_NAMESPACE ?? '',
   gatewayPort: port,
@@ -46,8 +53,25 @@ async function demoTenant() {
   const res = await new ApiClient(stack.gatewayUrl, stack.operatorKey).post('/v1/tenants', { name: 'demo' });
   if (res.status !== 201) throw new Error(`seeding the demo tenant failed: ${res.status} ${res.text}`);
   const demo = { tenantId: res.body.id, adminKey: res.body.adminKey };
+  if (mock) Object.assign(demo, await seedMockProvider(new ApiClient(stack.gatewayUrl, demo.adminKey)));
   writeFileSync(file, JSON.stringify(demo, null, 2), { mode: 0o600 });
   return demo;
+}
+
+/** A provider on the mock upstream, a model, an agent and its key: enough to try the proxy. */
+async function seedMockProvider(admin) {
+  const must = (res, what) => {
+    if (res.status >= 300) throw new Error(`seeding ${what} failed: ${res.status} ${res.text}`);
+    return res.body;
+  };
+  const provider = must(
+    await admin.post('/v1/providers', { name: 'demo-mock', type: 'custom', endpoint: `${mock.baseUrl}/v1`, apiKey: 'sk-demo-mock-upstream' }),
+    'the mock provider',
+  );
+  must(await admin.post(`/v1/providers/${provider.id}/models`, { name: 'demo-model', upstreamModel: 'gpt-mock' }), 'the demo model');
+  const agent = must(await admin.post('/v1/agents', { name: 'demo-agent', providerId: provider.id, model: 'demo-model' }), 'the demo agent');
+  const key = must(await admin.post('/v1/keys', { name: 'demo agent key', role: 'agent', agentId: agent.id }), 'the agent key');
+  return { agentId: agent.id, agentKey: key.key };
 }
 
 try {
@@ -62,11 +86,19 @@ Switchboard is running.
   Demo admin key  ${demo.adminKey}
   Logs            ${join(stateDir, 'logs')}
 
-Try:  curl -s -H "Authorization: Bearer ${demo.adminKey}" ${stack.gatewayUrl}/v1/providers
+Try:  curl -s -H "Authorization: Bearer ${demo.adminKey}" ${stack.gatewayUrl}/v1/providers${
+    demo.agentKey && mock
+      ? `
+      curl -s ${stack.gatewayUrl}/v1/chat/completions -H "Authorization: Bearer ${demo.agentKey}" \\
+        -H 'content-type: application/json' -d '{"model":"demo-model","messages":[{"role":"user","content":"hi"}]}'
+  (the demo agent calls a mock LLM upstream on ${mock.baseUrl})`
+      : ''
+  }
 Ctrl-C stops the stack.`);
 } catch (error) {
   console.error(error.message);
   await stack.stop();
+  await mock?.stop();
   process.exit(1);
 }
 
@@ -76,6 +108,7 @@ const shutdown = async () => {
   stopping = true;
   console.log('\nStopping…');
   await stack.stop();
+  await mock?.stop();
   process.exit(0);
 };
 process.on('SIGINT', shutdown);

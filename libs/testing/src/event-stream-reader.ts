@@ -43,13 +43,17 @@ export async function readStreamMessages(
   }
 }
 
-/** Deletes the events stream of a namespaced test stack. */
+/** Deletes the events stream and the KV buckets of a namespaced test stack. */
 export async function deleteEventsStream(names: BusNames, natsUrl: string = NATS_URL()): Promise<void> {
   if (!names.namespace) return;
   const nc = await connect({ servers: natsUrl });
   try {
     const jsm = await jetstreamManager(nc);
-    await jsm.streams.delete(names.eventsStream).catch(() => false);
+    // The events stream and the namespace's KV buckets (streams named KV_<namespace>_…).
+    const mine = (name: string) => name === names.eventsStream || name.startsWith(`KV_${names.namespace}_`);
+    for await (const info of jsm.streams.list()) {
+      if (mine(info.config.name)) await jsm.streams.delete(info.config.name).catch(() => false);
+    }
   } finally {
     await nc.close();
   }

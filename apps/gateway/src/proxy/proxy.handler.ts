@@ -65,7 +65,10 @@ export class ProxyHandler {
       protocol,
       stream: parsed.value.stream,
     });
-    reply.raw.once('close', () => this.record(meter, reply));
+    // The event waits for the forwarding to settle: a client that leaves mid-stream closes the response
+    // before the upstream stream has reported what it used.
+    let forwarding: Promise<unknown> = Promise.resolve();
+    reply.raw.once('close', () => void forwarding.then(() => this.record(meter, reply)));
     if (!resolution.ok) return this.fail(reply, meter, clientError(protocol, resolution.kind, resolution.message));
     meter.model = resolution.model;
 
@@ -114,10 +117,13 @@ export class ProxyHandler {
     const origin = new URL(resolution.url).origin;
     const contentType = response.headers['content-type'];
     if (parsed.value.stream && typeof contentType === 'string' && contentType.startsWith('text/event-stream')) {
-      await forwardStream(reply, response, meter, prepared.stripUsageChunk, origin, abort.signal);
+      forwarding = forwardStream(reply, response, meter, prepared.stripUsageChunk, origin, abort.signal);
+      await forwarding;
       return;
     }
-    const failure = await forwardWhole(reply, response, meter, origin, abort.signal);
+    const whole = forwardWhole(reply, response, meter, origin, abort.signal);
+    forwarding = whole;
+    const failure = await whole;
     if (failure !== null) this.fail(reply, meter, failure);
   }
 

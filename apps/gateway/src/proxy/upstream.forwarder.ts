@@ -93,7 +93,10 @@ export function forwardStream(reply: FastifyReply, response: UpstreamResponse, m
   const body = response.body;
   const resume = (): void => void body.resume();
   return new Promise<void>((resolve) => {
+    let settled = false;
     const finish = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
       body.off('data', onData);
       tracker.end();
       const rest = stripper?.end();
@@ -120,6 +123,8 @@ export function forwardStream(reply: FastifyReply, response: UpstreamResponse, m
     body.on('data', onData);
     body.once('end', () => finish(null));
     body.once('error', finish);
+    // A body destroyed without an error (aborted by us when the client left) still settles the call.
+    body.once('close', () => finish(body.readableEnded ? null : new Error('upstream stream closed before its end')));
   });
 }
 
