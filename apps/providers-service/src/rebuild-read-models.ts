@@ -1,5 +1,5 @@
 /**
- * Rebuilds the read models (tenants, access_keys, providers, models, agents, agent_starts) from the event store.
+ * Rebuilds the read models (tenants, access_keys, providers, models, agents, agent_starts, agent_stops) from the event store.
  *   node apps/providers-service/dist/rebuild-read-models.js      (DATABASE_URL as for the service)
  * Run it with the service stopped: requests served meanwhile would read half-rebuilt tables. The
  * operator key survives; keys' last_used_at does not (it is not an event).

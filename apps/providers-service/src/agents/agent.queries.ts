@@ -56,8 +56,27 @@ export async function agentNameTaken(db: Tx, tenantId: string, name: string, exc
 }
 
 /**
+ * The live agent as a start records it, its row locked FOR SHARE until the transaction ends: updates and
+ * deletions (through the projection's UPDATE) and stops (FOR UPDATE) wait for the start to commit, and a
+ * start waits for them and then reads the row they left. Null when the agent is gone or another tenant's.
+ */
+export async function lockAgentForStart(
+  tx: Tx,
+  tenantId: string,
+  id: string,
+): Promise<{ providerId: string; model: string | null; delivery: AgentView['delivery'] } | null> {
+  const rows: Pick<AgentRow, 'provider_id' | 'model' | 'delivery'>[] = await tx.query(
+    `SELECT provider_id, model, delivery FROM ${SCHEMA}.agents
+      WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL FOR SHARE`,
+    [id, tenantId],
+  );
+  const row = rows[0];
+  return row ? { providerId: row.provider_id, model: row.model, delivery: row.delivery } : null;
+}
+
+/**
  * Whether a live agent exists; with a lock, also holds its row until the transaction ends: FOR SHARE by
- * whatever issues a key for the agent, FOR UPDATE by its stop (and, through the projection's UPDATE, its
+ * whatever issues a key for the agent (and its starts, see lockAgentForStart), FOR UPDATE by its stop (and, through the projection's UPDATE, its
  * deletion). Either order serialises the two, so no key is issued for an agent stopped or deleted meanwhile.
  */
 export async function liveAgentExists(db: Tx, tenantId: string, id: string, lock: 'share' | 'update' | false = false): Promise<boolean> {

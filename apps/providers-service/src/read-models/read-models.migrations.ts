@@ -115,4 +115,29 @@ export const READ_MODEL_MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX agent_starts_running_idx ON ${SCHEMA}.agent_starts (agent_id) WHERE stopped_at IS NULL`,
     ],
   },
+  {
+    id: 'providers-service/003-agent-start-streams',
+    sql: [
+      // Starts moved to streams of their own (agent-start-<startId>), so a start's version no longer orders it
+      // against its agent's stops: the global position does. For the starts recorded on the agent's stream the
+      // two orders agree, so the position of their event replaces their version as it is.
+      `ALTER TABLE ${SCHEMA}.agent_starts ADD COLUMN start_position bigint NULL`,
+      `UPDATE ${SCHEMA}.agent_starts s SET start_position = e.position
+         FROM ${SCHEMA}.events e
+        WHERE e.stream_id = 'agent-' || s.agent_id AND e.version = s.start_version AND e.type = 'AgentStartRequested'`,
+      `ALTER TABLE ${SCHEMA}.agent_starts ALTER COLUMN start_position SET NOT NULL`,
+      `ALTER TABLE ${SCHEMA}.agent_starts DROP COLUMN start_version`,
+      // Every stop of an agent, so a start applied after a stop positioned later (rebuild order is by transaction,
+      // not by position) still ends up stopped by it.
+      `CREATE TABLE ${SCHEMA}.agent_stops (
+         agent_id text NOT NULL,
+         position bigint NOT NULL,
+         stopped_at timestamptz NOT NULL,
+         PRIMARY KEY (agent_id, position)
+       )`,
+      `INSERT INTO ${SCHEMA}.agent_stops (agent_id, position, stopped_at)
+       SELECT e.data->>'agentId', e.position, e.recorded_at FROM ${SCHEMA}.events e WHERE e.type = 'AgentStopped'
+       ON CONFLICT DO NOTHING`,
+    ],
+  },
 ];

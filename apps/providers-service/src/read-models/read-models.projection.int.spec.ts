@@ -21,8 +21,9 @@ function value<T>(result: Result<T>): T {
 async function snapshot(): Promise<Record<string, unknown[]>> {
   const db = store().dataSource;
   const tables: Record<string, unknown[]> = {};
-  for (const table of ['tenants', 'access_keys', 'providers', 'models', 'agents', 'agent_starts']) {
-    const rows: Record<string, unknown>[] = await db.query(`SELECT * FROM ${SCHEMA}.${table} ORDER BY id`);
+  for (const table of ['tenants', 'access_keys', 'providers', 'models', 'agents', 'agent_starts', 'agent_stops']) {
+    const order = table === 'agent_stops' ? 'agent_id, position' : 'id';
+    const rows: Record<string, unknown>[] = await db.query(`SELECT * FROM ${SCHEMA}.${table} ORDER BY ${order}`);
     tables[table] = rows.map(({ last_used_at: _lastUsed, ...row }) => row);
   }
   return tables;
@@ -68,6 +69,16 @@ describe('read models', () => {
     value(await send(ProvidersOps.stopAgent, { actor: admin, id: agent.id }));
     const running = value(await send(ProvidersOps.startAgent, { actor: admin, id: agent.id, recipientId: 'rcp_2' }));
     value(await issue(running.startId));
+    // Starts racing stops: each start ends up stopped by the first stop positioned after it, inline as rebuilt.
+    const racing = value(await send(ProvidersOps.createAgent, { actor: admin, body: { name: 'Racer', providerId: kept.id } }));
+    for (let round = 0; round < 3; round++) {
+      const results = await Promise.all([
+        ...Array.from({ length: 6 }, () => send(ProvidersOps.startAgent, { actor: admin, id: racing.id, recipientId: 'rcp_3' })),
+        send(ProvidersOps.stopAgent, { actor: admin, id: racing.id }),
+        ...Array.from({ length: 6 }, () => send(ProvidersOps.startAgent, { actor: admin, id: racing.id, recipientId: 'rcp_3' })),
+      ]);
+      for (const result of results) expect(result.ok ? null : result.error).toBeNull();
+    }
 
     const before = await snapshot();
     expect(before['providers']).toHaveLength(2);

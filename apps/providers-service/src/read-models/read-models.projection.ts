@@ -1,5 +1,6 @@
 import { EVENT_DATA_SCHEMAS, type DomainEventType } from '@switchboard/contracts';
 import type { Projection, StoredEvent, Tx } from '@switchboard/event-store';
+import { streamIds } from '../shared/command-context.js';
 import { SCHEMA } from './read-models.migrations.js';
 
 const PROVIDER_COLUMNS = {
@@ -35,7 +36,7 @@ function setClause(columns: Readonly<Record<string, string>>, changes: Readonly<
 const isDomainEventType = (type: string): type is DomainEventType => Object.hasOwn(EVENT_DATA_SCHEMAS, type);
 
 /**
- * Tenants, keys, providers, models, agents and agent starts as tables. Applied inline by the command handlers (same
+ * Tenants, keys, providers, models, agents and their starts and stops as tables. Applied inline by the command handlers (same
  * transaction as the append, so the REST API reads its own writes) and by ProjectionRunner.rebuild(), which
  * must produce the same rows. Every statement is idempotent: rows are guarded by id and stream version.
  */
@@ -143,21 +144,33 @@ export const readModelsProjection: Projection = {
       }
       case 'AgentStartRequested': {
         const d = EVENT_DATA_SCHEMAS.AgentStartRequested.parse(event.data);
+        // Stopped already when a stop positioned after it was applied first (see AgentStopped).
         await tx.query(
-          `INSERT INTO ${SCHEMA}.agent_starts (id, tenant_id, agent_id, recipient_id, delivery, provider_id, start_version, requested_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
-          [d.startId, event.tenantId, d.agentId, d.recipientId, d.delivery, d.provider?.id ?? null, v, at],
+          `INSERT INTO ${SCHEMA}.agent_starts (id, tenant_id, agent_id, recipient_id, delivery, provider_id, start_position, requested_at, stopped_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+             (SELECT t.stopped_at FROM ${SCHEMA}.agent_stops t WHERE t.agent_id = $3 AND t.position > $7 ORDER BY t.position LIMIT 1))
+           ON CONFLICT (id) DO NOTHING`,
+          [d.startId, event.tenantId, d.agentId, d.recipientId, d.delivery, d.provider?.id ?? null, event.position, at],
         );
-        // The stream moved on, so the agent's ETag must too, or every If-Match after a start would be stale.
-        await tx.query(`UPDATE ${SCHEMA}.agents SET version = $2 WHERE id = $1 AND version < $2`, [d.agentId, v]);
+        // Starts have streams of their own and leave the agent's version alone. Those recorded on the agent's
+        // stream before moved that stream on, and the agent's ETag with it.
+        if (event.streamId === streamIds.agent(d.agentId)) {
+          await tx.query(`UPDATE ${SCHEMA}.agents SET version = $2 WHERE id = $1 AND version < $2`, [d.agentId, v]);
+        }
         return;
       }
       case 'AgentStopped': {
         const d = EVENT_DATA_SCHEMAS.AgentStopped.parse(event.data);
-        // Only starts recorded before this stop (lower stream version): a replay must not stop a later start.
         await tx.query(
-          `UPDATE ${SCHEMA}.agent_starts SET stopped_at = $3 WHERE agent_id = $1 AND start_version < $2 AND stopped_at IS NULL`,
-          [d.agentId, v, at],
+          `INSERT INTO ${SCHEMA}.agent_stops (agent_id, position, stopped_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+          [d.agentId, event.position, at],
+        );
+        // The starts positioned before this stop: inline, those are all the starts committed before the stop locked
+        // the agent's row (a start appends under its share lock); a replay must not stop a later start. Stops of
+        // one agent share its stream, so they are applied in position order and the first after a start wins.
+        await tx.query(
+          `UPDATE ${SCHEMA}.agent_starts SET stopped_at = $3 WHERE agent_id = $1 AND start_position < $2 AND stopped_at IS NULL`,
+          [d.agentId, event.position, at],
         );
         await tx.query(`UPDATE ${SCHEMA}.agents SET version = $2 WHERE id = $1 AND version < $2`, [d.agentId, v]);
         return;
@@ -182,7 +195,7 @@ export const readModelsProjection: Projection = {
   async reset(tx: Tx): Promise<void> {
     // operator_key is configuration, not derived from events, and survives a rebuild; last_used_at does not.
     await tx.query(
-      `TRUNCATE ${SCHEMA}.tenants, ${SCHEMA}.access_keys, ${SCHEMA}.providers, ${SCHEMA}.models, ${SCHEMA}.agents, ${SCHEMA}.agent_starts`,
+      `TRUNCATE ${SCHEMA}.tenants, ${SCHEMA}.access_keys, ${SCHEMA}.providers, ${SCHEMA}.models, ${SCHEMA}.agents, ${SCHEMA}.agent_starts, ${SCHEMA}.agent_stops`,
     );
   },
 };

@@ -9,6 +9,8 @@ export const streamIds = {
   provider: (id: string) => `provider-${id}`,
   model: (id: string) => `model-${id}`,
   agent: (id: string) => `agent-${id}`,
+  /** One stream per start, so concurrent starts of one agent never contend on the agent's stream. */
+  agentStart: (startId: string) => `agent-start-${startId}`,
 } as const;
 
 /** Every tenant operation acts inside the caller's tenant; the operator key belongs to none. */

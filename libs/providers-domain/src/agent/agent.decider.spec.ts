@@ -1,6 +1,5 @@
 import { specificationFor } from '@switchboard/domain-kernel/testing';
-import type { StartProviderSnapshot } from '@switchboard/contracts';
-import { agentDecider, type AgentCreated, type AgentStopped, type CreateAgent, type StartAgent, type UpdateAgent } from './agent.decider.js';
+import { agentDecider, type AgentCreated, type AgentStopped, type CreateAgent, type UpdateAgent } from './agent.decider.js';
 
 const spec = specificationFor(agentDecider);
 const now = new Date('2030-01-01T00:00:00Z');
@@ -89,69 +88,6 @@ describe('agent decider', () => {
     });
   });
 
-  describe('StartAgent', () => {
-    const provider: StartProviderSnapshot = {
-      id: 'prv_1',
-      type: 'openai',
-      protocol: 'openai',
-      endpoint: 'https://api.openai.com/v1',
-      authMethod: 'bearer',
-      organizationId: null,
-      model: 'gpt-4o',
-      secretId: 'sec_1',
-    };
-    const startAgent = (data: Partial<StartAgent['data']> = {}): StartAgent => ({
-      type: 'StartAgent',
-      data: { agentId: 'agt_1', startId: 'stt_1', recipientId: 'rcp_1', provider, now, ...data },
-    });
-
-    it('records the start with the agent delivery and the provider snapshot', () => {
-      spec
-        .given([created])
-        .when(startAgent())
-        .then([
-          {
-            type: 'AgentStartRequested',
-            data: { agentId: 'agt_1', startId: 'stt_1', recipientId: 'rcp_1', delivery: 'proxy', provider },
-          },
-        ]);
-    });
-
-    it('uses the delivery in force after updates', () => {
-      const direct = { type: 'AgentUpdated', data: { agentId: 'agt_1', changes: { delivery: 'direct' } } } as const;
-      spec
-        .given([created, direct])
-        .when(startAgent())
-        .then([
-          {
-            type: 'AgentStartRequested',
-            data: { agentId: 'agt_1', startId: 'stt_1', recipientId: 'rcp_1', delivery: 'direct', provider },
-          },
-        ]);
-    });
-
-    it('records a start whose provider is gone, so credentials-service can deny it', () => {
-      spec
-        .given([created])
-        .when(startAgent({ provider: null }))
-        .then([
-          {
-            type: 'AgentStartRequested',
-            data: { agentId: 'agt_1', startId: 'stt_1', recipientId: 'rcp_1', delivery: 'proxy', provider: null },
-          },
-        ]);
-    });
-
-    it('refuses a snapshot of a provider the agent does not use', () => {
-      spec.given([created]).when(startAgent({ provider: { ...provider, id: 'prv_2' } })).thenFails('invalid_state');
-    });
-
-    it('reports an unknown or deleted agent as not found', () => {
-      spec.given([]).when(startAgent()).thenFails('agent_not_found');
-      spec.given([created, deleted]).when(startAgent()).thenFails('agent_not_found');
-    });
-  });
-
   describe('StopAgent', () => {
     const stopAgent = (revokedKeyIds: readonly string[]) => ({ type: 'StopAgent', data: { agentId: 'agt_1', revokedKeyIds, now } }) as const;
     const started = {
@@ -170,7 +106,7 @@ describe('agent decider', () => {
       spec.given([created]).when(stopAgent([])).then([{ type: 'AgentStopped', data: { agentId: 'agt_1', revokedKeyIds: [] } }]);
     });
 
-    it('leaves the agent usable after starts and stops', () => {
+    it('leaves the agent usable after starts (on streams written before starts had their own) and stops', () => {
       const stopped: AgentStopped = { type: 'AgentStopped', data: { agentId: 'agt_1', revokedKeyIds: [] } };
       spec.given([created, started, stopped]).when(remove).then([deleted]);
     });

@@ -10,7 +10,6 @@ import {
   type AppError,
   type Delivery,
   type Result,
-  type StartProviderSnapshot,
 } from '@switchboard/contracts';
 import type { z } from 'zod';
 import { changedFields } from '../changed-fields.js';
@@ -49,17 +48,6 @@ export type UpdateAgent = Command<
   }
 >;
 export type DeleteAgent = Command<'DeleteAgent', { agentId: string; now: Date }>;
-export type StartAgent = Command<
-  'StartAgent',
-  {
-    agentId: string;
-    startId: string;
-    recipientId: string;
-    /** The agent's provider as the handler read it, null when it no longer exists (credentials-service denies). */
-    provider: StartProviderSnapshot | null;
-    now: Date;
-  }
->;
 export type StopAgent = Command<
   'StopAgent',
   {
@@ -69,7 +57,8 @@ export type StopAgent = Command<
     now: Date;
   }
 >;
-export type AgentCommand = CreateAgent | UpdateAgent | DeleteAgent | StartAgent | StopAgent;
+/** Starts are not commands of the agent: each has a stream of its own (see agent-start.decider.ts). */
+export type AgentCommand = CreateAgent | UpdateAgent | DeleteAgent | StopAgent;
 
 export type AgentCreated = Event<'AgentCreated', z.infer<typeof AgentCreatedData>>;
 export type AgentUpdated = Event<'AgentUpdated', z.infer<typeof AgentUpdatedData>>;
@@ -108,21 +97,6 @@ function remove(command: DeleteAgent, state: AgentState): Result<readonly AgentE
   return ok([{ type: 'AgentDeleted', data: { agentId: state.agentId } }]);
 }
 
-function start(command: StartAgent, state: AgentState): Result<readonly AgentEvent[], AppError> {
-  if (state.status !== 'active') return agentNotFound(command.data.agentId);
-  const { startId, recipientId, provider } = command.data;
-  // Credentials are issued from this snapshot: one of another provider would hand out the wrong key.
-  if (provider !== null && provider.id !== state.settings.providerId) {
-    return fail(appError('invalid_state', `agent ${state.agentId} uses provider ${state.settings.providerId}, not ${provider.id}`));
-  }
-  return ok([
-    {
-      type: 'AgentStartRequested',
-      data: { agentId: state.agentId, startId, recipientId, delivery: state.settings.delivery, provider },
-    },
-  ]);
-}
-
 function stop(command: StopAgent, state: AgentState): Result<readonly AgentEvent[], AppError> {
   if (state.status !== 'active') return agentNotFound(command.data.agentId);
   // Recorded even when nothing was running: a stop is an instruction worth auditing, and repeating it is harmless.
@@ -140,8 +114,6 @@ export const agentDecider: Decider<AgentCommand, AgentEvent, AgentState> = {
         return update(command, state);
       case 'DeleteAgent':
         return remove(command, state);
-      case 'StartAgent':
-        return start(command, state);
       case 'StopAgent':
         return stop(command, state);
       default:
@@ -160,7 +132,8 @@ export const agentDecider: Decider<AgentCommand, AgentEvent, AgentState> = {
         return { ...state, settings: { ...state.settings, ...event.data.changes } };
       case 'AgentDeleted':
         return { status: 'deleted', agentId: event.data.agentId };
-      // Runs live outside the agent's settings: starts and stops leave the decision state as it was.
+      // Runs live outside the agent's settings: starts and stops leave the decision state as it was. Starts are
+      // recorded on streams of their own now; agent streams written before that still hold AgentStartRequested.
       case 'AgentStartRequested':
       case 'AgentStopped':
         return state;

@@ -15,6 +15,12 @@ import { revokeStartKeys, sameIds, START_KEYS_CHANGED, startKeysChanged } from '
  * transaction. The agent row is locked FOR UPDATE before the keys are listed again inside the transaction;
  * issueAgentKey locks it FOR SHARE, so a key issued concurrently is either seen here (and the stop retried
  * with it) or refused because its start is stopped.
+ *
+ * Starts are on streams of their own (agent-start-<startId>) and lock the same row FOR SHARE before they append,
+ * so every start positioned before this AgentStopped has committed once the lock is held: the projection stops
+ * exactly those (by position), and their keys are among the agent's start keys listed here. A start that commits
+ * between the append and the lock is positioned after the stop, a new run; if a key of it was issued meanwhile,
+ * the list changed and the stop is retried, positioned after that start.
  */
 @Injectable()
 export class StopAgentHandler implements OperationHandler<'stopAgent'> {
