@@ -14,3 +14,4 @@ export * from './providers.operations.js';
 export * from './credentials.js';
 export * from './credentials.operations.js';
 export * from './proxy.js';
+export * from './usage.operations.js';

@@ -12,13 +12,14 @@ import { ProvidersController } from '../providers/providers.controller.js';
 import { RecipientsController } from '../recipients/recipients.controller.js';
 import { SecretsController } from '../secrets/secrets.controller.js';
 import { TenantsController } from '../tenants/tenants.controller.js';
+import { UsageRoutesModule } from '../usage/usage-routes.module.js';
 
 /**
  * The management REST API (/v1/tenants, keys, providers, models, agents, secrets, recipients): thin controllers
  * over ProvidersOps and CredentialsOps; secret values only pass through SecretValues.
  */
 @Module({
-  imports: [AuthModule, ProxyModule],
+  imports: [AuthModule, ProxyModule, UsageRoutesModule],
   controllers: [
     TenantsController,
     KeysController,

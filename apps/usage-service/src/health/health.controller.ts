@@ -1,14 +1,13 @@
 import { Controller, Inject } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { ok, serviceHealth } from '@switchboard/contracts';
-import type { ReplyOf, Result } from '@switchboard/contracts';
+import { ok, serviceHealth, type ReplyOf, type Result } from '@switchboard/contracts';
 import { HandleOperation } from '@switchboard/messaging';
 import { postgresReachable } from '@switchboard/service-runtime';
 
 export const UsageHealth = serviceHealth('usage');
 
-/** A health answer must come back even when Postgres hangs, so the probe is bounded. */
-const PROBE_TIMEOUT_MS = 1000;
+/** Under the bus client's default timeout, so a hung database reads as `postgres: false`, not as a dead service. */
+const PING_TIMEOUT_MS = 2_000;
 
 @Controller()
 export class HealthController {
@@ -16,6 +15,6 @@ export class HealthController {
 
   @HandleOperation(UsageHealth)
   async health(): Promise<Result<ReplyOf<typeof UsageHealth>>> {
-    return ok({ postgres: await postgresReachable(this.dataSource, PROBE_TIMEOUT_MS) });
+    return ok({ postgres: await postgresReachable(this.dataSource, PING_TIMEOUT_MS) });
   }
 }

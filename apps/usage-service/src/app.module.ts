@@ -1,0 +1,24 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { HealthController } from './health/health.controller.js';
+import { USAGE_CLOCK, UsageController, type UsageClock } from './queries/usage.controller.js';
+
+export interface AppDependencies {
+  /** Opened and migrated before Nest starts, so a service that cannot reach Postgres never listens. */
+  readonly dataSource: DataSource;
+  readonly clock?: UsageClock;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(deps: AppDependencies): DynamicModule {
+    return {
+      module: AppModule,
+      controllers: [HealthController, UsageController],
+      providers: [
+        { provide: DataSource, useValue: deps.dataSource },
+        { provide: USAGE_CLOCK, useValue: deps.clock ?? (() => new Date()) },
+      ],
+    };
+  }
+}

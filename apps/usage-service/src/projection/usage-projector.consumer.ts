@@ -1,0 +1,50 @@
+import type { DataSource } from 'typeorm';
+import type { BusNames } from '@switchboard/contracts';
+import { DurableConsumer, type NatsConnection, type ReceivedEvent } from '@switchboard/messaging';
+import type { Logger } from '@switchboard/telemetry';
+import { parseUsageMessage } from './usage-recorded.message.js';
+import { projectCall } from './usage.projection.js';
+
+/** Shared by every replica: each call is projected by one of them at a time. */
+export const PROJECTOR_DURABLE = 'usage-projector';
+
+export interface UsageProjectorOptions {
+  /** First redelivery delay after a failure (e.g. Postgres down); the consumer's default when unset. */
+  readonly retryDelayMs?: number;
+  /** How long stop() waits for the call in flight; the consumer's default when unset. */
+  readonly stopGraceMs?: number;
+  /** When an unacknowledged call (its instance died) is delivered again; the consumer's default when unset. */
+  readonly ackWaitMs?: number;
+}
+
+/**
+ * Projects `usage.recorded` into usage.calls and usage.daily. A message that can never be projected
+ * (malformed, or filed under another tenant's subject) is logged without its values and acknowledged, so it
+ * cannot hold up the calls behind it; a failing write (Postgres away) is retried with backoff.
+ */
+export async function startUsageProjector(
+  nc: NatsConnection,
+  names: BusNames,
+  dataSource: DataSource,
+  logger: Logger,
+  options: UsageProjectorOptions = {},
+): Promise<DurableConsumer> {
+  const consumer = await DurableConsumer.create(nc, names, {
+    durable: PROJECTOR_DURABLE,
+    filterSubjects: [names.eventFilter('usage.recorded')],
+    logger,
+    ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
+    ...(options.stopGraceMs === undefined ? {} : { stopGraceMs: options.stopGraceMs }),
+    ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
+  });
+  consumer.start(async (event: ReceivedEvent) => {
+    const parsed = parseUsageMessage(names, event.subject, event.data);
+    if (!parsed.ok) {
+      logger.error('usage.recorded dropped', { seq: event.seq, ...parsed.rejected });
+      return;
+    }
+    const added = await projectCall(dataSource, parsed.call);
+    if (!added) logger.debug('usage.recorded already projected', { seq: event.seq, requestId: parsed.call.requestId });
+  });
+  return consumer;
+}

@@ -1,0 +1,47 @@
+import type { INestMicroservice } from '@nestjs/common';
+import type { PgEventStore } from '@switchboard/event-store';
+import type { DurableConsumer, NatsConfig } from '@switchboard/messaging';
+import { openServiceStore, startService, type RunningService, type ServiceDefinition } from '@switchboard/service-runtime';
+import type { Logger } from '@switchboard/telemetry';
+import { AppModule } from './app.module.js';
+import { startUsageProjector, type UsageProjectorOptions } from './projection/usage-projector.consumer.js';
+import { SCHEMA, USAGE_MIGRATIONS } from './projection/usage.migrations.js';
+import type { UsageClock } from './queries/usage.controller.js';
+
+export const SERVICE_NAME = 'usage-service';
+
+/** usage-service appends no events yet; budgets and alerts will, through the same store and outbox. */
+function busTypeOf(eventType: string): string {
+  throw new Error(`usage-service publishes no event ${eventType}`);
+}
+
+const SERVICE: ServiceDefinition = { name: SERVICE_NAME, schema: SCHEMA, busTypeOf, migrations: USAGE_MIGRATIONS };
+
+export interface UsageServiceOptions {
+  readonly databaseUrl: string;
+  readonly nats: NatsConfig;
+  readonly logger: Logger;
+  readonly projector?: UsageProjectorOptions;
+  readonly clock?: UsageClock;
+}
+
+export interface RunningUsageService extends RunningService {
+  readonly app: INestMicroservice;
+  readonly projector: DurableConsumer;
+}
+
+/** The data source on the service's schema with its migrations applied (for the rebuild command). */
+export function openUsageStore(databaseUrl: string): Promise<PgEventStore> {
+  return openServiceStore(SERVICE, databaseUrl);
+}
+
+/** Everything main() starts, in one place so integration specs boot exactly what production runs. */
+export function startUsageService(options: UsageServiceOptions): Promise<RunningUsageService> {
+  return startService(SERVICE, options, async ({ store, nc, names, logger, onClose, listen }) => {
+    const app = await listen(AppModule.forRoot({ dataSource: store.dataSource, ...(options.clock ? { clock: options.clock } : {}) }));
+    // Stopped before the app and the store close, so no projection write is cut off mid-way.
+    const projector = await startUsageProjector(nc, names, store.dataSource, logger.child({ component: 'usage-projector' }), options.projector);
+    onClose(() => projector.stop());
+    return { app, projector };
+  });
+}
