@@ -2,7 +2,8 @@
 //   node test/bench/issuance.bench.mjs
 // For each KMS backend (local, and aws against the KMS-protocol emulator) it prints the latency from
 // POST /v1/agents/:id/start to the credential.issued message arriving on NATS (p50/p99, sequential)
-// and the sustained issuance rate with many starts in flight. Env: BENCH_N (default 200),
+// (with where it goes: the 202, agent.start_requested on NATS, credential.issued) and the sustained
+// issuance rate with many starts in flight. Env: BENCH_N (default 200),
 // BENCH_BURST (default 500), BENCH_CONCURRENCY (default 32).
 import { performance } from 'node:perf_hooks';
 import { connect } from '@nats-io/transport-node';
@@ -32,6 +33,12 @@ async function run(label, kmsOption) {
     const early = new Map();
     const outcomes = { issued: 0, denied: 0 };
     const sub = nc.subscribe(stack.names.event(tenantId, 'credential.*'));
+    // When each start request reached NATS (relayed by providers-service): splits the latency in two.
+    const requestedAt = new Map();
+    const requestedSub = nc.subscribe(stack.names.event(tenantId, 'agent.start_requested'));
+    (async () => {
+      for await (const m of requestedSub) requestedAt.set(m.json().startId, performance.now());
+    })();
     (async () => {
       for await (const m of sub) {
         const data = m.json();
@@ -42,24 +49,47 @@ async function run(label, kmsOption) {
         waiters.delete(data.startId);
       }
     })();
-    const startOnce = async (agentId) => {
+    const startOnce = async (agentId, phases) => {
       const t0 = performance.now();
       let resolveArrival;
       const arrival = new Promise((r) => (resolveArrival = r));
       const res = await admin.post(`/v1/agents/${agentId}/start`, { recipientId: recipient.body.id });
+      const answered = performance.now();
       if (res.status !== 202) throw new Error(`start answered ${res.status}: ${res.text}`);
-      if (early.has(res.body.startId)) resolveArrival(early.get(res.body.startId));
-      else waiters.set(res.body.startId, resolveArrival);
-      return (await arrival) - t0;
+      const { startId } = res.body;
+      if (early.has(startId)) resolveArrival(early.get(startId));
+      else waiters.set(startId, resolveArrival);
+      const issued = await arrival;
+      early.delete(startId);
+      const requested = requestedAt.get(startId);
+      requestedAt.delete(startId);
+      if (phases && requested !== undefined) {
+        phases.accepted.push(answered - t0);
+        phases.requested.push(requested - t0);
+        phases.issued.push(issued - requested);
+      }
+      return issued - t0;
     };
 
     const rows = [];
     for (const delivery of ['direct', 'proxy']) {
       for (let i = 0; i < 20; i++) await startOnce(agents[delivery]);
       const ms = [];
-      for (let i = 0; i < N; i++) ms.push(await startOnce(agents[delivery]));
-      ms.sort((a, b) => a - b);
-      rows.push({ backend: label, delivery, n: N, 'p50 ms': pct(ms, 50).toFixed(2), 'p99 ms': pct(ms, 99).toFixed(2) });
+      const phases = { accepted: [], requested: [], issued: [] };
+      for (let i = 0; i < N; i++) ms.push(await startOnce(agents[delivery], phases));
+      for (const list of [ms, ...Object.values(phases)]) list.sort((a, b) => a - b);
+      rows.push({
+        backend: label,
+        delivery,
+        n: N,
+        'p50 ms': pct(ms, 50).toFixed(2),
+        'p99 ms': pct(ms, 99).toFixed(2),
+        // start → 202; start → agent.start_requested on NATS; agent.start_requested → credential.issued
+        '202 p50': pct(phases.accepted, 50).toFixed(2),
+        'requested p50': pct(phases.requested, 50).toFixed(2),
+        'requested→issued p50': pct(phases.issued, 50).toFixed(2),
+        'requested→issued p99': pct(phases.issued, 99).toFixed(2),
+      });
     }
     const before = outcomes.issued;
     const t0 = performance.now();
@@ -74,6 +104,7 @@ async function run(label, kmsOption) {
     );
     const seconds = (performance.now() - t0) / 1000;
     sub.unsubscribe();
+    requestedSub.unsubscribe();
     return { rows, rate: { backend: label, starts: BURST, concurrency: CONCURRENCY, 'issued/s': ((outcomes.issued - before) / seconds).toFixed(0), denied: outcomes.denied } };
   } finally {
     await nc.close();

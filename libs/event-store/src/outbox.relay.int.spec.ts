@@ -162,7 +162,7 @@ describe('OutboxRelay', () => {
     expect(await bus.messageCount()).toBe(before + 2);
   });
 
-  it('wakes on the append NOTIFY (poll interval far away) and stops cleanly', async () => {
+  it('wakes on the append NOTIFY (poll interval far away), claims without probing, and stops cleanly', async () => {
     const live = new OutboxRelay(store, bus.js, { pollMs: 60_000 });
     const listening = async () => {
       const rows: unknown[] = await f.ds.query(
@@ -170,10 +170,20 @@ describe('OutboxRelay', () => {
       );
       return rows.length > 0 ? true : undefined;
     };
+    // Counts the emptiness probes: a pass woken by a NOTIFY claims at once, without one.
+    const query = store.dataSource.query.bind(store.dataSource);
+    let probes = 0;
+    store.dataSource.query = ((sql: string, ...rest: unknown[]) => {
+      if (sql.startsWith(`SELECT 1 FROM ${store.table('outbox')}`)) probes++;
+      return (query as (sql: string, ...rest: unknown[]) => Promise<unknown>)(sql, ...rest);
+    }) as typeof store.dataSource.query;
     live.start();
     let stopMs: number;
+    let probesBeforeAppends = -1;
     try {
       await eventually('the relay LISTEN connection', listening);
+      await eventually('the first (probing) pass', async () => (probes > 0 ? true : undefined));
+      probesBeforeAppends = probes;
       for (let i = 0; i < 2; i++) {
         const event = await appendOne();
         await eventually(`event ${i} on the stream`, async () =>
@@ -184,7 +194,9 @@ describe('OutboxRelay', () => {
       const stopping = Date.now();
       await live.stop();
       stopMs = Date.now() - stopping;
+      store.dataSource.query = query;
     }
+    expect(probes).toBe(probesBeforeAppends);
     expect(stopMs).toBeLessThan(1_000);
     expect(await listening()).toBeUndefined();
     expect(await unpublished()).toBe(0);

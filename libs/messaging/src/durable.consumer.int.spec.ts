@@ -186,6 +186,60 @@ describe('DurableConsumer', () => {
     expect(await pending('poison')).toEqual({ unacked: 0, undelivered: 0 });
   });
 
+  it('handles up to `concurrency` events at once, acks each once and redelivers a failed one', async () => {
+    const deliveries = new Map<number, number[]>();
+    let active = 0;
+    let maxActive = 0;
+    const parallel = await consumer('parallel', { ackWaitMs: 5000, concurrency: 4 });
+    parallel.start(async (event) => {
+      const { n } = event.data as { n: number };
+      deliveries.set(n, [...(deliveries.get(n) ?? []), event.deliveryCount]);
+      active++;
+      maxActive = Math.max(maxActive, active);
+      try {
+        await delay(50);
+        if (n === 3 && event.deliveryCount === 1) throw new Error('transient failure');
+      } finally {
+        active--;
+      }
+    });
+    for (let n = 1; n <= 12; n++) await publish('parallel', { n });
+    await waitFor(() => deliveries.size === 12 && deliveries.get(3)?.length === 2);
+    await delay(300);
+    expect(maxActive).toBe(4);
+    expect([...deliveries.keys()].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    for (const [n, counts] of deliveries) expect([n, counts]).toEqual([n, n === 3 ? [1, 2] : [1]]);
+    expect(await pending('parallel')).toEqual({ unacked: 0, undelivered: 0 });
+  });
+
+  it('waits at stop for every handler in flight and acks the ones that finish', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const started: unknown[] = [];
+    const finished: unknown[] = [];
+    const parallel = await consumer('parallel-stop', { ackWaitMs: 5000, concurrency: 3 });
+    parallel.start(async (event) => {
+      started.push(event.data);
+      await gate;
+      finished.push(event.data);
+    });
+    for (const n of [1, 2, 3]) await publish('parallel-stop', { n });
+    await waitFor(() => started.length === 3);
+    const stopped = parallel.stop();
+    await delay(100);
+    expect(finished).toHaveLength(0);
+    release();
+    await stopped;
+    expect(finished).toHaveLength(3);
+    expect(await pending('parallel-stop')).toEqual({ unacked: 0, undelivered: 0 });
+  });
+
+  it('refuses a concurrency that is not a positive integer', async () => {
+    await expect(consumer('bad-concurrency', { concurrency: 0 })).rejects.toThrow('concurrency must be a positive integer');
+  });
+
   it("runs the handler in the event's trace, under a CONSUMER span", async () => {
     exporter.reset();
     let active: SpanContext | undefined;

@@ -30,11 +30,17 @@ export interface DurableConsumerOptions {
   ackWaitMs?: number;
   /** Default unlimited: a failing event is retried with backoff until it succeeds. */
   maxDeliver?: number;
-  /** Messages pulled ahead of the one being handled. Default 10. */
+  /** Messages pulled ahead of the ones being handled; raised to `concurrency` when lower. Default 10. */
   batchSize?: number;
+  /**
+   * Events handled at the same time. Default 1: one at a time, in delivery order. Above 1, delivery order
+   * is no longer handling order (use it only when events need no ordering, e.g. each names its own stream),
+   * and each event is still acked once, after its handler succeeded, or nak'ed for redelivery.
+   */
+  concurrency?: number;
   /** Redelivery delay after the first failure, doubled per delivery up to 60 s. Default 1000. */
   retryDelayMs?: number;
-  /** How long stop() waits for the handler in flight. Default 10 000. */
+  /** How long stop() waits for the handlers in flight. Default 10 000. */
   stopGraceMs?: number;
   logger?: Logger;
 }
@@ -80,7 +86,7 @@ interface Run {
 
 /**
  * A durable pull consumer with explicit acks on the events stream. Events are handled one at a time in
- * delivery order; success acks, a thrown error naks with a growing delay, an unparseable payload is
+ * delivery order (or up to `concurrency` at a time, in no particular order); success acks, a thrown error naks with a growing delay, an unparseable payload is
  * terminated (it can never succeed). Each handler runs in the trace of the event's traceparent, under a
  * CONSUMER span.
  */
@@ -103,12 +109,15 @@ export class DurableConsumer {
       throw new Error('several filter subjects need nats-server 2.10 or later');
     }
     const name = names.durable(options.durable);
+    const concurrency = options.concurrency ?? 1;
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`concurrency must be a positive integer, got ${concurrency}`);
     const settings = {
       durable: name,
       filterSubjects,
       ackWaitMs: options.ackWaitMs ?? 30_000,
       maxDeliver: options.maxDeliver ?? -1,
-      batchSize: options.batchSize ?? 10,
+      batchSize: Math.max(options.batchSize ?? 10, concurrency),
+      concurrency,
       retryDelayMs: options.retryDelayMs ?? 1000,
       stopGraceMs: options.stopGraceMs ?? 10_000,
     };
@@ -142,7 +151,7 @@ export class DurableConsumer {
   }
 
   /**
-   * Stops pulling, hands buffered messages back (nak) and waits up to stopGraceMs for the handler in flight.
+   * Stops pulling, hands buffered messages back (nak) and waits up to stopGraceMs for the handlers in flight.
    * A handler still running after that is left alone and its message is redelivered after ack_wait.
    */
   async stop(): Promise<void> {
@@ -174,10 +183,7 @@ export class DurableConsumer {
         if (run.stopping) return;
         run.messages = await consumer.consume({ max_messages: this.options.batchSize });
         if (run.stopping) run.messages.stop();
-        for await (const msg of run.messages) {
-          failures = 0;
-          await this.process(run, msg, handler);
-        }
+        await this.dispatch(run, run.messages, handler, () => (failures = 0));
         if (run.stopping || this.nc.isClosed()) return;
         this.logger.warn('event subscription ended; resubscribing');
       } catch (error) {
@@ -186,6 +192,33 @@ export class DurableConsumer {
       }
       failures += 1;
       await this.sleep(run, Math.min(250 * 2 ** failures, 10_000));
+    }
+  }
+
+  /**
+   * Hands messages to the handler, at most `concurrency` at a time; returns when the subscription has ended
+   * and every handler it started has settled (so stop() and a resubscription never leave one behind).
+   */
+  private async dispatch(run: Run, messages: AsyncIterable<JsMsg>, handler: EventHandler, onMessage: () => void): Promise<void> {
+    const inFlight = new Set<Promise<void>>();
+    try {
+      for await (const msg of messages) {
+        onMessage();
+        if (this.options.concurrency === 1) {
+          await this.process(run, msg, handler);
+          continue;
+        }
+        const task: Promise<void> = this.process(run, msg, handler)
+          .catch((error: unknown) => {
+            // Not acked: the server redelivers it after ack_wait.
+            this.logger.error('event processing failed', { subject: msg.subject, seq: msg.seq, err: error });
+          })
+          .finally(() => inFlight.delete(task));
+        inFlight.add(task);
+        if (inFlight.size >= this.options.concurrency) await Promise.race(inFlight);
+      }
+    } finally {
+      await Promise.all(inFlight);
     }
   }
 

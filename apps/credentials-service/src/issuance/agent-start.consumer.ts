@@ -7,9 +7,18 @@ import type { IssueCredentialHandler } from './issue-credential/issue-credential
 /** Shared by every replica: each start event is handled by one of them at a time. */
 export const ISSUER_DURABLE = 'credentials-issuer';
 
+/**
+ * Starts handled at once per replica. Starts need no ordering among themselves (each is decided once on its
+ * own `start-<startId>` stream), and one issuance mostly waits on Postgres, KMS and providers-service, so
+ * handling them one by one left the service idle and capped issuance at ~1/latency.
+ */
+export const ISSUER_CONCURRENCY = 16;
+
 export interface AgentStartConsumerOptions {
   /** First redelivery delay after a failure (doubled per delivery); the consumer's default when unset. */
   readonly retryDelayMs?: number;
+  /** Starts handled at the same time; default ISSUER_CONCURRENCY. */
+  readonly concurrency?: number;
 }
 
 /**
@@ -27,6 +36,7 @@ export async function startAgentStartConsumer(
     durable: ISSUER_DURABLE,
     filterSubjects: [names.eventFilter('agent.start_requested')],
     logger,
+    concurrency: options.concurrency ?? ISSUER_CONCURRENCY,
     ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
   });
   consumer.start(async (event: ReceivedEvent) => {
