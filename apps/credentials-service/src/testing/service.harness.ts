@@ -69,6 +69,9 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     });
     if (options.waitForKeys !== false) await service.serviceKeys.loaded();
     const sql = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+    // Dropping the test database (WITH FORCE) terminates a client that is still closing; without a
+    // listener the pool re-emits that as an unhandled error in whichever spec runs next in this worker.
+    sql.on('error', () => undefined);
     onStop(() => sql.end());
     onStop(() => {
       if (kmsDir === null) return;

@@ -46,6 +46,9 @@ export async function startTestStack(options: Partial<Pick<UsageServiceOptions, 
       for (const instance of extra) await instance.close();
     });
     const sql = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+    // Dropping the test database (WITH FORCE) terminates a client that is still closing; without a
+    // listener the pool re-emits that as an unhandled error in whichever spec runs next in this worker.
+    sql.on('error', () => undefined);
     onStop(() => sql.end());
     const query = async <T>(text: string, params: unknown[] = []) => (await sql.query(text, params)).rows as T[];
     return { services: [service], service, query };
