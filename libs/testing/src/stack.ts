@@ -30,6 +30,8 @@ export interface StackOptions {
   /** Print service output as it comes. */
   readonly echo?: boolean;
   readonly readyTimeoutMs?: number;
+  /** Node arguments per service, in place of the default `--enable-source-maps` (e.g. `--cpu-prof` for profiling). */
+  readonly nodeArgs?: Partial<Record<ServiceName, readonly string[]>>;
   /** KMS for credentials-service: the aws backend against an endpoint (the emulator), or local keys in `localDir` (default: a temporary directory removed on stop). */
   readonly kms?: { readonly backend: 'aws'; readonly endpoint?: string; readonly keyId: string } | { readonly backend: 'local'; readonly localDir: string };
 }
@@ -133,7 +135,7 @@ export class Stack {
       ...this.options.env,
     };
     delete env.NODE_OPTIONS;
-    const child = spawn(process.execPath, ['--enable-source-maps', join(REPO_ROOT, 'apps', name, 'dist', 'main.js')], {
+    const child = spawn(process.execPath, [...(this.options.nodeArgs?.[name] ?? ['--enable-source-maps']), join(REPO_ROOT, 'apps', name, 'dist', 'main.js')], {
       cwd: REPO_ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,7 @@
 import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+type DurationSeries = ReturnType<Histogram<'method' | 'route' | 'status_code'>['labels']>;
+
 /** Route label for requests no route matched: one series instead of one per probed URL. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
@@ -10,6 +12,8 @@ export const UNMATCHED_ROUTE = 'unmatched';
 export class HttpMetrics {
   readonly registry = new Registry();
   private readonly duration: Histogram<'method' | 'route' | 'status_code'>;
+  /** Label sets seen so far → their series: prom-client hashes the labels on every labels() call otherwise. */
+  private readonly series = new Map<string, DurationSeries>();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -23,7 +27,13 @@ export class HttpMetrics {
   }
 
   observe(method: string, route: string, status: number, seconds: number): void {
-    this.duration.labels(method, route, String(status)).observe(seconds);
+    const key = `${method} ${status} ${route}`;
+    let series = this.series.get(key);
+    if (series === undefined) {
+      series = this.duration.labels(method, route, String(status));
+      this.series.set(key, series);
+    }
+    series.observe(seconds);
   }
 
   render(): Promise<string> {

@@ -1,7 +1,8 @@
-import { newId, type UsageRecorded } from '@switchboard/contracts';
+import type { UsageRecorded } from '@switchboard/contracts';
 import type { ClientProtocol, TokenUsage } from '@switchboard/llm-protocols';
 import type { RouteModel } from './model.resolution.js';
 import { costOf } from './model.resolution.js';
+import { newRequestId } from './request-id.js';
 
 export interface CallIdentity {
   readonly tenantId: string;
@@ -21,7 +22,7 @@ export const CLIENT_CLOSED_STATUS = 499;
  * Fastify's elapsed time of the request (from the moment it came in), in milliseconds.
  */
 export class CallMeter {
-  readonly requestId = newId('request');
+  readonly requestId = newRequestId();
   ttfbMs: number | null = null;
   usage: TokenUsage | null = null;
   errorKind: string | undefined;

@@ -64,13 +64,15 @@ export async function forwardWhole(reply: FastifyReply, response: UpstreamRespon
     return upstreamFailure(meter.identity.protocol, failure);
   }
   const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
-  meter.usage = usageFromResponse(meter.identity.protocol, parseJson(body));
   const contentType = response.headers['content-type'];
   void reply
     .code(response.status)
     .header('content-type', typeof contentType === 'string' ? contentType : 'application/json')
     .header('x-request-id', meter.requestId)
     .send(body);
+  // After the answer is on its way: parsing the whole body for its usage is the costliest step here and only the
+  // usage event (recorded once the response has closed) needs it.
+  meter.usage = usageFromResponse(meter.identity.protocol, parseJson(body));
   return null;
 }
 
