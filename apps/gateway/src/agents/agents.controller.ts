@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { Access, AccessGuard, CurrentActor } from '../auth/access.guard.js';
 import { unwrap } from '../http/api-error.exception.js';
 import { ZodBodyPipe } from '../http/body-validation.js';
-import { etagOf, parseIfMatch } from '../http/etag.js';
+import { parseIfMatch, versioned } from '../http/etag.js';
 import { IdParamPipe } from '../http/id-param.pipe.js';
 import { ApiErrors, ApiIfMatch, ApiJsonBody, ApiJsonResponse, listOf } from '../openapi/zod-openapi.js';
 
@@ -32,9 +32,7 @@ export class AgentsController {
     @CurrentActor() actor: Actor,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AgentView> {
-    const view = unwrap(await this.bus.send(ProvidersOps.createAgent, { actor, body }));
-    void reply.header('etag', etagOf(view.version));
-    return view;
+    return versioned(reply, await this.bus.send(ProvidersOps.createAgent, { actor, body }));
   }
 
   @Get()
@@ -54,9 +52,7 @@ export class AgentsController {
     @CurrentActor() actor: Actor,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AgentView> {
-    const view = unwrap(await this.bus.send(ProvidersOps.getAgent, { actor, id }));
-    void reply.header('etag', etagOf(view.version));
-    return view;
+    return versioned(reply, await this.bus.send(ProvidersOps.getAgent, { actor, id }));
   }
 
   @Patch(':id')
@@ -73,9 +69,7 @@ export class AgentsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AgentView> {
     const expectedVersion = parseIfMatch(ifMatch);
-    const view = unwrap(await this.bus.send(ProvidersOps.updateAgent, { actor, id, expectedVersion, changes }));
-    void reply.header('etag', etagOf(view.version));
-    return view;
+    return versioned(reply, await this.bus.send(ProvidersOps.updateAgent, { actor, id, expectedVersion, changes }));
   }
 
   @Delete(':id')

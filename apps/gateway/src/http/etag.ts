@@ -1,7 +1,16 @@
-import { ApiErrorException } from './api-error.exception.js';
+import type { Result } from '@switchboard/contracts';
+import type { FastifyReply } from 'fastify';
+import { ApiErrorException, unwrap } from './api-error.exception.js';
 
 /** An aggregate's version is its entity tag: `"3"`. */
 export const etagOf = (version: number): string => `"${version}"`;
+
+/** The value of a successful reply, with its version as the response's ETag; an error becomes its HTTP answer. */
+export function versioned<T extends { readonly version: number }>(reply: FastifyReply, result: Result<T>): T {
+  const view = unwrap(result);
+  void reply.header('etag', etagOf(view.version));
+  return view;
+}
 
 const ENTITY_TAG = /^(?:W\/)?"(\d{1,15})"$/;
 

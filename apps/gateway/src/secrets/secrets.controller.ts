@@ -8,7 +8,7 @@ import { Access, AccessGuard, CurrentTenantActor } from '../auth/access.guard.js
 import { SecretValues, type RevealedValue } from '../credentials/secret-values.service.js';
 import { unwrap } from '../http/api-error.exception.js';
 import { ZodBodyPipe } from '../http/body-validation.js';
-import { etagOf, parseIfMatch } from '../http/etag.js';
+import { parseIfMatch, versioned } from '../http/etag.js';
 import { IdParamPipe } from '../http/id-param.pipe.js';
 import { ApiErrors, ApiIfMatch, ApiJsonBody, ApiJsonResponse, listOf } from '../openapi/zod-openapi.js';
 import { ModelDiscovery } from '../proxy/model-discovery.service.js';
@@ -42,9 +42,7 @@ export class SecretsController {
     @CurrentTenantActor() actor: TenantActor,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SecretView> {
-    const view = unwrap(await this.values.create(actor, { name: body.name, kind: 'api_key', value: body.value }));
-    void reply.header('etag', etagOf(view.version));
-    return view;
+    return versioned(reply, await this.values.create(actor, { name: body.name, kind: 'api_key', value: body.value }));
   }
 
   @Get()
@@ -64,9 +62,7 @@ export class SecretsController {
     @CurrentTenantActor() actor: TenantActor,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SecretView> {
-    const view = unwrap(await this.bus.send(CredentialsOps.getSecret, { actor, id }));
-    void reply.header('etag', etagOf(view.version));
-    return view;
+    return versioned(reply, await this.bus.send(CredentialsOps.getSecret, { actor, id }));
   }
 
   @Put(':id')
@@ -83,8 +79,7 @@ export class SecretsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SecretView> {
     const expectedVersion = parseIfMatch(ifMatch);
-    const view = unwrap(await this.values.rotate(actor, id, expectedVersion, body.value));
-    void reply.header('etag', etagOf(view.version));
+    const view = versioned(reply, await this.values.rotate(actor, id, expectedVersion, body.value));
     // Best effort, after the rotation is committed: the providers using this key list their models again.
     void this.discovery.rediscoverForSecret(actor, id).catch(() => undefined);
     return view;
