@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
+import { LoopbackServer, readBody } from './loopback.server.js';
 
 const ACCOUNT_ID = '111122223333';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
@@ -46,39 +46,23 @@ class KmsFault extends Error {
  * verified, but an Authorization header must be present.
  */
 export class KmsEmulator {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
+  // Resetting connections (rather than answering 503) is what an outage looks like to the SDK.
+  private readonly http = new LoopbackServer((req, res) => void this.serve(req, res), { admit: () => this.available });
   private readonly keys = new Map<string, EmulatedKey>();
   private readonly log: KmsEmulatorCall[] = [];
   private available = true;
   private delayMs = 0;
-  private port = 0;
 
   constructor(readonly region = 'us-east-1') {}
 
   /** Listens on 127.0.0.1; after `stop()`, starting again reuses the previous port (and keys). */
-  async start(port = this.port): Promise<this> {
-    const server = createServer((req, res) => void this.serve(req, res));
-    server.on('connection', (socket: Socket) => {
-      // Resetting the connection (rather than answering 503) is what an outage looks like to the SDK.
-      if (!this.available) {
-        socket.destroy();
-        return;
-      }
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-    this.port = (server.address() as AddressInfo).port;
+  async start(port = this.http.port): Promise<this> {
+    await this.http.start(port);
     return this;
   }
 
   get endpoint(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://127.0.0.1:${this.http.port}`;
   }
 
   /** Creates a symmetric key and returns its ARN. */
@@ -89,7 +73,7 @@ export class KmsEmulator {
   /** Down: every open and new connection is reset. Up: served again. */
   setAvailable(up: boolean): void {
     this.available = up;
-    if (!up) for (const socket of this.sockets) socket.destroy();
+    if (!up) this.http.resetConnections();
   }
 
   /** Delays every answer, to exercise client timeouts. */
@@ -101,12 +85,8 @@ export class KmsEmulator {
     return this.log;
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    if (server === null) return;
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.http.stop();
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -277,12 +257,6 @@ function dataKeyLength(body: Json): number {
   if (spec === 'AES_128') return 16;
   if (typeof bytes === 'number' && Number.isInteger(bytes) && bytes >= 1 && bytes <= 1024) return bytes;
   throw new KmsFault('ValidationException', 'KeySpec must be AES_256 or AES_128; NumberOfBytes 1 to 1024');
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 // Standalone: `node libs/testing/dist/kms-emulator.js --port 4599`.

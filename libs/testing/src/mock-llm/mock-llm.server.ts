@@ -1,5 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { anthropicError, anthropicModels, message, messageEvents } from './anthropic.wire.js';
 import {
@@ -11,7 +10,8 @@ import {
   type MockProtocol,
 } from './mock-llm.types.js';
 import { plannedUsage, splitReply } from './mock-llm.usage.js';
-import { flatHeaders, isObject, parseBody, presentedKey, readBody, write } from './mock-llm.http.js';
+import { LoopbackServer, readBody } from '../loopback.server.js';
+import { flatHeaders, isObject, parseBody, presentedKey, write } from './mock-llm.http.js';
 import type { Json, WireContext, WireEvent } from './mock-llm.wire.js';
 import { chatCompletion, chatCompletionEvents, openAiError, openAiModels, response, responseEvents } from './openai.wire.js';
 
@@ -43,12 +43,11 @@ const MODELS_CREATED_AT = '2026-01-01T00:00:00.000Z';
  * 127.0.0.1 only.
  */
 export class MockLlmUpstream {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
+  // A client that aborts mid-request must not surface as an unhandled rejection in the test process.
+  private readonly http = new LoopbackServer((req, res) => void this.serve(req, res).catch(() => res.destroy()), { noDelay: true });
   private readonly log: Mutable<MockCall>[] = [];
   private options: MockLlmOptions;
   private faultsLeft: number | null;
-  private port = 0;
   private sequence = 0;
 
   constructor(options: Partial<MockLlmOptions> = {}) {
@@ -57,25 +56,14 @@ export class MockLlmUpstream {
   }
 
   /** After `stop()`, starting again reuses the previous port. */
-  async start(port = this.port): Promise<this> {
-    // A client that aborts mid-request must not surface as an unhandled rejection in the test process.
-    const server = createServer({ noDelay: true }, (req, res) => void this.serve(req, res).catch(() => res.destroy()));
-    server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-    this.port = (server.address() as AddressInfo).port;
+  async start(port = this.http.port): Promise<this> {
+    await this.http.start(port);
     return this;
   }
 
   /** `http://127.0.0.1:PORT`: the Anthropic SDK's baseURL; OpenAI clients use `${baseUrl}/v1`. */
   get baseUrl(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://127.0.0.1:${this.http.port}`;
   }
 
   /** Merges options; setting `fault` or `faultCount` restarts the fault count. */
@@ -97,12 +85,8 @@ export class MockLlmUpstream {
   }
 
   /** Drops every open connection (held `timeout` calls included) and closes the listener. */
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    if (server === null) return;
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.http.stop();
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
