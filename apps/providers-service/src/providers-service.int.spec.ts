@@ -1,25 +1,14 @@
 import { newId, ProvidersOps, type Actor, type AgentView, type ModelView, type ProviderView, type Result } from '@switchboard/contracts';
 import { withSpan } from '@switchboard/telemetry';
-import { adminOf, newKeyHash, operator, startTestStack, type TestStack } from './testing/service.harness.js';
+import { newKeyHash, operator, startTestStack, type TestStack, value, createTenant } from './testing/service.harness.js';
 
 let stack: TestStack;
-
-/** Unwraps an ok reply; a failure shows its error in the assertion message. */
-function value<T>(result: Result<T>): T {
-  if (!result.ok) throw new Error(`expected ok, got ${JSON.stringify(result.error)}`);
-  return result.value;
-}
 
 function errorCode(result: Result<unknown>): string | undefined {
   return result.ok ? undefined : result.error.code;
 }
 
-async function newTenant(name: string): Promise<{ tenantId: string; admin: Actor; adminKeyHash: string }> {
-  const adminKeyId = newId('key');
-  const adminKeyHash = newKeyHash();
-  const tenant = value(await stack.bus.send(ProvidersOps.createTenant, { actor: operator, name, adminKeyId, adminKeyHash }));
-  return { tenantId: tenant.id, admin: adminOf(tenant.id, adminKeyId), adminKeyHash };
-}
+const newTenant = (name: string) => createTenant(stack, name);
 
 async function newProvider(actor: Actor, name: string): Promise<ProviderView> {
   return value(await stack.bus.send(ProvidersOps.registerProvider, { actor, body: { name, type: 'openai', secretId: 'sec_1' } }));

@@ -1,6 +1,6 @@
-import { newId, ProvidersOps, type Result } from '@switchboard/contracts';
+import { newId, ProvidersOps } from '@switchboard/contracts';
 import { ProjectionRunner } from '@switchboard/event-store';
-import { adminOf, newKeyHash, operator, startTestStack, type TestStack } from '../testing/service.harness.js';
+import { adminOf, newKeyHash, operator, startTestStack, type TestStack, value } from '../testing/service.harness.js';
 import { SCHEMA } from './read-models.migrations.js';
 import { readModelsProjection } from './read-models.projection.js';
 
@@ -10,11 +10,6 @@ function store() {
   const [service] = stack.services;
   if (!service) throw new Error('no service running');
   return service.store;
-}
-
-function value<T>(result: Result<T>): T {
-  if (!result.ok) throw new Error(`expected ok, got ${JSON.stringify(result.error)}`);
-  return result.value;
 }
 
 /** Every read-model row; last_used_at is left out because it is not derived from events. */

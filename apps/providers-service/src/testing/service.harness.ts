@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Actor } from '@switchboard/contracts';
+import { newId, ProvidersOps, type Actor, type Result } from '@switchboard/contracts';
 import { natsConfigFromEnv } from '@switchboard/messaging';
 import { startServiceStack, type ServiceStack } from '@switchboard/service-runtime/testing';
 import type { RunningProvidersService } from '../providers-service.bootstrap.js';
@@ -30,4 +30,20 @@ export function adminOf(tenantId: string, keyId: string): Actor {
 /** A key the way the gateway makes one: random, shown once; only its hash travels. */
 export function newKeyHash(): string {
   return createHash('sha256').update(randomBytes(32)).digest('hex');
+}
+
+/** Unwraps an ok reply; a failure shows its error in the assertion message. */
+export function value<T>(result: Result<T>): T {
+  if (!result.ok) throw new Error(`expected ok, got ${JSON.stringify(result.error)}`);
+  return result.value;
+}
+
+export const errorCode = (result: Result<unknown>): string | undefined => (result.ok ? undefined : result.error.code);
+
+/** A tenant with its admin key, created over the bus as the gateway does. */
+export async function createTenant(stack: TestStack, name: string): Promise<{ tenantId: string; admin: Actor; adminKeyHash: string }> {
+  const adminKeyId = newId('key');
+  const adminKeyHash = newKeyHash();
+  const tenant = value(await stack.bus.send(ProvidersOps.createTenant, { actor: operator, name, adminKeyId, adminKeyHash }));
+  return { tenantId: tenant.id, admin: adminOf(tenant.id, adminKeyId), adminKeyHash };
 }

@@ -1,21 +1,11 @@
 import pg from 'pg';
-import { newId, ProvidersOps, type Actor, type AgentRoute, type Result } from '@switchboard/contracts';
-import { adminOf, newKeyHash, operator, startTestStack, type TestStack } from '../../testing/service.harness.js';
+import { newId, ProvidersOps, type AgentRoute, type Result } from '@switchboard/contracts';
+import { startTestStack, type TestStack, value, errorCode, createTenant } from '../../testing/service.harness.js';
 
 let stack: TestStack;
 
-function value<T>(result: Result<T>): T {
-  if (!result.ok) throw new Error(`expected ok, got ${JSON.stringify(result.error)}`);
-  return result.value;
-}
 
-const errorCode = (result: Result<unknown>): string | undefined => (result.ok ? undefined : result.error.code);
-
-async function newTenant(name: string): Promise<{ tenantId: string; admin: Actor }> {
-  const adminKeyId = newId('key');
-  const tenant = value(await stack.bus.send(ProvidersOps.createTenant, { actor: operator, name, adminKeyId, adminKeyHash: newKeyHash() }));
-  return { tenantId: tenant.id, admin: adminOf(tenant.id, adminKeyId) };
-}
+const newTenant = (name: string) => createTenant(stack, name);
 
 const route = (tenantId: string, agentId: string): Promise<Result<AgentRoute>> =>
   stack.bus.send(ProvidersOps.resolveAgentRoute, { tenantId, agentId });

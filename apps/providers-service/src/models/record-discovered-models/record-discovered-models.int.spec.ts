@@ -1,21 +1,11 @@
 import pg from 'pg';
 import { newId, ProvidersOps, type Actor, type ModelView, type Result } from '@switchboard/contracts';
-import { adminOf, newKeyHash, operator, startTestStack, type TestStack } from '../../testing/service.harness.js';
+import { operator, startTestStack, type TestStack, value, errorCode, createTenant } from '../../testing/service.harness.js';
 
 let stack: TestStack;
 
-function value<T>(result: Result<T>): T {
-  if (!result.ok) throw new Error(`expected ok, got ${JSON.stringify(result.error)}`);
-  return result.value;
-}
 
-const errorCode = (result: Result<unknown>): string | undefined => (result.ok ? undefined : result.error.code);
-
-async function newTenant(name: string): Promise<{ tenantId: string; admin: Actor }> {
-  const adminKeyId = newId('key');
-  const tenant = value(await stack.bus.send(ProvidersOps.createTenant, { actor: operator, name, adminKeyId, adminKeyHash: newKeyHash() }));
-  return { tenantId: tenant.id, admin: adminOf(tenant.id, adminKeyId) };
-}
+const newTenant = (name: string) => createTenant(stack, name);
 
 async function newProvider(admin: Actor, name: string): Promise<string> {
   return value(await stack.bus.send(ProvidersOps.registerProvider, { actor: admin, body: { name, type: 'openai' } })).id;

@@ -1,12 +1,7 @@
-import { newId, ProvidersOps, type ProviderView, type Result, type UpdateProviderBody } from '@switchboard/contracts';
-import { adminOf, newKeyHash, operator, startTestStack, type TestStack } from '../../testing/service.harness.js';
+import { newId, ProvidersOps, type ProviderView, type UpdateProviderBody } from '@switchboard/contracts';
+import { adminOf, newKeyHash, operator, startTestStack, type TestStack, value } from '../../testing/service.harness.js';
 
 let stack: TestStack;
-
-function value<T>(result: Result<T>): T {
-  if (!result.ok) throw new Error(`expected ok, got ${JSON.stringify(result.error)}`);
-  return result.value;
-}
 
 beforeAll(async () => {
   stack = await startTestStack(2);
