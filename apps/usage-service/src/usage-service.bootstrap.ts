@@ -1,18 +1,29 @@
 import type { INestMicroservice } from '@nestjs/common';
+import { BUS_EVENT_TYPES } from '@switchboard/contracts';
 import type { PgEventStore } from '@switchboard/event-store';
 import type { DurableConsumer, NatsConfig } from '@switchboard/messaging';
 import { openServiceStore, startService, type RunningService, type ServiceDefinition } from '@switchboard/service-runtime';
 import type { Logger } from '@switchboard/telemetry';
 import { AppModule } from './app.module.js';
+import { BudgetLedger, needsAttention } from './budget/budget.ledger.js';
+import { BudgetSweeper, type BudgetSweeperOptions } from './budget/budget.sweeper.js';
 import { startUsageProjector, type UsageProjectorOptions } from './projection/usage-projector.consumer.js';
+import type { ChargedLedgerRow } from './projection/usage.projection.js';
 import { SCHEMA, USAGE_MIGRATIONS } from './projection/usage.migrations.js';
 import type { UsageClock } from './queries/usage.controller.js';
 
 export const SERVICE_NAME = 'usage-service';
 
-/** usage-service appends no events yet; budgets and alerts will, through the same store and outbox. */
+/** The events usage-service appends (budgets), relayed to the bus by its outbox. */
+const PUBLISHED: Readonly<Record<string, string>> = {
+  BudgetExhausted: BUS_EVENT_TYPES.BudgetExhausted,
+  BudgetRestored: BUS_EVENT_TYPES.BudgetRestored,
+};
+
 function busTypeOf(eventType: string): string {
-  throw new Error(`usage-service publishes no event ${eventType}`);
+  const busType = PUBLISHED[eventType];
+  if (busType === undefined) throw new Error(`usage-service publishes no event ${eventType}`);
+  return busType;
 }
 
 const SERVICE: ServiceDefinition = { name: SERVICE_NAME, schema: SCHEMA, busTypeOf, migrations: USAGE_MIGRATIONS };
@@ -23,11 +34,14 @@ export interface UsageServiceOptions {
   readonly logger: Logger;
   readonly projector?: UsageProjectorOptions;
   readonly clock?: UsageClock;
+  readonly budgetSweeper?: BudgetSweeperOptions;
 }
 
 export interface RunningUsageService extends RunningService {
   readonly app: INestMicroservice;
   readonly projector: DurableConsumer;
+  readonly ledger: BudgetLedger;
+  readonly sweeper: BudgetSweeper;
 }
 
 /** The data source on the service's schema with its migrations applied (for the rebuild command). */
@@ -38,10 +52,25 @@ export function openUsageStore(databaseUrl: string): Promise<PgEventStore> {
 /** Everything main() starts, in one place so integration specs boot exactly what production runs. */
 export function startUsageService(options: UsageServiceOptions): Promise<RunningUsageService> {
   return startService(SERVICE, options, async ({ store, nc, names, logger, onClose, listen }) => {
-    const app = await listen(AppModule.forRoot({ dataSource: store.dataSource, ...(options.clock ? { clock: options.clock } : {}) }));
+    const ledger = new BudgetLedger(store.dataSource, store, null);
+    const app = await listen(AppModule.forRoot({ dataSource: store.dataSource, ledger, ...(options.clock ? { clock: options.clock } : {}) }));
+    const budgetLogger = logger.child({ component: 'budget-ledger' });
+    // A charge that crossed a threshold records its event and alerts right away; if that fails the sweeper
+    // finds the row later (the projection itself is committed and must not be redone).
+    const onCharged = async (rows: readonly ChargedLedgerRow[]) => {
+      for (const row of rows) {
+        if (!needsAttention(row)) continue;
+        await ledger
+          .reconcile({ tenantId: row.tenant_id, scope: row.scope, subjectId: row.subject_id, period: row.period })
+          .catch((error: unknown) => budgetLogger.warn('budget event deferred to the sweeper', { error: (error as Error).message }));
+      }
+    };
     // Stopped before the app and the store close, so no projection write is cut off mid-way.
-    const projector = await startUsageProjector(nc, names, store.dataSource, logger.child({ component: 'usage-projector' }), options.projector);
+    const projector = await startUsageProjector(nc, names, store.dataSource, logger.child({ component: 'usage-projector' }), options.projector, onCharged);
     onClose(() => projector.stop());
-    return { app, projector };
+    const sweeper = new BudgetSweeper(ledger, budgetLogger, options.budgetSweeper);
+    sweeper.start();
+    onClose(() => sweeper.stop());
+    return { app, projector, ledger, sweeper };
   });
 }

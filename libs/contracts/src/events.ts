@@ -82,6 +82,16 @@ export const SecretDeleted = z.object({ secretId: z.string() });
 export const RecipientRegistered = z.object({ recipientId: z.string(), name: z.string(), publicKey: z.string() });
 export const CredentialIssued = CredentialIssuedFields;
 export const CredentialDenied = CredentialDeniedFields;
+/** A budget's spend reached its limit for the period: the proxy refuses its calls until restored. */
+export const BudgetExhausted = z.object({
+  scope: z.enum(['provider', 'agent']),
+  subjectId: z.string(),
+  period: z.string(),
+  limitUsd: z.number(),
+  spentUsd: z.number(),
+});
+/** The limit was raised above the period's spend: calls are admitted again. */
+export const BudgetRestored = BudgetExhausted;
 
 /** Domain type → bus type (the last two subject tokens). */
 export const BUS_EVENT_TYPES = {
@@ -106,6 +116,8 @@ export const BUS_EVENT_TYPES = {
   CredentialIssued: 'credential.issued',
   CredentialDenied: 'credential.denied',
   UsageRecorded: 'usage.recorded',
+  BudgetExhausted: 'budget.exhausted',
+  BudgetRestored: 'budget.restored',
 } as const;
 export type DomainEventType = keyof typeof BUS_EVENT_TYPES;
 
@@ -131,6 +143,8 @@ export const EVENT_DATA_SCHEMAS = {
   CredentialIssued,
   CredentialDenied,
   UsageRecorded,
+  BudgetExhausted,
+  BudgetRestored,
 } as const satisfies Record<DomainEventType, z.ZodType>;
 
 /** What every message on the EVENTS stream carries besides its own fields. */

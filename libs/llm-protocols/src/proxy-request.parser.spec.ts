@@ -59,6 +59,29 @@ describe('prepareUpstreamBody', () => {
     expect(body.model).toBe('alias');
   });
 
+  it('sets an output bound in the protocol\'s own field only when the client set none', () => {
+    expect(prepareUpstreamBody('openai_chat', { model: 'a', messages }, { upstreamModel: 'g', boundOutputTokens: 4096 }).body).toEqual({
+      model: 'g',
+      messages,
+      max_completion_tokens: 4096,
+    });
+    expect(prepareUpstreamBody('openai_chat', { model: 'a', messages, max_tokens: 7 }, { upstreamModel: 'g', boundOutputTokens: 4096 }).body).toEqual({
+      model: 'g',
+      messages,
+      max_tokens: 7,
+    });
+    expect(prepareUpstreamBody('openai_responses', { model: 'a', input: 'x' }, { upstreamModel: 'g', boundOutputTokens: 64 }).body).toEqual({
+      model: 'g',
+      input: 'x',
+      max_output_tokens: 64,
+    });
+    expect(prepareUpstreamBody('anthropic_messages', { model: 'a', messages, max_tokens: 5 }, { upstreamModel: 'g', boundOutputTokens: 64 }).body).toEqual({
+      model: 'g',
+      messages,
+      max_tokens: 5,
+    });
+  });
+
   it('forces include_usage on a streamed chat completion and remembers to strip the chunk the client did not ask for', () => {
     const prepared = prepareUpstreamBody('openai_chat', { model: 'a', messages, stream: true }, { upstreamModel: 'gpt' });
     expect(prepared).toEqual({ body: { model: 'gpt', messages, stream: true, stream_options: { include_usage: true } }, stripUsageChunk: true });

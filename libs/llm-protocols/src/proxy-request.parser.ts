@@ -54,16 +54,30 @@ export function parseProxyRequest(protocol: ClientProtocol, body: unknown): Resu
   return ok({ model, stream, maxOutputTokens, includeUsage: stream && includeUsage });
 }
 
+export interface UpstreamBodyOptions {
+  readonly upstreamModel: string;
+  /**
+   * An output bound to set, in the protocol's own field, when the client set none: a budgeted call must have
+   * a worst case to reserve, and the upstream must be held to it.
+   */
+  readonly boundOutputTokens?: number;
+}
+
 /**
  * The body to forward: the client's, with `model` replaced by the provider's upstream model name.
  * A streamed chat completion also gets `stream_options.include_usage = true`, since without it the
  * upstream reports no usage at all and the call could not be settled.
  * Call only with a body parseProxyRequest accepted.
  */
-export function prepareUpstreamBody(protocol: ClientProtocol, body: unknown, options: { readonly upstreamModel: string }): UpstreamBody {
+export function prepareUpstreamBody(protocol: ClientProtocol, body: unknown, options: UpstreamBodyOptions): UpstreamBody {
   if (!isJsonObject(body)) throw new TypeError('prepareUpstreamBody needs a body that parseProxyRequest accepted');
-  const forwarded = { ...body, model: options.upstreamModel };
-  if (!ADAPTERS[protocol].config.streamUsageOptIn || body['stream'] !== true) return { body: forwarded, stripUsageChunk: false };
+  const config = ADAPTERS[protocol].config;
+  const forwarded: Record<string, unknown> = { ...body, model: options.upstreamModel };
+  const bound = options.boundOutputTokens;
+  if (bound !== undefined && config.maxTokensFields.every((field) => body[field] === undefined || body[field] === null)) {
+    forwarded[config.maxTokensFields[0] ?? 'max_tokens'] = bound;
+  }
+  if (!config.streamUsageOptIn || body['stream'] !== true) return { body: forwarded, stripUsageChunk: false };
   const streamOptions = isJsonObject(body['stream_options']) ? body['stream_options'] : {};
   return {
     body: { ...forwarded, stream_options: { ...streamOptions, include_usage: true } },

@@ -14,6 +14,8 @@ import { z } from 'zod';
  * | OTEL_EXPORTER_OTLP_ENDPOINT | unset: no trace export    | OTLP/HTTP endpoint traces go to                                |
  * | SWITCHBOARD_EGRESS_ALLOW    | (empty: public only)      | CIDRs upstream endpoints may resolve to though not public       |
  * | SWITCHBOARD_SPOOL_DIR       | .switchboard/spool        | where usage events wait while NATS is unreachable              |
+ * | SWITCHBOARD_BUDGET_RESERVATION_TTL_MS | 1800000 (30 min) | when a budgeted call's reservation is released if it never reports |
+ * | SWITCHBOARD_BUDGET_MAX_OUTPUT_TOKENS  | 4096       | output bound set on budgeted calls that send none              |
  */
 export interface GatewayConfig {
   readonly port: number;
@@ -25,6 +27,7 @@ export interface GatewayConfig {
   /** Comma-separated CIDRs, checked at start (EgressPolicy.parse). */
   readonly egressAllow: string;
   readonly spoolDir: string;
+  readonly budget: { readonly reservationTtlMs: number; readonly defaultMaxOutputTokens: number };
 }
 
 const unset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -64,6 +67,14 @@ const GatewayEnv = z.object({
     }),
   ),
   SWITCHBOARD_SPOOL_DIR: z.preprocess(unset, z.string().default('.switchboard/spool')),
+  SWITCHBOARD_BUDGET_RESERVATION_TTL_MS: z.preprocess(
+    unset,
+    z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(10_000, 'must be at least 10000').max(86_400_000, 'must be at most 86400000').default(1_800_000),
+  ),
+  SWITCHBOARD_BUDGET_MAX_OUTPUT_TOKENS: z.preprocess(
+    unset,
+    z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1, 'must be positive').max(10_000_000).default(4096),
+  ),
 });
 
 export class ConfigError extends Error {
@@ -87,5 +98,6 @@ export function loadGatewayConfig(env: Readonly<Record<string, string | undefine
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
     egressAllow: e.SWITCHBOARD_EGRESS_ALLOW,
     spoolDir: e.SWITCHBOARD_SPOOL_DIR,
+    budget: { reservationTtlMs: e.SWITCHBOARD_BUDGET_RESERVATION_TTL_MS, defaultMaxOutputTokens: e.SWITCHBOARD_BUDGET_MAX_OUTPUT_TOKENS },
   };
 }

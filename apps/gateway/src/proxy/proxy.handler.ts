@@ -15,6 +15,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { KeyResolver } from '../auth/key.resolver.js';
 import { RETRY_AFTER_SECONDS } from '../http/error-status.table.js';
 import type { AgentRouteCache } from './agent-route.cache.js';
+import { budgetLimits, inputTokenBound, maxCallCostUsd, type BudgetAdmission } from './budget.admission.js';
 import { CallMeter } from './call.meter.js';
 import type { GatewayCredential, GatewayCredentialCache } from './gateway-credential.cache.js';
 import { modelListings, resolveModel } from './model.resolution.js';
@@ -28,6 +29,7 @@ export interface ProxyDependencies {
   readonly routes: AgentRouteCache;
   readonly credentials: GatewayCredentialCache;
   readonly limiter: RpmLimiter;
+  readonly budget: BudgetAdmission;
   readonly upstream: UpstreamClient;
   readonly usage: UsagePublisher;
   readonly logger: Logger;
@@ -40,7 +42,7 @@ const unavailable = (protocol: ClientProtocol, what: string): ClientError =>
 
 /**
  * One proxied call, as plain functions over Fastify's request and reply (no Nest layer per request):
- * authenticate (cached), resolve the agent's route (cached), admit (RPM), forward with the provider's
+ * authenticate (cached), resolve the agent's route (cached), admit (RPM and budget reservation), forward with the provider's
  * credential (cached), stream back, and publish a usage event once the response has ended.
  */
 export class ProxyHandler {
@@ -72,9 +74,39 @@ export class ProxyHandler {
     if (!resolution.ok) return this.fail(reply, meter, clientError(protocol, resolution.kind, resolution.message));
     meter.model = resolution.model;
 
-    if (provider.rateLimitRpm !== null) {
-      const refusal = await this.admit(protocol, provider.id, provider.rateLimitRpm);
-      if (refusal !== null) return this.fail(reply, meter, refusal);
+    const limits = budgetLimits(route);
+    const budgeted = limits.length > 0;
+    const prepared = prepareUpstreamBody(protocol, request.body, {
+      upstreamModel: resolution.model.upstreamModel,
+      ...(budgeted ? { boundOutputTokens: this.d.budget.defaultMaxOutputTokens } : {}),
+    });
+    const payload = JSON.stringify(prepared.body);
+
+    // Rate limit and budget are asked at once: a call the limiter refuses still settles its reservation
+    // (at zero) through its usage event, like every other failed call.
+    const admissions: Promise<ClientError | null>[] = [];
+    if (provider.rateLimitRpm !== null) admissions.push(this.admit(protocol, provider.id, provider.rateLimitRpm));
+    if (budgeted) {
+      const maxOutput = parsed.value.maxOutputTokens ?? this.d.budget.defaultMaxOutputTokens;
+      const amount = maxCallCostUsd(resolution.model, inputTokenBound(Buffer.byteLength(payload)), maxOutput);
+      if (amount === null) {
+        return this.fail(
+          reply,
+          meter,
+          clientError(
+            protocol,
+            'bad_request',
+            `model ${resolution.model.name} has no known price, so the monthly budget of this agent's provider cannot be held; ` +
+              'set inputUsdPerMTok and outputUsdPerMTok on the model',
+          ),
+        );
+      }
+      admissions.push(this.d.budget.reserve(protocol, route, meter.requestId, limits, amount));
+    }
+    if (admissions.length > 0) {
+      const refusals = await Promise.all(admissions);
+      const refusal = refusals.find((r) => r !== null);
+      if (refusal !== undefined && refusal !== null) return this.fail(reply, meter, refusal);
     }
     let credential: GatewayCredential | null = null;
     if (provider.secretId !== null) {
@@ -96,13 +128,12 @@ export class ProxyHandler {
     });
     headers['content-type'] = 'application/json';
     headers['accept'] = parsed.value.stream ? 'text/event-stream' : 'application/json';
-    const prepared = prepareUpstreamBody(protocol, request.body, { upstreamModel: resolution.model.upstreamModel });
 
     const abort = new AbortController();
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) abort.abort();
     });
-    const sent = await this.d.upstream.request({ url: resolution.url, method: 'POST', headers, body: JSON.stringify(prepared.body), signal: abort.signal });
+    const sent = await this.d.upstream.request({ url: resolution.url, method: 'POST', headers, body: payload, signal: abort.signal });
     if (!sent.ok) {
       if (sent.error.kind === 'aborted') meter.errorKind = 'client_closed';
       return this.fail(reply, meter, upstreamFailure(protocol, sent.error));

@@ -10,6 +10,7 @@ import { GATEWAY_CONFIG, GATEWAY_LOGGER } from '../core/core.tokens.js';
 import { NatsLink } from '../core/nats.link.js';
 import { ApiErrorException } from '../http/api-error.exception.js';
 import { AgentRouteCache } from './agent-route.cache.js';
+import { BudgetAdmission } from './budget.admission.js';
 import { GatewayCredentialCache } from './gateway-credential.cache.js';
 import { ProxyCacheListener } from './proxy-cache.listener.js';
 import { ProxyHandler } from './proxy.handler.js';
@@ -55,6 +56,12 @@ export class ProxyRuntime implements OnApplicationBootstrap, OnApplicationShutdo
       routes: this.routes,
       credentials: this.credentials,
       limiter: this.limiter,
+      budget: new BudgetAdmission({
+        bus,
+        logger,
+        reservationTtlMs: config.budget.reservationTtlMs,
+        defaultMaxOutputTokens: config.budget.defaultMaxOutputTokens,
+      }),
       upstream: this.upstream,
       usage: this.usage,
       logger,

@@ -82,6 +82,7 @@ export class GatewayHarness {
       otlpEndpoint: null,
       egressAllow: options.egressAllow ?? '',
       spoolDir: options.spoolDir ?? '.switchboard/spool',
+      budget: { reservationTtlMs: 1_800_000, defaultMaxOutputTokens: 4096 },
     };
     const lines = options.logLines;
     const logger = lines

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { AgentStats, ProvidersOps, UsageOps, UsageRow, type Actor } from '@switchboard/contracts';
+import { AgentStats, BudgetOps, BudgetView, ProvidersOps, UsageOps, UsageRow, budgetPeriodOf, budgetView, type Actor } from '@switchboard/contracts';
 import { BusClient } from '@switchboard/messaging';
 import { Access, AccessGuard, CurrentActor } from '../auth/access.guard.js';
 import { unwrap } from '../http/api-error.exception.js';
@@ -8,7 +8,7 @@ import { IdParamPipe } from '../http/id-param.pipe.js';
 import { ApiErrors, ApiJsonResponse, listOf } from '../openapi/zod-openapi.js';
 import { parseUsageQuery } from './usage-query.params.js';
 
-/** Usage read routes (admin and member keys): thin over UsageOps; the figures are usage-service's projections. */
+/** Usage and budget read routes (admin and member keys): thin over UsageOps/BudgetOps; the figures are usage-service's. */
 @ApiTags('usage')
 @ApiBearerAuth()
 @Controller('v1')
@@ -36,5 +36,17 @@ export class UsageController {
   async agentStats(@Param('id', new IdParamPipe('agent')) id: string, @CurrentActor() actor: Actor): Promise<AgentStats> {
     unwrap(await this.bus.send(ProvidersOps.getAgent, { actor, id }));
     return unwrap(await this.bus.send(UsageOps.agentStats, { actor, agentId: id }));
+  }
+
+  /** The provider's budget for the current UTC month; its limit is the provider's, the figures the ledger's. */
+  @Get('providers/:id/budget')
+  @Access('read')
+  @ApiJsonResponse(200, 'the provider’s monthly budget: spend, reservations of calls in flight, what remains', BudgetView)
+  @ApiErrors(403, 404)
+  async providerBudget(@Param('id', new IdParamPipe('provider')) id: string, @CurrentActor() actor: Actor): Promise<BudgetView> {
+    const provider = unwrap(await this.bus.send(ProvidersOps.getProvider, { actor, id }));
+    const period = budgetPeriodOf(new Date());
+    const state = unwrap(await this.bus.send(BudgetOps.state, { actor, scope: 'provider', subjectId: id, period }));
+    return budgetView(provider.monthlyBudgetUsd, state, period);
   }
 }

@@ -184,6 +184,8 @@ export const readModelsProjection: Projection = {
       case 'RecipientRegistered':
       case 'CredentialIssued':
       case 'CredentialDenied':
+      case 'BudgetExhausted':
+      case 'BudgetRestored':
         return;
       default: {
         const unhandled: never = event.type;

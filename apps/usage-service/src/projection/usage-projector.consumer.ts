@@ -3,7 +3,7 @@ import type { BusNames } from '@switchboard/contracts';
 import { DurableConsumer, type NatsConnection, type ReceivedEvent } from '@switchboard/messaging';
 import type { Logger } from '@switchboard/telemetry';
 import { parseUsageMessage } from './usage-recorded.message.js';
-import { projectCall } from './usage.projection.js';
+import { projectCall, type ChargedLedgerRow } from './usage.projection.js';
 
 /** Shared by every replica: each call is projected by one of them at a time. */
 export const PROJECTOR_DURABLE = 'usage-projector';
@@ -17,8 +17,11 @@ export interface UsageProjectorOptions {
   readonly ackWaitMs?: number;
 }
 
+/** Called with the budget ledger rows a newly projected call was charged to (events and alerts follow them). */
+export type OnCharged = (rows: readonly ChargedLedgerRow[]) => Promise<void>;
+
 /**
- * Projects `usage.recorded` into usage.calls and usage.daily. A message that can never be projected
+ * Projects `usage.recorded` into usage.calls and usage.daily and settles the call's budget reservation. A message that can never be projected
  * (malformed, or filed under another tenant's subject) is logged without its values and acknowledged, so it
  * cannot hold up the calls behind it; a failing write (Postgres away) is retried with backoff.
  */
@@ -28,6 +31,7 @@ export async function startUsageProjector(
   dataSource: DataSource,
   logger: Logger,
   options: UsageProjectorOptions = {},
+  onCharged: OnCharged = async () => undefined,
 ): Promise<DurableConsumer> {
   const consumer = await DurableConsumer.create(nc, names, {
     durable: PROJECTOR_DURABLE,
@@ -43,8 +47,9 @@ export async function startUsageProjector(
       logger.error('usage.recorded dropped', { seq: event.seq, ...parsed.rejected });
       return;
     }
-    const added = await projectCall(dataSource, parsed.call);
-    if (!added) logger.debug('usage.recorded already projected', { seq: event.seq, requestId: parsed.call.requestId });
+    const projected = await projectCall(dataSource, parsed.call);
+    if (!projected.added) logger.debug('usage.recorded already projected', { seq: event.seq, requestId: parsed.call.requestId });
+    else await onCharged(projected.ledger);
   });
   return consumer;
 }

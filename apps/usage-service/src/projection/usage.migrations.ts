@@ -1,4 +1,5 @@
 import type { Migration } from '@switchboard/event-store';
+import { BUDGET_MIGRATIONS } from '../budget/budget.migrations.js';
 
 /** The service's schema; the event store's own tables (unused until budgets and alerts emit events) live beside these. */
 export const SCHEMA = 'usage';
@@ -59,4 +60,5 @@ export const USAGE_MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX daily_tenant_agent ON ${SCHEMA}.daily (tenant_id, agent_id)`,
     ],
   },
+  ...BUDGET_MIGRATIONS,
 ];

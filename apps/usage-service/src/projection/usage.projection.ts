@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { callPeriodSql, recomputeLedgerSpend } from '../budget/budget.ledger.js';
 import { SCHEMA } from './usage.migrations.js';
 import type { UsageRecordedMessage } from './usage-recorded.message.js';
 
@@ -14,10 +15,10 @@ const DAILY_SUMS = `tenant_id, ${UTC_DAY}, provider_id, model, agent_id,
   count(*), count(*) FILTER (WHERE status >= 400), sum(input_tokens), sum(output_tokens), sum(cached_tokens),
   coalesce(sum(cost_usd), 0), sum(latency_ms)`;
 
-const INSERT_CALL = `INSERT INTO ${SCHEMA}.calls (request_id, tenant_id, agent_id, provider_id, model, protocol, stream, status,
-    error_kind, input_tokens, output_tokens, cached_tokens, cost_usd, latency_ms, ttfb_ms, at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-  ON CONFLICT (request_id) DO NOTHING`;
+const CALL_COLUMNS = `request_id, tenant_id, agent_id, provider_id, model, protocol, stream, status,
+    error_kind, input_tokens, output_tokens, cached_tokens, cost_usd, latency_ms, ttfb_ms, at`;
+const CALL_VALUES = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16`;
+const INSERT_CALL = `INSERT INTO ${SCHEMA}.calls (${CALL_COLUMNS}) VALUES (${CALL_VALUES}) ON CONFLICT (request_id) DO NOTHING`;
 
 function callParams(call: UsageRecordedMessage): unknown[] {
   return [
@@ -41,15 +42,43 @@ function callParams(call: UsageRecordedMessage): unknown[] {
   ];
 }
 
+/** A budget ledger row the call was charged to, as it stands after the charge. */
+export interface ChargedLedgerRow {
+  readonly tenant_id: string;
+  readonly scope: 'provider' | 'agent';
+  readonly subject_id: string;
+  readonly period: string;
+  readonly limit_usd: string | null;
+  readonly spent_usd: string;
+  readonly exhausted: boolean;
+  readonly alerted_pct: number;
+}
+
+export interface ProjectedCall {
+  /** False when the call was already projected (a redelivery): nothing was added. */
+  readonly added: boolean;
+  /** The provider's and the agent's budget ledger rows for the call's period (empty when not added). */
+  readonly ledger: readonly ChargedLedgerRow[];
+}
+
 /**
- * Records one call and adds it to its day's aggregate, in one statement (hence one transaction): the call
- * row is the processed-message marker, so a redelivered event inserts nothing and adds nothing. Concurrent
- * replicas are safe: the upsert serialises on the aggregate row, a second insert of the same request id
- * waits for the first and then does nothing. Returns whether the call was new.
+ * Records one call, adds it to its day's aggregate and settles its budget reservation, in one statement (hence
+ * one transaction): the call row is the processed-message marker, so a redelivered event inserts, adds and
+ * charges nothing. Settlement deletes the call's reservation (if it still holds one) and moves the call's real
+ * cost into the provider's and agent's spend for the period, releasing the reserved maximum; a failed or
+ * aborted call costs what the upstream reported, usually nothing. Concurrent replicas are safe: the upserts
+ * serialise on their rows, a second insert of the same request id waits for the first and then does nothing.
  */
-export async function projectCall(sql: Sql, call: UsageRecordedMessage): Promise<boolean> {
-  const rows: { inserted: number }[] = await sql.query(
-    `WITH inserted AS (${INSERT_CALL} RETURNING *),
+export async function projectCall(sql: Sql, call: UsageRecordedMessage): Promise<ProjectedCall> {
+  const rows: { inserted: number; ledger: ChargedLedgerRow[] | null }[] = await sql.query(
+    `WITH released AS (
+       DELETE FROM ${SCHEMA}.budget_reservations WHERE request_id = $1 RETURNING period, amount_usd
+     ),
+     inserted AS (
+       INSERT INTO ${SCHEMA}.calls (${CALL_COLUMNS}, budget_period)
+       VALUES (${CALL_VALUES}, (SELECT period FROM released))
+       ON CONFLICT (request_id) DO NOTHING RETURNING *
+     ),
      added AS (
        INSERT INTO ${SCHEMA}.daily (${DAILY_COLUMNS})
        SELECT ${DAILY_SUMS} FROM inserted GROUP BY tenant_id, ${UTC_DAY}, provider_id, model, agent_id
@@ -62,11 +91,27 @@ export async function projectCall(sql: Sql, call: UsageRecordedMessage): Promise
          cost_usd = daily.cost_usd + excluded.cost_usd,
          latency_sum_ms = daily.latency_sum_ms + excluded.latency_sum_ms
        RETURNING 1
+     ),
+     charge AS (
+       SELECT i.tenant_id, i.provider_id, i.agent_id, ${callPeriodSql('i')} AS period,
+              coalesce(i.cost_usd, 0) AS cost, coalesce((SELECT amount_usd FROM released), 0) AS released
+         FROM inserted i
+     ),
+     charged AS (
+       INSERT INTO ${SCHEMA}.budget_ledger AS l (tenant_id, scope, subject_id, period, spent_usd, reserved_usd)
+       SELECT tenant_id, 'provider', provider_id, period, cost, 0 FROM charge
+       UNION ALL
+       SELECT tenant_id, 'agent', agent_id, period, cost, 0 FROM charge
+       ON CONFLICT ON CONSTRAINT budget_ledger_pkey DO UPDATE SET
+         spent_usd = l.spent_usd + excluded.spent_usd,
+         reserved_usd = l.reserved_usd - (SELECT released FROM charge)
+       RETURNING l.tenant_id, l.scope, l.subject_id, l.period, l.limit_usd, l.spent_usd, l.exhausted, l.alerted_pct
      )
-     SELECT count(*)::int AS inserted FROM inserted`,
+     SELECT (SELECT count(*)::int FROM inserted) AS inserted, (SELECT json_agg(charged) FROM charged) AS ledger`,
     callParams(call),
   );
-  return (rows[0]?.inserted ?? 0) > 0;
+  const row = rows[0];
+  return { added: (row?.inserted ?? 0) > 0, ledger: row?.ledger ?? [] };
 }
 
 /** Records a call only (stream replay): the aggregates are recomputed from all calls afterwards. */
@@ -82,13 +127,27 @@ export async function recordCallOnly(sql: Sql, call: UsageRecordedMessage): Prom
  * So it is safe with the service running. Returns the number of calls counted.
  */
 export async function recomputeDailyAggregates(sql: Pick<EntityManager, 'transaction'>): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await recomputeOnce(sql);
+    } catch (error) {
+      // A live projection that took the ledger's lock before the daily one: Postgres picks a victim.
+      if ((error as { code?: string }).code !== DEADLOCK_DETECTED || attempt >= 5) throw error;
+    }
+  }
+}
+
+const DEADLOCK_DETECTED = '40P01';
+
+function recomputeOnce(sql: Pick<EntityManager, 'transaction'>): Promise<number> {
   return sql.transaction(async (tx) => {
-    await tx.query(`LOCK TABLE ${SCHEMA}.daily IN EXCLUSIVE MODE`);
+    await tx.query(`LOCK TABLE ${SCHEMA}.daily, ${SCHEMA}.budget_ledger IN EXCLUSIVE MODE`);
     await tx.query(`DELETE FROM ${SCHEMA}.daily`);
     await tx.query(
       `INSERT INTO ${SCHEMA}.daily (${DAILY_COLUMNS})
        SELECT ${DAILY_SUMS} FROM ${SCHEMA}.calls GROUP BY tenant_id, ${UTC_DAY}, provider_id, model, agent_id`,
     );
+    await recomputeLedgerSpend(tx);
     const [counted] = (await tx.query(`SELECT coalesce(sum(requests), 0)::bigint AS n FROM ${SCHEMA}.daily`)) as { n: string }[];
     return Number(counted?.n ?? 0);
   });

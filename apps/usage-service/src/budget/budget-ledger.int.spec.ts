@@ -1,0 +1,140 @@
+import { BudgetOps, budgetPeriodOf, newId, type ReserveBudgetRequest } from '@switchboard/contracts';
+import { readStreamMessages } from '@switchboard/testing';
+import { memberOf, newTenantId, startTestStack, usageCall, value, type TestStack } from '../testing/service.harness.js';
+
+const period = budgetPeriodOf(new Date());
+
+describe('budget ledger (real Postgres and NATS)', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const request = (tenantId: string, overrides: Partial<ReserveBudgetRequest> = {}): ReserveBudgetRequest => ({
+    tenantId,
+    requestId: newId('request'),
+    providerId: 'prv_budget',
+    agentId: 'agt_budget',
+    period,
+    amountUsd: 0.25,
+    limits: [{ scope: 'provider', subjectId: 'prv_budget', limitUsd: 1 }],
+    ttlMs: 60_000,
+    ...overrides,
+  });
+  const reserve = async (r: ReserveBudgetRequest) => value(await stack.bus.send(BudgetOps.reserve, r));
+  const state = async (tenantId: string, scope: 'provider' | 'agent' = 'provider', subjectId = 'prv_budget') =>
+    value(await stack.bus.send(BudgetOps.state, { actor: memberOf(tenantId), scope, subjectId, period }));
+
+  it('admits exactly as many concurrent reservations as the limit holds, over the bus', async () => {
+    const tenantId = newTenantId();
+    const verdicts = await Promise.all(Array.from({ length: 40 }, () => reserve(request(tenantId))));
+    expect(verdicts.filter((v) => v.admitted)).toHaveLength(4);
+    const refused = verdicts.find((v) => !v.admitted);
+    expect(refused).toEqual({ admitted: false, scope: 'provider', subjectId: 'prv_budget', limitUsd: 1, spentUsd: 0, reservedUsd: 1 });
+    expect(await state(tenantId)).toEqual({ spentUsd: 0, reservedUsd: 1, exhausted: false });
+  });
+
+  it('settles a reservation with the call’s real cost when its usage event is projected, once', async () => {
+    const tenantId = newTenantId();
+    const admitted = request(tenantId, { amountUsd: 0.5 });
+    expect(await reserve(admitted)).toEqual({ admitted: true });
+    const call = usageCall({ requestId: admitted.requestId, providerId: 'prv_budget', agentId: 'agt_budget', costUsd: 0.125 });
+    await stack.publishUsage(tenantId, call);
+    await stack.publishUsage(tenantId, call, { msgId: `${call.requestId}-again` });
+    await stack.projectorIdle();
+    expect(await state(tenantId)).toEqual({ spentUsd: 0.125, reservedUsd: 0, exhausted: false });
+    expect(await state(tenantId, 'agent', 'agt_budget')).toEqual({ spentUsd: 0.125, reservedUsd: 0, exhausted: false });
+    const [row] = await stack.query<{ budget_period: string }>('SELECT budget_period FROM usage.calls WHERE request_id = $1', [call.requestId]);
+    expect(row?.budget_period).toBe(period);
+    // A failed call costs nothing: its reservation is released in full.
+    const failed = request(tenantId, { amountUsd: 0.5 });
+    await reserve(failed);
+    await stack.publishUsage(tenantId, usageCall({ requestId: failed.requestId, providerId: 'prv_budget', agentId: 'agt_budget', status: 502, costUsd: 0, outputTokens: 0 }));
+    await stack.projectorIdle();
+    expect(await state(tenantId)).toEqual({ spentUsd: 0.125, reservedUsd: 0, exhausted: false });
+  });
+
+  it('counts spend without a budget, so a budget set later starts from what the month has cost', async () => {
+    const tenantId = newTenantId();
+    await stack.publishUsage(tenantId, usageCall({ providerId: 'prv_budget', agentId: 'agt_budget', costUsd: 0.75 }));
+    await stack.projectorIdle();
+    expect(await reserve(request(tenantId, { amountUsd: 0.25 }))).toEqual({ admitted: true });
+    expect(await reserve(request(tenantId, { amountUsd: 0.25 }))).toMatchObject({ admitted: false, spentUsd: 0.75, reservedUsd: 0.25 });
+  });
+
+  it('checks the agent’s budget as well as the provider’s', async () => {
+    const tenantId = newTenantId();
+    const limits = [
+      { scope: 'provider' as const, subjectId: 'prv_budget', limitUsd: 10 },
+      { scope: 'agent' as const, subjectId: 'agt_small', limitUsd: 0.5 },
+    ];
+    const verdicts = await Promise.all(Array.from({ length: 6 }, () => reserve(request(tenantId, { agentId: 'agt_small', limits }))));
+    expect(verdicts.filter((v) => v.admitted)).toHaveLength(2);
+    expect(verdicts.find((v) => !v.admitted)).toMatchObject({ scope: 'agent', subjectId: 'agt_small', limitUsd: 0.5 });
+    // Another agent of the same provider is not held back by it.
+    expect(await reserve(request(tenantId, { agentId: 'agt_other', limits: [limits[0]!] }))).toEqual({ admitted: true });
+  });
+
+  it('releases reservations that expire without a usage event, and still charges a late event', async () => {
+    const tenantId = newTenantId();
+    const lost = request(tenantId, { amountUsd: 1, ttlMs: 1_000 });
+    expect(await reserve(lost)).toEqual({ admitted: true });
+    expect(await reserve(request(tenantId))).toMatchObject({ admitted: false });
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const swept = await stack.service.sweeper.sweep();
+    expect(swept.expired).toBeGreaterThanOrEqual(1);
+    expect(await state(tenantId)).toEqual({ spentUsd: 0, reservedUsd: 0, exhausted: false });
+    await stack.publishUsage(tenantId, usageCall({ requestId: lost.requestId, providerId: 'prv_budget', agentId: 'agt_budget', costUsd: 0.3 }));
+    await stack.projectorIdle();
+    expect(await state(tenantId)).toEqual({ spentUsd: 0.3, reservedUsd: 0, exhausted: false });
+  });
+
+  it('raises budget.exhausted once when spend reaches the limit, and budget.restored when the limit is raised', async () => {
+    const tenantId = newTenantId();
+    for (let i = 0; i < 2; i++) {
+      const r = request(tenantId, { amountUsd: 0.5 });
+      expect(await reserve(r)).toEqual({ admitted: true });
+      await stack.publishUsage(tenantId, usageCall({ requestId: r.requestId, providerId: 'prv_budget', agentId: 'agt_budget', costUsd: 0.5 }));
+    }
+    await stack.projectorIdle();
+    expect(await state(tenantId)).toEqual({ spentUsd: 1, reservedUsd: 0, exhausted: true });
+    // Refusals and sweeps after that record nothing more.
+    expect(await reserve(request(tenantId, { amountUsd: 0.01 }))).toMatchObject({ admitted: false, spentUsd: 1 });
+    await stack.service.sweeper.sweep();
+    // Raised to 2 USD: the next admission restores the budget.
+    const raised = [{ scope: 'provider' as const, subjectId: 'prv_budget', limitUsd: 2 }];
+    expect(await reserve(request(tenantId, { amountUsd: 0.01, limits: raised }))).toEqual({ admitted: true });
+    expect(await state(tenantId)).toMatchObject({ exhausted: false });
+
+    const events = await waitForBudgetEvents(stack, tenantId, 2);
+    expect(events.map((e) => e['type'])).toEqual(['budget.exhausted', 'budget.restored']);
+    expect(events[0]).toMatchObject({ tenantId, scope: 'provider', subjectId: 'prv_budget', period, limitUsd: 1, spentUsd: 1 });
+    expect(events[1]).toMatchObject({ tenantId, scope: 'provider', subjectId: 'prv_budget', period, limitUsd: 2, spentUsd: 1 });
+  });
+
+  it('refuses the state of a budget to keys that are not an admin’s or member’s', async () => {
+    const tenantId = newTenantId();
+    const result = await stack.bus.send(BudgetOps.state, {
+      actor: { tenantId, keyId: 'key_agent', role: 'agent', agentId: 'agt_budget' },
+      scope: 'provider',
+      subjectId: 'prv_budget',
+      period,
+    });
+    expect(result).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+  });
+});
+
+async function waitForBudgetEvents(stack: TestStack, tenantId: string, count: number): Promise<Record<string, unknown>[]> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const messages = await readStreamMessages(stack.names, stack.names.event(tenantId, 'budget.*'));
+    const events = messages.map((m) => m.data);
+    if (events.length >= count || Date.now() > deadline) return events;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

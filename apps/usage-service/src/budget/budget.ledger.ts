@@ -1,0 +1,241 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { PgEventStore } from '@switchboard/event-store';
+import { newId } from '@switchboard/contracts';
+import type { BudgetScope, BudgetState, ReserveBudgetReply, ReserveBudgetRequest } from '@switchboard/contracts';
+
+/** Anything that runs SQL: the DataSource or a transaction's manager. */
+type Sql = Pick<EntityManager, 'query'>;
+
+const SCHEMA = 'usage';
+
+/**
+ * The budget period of a call: the month its reservation was taken in, or for a call admitted without one
+ * (no budget) the UTC month it started in (`at` is when it ended).
+ */
+export function callPeriodSql(alias = ''): string {
+  const c = alias === '' ? '' : `${alias}.`;
+  return `coalesce(${c}budget_period, to_char((${c}at - ${c}latency_ms * interval '1 millisecond') AT TIME ZONE 'UTC', 'YYYY-MM'))`;
+}
+
+/** Spend shares of a limit at which a `budget_threshold` alert is raised, once each per period. */
+export const BUDGET_ALERT_PERCENTS = [50, 80, 100] as const;
+
+/** One ledger row's key. */
+export interface BudgetKey {
+  readonly tenantId: string;
+  readonly scope: BudgetScope;
+  readonly subjectId: string;
+  readonly period: string;
+}
+
+/** Raises a tenant alert in the caller's transaction (usage-service's alert store); true when it was new. */
+export type RaiseAlert = (
+  tx: EntityManager,
+  alert: { tenantId: string; kind: 'budget_threshold'; subject: string; detail: Record<string, unknown>; dedupeKey: string },
+) => Promise<boolean>;
+
+interface ReserveRow {
+  admitted: boolean;
+  scope: BudgetScope;
+  subject_id: string;
+  limit_usd: string | null;
+  spent_usd: string | null;
+  reserved_usd: string | null;
+  exhausted: boolean;
+}
+
+interface LedgerRow {
+  tenant_id: string;
+  scope: BudgetScope;
+  subject_id: string;
+  period: string;
+  limit_usd: string | null;
+  spent_usd: string;
+  exhausted: boolean;
+  alerted_pct: number;
+}
+
+/** The highest alert threshold a spend has reached (0 for none); in SQL, the same rule as `reachedPercent`. */
+const REACHED_PCT_SQL = `CASE WHEN limit_usd IS NULL THEN 0
+  WHEN spent_usd >= limit_usd THEN 100 WHEN spent_usd >= limit_usd * 0.8 THEN 80 WHEN spent_usd >= limit_usd * 0.5 THEN 50 ELSE 0 END`;
+
+export function reachedPercent(limitUsd: number, spentUsd: number): number {
+  for (const pct of [...BUDGET_ALERT_PERCENTS].reverse()) if (spentUsd >= (limitUsd * pct) / 100) return pct;
+  return 0;
+}
+
+/** A ledger row whose events or alerts lag its spend (raised after the statement that moved it). */
+export function needsAttention(row: Pick<LedgerRow, 'limit_usd' | 'spent_usd' | 'exhausted' | 'alerted_pct'>): boolean {
+  if (row.limit_usd === null) return false;
+  const limit = Number(row.limit_usd);
+  const spent = Number(row.spent_usd);
+  return (spent >= limit && !row.exhausted) || reachedPercent(limit, spent) > row.alerted_pct;
+}
+
+/**
+ * The budget ledger in usage-service's Postgres: admission (reserve), settlement (with the projection of the
+ * call's usage event, see usage.projection.ts), expiry, and the once-per-period events and alerts. Every
+ * change of a ledger row's spend or reservations happens under that row's lock, in one statement.
+ */
+export class BudgetLedger {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly store: PgEventStore,
+    private readonly raiseAlert: RaiseAlert | null,
+  ) {}
+
+  /** One round trip for the admission itself; a refusal or restoration then records its event. */
+  async reserve(request: ReserveBudgetRequest): Promise<ReserveBudgetReply> {
+    const limitOf = (scope: BudgetScope) => request.limits.find((l) => l.scope === scope)?.limitUsd ?? null;
+    const providerLimit = limitOf('provider');
+    const agentLimit = limitOf('agent');
+    const rows: ReserveRow[] = await this.dataSource.query(`SELECT * FROM ${SCHEMA}.reserve_budget($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+      request.tenantId,
+      request.requestId,
+      request.providerId,
+      request.agentId,
+      request.period,
+      String(request.amountUsd),
+      providerLimit === null ? null : String(providerLimit),
+      agentLimit === null ? null : String(agentLimit),
+      request.ttlMs,
+    ]);
+    const admitted = rows[0]?.admitted === true;
+    const key = (row: ReserveRow): BudgetKey => ({ tenantId: request.tenantId, scope: row.scope, subjectId: row.subject_id, period: request.period });
+    if (admitted) {
+      // Admitted while marked exhausted: the limit was raised above the spend.
+      for (const row of rows) if (row.exhausted && row.limit_usd !== null) await this.reconcile(key(row));
+      return { admitted: true };
+    }
+    const refused = rows.find((row) => {
+      if (row.limit_usd === null) return false;
+      return Number(row.limit_usd) - Number(row.spent_usd) - Number(row.reserved_usd) < request.amountUsd;
+    });
+    if (refused === undefined) throw new Error('reserve_budget refused a call without a limit it does not fit under');
+    if (!refused.exhausted && Number(refused.spent_usd) >= Number(refused.limit_usd)) await this.reconcile(key(refused));
+    return {
+      admitted: false,
+      scope: refused.scope,
+      subjectId: refused.subject_id,
+      limitUsd: Number(refused.limit_usd),
+      spentUsd: Number(refused.spent_usd),
+      reservedUsd: Number(refused.reserved_usd),
+    };
+  }
+
+  async state(key: BudgetKey): Promise<BudgetState> {
+    const rows: { spent_usd: string; reserved_usd: string; exhausted: boolean }[] = await this.dataSource.query(
+      `SELECT spent_usd, reserved_usd, exhausted FROM ${SCHEMA}.budget_ledger
+        WHERE tenant_id = $1 AND scope = $2 AND subject_id = $3 AND period = $4`,
+      [key.tenantId, key.scope, key.subjectId, key.period],
+    );
+    const row = rows[0];
+    if (row === undefined) return { spentUsd: 0, reservedUsd: 0, exhausted: false };
+    return { spentUsd: Number(row.spent_usd), reservedUsd: Math.max(0, Number(row.reserved_usd)), exhausted: row.exhausted };
+  }
+
+  /**
+   * Releases reservations whose calls never reported (their gateway died mid-call and its usage event was
+   * lost). A call whose event arrives after its reservation expired is still charged: the spend is what the
+   * upstream reported, the reservation only an upper bound held meanwhile. Returns how many expired.
+   */
+  async expire(): Promise<number> {
+    const rows: { n: number }[] = await this.dataSource.query(
+      `WITH expired AS (
+         DELETE FROM ${SCHEMA}.budget_reservations WHERE expires_at < now() RETURNING *
+       ), per_row AS (
+         SELECT tenant_id, 'provider' AS scope, provider_id AS subject_id, period, sum(amount_usd) AS amount FROM expired GROUP BY 1, 2, 3, 4
+         UNION ALL
+         SELECT tenant_id, 'agent', agent_id, period, sum(amount_usd) FROM expired GROUP BY 1, 2, 3, 4
+       ), released AS (
+         UPDATE ${SCHEMA}.budget_ledger l SET reserved_usd = l.reserved_usd - p.amount
+           FROM per_row p
+          WHERE l.tenant_id = p.tenant_id AND l.scope = p.scope AND l.subject_id = p.subject_id AND l.period = p.period
+         RETURNING 1
+       )
+       SELECT count(*)::int AS n FROM expired`,
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /** Ledger rows whose events or alerts lag their spend; the periodic sweep reconciles them. */
+  async lagging(): Promise<BudgetKey[]> {
+    const rows: LedgerRow[] = await this.dataSource.query(
+      `SELECT tenant_id, scope, subject_id, period FROM ${SCHEMA}.budget_ledger
+        WHERE limit_usd IS NOT NULL AND ((spent_usd >= limit_usd AND NOT exhausted) OR ${REACHED_PCT_SQL} > alerted_pct)
+        LIMIT 1000`,
+    );
+    return rows.map((r) => ({ tenantId: r.tenant_id, scope: r.scope, subjectId: r.subject_id, period: r.period }));
+  }
+
+  /**
+   * Brings one row's `exhausted` flag and threshold alerts in line with its spend and limit, and records the
+   * matching events, all in one transaction under the row's lock: each transition is recorded exactly once
+   * however many gateways, projector replicas and sweeps look at the row.
+   */
+  async reconcile(key: BudgetKey): Promise<void> {
+    await this.dataSource.transaction(async (tx) => {
+      const rows: LedgerRow[] = await tx.query(
+        `SELECT * FROM ${SCHEMA}.budget_ledger WHERE tenant_id = $1 AND scope = $2 AND subject_id = $3 AND period = $4 FOR UPDATE`,
+        [key.tenantId, key.scope, key.subjectId, key.period],
+      );
+      const row = rows[0];
+      if (row === undefined || row.limit_usd === null) return;
+      const limit = Number(row.limit_usd);
+      const spent = Number(row.spent_usd);
+      const exhausted = spent >= limit;
+      const reached = reachedPercent(limit, spent);
+      const raised = Math.max(row.alerted_pct, reached);
+      const events: { type: 'BudgetExhausted' | 'BudgetRestored'; data: Record<string, unknown> }[] = [];
+      const data = { scope: key.scope, subjectId: key.subjectId, period: key.period, limitUsd: limit, spentUsd: spent };
+      if (exhausted && !row.exhausted) events.push({ type: 'BudgetExhausted', data });
+      if (!exhausted && row.exhausted) events.push({ type: 'BudgetRestored', data });
+      if (events.length === 0 && raised === row.alerted_pct) return;
+      await tx.query(
+        `UPDATE ${SCHEMA}.budget_ledger SET exhausted = $5, alerted_pct = $6
+          WHERE tenant_id = $1 AND scope = $2 AND subject_id = $3 AND period = $4`,
+        [key.tenantId, key.scope, key.subjectId, key.period, exhausted, raised],
+      );
+      if (events.length > 0) {
+        const streamId = `budget-${key.tenantId}-${key.scope}-${key.subjectId}-${key.period}`;
+        const { version } = await this.store.readStream(streamId, tx);
+        const appended = await this.store.append(tx, {
+          streamId,
+          expectedVersion: version,
+          tenantId: key.tenantId,
+          events: events.map((e) => ({ eventId: newId('event'), type: e.type, data: e.data })),
+          metadata: { actor: null },
+          at: new Date(),
+        });
+        if (!appended.ok) throw new Error(`budget stream ${streamId} moved under its ledger row's lock`);
+      }
+      if (this.raiseAlert !== null) {
+        for (const pct of BUDGET_ALERT_PERCENTS) {
+          if (pct <= row.alerted_pct || pct > reached) continue;
+          await this.raiseAlert(tx, {
+            tenantId: key.tenantId,
+            kind: 'budget_threshold',
+            subject: `${key.scope}:${key.subjectId}`,
+            detail: { percent: pct, period: key.period, limitUsd: limit, spentUsd: spent },
+            dedupeKey: `budget_threshold:${key.scope}:${key.subjectId}:${key.period}:${pct}`,
+          });
+        }
+      }
+    });
+  }
+}
+
+/**
+ * The ledger rows' spend recomputed from the calls (reservations, limits and flags kept); the caller holds
+ * the ledger's EXCLUSIVE lock, as the daily rebuild does.
+ */
+export async function recomputeLedgerSpend(tx: Sql): Promise<void> {
+  await tx.query(`UPDATE ${SCHEMA}.budget_ledger SET spent_usd = 0`);
+  await tx.query(
+    `INSERT INTO ${SCHEMA}.budget_ledger AS l (tenant_id, scope, subject_id, period, spent_usd)
+     SELECT tenant_id, 'provider', provider_id, ${callPeriodSql()}, coalesce(sum(cost_usd), 0) FROM ${SCHEMA}.calls GROUP BY 1, 2, 3, 4
+     UNION ALL
+     SELECT tenant_id, 'agent', agent_id, ${callPeriodSql()}, coalesce(sum(cost_usd), 0) FROM ${SCHEMA}.calls GROUP BY 1, 2, 3, 4
+     ON CONFLICT ON CONSTRAINT budget_ledger_pkey DO UPDATE SET spent_usd = excluded.spent_usd`,
+  );
+}
