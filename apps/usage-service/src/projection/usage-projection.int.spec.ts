@@ -49,6 +49,7 @@ describe('usage projection (real Postgres and NATS)', () => {
 
   it('records each call once and sums it into its UTC day, provider, model and agent', async () => {
     const tenantId = newTenantId();
+    const started = Date.now();
     const first = usageCall({ inputTokens: 100, outputTokens: 20, cachedTokens: 30, costUsd: 0.25, latencyMs: 120.5 });
     await stack.publishUsage(tenantId, first, { at: '2025-03-01T23:59:59.900Z' });
     await stack.publishUsage(tenantId, usageCall({ status: 429, errorKind: 'rate_limited', inputTokens: 0, outputTokens: 0, latencyMs: 3 }), {
@@ -62,8 +63,18 @@ describe('usage projection (real Postgres and NATS)', () => {
       duplicate: false,
     });
     await stack.projectorIdle();
+    const idle = Date.now();
 
     expect(await callCount(tenantId)).toBe(3);
+    // Each row carries when it was projected (this machine's clock, as the database's), not the call's `at`.
+    const projected = await stack.query<{ ms: number }>('SELECT extract(epoch FROM projected_at)::float8 * 1000 AS ms FROM usage.calls WHERE tenant_id = $1', [
+      tenantId,
+    ]);
+    expect(projected).toHaveLength(3);
+    for (const { ms } of projected) {
+      expect(ms).toBeGreaterThanOrEqual(started);
+      expect(ms).toBeLessThanOrEqual(idle + 1);
+    }
     const common = { tenant_id: tenantId, provider_id: 'prv_a', model: 'gpt-test', agent_id: 'agt_a' };
     expect(await daily(tenantId)).toEqual([
       { ...common, day: '2025-03-01', requests: '2', errors: '1', input_tokens: '100', output_tokens: '20', cached_tokens: '30', cost_usd: '0.251', latency_sum_ms: '123.5' },

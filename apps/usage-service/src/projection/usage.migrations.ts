@@ -12,6 +12,10 @@ export const SCHEMA = 'usage';
  * - `daily`: per (tenant, UTC day, provider, model, agent), written in the same statement as the call.
  *   Latencies are numeric so that sums are exact: the live projection and a rebuild add in different orders
  *   and must still agree to the last digit.
+ * - `calls.projected_at`: when the projector wrote the row (clock_timestamp(), so each row of a batch gets its
+ *   own time; the insert is a single-statement transaction, so this is its commit time short of the WAL flush).
+ *   Projection lag is projected_at − at. Rows that existed before the column get the migration's time: added
+ *   with now() (a constant, so no table rewrite) and only then given the per-row default.
  */
 export const USAGE_MIGRATIONS: readonly Migration[] = [
   {
@@ -58,6 +62,13 @@ export const USAGE_MIGRATIONS: readonly Migration[] = [
          PRIMARY KEY (tenant_id, day, provider_id, model, agent_id)
        )`,
       `CREATE INDEX daily_tenant_agent ON ${SCHEMA}.daily (tenant_id, agent_id)`,
+    ],
+  },
+  {
+    id: 'usage-service/003-calls-projected-at',
+    sql: [
+      `ALTER TABLE ${SCHEMA}.calls ADD COLUMN projected_at timestamptz NOT NULL DEFAULT now()`,
+      `ALTER TABLE ${SCHEMA}.calls ALTER COLUMN projected_at SET DEFAULT clock_timestamp()`,
     ],
   },
   ...BUDGET_MIGRATIONS,

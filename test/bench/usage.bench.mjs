@@ -1,0 +1,328 @@
+// Usage projection benchmark on the real stack (run by hand after `npm run build`: `npm run bench:usage`).
+// `usage.recorded` events are published straight onto the events stream as the gateway publishes them
+// (subject events.<tenantId>.usage.recorded, envelope eventId/type/tenantId/at, Nats-Msg-Id = eventId) while
+// usage-service projects them into usage.calls and usage.daily. Prints:
+//   1. throughput: BENCH_N events (default 20000) published as fast as the bus acknowledges them (at most
+//      BENCH_WINDOW unacknowledged, default 1024); events projected per second, from the first publish until
+//      usage.calls holds all of them (polled, and exactly from the rows' projected_at); usage.daily must sum
+//      to the same number of requests and tokens, or the run fails.
+//   2. lag: BENCH_RATE events/s (default 1000) for BENCH_SECONDS (default 30), steadily; projection lag
+//      p50/p95/p99/max, lag = projected_at of the call row − when this process handed the event to the client.
+//      Both are this machine's wall clock (PostgreSQL runs here), in µs; the offset between the two is
+//      measured before and after and printed. projected_at is clock_timestamp() at the insert, in the
+//      statement's own transaction: its commit (WAL flush) follows within the same statement round trip.
+//   3. with BENCH_VIA_PROXY=1: agent calls to the mock LLM through the gateway at BENCH_RATE for BENCH_SECONDS
+//      (at most BENCH_PROXY_INFLIGHT in flight, default 256), lag = projected_at − the event's `at` (when the
+//      gateway recorded the call, ms precision); the calls/s actually reached are printed next to the target.
+// Other env: BENCH_QUICK=1 (N 5000, 10 s).
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { Pool } from 'undici';
+import { connect } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import { newId } from '@switchboard/contracts';
+import { publishEvent } from '@switchboard/messaging';
+import { ApiClient, MockLlmUpstream, Stack, deleteEventsStream } from '@switchboard/testing';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const N = Number(process.env.BENCH_N ?? (QUICK ? 5000 : 20_000));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 10 : 30));
+const RATE = Number(process.env.BENCH_RATE ?? 1000);
+const WINDOW = Number(process.env.BENCH_WINDOW ?? 1024);
+const VIA_PROXY = process.env.BENCH_VIA_PROXY === '1';
+const PROXY_INFLIGHT = Number(process.env.BENCH_PROXY_INFLIGHT ?? 256);
+/** A phase fails when usage.calls has not grown for this long while rows are still missing. */
+const STALL_MS = 60_000;
+const UPSTREAM_KEY = 'sk-bench-upstream-0123456789';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Wall-clock epoch milliseconds with sub-millisecond precision (Date.now() has whole milliseconds only). */
+const wallMs = () => performance.timeOrigin + performance.now();
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+const ms = (v) => v.toFixed(1);
+/** `projectedPerS`: the phase's rows over first publish (or call) → last projected_at: whether the projection kept up. */
+const lagRow = (label, lags, projectedPerS) => {
+  const s = Float64Array.from(lags).sort();
+  const [p50, p95, p99, max] = [pct(s, 50), pct(s, 95), pct(s, 99), s[s.length - 1]].map(ms);
+  return { phase: label, n: s.length, 'p50 ms': p50, 'p95 ms': p95, 'p99 ms': p99, 'max ms': max, 'projected/s': Math.round(projectedPerS) };
+};
+
+const TENANTS = Array.from({ length: 3 }, () => newId('tenant'));
+const PROVIDERS = ['prv_bench_a', 'prv_bench_b'];
+const AGENTS = ['agt_bench_1', 'agt_bench_2', 'agt_bench_3', 'agt_bench_4'];
+const MODELS = ['gpt-bench', 'claude-bench'];
+
+/** The i-th call of a phase: spread over tenants, providers, agents and models; tokens derived from i. */
+function usageEvent(tenants, i, at) {
+  const requestId = newId('request');
+  return {
+    eventId: requestId,
+    type: 'usage.recorded',
+    tenantId: tenants[i % tenants.length],
+    at,
+    requestId,
+    agentId: AGENTS[i % AGENTS.length],
+    providerId: PROVIDERS[i % PROVIDERS.length],
+    model: MODELS[i % MODELS.length],
+    protocol: 'openai_chat',
+    stream: i % 5 === 0,
+    status: i % 50 === 0 ? 429 : 200,
+    ...(i % 50 === 0 ? { errorKind: 'rate_limited' } : {}),
+    inputTokens: 100 + (i % 100),
+    outputTokens: 20 + (i % 10),
+    cachedTokens: i % 3 === 0 ? 50 : 0,
+    costUsd: 0.0001 * (1 + (i % 7)),
+    latencyMs: 50 + (i % 200) / 4,
+    ttfbMs: i % 5 === 0 ? 20 : null,
+  };
+}
+
+console.log('Starting the stack (fresh database, own NATS namespace)…');
+const mock = VIA_PROXY ? await new MockLlmUpstream({ requiredKey: UPSTREAM_KEY, outputTokens: 16 }).start() : null;
+const stack = await Stack.start({ env: { SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1/32' } });
+const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
+const js = jetstream(nc);
+const db = new pg.Pool({ connectionString: stack.databaseUrl, max: 2 });
+db.on('error', () => undefined);
+const one = async (sql, params = []) => (await db.query(sql, params)).rows[0];
+const projectedCount = async (tenants) => Number((await one('SELECT count(*) AS n FROM usage.calls WHERE tenant_id = ANY($1)', [tenants])).n);
+
+/** Database clock − this process's clock, from the round trip with the smallest duration (± half of it). */
+async function clockOffset() {
+  let best = null;
+  for (let i = 0; i < 10; i++) {
+    const before = wallMs();
+    const { at } = await one('SELECT extract(epoch FROM clock_timestamp())::float8 * 1000 AS at');
+    const after = wallMs();
+    if (best === null || after - before < best.rtt) best = { offset: at - (before + after) / 2, rtt: after - before };
+  }
+  return `${best.offset.toFixed(2)} ms ± ${(best.rtt / 2).toFixed(2)} ms`;
+}
+
+/** Polls until usage.calls holds `expected` rows of these tenants; returns when that was first seen. */
+async function waitProjected(tenants, expected, label, everyMs = 100) {
+  let last = -1;
+  let lastChange = Date.now();
+  let lastPrint = 0;
+  let printed = 0;
+  for (;;) {
+    const n = await projectedCount(tenants);
+    const now = wallMs();
+    if (n >= expected) return now;
+    if (n !== last) lastChange = Date.now();
+    last = n;
+    if (Date.now() - lastChange > STALL_MS) throw new Error(`${label}: usage.calls stuck at ${n} of ${expected} for ${STALL_MS / 1000} s`);
+    if (now - lastPrint >= 2000) {
+      const rate = lastPrint === 0 ? '' : ` (${Math.round(((n - printed) * 1000) / (now - lastPrint))}/s)`;
+      console.log(`  ${label}: projected ${n}/${expected}${rate}`);
+      [lastPrint, printed] = [now, n];
+    }
+    await sleep(everyMs);
+  }
+}
+
+/** Publishes as the gateway does; resolves when JetStream acknowledged (a failure is counted, not thrown). */
+function publish(event, stats) {
+  return publishEvent(js, stack.names.event(event.tenantId, 'usage.recorded'), JSON.stringify(event), { msgId: event.eventId }).then(
+    (ack) => {
+      if (ack.duplicate) stats.duplicates++;
+      else stats.acked++;
+    },
+    () => stats.failed++,
+  );
+}
+
+async function throughput() {
+  console.log(`\n1. Throughput: ${N} events, as fast as the bus acknowledges them (≤ ${WINDOW} unacknowledged)`);
+  const tenants = TENANTS;
+  const stats = { acked: 0, duplicates: 0, failed: 0 };
+  const expected = { requests: new Map(tenants.map((t) => [t, 0])), inputTokens: 0 };
+  let inFlight = 0;
+  let wake = null;
+  const firstPublish = wallMs();
+  let lastPrint = firstPublish;
+  for (let i = 0; i < N; i++) {
+    while (inFlight >= WINDOW) await new Promise((r) => (wake = r));
+    const event = usageEvent(tenants, i, new Date().toISOString());
+    expected.requests.set(event.tenantId, expected.requests.get(event.tenantId) + 1);
+    expected.inputTokens += event.inputTokens;
+    inFlight++;
+    void publish(event, stats).then(() => {
+      inFlight--;
+      wake?.();
+      wake = null;
+    });
+    if (wallMs() - lastPrint >= 1000) {
+      console.log(`  published ${i + 1}/${N} (${stats.acked} acknowledged)`);
+      lastPrint = wallMs();
+    }
+  }
+  while (inFlight > 0) await new Promise((r) => (wake = r));
+  const published = wallMs();
+  if (stats.failed > 0 || stats.duplicates > 0) throw new Error(`publish: ${stats.failed} failed, ${stats.duplicates} duplicates`);
+  console.log(`  all ${N} acknowledged after ${((published - firstPublish) / 1000).toFixed(2)} s; waiting for the projection…`);
+  const seen = await waitProjected(tenants, N, 'throughput');
+  const { last } = await one('SELECT extract(epoch FROM max(projected_at))::float8 * 1000 AS last FROM usage.calls WHERE tenant_id = ANY($1)', [tenants]);
+
+  const daily = await db.query(
+    'SELECT tenant_id, sum(requests)::bigint AS requests, sum(input_tokens)::bigint AS input FROM usage.daily WHERE tenant_id = ANY($1) GROUP BY tenant_id',
+    [tenants],
+  );
+  const requests = daily.rows.reduce((n, r) => n + Number(r.requests), 0);
+  const inputTokens = daily.rows.reduce((n, r) => n + Number(r.input), 0);
+  const perTenantOk = daily.rows.length === tenants.length && daily.rows.every((r) => Number(r.requests) === expected.requests.get(r.tenant_id));
+  if (requests !== N || inputTokens !== expected.inputTokens || !perTenantOk) {
+    throw new Error(`usage.daily does not add up: ${requests} requests (want ${N}), ${inputTokens} input tokens (want ${expected.inputTokens})`);
+  }
+  console.log(`  usage.daily: ${requests} requests, ${inputTokens} input tokens, per tenant as published ✓`);
+  return {
+    publishPerS: N / ((published - firstPublish) / 1000),
+    projectedPerSPolled: N / ((seen - firstPublish) / 1000),
+    projectedPerSExact: N / ((last - firstPublish) / 1000),
+    seconds: (seen - firstPublish) / 1000,
+  };
+}
+
+async function steadyLag() {
+  const total = Math.round(RATE * SECONDS);
+  console.log(`\n2. Lag: ${RATE} events/s for ${SECONDS} s (${total} events)`);
+  const tenants = Array.from({ length: 3 }, () => newId('tenant'));
+  const stats = { acked: 0, duplicates: 0, failed: 0 };
+  const publishedAt = new Map();
+  const pending = [];
+  const start = wallMs();
+  let sent = 0;
+  let nextPrint = start + 1000;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((wallMs() - start) * RATE) / 1000) + 1);
+    while (sent < due) {
+      const at = wallMs();
+      const event = usageEvent(tenants, sent, new Date(at).toISOString());
+      publishedAt.set(event.requestId, at);
+      pending.push(publish(event, stats));
+      sent++;
+    }
+    if (wallMs() >= nextPrint) {
+      nextPrint += 1000;
+      const projected = await projectedCount(tenants);
+      console.log(`  t=${((wallMs() - start) / 1000).toFixed(0)} s: published ${sent}, acknowledged ${stats.acked}, projected ${projected}`);
+    }
+    await sleep(1);
+  }
+  const elapsed = (wallMs() - start) / 1000;
+  await Promise.all(pending);
+  if (stats.failed > 0 || stats.duplicates > 0) throw new Error(`publish: ${stats.failed} failed, ${stats.duplicates} duplicates`);
+  await waitProjected(tenants, total, 'lag');
+  const rows = (
+    await db.query('SELECT request_id, extract(epoch FROM projected_at)::float8 * 1000 AS projected FROM usage.calls WHERE tenant_id = ANY($1)', [tenants])
+  ).rows;
+  const lags = rows.map((r) => r.projected - publishedAt.get(r.request_id));
+  const lastProjected = rows.reduce((m, r) => Math.max(m, r.projected), 0);
+  return { row: lagRow(`direct, ${(total / elapsed).toFixed(0)} events/s`, lags, (total * 1000) / (lastProjected - start)), achieved: total / elapsed };
+}
+
+async function proxyLag() {
+  console.log(`\n3. Through the proxy: agent calls at ${RATE}/s for ${SECONDS} s (≤ ${PROXY_INFLIGHT} in flight)`);
+  const tenant = await new ApiClient(stack.gatewayUrl, stack.operatorKey).post('/v1/tenants', { name: 'bench-usage' });
+  const admin = new ApiClient(stack.gatewayUrl, tenant.body.adminKey);
+  const provider = await admin.post('/v1/providers', { name: 'mock', type: 'custom', endpoint: `${mock.baseUrl}/v1`, apiKey: UPSTREAM_KEY, rateLimitRpm: 10_000_000 });
+  if (provider.status !== 201) throw new Error(`provider: ${provider.status} ${provider.text}`);
+  await admin.post(`/v1/providers/${provider.body.id}/models`, { name: 'bench', upstreamModel: 'gpt-mock' });
+  const agent = await admin.post('/v1/agents', { name: 'bench', providerId: provider.body.id });
+  const agentKey = (await admin.post('/v1/keys', { name: 'bench', role: 'agent', agentId: agent.body.id })).body.key;
+
+  const pool = new Pool(stack.gatewayUrl, { connections: 64, pipelining: 1 });
+  const body = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'hello' }], max_tokens: 16 });
+  const headers = { authorization: `Bearer ${agentKey}`, 'content-type': 'application/json' };
+  const outcome = { ok: 0, failed: 0, statuses: new Map() };
+  const call = async () => {
+    try {
+      const res = await pool.request({ path: '/v1/chat/completions', method: 'POST', headers, body });
+      await res.body.text();
+      if (res.statusCode === 200) outcome.ok++;
+      else {
+        outcome.failed++;
+        outcome.statuses.set(res.statusCode, (outcome.statuses.get(res.statusCode) ?? 0) + 1);
+      }
+    } catch {
+      outcome.failed++;
+    }
+  };
+  for (let i = 0; i < 100; i++) await call();
+  const warm = { ...outcome };
+  outcome.ok = 0;
+  outcome.failed = 0;
+
+  const total = Math.round(RATE * SECONDS);
+  const start = wallMs();
+  const until = start + SECONDS * 1000;
+  let sent = 0;
+  let inFlight = 0;
+  let capped = 0;
+  let nextPrint = start + 1000;
+  const calls = [];
+  while (wallMs() < until && sent < total) {
+    const due = Math.min(total, Math.floor(((wallMs() - start) * RATE) / 1000) + 1);
+    while (sent < due && inFlight < PROXY_INFLIGHT) {
+      inFlight++;
+      sent++;
+      calls.push(call().finally(() => inFlight--));
+    }
+    if (sent < due) capped++;
+    if (wallMs() >= nextPrint) {
+      nextPrint += 1000;
+      console.log(`  t=${((wallMs() - start) / 1000).toFixed(0)} s: sent ${sent}, answered 200 ${outcome.ok}, failed ${outcome.failed}, in flight ${inFlight}`);
+    }
+    await sleep(1);
+  }
+  await Promise.all(calls);
+  const elapsed = (wallMs() - start) / 1000;
+  await pool.close();
+  const statuses = [...outcome.statuses].map(([s, n]) => `${s}×${n}`).join(', ');
+  console.log(`  ${outcome.ok} answered 200, ${outcome.failed} failed${statuses ? ` (${statuses})` : ''}; pacing held back by the in-flight cap in ${capped} ticks`);
+  // Warm-up calls are projected too; every call that reached the upstream records one usage.recorded.
+  const expected = warm.ok + outcome.ok;
+  await waitProjected([tenant.body.id], expected, 'proxy');
+  const rows = (
+    await db.query(
+      `SELECT extract(epoch FROM at)::float8 * 1000 AS at, extract(epoch FROM projected_at)::float8 * 1000 AS projected
+         FROM usage.calls WHERE tenant_id = $1 ORDER BY at OFFSET $2`,
+      [tenant.body.id, warm.ok],
+    )
+  ).rows;
+  const lastProjected = rows.reduce((m, r) => Math.max(m, r.projected), 0);
+  const row = lagRow(
+    `via proxy, ${(outcome.ok / elapsed).toFixed(0)} calls/s`,
+    rows.map((r) => r.projected - r.at),
+    (rows.length * 1000) / (lastProjected - rows[0].at),
+  );
+  return { row, achieved: outcome.ok / elapsed, sent: sent / elapsed };
+}
+
+try {
+  console.log(`Clock check (PostgreSQL clock_timestamp() − this process): ${await clockOffset()}`);
+  const t = await throughput();
+  const lag = await steadyLag();
+  const proxy = VIA_PROXY ? await proxyLag() : null;
+  console.log(`Clock check after (PostgreSQL − this process): ${await clockOffset()}`);
+
+  console.log('\nUsage projection (one usage-service, loopback PostgreSQL and NATS)');
+  console.log(
+    `Throughput: ${Math.round(t.projectedPerSPolled)} events projected/s (${N} events in ${t.seconds.toFixed(2)} s, polled every 100 ms; ` +
+      `${Math.round(t.projectedPerSExact)}/s up to the last projected_at); published at ${Math.round(t.publishPerS)} events/s`,
+  );
+  console.log(`Lag (ms), projected_at − publish; target ${RATE} events/s, reached ${lag.achieved.toFixed(0)}/s:`);
+  console.table([lag.row, ...(proxy ? [proxy.row] : [])]);
+  if (proxy) {
+    console.log(
+      `Through the proxy: target ${RATE} calls/s, ${proxy.sent.toFixed(0)}/s sent, ${proxy.achieved.toFixed(0)} calls/s answered 200 ` +
+        `(lag there is projected_at − the event's at, which has whole milliseconds)`,
+    );
+  }
+} finally {
+  await db.end();
+  await nc.close();
+  await stack.stop();
+  await deleteEventsStream(stack.names);
+  await mock?.stop();
+}
