@@ -128,6 +128,8 @@ describe('management routes (gateway in-process, real NATS, fake providers-servi
       ['POST', '/v1/providers/:provider/models', () => ({ name: 'm', inputUsdPerMTok: -1 }), 'inputUsdPerMTok: must not be negative'],
       ['POST', '/v1/agents', () => ({ ...agentBody(), delivery: 'mail' }), 'delivery: must be one of "proxy", "direct"'],
       ['PATCH', '/v1/agents/agt_00000000000000000000', () => ({ color: 'red' }), 'color: is not a known field'],
+      ['POST', '/v1/agents', () => ({ ...agentBody(), monthlyBudgetUsd: -1 }), 'monthlyBudgetUsd: must not be negative'],
+      ['PATCH', '/v1/agents/agt_00000000000000000000', () => ({ monthlyBudgetUsd: -0.5 }), 'monthlyBudgetUsd: must not be negative'],
     ])('%s %s → 400 naming the field, nothing sent', async (method, path, body, message) => {
       const key = path === '/v1/tenants' ? operatorKey : admin;
       const res = await offBus(method, path.replace(':provider', providerId), { key, body: body() });
@@ -203,6 +205,36 @@ describe('management routes (gateway in-process, real NATS, fake providers-servi
       expect(malformed.status).toBe(400);
       expect((await h.request('DELETE', `/v1/providers/${id}`, { key: admin, headers: { 'if-match': '"1"' } })).status).toBe(412);
       expect((await h.request('DELETE', `/v1/providers/${id}`, { key: admin, headers: { 'if-match': '"2"' } })).status).toBe(204);
+    });
+
+    it('sets, changes and removes an agent’s monthly budget; a negative one is refused and changes nothing', async () => {
+      const plain = await h.request('POST', '/v1/agents', { key: admin, body: { name: 'unbudgeted', providerId } });
+      expect(plain.status).toBe(201);
+      expect(plain.body).toMatchObject({ monthlyBudgetUsd: null });
+      const created = await h.request('POST', '/v1/agents', { key: admin, body: { name: 'budgeted', providerId, monthlyBudgetUsd: 30.5 } });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ name: 'budgeted', monthlyBudgetUsd: 30.5, version: 1 });
+      const id = (created.body as Json).id as string;
+      expect((await h.request('GET', `/v1/agents/${id}`, { key: member })).body).toMatchObject({ monthlyBudgetUsd: 30.5 });
+
+      const zero = await h.request('PATCH', `/v1/agents/${id}`, { key: admin, body: { monthlyBudgetUsd: 0 }, headers: { 'if-match': '"1"' } });
+      expect(zero.status).toBe(200);
+      expect(zero.body).toMatchObject({ monthlyBudgetUsd: 0, version: 2 });
+      const refused = await offBus('PATCH', `/v1/agents/${id}`, { key: admin, body: { monthlyBudgetUsd: -3 } });
+      expect(refused.status).toBe(400);
+      expect(errorOf(refused.body)).toEqual({ code: 'validation_failed', message: 'monthlyBudgetUsd: must not be negative' });
+      const notANumber = await offBus('PATCH', `/v1/agents/${id}`, { key: admin, body: { monthlyBudgetUsd: '10' } });
+      expect(notANumber.status).toBe(400);
+      expect((await h.request('GET', `/v1/agents/${id}`, { key: admin })).body).toMatchObject({ monthlyBudgetUsd: 0, version: 2 });
+
+      const removed = await h.request('PATCH', `/v1/agents/${id}`, { key: admin, body: { monthlyBudgetUsd: null } });
+      expect(removed.status).toBe(200);
+      expect(removed.body).toMatchObject({ monthlyBudgetUsd: null, version: 3 });
+      const listed = await h.request('GET', '/v1/agents', { key: member });
+      expect((listed.body as { data: Json[] }).data.find((a) => a.id === id)).toMatchObject({ monthlyBudgetUsd: null });
+      for (const agent of [id, (plain.body as Json).id as string]) {
+        expect((await h.request('DELETE', `/v1/agents/${agent}`, { key: admin })).status).toBe(204);
+      }
     });
 
     it('lists as {data}, adds and removes models, and reports dependents on 409', async () => {

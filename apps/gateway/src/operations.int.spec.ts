@@ -100,6 +100,14 @@ describe('gateway operations (in-process, real NATS, fake providers-service)', (
         required: ['name', 'type'],
         properties: expect.objectContaining({ type: { type: 'string', enum: ['openai', 'anthropic', 'custom'] } }),
       });
+      // An agent's budget is documented as the provider's is: optional, a non-negative number or null.
+      const agentBody = paths['/v1/agents'].post.requestBody as { content: Record<string, { schema: Json }> };
+      const budget = (agentBody.content['application/json'].schema as { properties: Record<string, Json>; required: string[] });
+      expect(budget.required).not.toContain('monthlyBudgetUsd');
+      expect(budget.properties['monthlyBudgetUsd']).toMatchObject({ type: 'number', minimum: 0, nullable: true });
+      expect(budget.properties['monthlyBudgetUsd']).toEqual(
+        (body.content['application/json'].schema as { properties: Record<string, Json> }).properties['monthlyBudgetUsd'],
+      );
     });
 
     it('exports request durations by route template', async () => {

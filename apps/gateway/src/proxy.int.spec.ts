@@ -177,6 +177,32 @@ describe('LLM proxy (gateway in-process, real NATS, fake services, mock upstream
     expect(h.state.routeLookups).toBe(lookups + 1);
   });
 
+  it('drops a cached route on agent.updated, so a changed agent budget reaches the proxy', async () => {
+    const { ProxyRuntime } = await import('./proxy/proxy.runtime.js');
+    const routes = h.app.get(ProxyRuntime).routes;
+    const budgetOf = () => routes.peek(tenantId, agentId)?.agent.monthlyBudgetUsd;
+    const agentUpdated = () =>
+      h.publish(h.names.event(tenantId, 'agent.updated'), { eventId: `e-${randomBytes(4).toString('hex')}`, type: 'agent.updated', tenantId, at: new Date().toISOString() });
+    await openai().chat.completions.create({ model: 'fast', messages: hi });
+    expect(budgetOf()).toBeNull();
+    try {
+      const patched = await h.request('PATCH', `/v1/agents/${agentId}`, { key: admin, body: { monthlyBudgetUsd: 25 } });
+      expect(patched.body).toMatchObject({ monthlyBudgetUsd: 25 });
+      // The fake publishes no events: until agent.updated arrives, the cached route is the old one.
+      await openai().chat.completions.create({ model: 'fast', messages: hi });
+      expect(budgetOf()).toBeNull();
+      const lookups = h.state.routeLookups;
+      await agentUpdated();
+      expect(await eventually(async () => routes.peek(tenantId, agentId), (route) => route === undefined)).toBeUndefined();
+      await openai().chat.completions.create({ model: 'fast', messages: hi });
+      expect(h.state.routeLookups).toBe(lookups + 1);
+      expect(budgetOf()).toBe(25);
+    } finally {
+      await h.request('PATCH', `/v1/agents/${agentId}`, { key: admin, body: { monthlyBudgetUsd: null } });
+      await agentUpdated();
+    }
+  });
+
   it('publishes one usage event per call with the tokens the upstream reported', async () => {
     const forwarded = mock.calls().filter((c) => c.endpoint !== 'models' && c.status !== null && c.usage !== null);
     const events = await eventually(

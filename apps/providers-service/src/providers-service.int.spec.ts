@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { newId, ProvidersOps, type Actor, type AgentView, type ModelView, type ProviderView, type Result } from '@switchboard/contracts';
 import { withSpan } from '@switchboard/telemetry';
 import { newKeyHash, operator, startTestStack, type TestStack, value, createTenant } from './testing/service.harness.js';
@@ -9,6 +10,17 @@ function errorCode(result: Result<unknown>): string | undefined {
 }
 
 const newTenant = (name: string) => createTenant(stack, name);
+
+/** The tenant's last event of a bus type once the relay has published the one `expected` describes (or the last one after 5 s). */
+async function publishedLike(tenantId: string, busType: string, expected: Record<string, unknown>): Promise<unknown> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const data = (await stack.lastEvent(tenantId, busType))?.json<Record<string, unknown>>();
+    if ((data !== undefined && isDeepStrictEqual(pick(data, Object.keys(expected)), expected)) || Date.now() > deadline) return data;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+const pick = (data: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, data[k]]));
 
 async function newProvider(actor: Actor, name: string): Promise<ProviderView> {
   return value(await stack.bus.send(ProvidersOps.registerProvider, { actor, body: { name, type: 'openai', secretId: 'sec_1' } }));
@@ -224,6 +236,41 @@ describe('providers-service over the bus', () => {
     expect(value(await stack.bus.send(ProvidersOps.listProviders, { actor: intruder })).data).toEqual([]);
     await notFound(stack.bus.send(ProvidersOps.listProviders, { actor: operator }), 'forbidden');
     await notFound(stack.bus.send(ProvidersOps.createTenant, { actor: intruder, name: 'n', adminKeyId: newId('key'), adminKeyHash: newKeyHash() }), 'forbidden');
+  });
+
+  it('gives an agent an optional monthly budget: on create, changed and removed by update, carried by its events', async () => {
+    const { tenantId, admin } = await newTenant('Budgets');
+    const provider = await newProvider(admin, 'Budgeted');
+    const plain = value(await stack.bus.send(ProvidersOps.createAgent, { actor: admin, body: { name: 'plain', providerId: provider.id } }));
+    expect(plain.monthlyBudgetUsd).toBeNull();
+    const plainCreated = { agentId: plain.id, monthlyBudgetUsd: null };
+    expect(await publishedLike(tenantId, 'agent.created', plainCreated)).toMatchObject(plainCreated);
+
+    const agent = value(
+      await stack.bus.send(ProvidersOps.createAgent, { actor: admin, body: { name: 'capped', providerId: provider.id, monthlyBudgetUsd: 120.5 } }),
+    );
+    expect(agent).toMatchObject({ name: 'capped', monthlyBudgetUsd: 120.5, version: 1 });
+    const created = { agentId: agent.id, monthlyBudgetUsd: 120.5 };
+    expect(await publishedLike(tenantId, 'agent.created', created)).toMatchObject(created);
+    expect(value(await stack.bus.send(ProvidersOps.getAgent, { actor: admin, id: agent.id })).monthlyBudgetUsd).toBe(120.5);
+
+    const update = (monthlyBudgetUsd: number | null) =>
+      stack.bus.send(ProvidersOps.updateAgent, { actor: admin, id: agent.id, changes: { monthlyBudgetUsd } });
+    expect(value(await update(0))).toMatchObject({ monthlyBudgetUsd: 0, version: 2 });
+    const zeroed = { agentId: agent.id, changes: { monthlyBudgetUsd: 0 } };
+    expect(await publishedLike(tenantId, 'agent.updated', zeroed)).toMatchObject(zeroed);
+    // The same value again records nothing.
+    expect(value(await update(0)).version).toBe(2);
+    expect(value(await update(null))).toMatchObject({ monthlyBudgetUsd: null, version: 3 });
+    const removed = { agentId: agent.id, changes: { monthlyBudgetUsd: null } };
+    expect(await publishedLike(tenantId, 'agent.updated', removed)).toMatchObject(removed);
+
+    // Refused at the boundary; the agent stays as it was.
+    expect(errorCode(await update(-1))).toBe('validation_failed');
+    const negative = await stack.bus.send(ProvidersOps.createAgent, { actor: admin, body: { name: 'neg', providerId: provider.id, monthlyBudgetUsd: -0.01 } });
+    expect(errorCode(negative)).toBe('validation_failed');
+    expect(value(await stack.bus.send(ProvidersOps.getAgent, { actor: admin, id: agent.id }))).toMatchObject({ monthlyBudgetUsd: null, version: 3 });
+    expect(value(await stack.bus.send(ProvidersOps.listAgents, { actor: admin })).data.map((a) => a.name)).toEqual(['plain', 'capped']);
   });
 
   it('refuses bad input at the boundary and key values it must not store', async () => {

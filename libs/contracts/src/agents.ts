@@ -1,16 +1,19 @@
 import { z } from 'zod';
-import { Id, Name } from './common.js';
+import { Id, Name, Usd } from './common.js';
 
 export const Delivery = z.enum(['proxy', 'direct']);
 export type Delivery = z.infer<typeof Delivery>;
 
 const ModelName = z.string().trim().min(1).max(200);
+/** What the agent may spend on its provider per calendar month (UTC), in USD; null = no budget of its own. */
+const MonthlyBudgetUsd = Usd.nullable();
 
 export const CreateAgentBody = z.strictObject({
   name: Name,
   providerId: Id,
   model: ModelName.optional(),
   delivery: Delivery.optional(),
+  monthlyBudgetUsd: MonthlyBudgetUsd.optional(),
 });
 export type CreateAgentBody = z.infer<typeof CreateAgentBody>;
 
@@ -20,6 +23,7 @@ export const UpdateAgentBody = z
     providerId: Id.optional(),
     model: ModelName.nullable().optional(),
     delivery: Delivery.optional(),
+    monthlyBudgetUsd: MonthlyBudgetUsd.optional(),
   })
   .refine((b) => Object.keys(b).length > 0, 'must change at least one field');
 export type UpdateAgentBody = z.infer<typeof UpdateAgentBody>;
@@ -30,6 +34,7 @@ export const AgentView = z.object({
   providerId: z.string(),
   model: z.string().nullable(),
   delivery: Delivery,
+  monthlyBudgetUsd: z.number().nullable(),
   version: z.number().int(),
   createdAt: z.string(),
   updatedAt: z.string(),

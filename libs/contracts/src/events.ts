@@ -47,6 +47,8 @@ export const AgentCreated = z.object({
   providerId: z.string(),
   model: z.string().nullable(),
   delivery: Delivery,
+  /** Absent from agents created before budgets: none. */
+  monthlyBudgetUsd: z.number().nullable().optional(),
 });
 export const AgentUpdated = z.object({
   agentId: z.string(),
@@ -55,6 +57,7 @@ export const AgentUpdated = z.object({
     providerId: z.string().optional(),
     model: z.string().nullable().optional(),
     delivery: Delivery.optional(),
+    monthlyBudgetUsd: z.number().nullable().optional(),
   }),
 });
 export const AgentDeleted = z.object({ agentId: z.string() });

@@ -5,7 +5,13 @@ import { AuthMethod, Protocol, ProviderType } from './providers.js';
 /** Everything the proxy needs to route one agent's calls; cached in the gateway, dropped on events. */
 export const AgentRoute = z.object({
   tenantId: z.string(),
-  agent: z.object({ id: z.string(), name: z.string(), model: z.string().nullable(), delivery: Delivery }),
+  agent: z.object({
+    id: z.string(),
+    name: z.string(),
+    model: z.string().nullable(),
+    delivery: Delivery,
+    monthlyBudgetUsd: z.number().nullable(),
+  }),
   provider: z.object({
     id: z.string(),
     type: ProviderType,

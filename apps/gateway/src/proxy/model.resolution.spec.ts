@@ -12,7 +12,7 @@ const model = (name: string, upstreamModel: string, prices: [number | null, numb
 
 const route = (protocol: AgentRoute['provider']['protocol'], endpoint = 'https://api.example.com/v1'): AgentRoute => ({
   tenantId: 'ten_1',
-  agent: { id: 'agt_1', name: 'a', model: null, delivery: 'proxy' },
+  agent: { id: 'agt_1', name: 'a', model: null, delivery: 'proxy', monthlyBudgetUsd: null },
   provider: {
     id: 'prv_1',
     type: 'custom',

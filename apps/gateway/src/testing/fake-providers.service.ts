@@ -226,6 +226,7 @@ export class FakeProvidersController {
       providerId: provider.id,
       model: r.body.model ?? null,
       delivery: r.body.delivery ?? 'proxy',
+      monthlyBudgetUsd: r.body.monthlyBudgetUsd ?? null,
       version: 1,
       createdAt: at(),
       updatedAt: at(),

@@ -19,7 +19,7 @@ export class FakeProxyOpsController {
     const models = [...this.s.models.values()].filter((m) => m.providerId === provider.id);
     return ok({
       tenantId: r.tenantId,
-      agent: { id: agent.id, name: agent.name, model: agent.model, delivery: agent.delivery },
+      agent: { id: agent.id, name: agent.name, model: agent.model, delivery: agent.delivery, monthlyBudgetUsd: agent.monthlyBudgetUsd },
       provider: {
         id: provider.id,
         type: provider.type,

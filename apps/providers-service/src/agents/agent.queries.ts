@@ -8,6 +8,7 @@ interface AgentRow {
   provider_id: string;
   model: string | null;
   delivery: AgentView['delivery'];
+  monthly_budget_usd: number | null;
   version: number;
   created_at: Date;
   updated_at: Date;
@@ -20,6 +21,7 @@ function toView(row: AgentRow): AgentView {
     providerId: row.provider_id,
     model: row.model,
     delivery: row.delivery,
+    monthlyBudgetUsd: row.monthly_budget_usd,
     version: row.version,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),

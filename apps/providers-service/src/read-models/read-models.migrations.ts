@@ -140,4 +140,11 @@ export const READ_MODEL_MIGRATIONS: readonly Migration[] = [
        ON CONFLICT DO NOTHING`,
     ],
   },
+  {
+    id: 'providers-service/004-agent-budgets',
+    sql: [
+      // Agents created before budgets have none: null, as their events fold.
+      `ALTER TABLE ${SCHEMA}.agents ADD COLUMN monthly_budget_usd double precision NULL`,
+    ],
+  },
 ];

@@ -49,8 +49,8 @@ describe('read models', () => {
     value(await send(ProvidersOps.removeModel, { actor: admin, id: removed.id }));
     value(await send(ProvidersOps.addModel, { actor: admin, providerId: gone.id, body: { name: 'goes-with-provider' } }));
     value(await send(ProvidersOps.deleteProvider, { actor: admin, id: gone.id }));
-    const agent = value(await send(ProvidersOps.createAgent, { actor: admin, body: { name: 'Writer', providerId: kept.id } }));
-    value(await send(ProvidersOps.updateAgent, { actor: admin, id: agent.id, changes: { delivery: 'direct', model: 'claude' } }));
+    const agent = value(await send(ProvidersOps.createAgent, { actor: admin, body: { name: 'Writer', providerId: kept.id, monthlyBudgetUsd: 9 } }));
+    value(await send(ProvidersOps.updateAgent, { actor: admin, id: agent.id, changes: { delivery: 'direct', model: 'claude', monthlyBudgetUsd: 12.5 } }));
     const dropped = value(await send(ProvidersOps.createAgent, { actor: admin, body: { name: 'Dropped', providerId: kept.id } }));
     value(await send(ProvidersOps.deleteAgent, { actor: admin, id: dropped.id }));
     const keyId = newId('key');
@@ -77,6 +77,7 @@ describe('read models', () => {
 
     const before = await snapshot();
     expect(before['providers']).toHaveLength(2);
+    expect(before['agents']).toEqual(expect.arrayContaining([expect.objectContaining({ id: agent.id, monthly_budget_usd: 12.5 })]));
     expect(before['agent_starts']).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ id: first.startId, stopped_at: expect.any(Date) }),
@@ -86,5 +87,28 @@ describe('read models', () => {
     const applied = await new ProjectionRunner(store(), readModelsProjection).rebuild();
     expect(applied).toBeGreaterThanOrEqual(22);
     expect(await snapshot()).toEqual(before);
+  });
+
+  it('read an agent recorded before budgets as having none, rebuilt and when updated', async () => {
+    const adminKeyId = newId('key');
+    const tenant = value(
+      await stack.bus.send(ProvidersOps.createTenant, { actor: operator, name: 'Old agents', adminKeyId, adminKeyHash: newKeyHash() }),
+    );
+    const admin = adminOf(tenant.id, adminKeyId);
+    const provider = value(await stack.bus.send(ProvidersOps.registerProvider, { actor: admin, body: { name: 'P', type: 'openai' } }));
+    const agent = value(await stack.bus.send(ProvidersOps.createAgent, { actor: admin, body: { name: 'Old', providerId: provider.id } }));
+    const db = store().dataSource;
+    // The event as it was written before agents had budgets, and the row as the migration left it.
+    await db.query(`UPDATE ${SCHEMA}.events SET data = data - 'monthlyBudgetUsd' WHERE type = 'AgentCreated' AND data->>'agentId' = $1`, [agent.id]);
+    const [stored]: { data: Record<string, unknown> }[] = await db.query(`SELECT data FROM ${SCHEMA}.events WHERE type = 'AgentCreated' AND data->>'agentId' = $1`, [agent.id]);
+    expect(stored?.data).not.toHaveProperty('monthlyBudgetUsd');
+
+    await new ProjectionRunner(store(), readModelsProjection).rebuild();
+    expect(value(await stack.bus.send(ProvidersOps.getAgent, { actor: admin, id: agent.id }))).toMatchObject({ monthlyBudgetUsd: null, version: 1 });
+    // Folded as none: removing the budget changes nothing, setting one records it.
+    const update = (monthlyBudgetUsd: number | null) =>
+      stack.bus.send(ProvidersOps.updateAgent, { actor: admin, id: agent.id, changes: { monthlyBudgetUsd } });
+    expect(value(await update(null)).version).toBe(1);
+    expect(value(await update(5))).toMatchObject({ monthlyBudgetUsd: 5, version: 2 });
   });
 });

@@ -15,7 +15,13 @@ const PROVIDER_COLUMNS = {
   monthlyBudgetUsd: 'monthly_budget_usd',
 } as const;
 
-const AGENT_COLUMNS = { name: 'name', providerId: 'provider_id', model: 'model', delivery: 'delivery' } as const;
+const AGENT_COLUMNS = {
+  name: 'name',
+  providerId: 'provider_id',
+  model: 'model',
+  delivery: 'delivery',
+  monthlyBudgetUsd: 'monthly_budget_usd',
+} as const;
 
 /**
  * `SET col = $n, …` for the fields present in `changes`. Column names come from the fixed maps above,
@@ -119,9 +125,9 @@ export const readModelsProjection: Projection = {
       case 'AgentCreated': {
         const d = EVENT_DATA_SCHEMAS.AgentCreated.parse(event.data);
         await tx.query(
-          `INSERT INTO ${SCHEMA}.agents (id, tenant_id, name, provider_id, model, delivery, version, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (id) DO NOTHING`,
-          [d.agentId, event.tenantId, d.name, d.providerId, d.model, d.delivery, v, at],
+          `INSERT INTO ${SCHEMA}.agents (id, tenant_id, name, provider_id, model, delivery, monthly_budget_usd, version, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (id) DO NOTHING`,
+          [d.agentId, event.tenantId, d.name, d.providerId, d.model, d.delivery, d.monthlyBudgetUsd ?? null, v, at],
         );
         return;
       }

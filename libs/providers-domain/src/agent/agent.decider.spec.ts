@@ -10,6 +10,11 @@ const create = (data: Partial<CreateAgent['data']> = {}): CreateAgent => ({
 });
 const created: AgentCreated = {
   type: 'AgentCreated',
+  data: { agentId: 'agt_1', name: 'planner', providerId: 'prv_1', model: null, delivery: 'proxy', monthlyBudgetUsd: null },
+};
+/** As agents were recorded before they had budgets. */
+const createdBeforeBudgets: AgentCreated = {
+  type: 'AgentCreated',
   data: { agentId: 'agt_1', name: 'planner', providerId: 'prv_1', model: null, delivery: 'proxy' },
 };
 const update = (changes: UpdateAgent['data']['changes'], providerExists = true): UpdateAgent => ({
@@ -21,7 +26,7 @@ const remove = { type: 'DeleteAgent', data: { agentId: 'agt_1', now } } as const
 
 describe('agent decider', () => {
   describe('CreateAgent', () => {
-    it('creates an agent delivered through the proxy by default', () => {
+    it('creates an agent delivered through the proxy, without a budget, by default', () => {
       spec.given([]).when(create()).then([created]);
     });
 
@@ -30,6 +35,17 @@ describe('agent decider', () => {
         .given([])
         .when(create({ model: 'gpt-4o', delivery: 'direct' }))
         .then([{ type: 'AgentCreated', data: { ...created.data, model: 'gpt-4o', delivery: 'direct' } }]);
+    });
+
+    it('keeps a monthly budget, zero included', () => {
+      spec
+        .given([])
+        .when(create({ monthlyBudgetUsd: 12.5 }))
+        .then([{ type: 'AgentCreated', data: { ...created.data, monthlyBudgetUsd: 12.5 } }]);
+      spec
+        .given([])
+        .when(create({ monthlyBudgetUsd: 0 }))
+        .then([{ type: 'AgentCreated', data: { ...created.data, monthlyBudgetUsd: 0 } }]);
     });
 
     it('refuses a provider that does not exist', () => {
@@ -51,6 +67,36 @@ describe('agent decider', () => {
 
     it('records nothing when nothing changes', () => {
       spec.given([created]).when(update({ name: 'planner', model: null })).then([]);
+    });
+
+    it('sets, changes and removes a monthly budget', () => {
+      const budgeted: AgentCreated = { type: 'AgentCreated', data: { ...created.data, monthlyBudgetUsd: 40 } };
+      spec
+        .given([created])
+        .when(update({ monthlyBudgetUsd: 40 }))
+        .then([{ type: 'AgentUpdated', data: { agentId: 'agt_1', changes: { monthlyBudgetUsd: 40 } } }]);
+      spec
+        .given([budgeted])
+        .when(update({ monthlyBudgetUsd: 0 }))
+        .then([{ type: 'AgentUpdated', data: { agentId: 'agt_1', changes: { monthlyBudgetUsd: 0 } } }]);
+      spec
+        .given([budgeted])
+        .when(update({ monthlyBudgetUsd: null }))
+        .then([{ type: 'AgentUpdated', data: { agentId: 'agt_1', changes: { monthlyBudgetUsd: null } } }]);
+      spec.given([budgeted]).when(update({ monthlyBudgetUsd: 40 })).then([]);
+    });
+
+    it('folds a budget set by an update, and records nothing when it is repeated', () => {
+      const budgetSet = { type: 'AgentUpdated', data: { agentId: 'agt_1', changes: { monthlyBudgetUsd: 7 } } } as const;
+      spec.given([created, budgetSet]).when(update({ monthlyBudgetUsd: 7, name: 'planner' })).then([]);
+    });
+
+    it('reads an agent created before budgets as having none', () => {
+      spec.given([createdBeforeBudgets]).when(update({ monthlyBudgetUsd: null })).then([]);
+      spec
+        .given([createdBeforeBudgets])
+        .when(update({ monthlyBudgetUsd: 3 }))
+        .then([{ type: 'AgentUpdated', data: { agentId: 'agt_1', changes: { monthlyBudgetUsd: 3 } } }]);
     });
 
     it('moves the agent to another existing provider', () => {

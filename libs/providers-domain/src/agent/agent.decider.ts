@@ -20,6 +20,8 @@ export type AgentSettings = Readonly<{
   providerId: string;
   model: string | null;
   delivery: Delivery;
+  /** USD per calendar month for this agent's calls; null = no budget of its own. */
+  monthlyBudgetUsd: number | null;
 }>;
 export type AgentChanges = Partial<AgentSettings>;
 
@@ -32,6 +34,7 @@ export type CreateAgent = Command<
     model?: string;
     /** `proxy` unless asked: the real provider key then never leaves the plane. */
     delivery?: Delivery;
+    monthlyBudgetUsd?: number | null;
     /** Whether `providerId` is a live provider of the tenant, as the handler found it. */
     providerExists: boolean;
     now: Date;
@@ -76,11 +79,14 @@ const providerNotFound = (providerId: string) => fail(appError('provider_not_fou
 const agentNotFound = (agentId: string) => fail(appError('agent_not_found', `agent ${agentId} not found`));
 
 function create(command: CreateAgent, state: AgentState): Result<readonly AgentEvent[], AppError> {
-  const { agentId, name, providerId, model, delivery, providerExists } = command.data;
+  const { agentId, name, providerId, model, delivery, monthlyBudgetUsd, providerExists } = command.data;
   if (state.status !== 'absent') return fail(appError('invalid_state', `agent ${agentId} already exists`));
   if (!providerExists) return providerNotFound(providerId);
   return ok([
-    { type: 'AgentCreated', data: { agentId, name, providerId, model: model ?? null, delivery: delivery ?? 'proxy' } },
+    {
+      type: 'AgentCreated',
+      data: { agentId, name, providerId, model: model ?? null, delivery: delivery ?? 'proxy', monthlyBudgetUsd: monthlyBudgetUsd ?? null },
+    },
   ]);
 }
 
@@ -124,8 +130,9 @@ export const agentDecider: Decider<AgentCommand, AgentEvent, AgentState> = {
   evolve(state, event) {
     switch (event.type) {
       case 'AgentCreated': {
-        const { agentId, ...settings } = event.data;
-        return { status: 'active', agentId, settings };
+        const { agentId, monthlyBudgetUsd, ...settings } = event.data;
+        // Agents created before budgets have none.
+        return { status: 'active', agentId, settings: { ...settings, monthlyBudgetUsd: monthlyBudgetUsd ?? null } };
       }
       case 'AgentUpdated':
         if (state.status !== 'active') return state;

@@ -12,6 +12,7 @@ interface RouteRow {
   agent_name: string;
   agent_model: string | null;
   delivery: AgentRoute['agent']['delivery'];
+  agent_monthly_budget_usd: number | null;
   agent_provider_id: string;
   /** The rest is null when the agent's provider is deleted (or, which cannot happen, in another tenant). */
   provider_id: string | null;
@@ -33,7 +34,8 @@ interface RouteRow {
  * its provider by primary key, the provider's live models through the (provider_id, name) partial index.
  */
 const ROUTE_SQL = `
-  SELECT a.id AS agent_id, a.name AS agent_name, a.model AS agent_model, a.delivery, a.provider_id AS agent_provider_id,
+  SELECT a.id AS agent_id, a.name AS agent_name, a.model AS agent_model, a.delivery,
+         a.monthly_budget_usd AS agent_monthly_budget_usd, a.provider_id AS agent_provider_id,
          p.id AS provider_id, p.type, p.protocol, p.endpoint, p.auth_method, p.organization_id, p.default_model,
          p.rate_limit_rpm, p.monthly_budget_usd, p.secret_id,
          COALESCE(m.models, '[]'::json) AS models
@@ -64,7 +66,13 @@ export async function agentRoute(db: Tx, tenantId: string, agentId: string): Pro
   }
   return ok({
     tenantId,
-    agent: { id: row.agent_id, name: row.agent_name, model: row.agent_model, delivery: row.delivery },
+    agent: {
+      id: row.agent_id,
+      name: row.agent_name,
+      model: row.agent_model,
+      delivery: row.delivery,
+      monthlyBudgetUsd: row.agent_monthly_budget_usd,
+    },
     provider: {
       id: providerId,
       type,

@@ -41,12 +41,15 @@ describe('resolveAgentRoute', () => {
     const other = value(await stack.bus.send(ProvidersOps.registerProvider, { actor: admin, body: { name: 'Other', type: 'anthropic' } }));
     value(await stack.bus.send(ProvidersOps.addModel, { actor: admin, providerId: other.id, body: { name: 'claude' } }));
     const agent = value(
-      await stack.bus.send(ProvidersOps.createAgent, { actor: admin, body: { name: 'planner', providerId: provider.id, model: 'fast' } }),
+      await stack.bus.send(ProvidersOps.createAgent, {
+        actor: admin,
+        body: { name: 'planner', providerId: provider.id, model: 'fast', monthlyBudgetUsd: 40.25 },
+      }),
     );
 
     expect(value(await route(tenantId, agent.id))).toEqual({
       tenantId,
-      agent: { id: agent.id, name: 'planner', model: 'fast', delivery: 'proxy' },
+      agent: { id: agent.id, name: 'planner', model: 'fast', delivery: 'proxy', monthlyBudgetUsd: 40.25 },
       provider: {
         id: provider.id,
         type: 'openai',
@@ -66,9 +69,15 @@ describe('resolveAgentRoute', () => {
     });
 
     // The route follows the read model: an agent moved to another provider routes there.
-    value(await stack.bus.send(ProvidersOps.updateAgent, { actor: admin, id: agent.id, changes: { providerId: other.id, delivery: 'direct' } }));
+    value(
+      await stack.bus.send(ProvidersOps.updateAgent, {
+        actor: admin,
+        id: agent.id,
+        changes: { providerId: other.id, delivery: 'direct', monthlyBudgetUsd: null },
+      }),
+    );
     const moved = value(await route(tenantId, agent.id));
-    expect(moved.agent.delivery).toBe('direct');
+    expect(moved.agent).toMatchObject({ delivery: 'direct', monthlyBudgetUsd: null });
     expect(moved.provider).toMatchObject({ id: other.id, protocol: 'anthropic_messages', secretId: null, rateLimitRpm: null, monthlyBudgetUsd: null });
     expect(moved.models.map((m) => m.name)).toEqual(['claude']);
   });
@@ -77,7 +86,11 @@ describe('resolveAgentRoute', () => {
     const { tenantId, admin } = await newTenant('No models');
     const provider = value(await stack.bus.send(ProvidersOps.registerProvider, { actor: admin, body: { name: 'Bare', type: 'openai' } }));
     const agent = value(await stack.bus.send(ProvidersOps.createAgent, { actor: admin, body: { name: 'a', providerId: provider.id } }));
-    expect(value(await route(tenantId, agent.id))).toMatchObject({ agent: { model: null }, provider: { secretId: null }, models: [] });
+    expect(value(await route(tenantId, agent.id))).toMatchObject({
+      agent: { model: null, monthlyBudgetUsd: null },
+      provider: { secretId: null },
+      models: [],
+    });
   });
 
   it("is scoped to the tenant: another tenant's, a deleted and an unknown agent are all agent_not_found", async () => {
