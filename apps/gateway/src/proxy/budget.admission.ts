@@ -22,8 +22,7 @@ export function budgetLimits(route: AgentRoute): BudgetLimit[] {
   if (route.provider.monthlyBudgetUsd !== null) {
     limits.push({ scope: 'provider', subjectId: route.provider.id, limitUsd: route.provider.monthlyBudgetUsd });
   }
-  const agentBudget = (route.agent as { monthlyBudgetUsd?: number | null }).monthlyBudgetUsd ?? null;
-  if (agentBudget !== null) limits.push({ scope: 'agent', subjectId: route.agent.id, limitUsd: agentBudget });
+  if (route.agent.monthlyBudgetUsd !== null) limits.push({ scope: 'agent', subjectId: route.agent.id, limitUsd: route.agent.monthlyBudgetUsd });
   return limits;
 }
 

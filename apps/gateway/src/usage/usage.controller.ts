@@ -49,4 +49,16 @@ export class UsageController {
     const state = unwrap(await this.bus.send(BudgetOps.state, { actor, scope: 'provider', subjectId: id, period }));
     return budgetView(provider.monthlyBudgetUsd, state, period);
   }
+
+  /** The agent's own budget (optional, beside its provider's), same shape. */
+  @Get('agents/:id/budget')
+  @Access('read')
+  @ApiJsonResponse(200, 'the agent’s monthly budget: spend, reservations of calls in flight, what remains', BudgetView)
+  @ApiErrors(403, 404)
+  async agentBudget(@Param('id', new IdParamPipe('agent')) id: string, @CurrentActor() actor: Actor): Promise<BudgetView> {
+    const agent = unwrap(await this.bus.send(ProvidersOps.getAgent, { actor, id }));
+    const period = budgetPeriodOf(new Date());
+    const state = unwrap(await this.bus.send(BudgetOps.state, { actor, scope: 'agent', subjectId: id, period }));
+    return budgetView(agent.monthlyBudgetUsd, state, period);
+  }
 }
