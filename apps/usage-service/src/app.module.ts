@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { AlertsController } from './alerts/alerts.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { USAGE_CLOCK, UsageController, type UsageClock } from './queries/usage.controller.js';
 
@@ -14,7 +15,7 @@ export class AppModule {
   static forRoot(deps: AppDependencies): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController, UsageController],
+      controllers: [HealthController, UsageController, AlertsController],
       providers: [
         { provide: DataSource, useValue: deps.dataSource },
         { provide: USAGE_CLOCK, useValue: deps.clock ?? (() => new Date()) },

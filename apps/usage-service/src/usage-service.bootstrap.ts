@@ -1,8 +1,10 @@
 import type { INestMicroservice } from '@nestjs/common';
+import { BUS_EVENT_TYPES, type DomainEventType } from '@switchboard/contracts';
 import type { PgEventStore } from '@switchboard/event-store';
 import type { DurableConsumer, NatsConfig } from '@switchboard/messaging';
 import { openServiceStore, startService, type RunningService, type ServiceDefinition } from '@switchboard/service-runtime';
 import type { Logger } from '@switchboard/telemetry';
+import { AlertEvaluator, type AlertEvaluatorOptions } from './alerts/alert.evaluator.js';
 import { AppModule } from './app.module.js';
 import { startUsageProjector, type UsageProjectorOptions } from './projection/usage-projector.consumer.js';
 import { SCHEMA, USAGE_MIGRATIONS } from './projection/usage.migrations.js';
@@ -10,9 +12,12 @@ import type { UsageClock } from './queries/usage.controller.js';
 
 export const SERVICE_NAME = 'usage-service';
 
-/** usage-service appends no events yet; budgets and alerts will, through the same store and outbox. */
+/** The events usage-service appends (through its store and outbox); add a type here to publish it. */
+const PUBLISHED_EVENTS: ReadonlySet<DomainEventType> = new Set<DomainEventType>(['AlertRaised']);
+
 function busTypeOf(eventType: string): string {
-  throw new Error(`usage-service publishes no event ${eventType}`);
+  if (!PUBLISHED_EVENTS.has(eventType as DomainEventType)) throw new Error(`usage-service publishes no event ${eventType}`);
+  return BUS_EVENT_TYPES[eventType as DomainEventType];
 }
 
 const SERVICE: ServiceDefinition = { name: SERVICE_NAME, schema: SCHEMA, busTypeOf, migrations: USAGE_MIGRATIONS };
@@ -23,11 +28,14 @@ export interface UsageServiceOptions {
   readonly logger: Logger;
   readonly projector?: UsageProjectorOptions;
   readonly clock?: UsageClock;
+  /** The alert evaluator's period and clock (specs pin the clock and call evaluate() themselves). */
+  readonly alerts?: AlertEvaluatorOptions;
 }
 
 export interface RunningUsageService extends RunningService {
   readonly app: INestMicroservice;
   readonly projector: DurableConsumer;
+  readonly alerts: AlertEvaluator;
 }
 
 /** The data source on the service's schema with its migrations applied (for the rebuild command). */
@@ -40,8 +48,11 @@ export function startUsageService(options: UsageServiceOptions): Promise<Running
   return startService(SERVICE, options, async ({ store, nc, names, logger, onClose, listen }) => {
     const app = await listen(AppModule.forRoot({ dataSource: store.dataSource, ...(options.clock ? { clock: options.clock } : {}) }));
     // Stopped before the app and the store close, so no projection write is cut off mid-way.
-    const projector = await startUsageProjector(nc, names, store.dataSource, logger.child({ component: 'usage-projector' }), options.projector);
+    const projector = await startUsageProjector(nc, names, store, logger.child({ component: 'usage-projector' }), options.projector);
     onClose(() => projector.stop());
-    return { app, projector };
+    const alerts = new AlertEvaluator(store, logger.child({ component: 'alert-evaluator' }), options.alerts);
+    alerts.start();
+    onClose(() => alerts.stop());
+    return { app, projector, alerts };
   });
 }

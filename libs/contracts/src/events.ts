@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TenantKeyRole } from './access.js';
 import { Delivery } from './agents.js';
+import { AlertKind } from './alerts.js';
 import { ModelSource } from './models.js';
 import { ProviderSettings } from './providers.js';
 import { UsageRecorded } from './proxy.js';
@@ -83,6 +84,14 @@ export const RecipientRegistered = z.object({ recipientId: z.string(), name: z.s
 export const CredentialIssued = CredentialIssuedFields;
 export const CredentialDenied = CredentialDeniedFields;
 
+/** Events of the usage context. One per alert: `detail` holds the figures that raised it (never a secret). */
+export const AlertRaised = z.object({
+  alertId: z.string(),
+  kind: AlertKind,
+  subject: z.string(),
+  detail: z.record(z.string(), z.unknown()),
+});
+
 /** Domain type → bus type (the last two subject tokens). */
 export const BUS_EVENT_TYPES = {
   TenantCreated: 'tenant.created',
@@ -106,6 +115,7 @@ export const BUS_EVENT_TYPES = {
   CredentialIssued: 'credential.issued',
   CredentialDenied: 'credential.denied',
   UsageRecorded: 'usage.recorded',
+  AlertRaised: 'alert.raised',
 } as const;
 export type DomainEventType = keyof typeof BUS_EVENT_TYPES;
 
@@ -131,6 +141,7 @@ export const EVENT_DATA_SCHEMAS = {
   CredentialIssued,
   CredentialDenied,
   UsageRecorded,
+  AlertRaised,
 } as const satisfies Record<DomainEventType, z.ZodType>;
 
 /** What every message on the EVENTS stream carries besides its own fields. */

@@ -15,3 +15,4 @@ export * from './credentials.js';
 export * from './credentials.operations.js';
 export * from './proxy.js';
 export * from './usage.operations.js';
+export * from './alerts.js';

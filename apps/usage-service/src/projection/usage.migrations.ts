@@ -1,6 +1,6 @@
 import type { Migration } from '@switchboard/event-store';
 
-/** The service's schema; the event store's own tables (unused until budgets and alerts emit events) live beside these. */
+/** The service's schema; the event store's own tables (events and outbox of alerts) live beside these. */
 export const SCHEMA = 'usage';
 
 /**
@@ -57,6 +57,36 @@ export const USAGE_MIGRATIONS: readonly Migration[] = [
          PRIMARY KEY (tenant_id, day, provider_id, model, agent_id)
        )`,
       `CREATE INDEX daily_tenant_agent ON ${SCHEMA}.daily (tenant_id, agent_id)`,
+    ],
+  },
+  {
+    // Alerts (see alerts/alert.recorder.ts): `dedupe_key` makes raising the same alert twice (a second pass
+    // over one window, another replica) a no-op. `calls_at` lets the evaluator find the tenants with recent calls.
+    id: 'usage-service/003-alerts',
+    sql: [
+      `CREATE TABLE ${SCHEMA}.alerts (
+         alert_id text PRIMARY KEY,
+         tenant_id text NOT NULL,
+         kind text NOT NULL,
+         subject text NOT NULL,
+         detail jsonb NOT NULL,
+         dedupe_key text NOT NULL,
+         at timestamptz NOT NULL,
+         UNIQUE (tenant_id, dedupe_key)
+       )`,
+      `CREATE INDEX alerts_tenant_at ON ${SCHEMA}.alerts (tenant_id, at DESC, alert_id DESC)`,
+      `CREATE TABLE ${SCHEMA}.alert_settings (
+         tenant_id text PRIMARY KEY,
+         error_rate_pct float8 NOT NULL,
+         min_requests integer NOT NULL,
+         p95_latency_ms float8 NOT NULL,
+         spike_factor float8 NOT NULL,
+         window_minutes integer NOT NULL,
+         baseline_windows integer NOT NULL,
+         version integer NOT NULL,
+         updated_at timestamptz NOT NULL
+       )`,
+      `CREATE INDEX calls_at ON ${SCHEMA}.calls (at)`,
     ],
   },
 ];
