@@ -63,7 +63,9 @@ export const AlertSettingsView = AlertSettings.extend({ version: z.number().int(
 export type AlertSettingsView = z.infer<typeof AlertSettingsView>;
 
 /** PUT /v1/alerts/settings: the fields sent replace the current ones; the others keep their values. */
-export const PutAlertSettingsBody = AlertSettings.partial().strict();
+export const PutAlertSettingsBody = AlertSettings.partial()
+  .strict()
+  .refine((changes) => Object.keys(changes).length > 0, 'must set at least one of errorRatePct, minRequests, p95LatencyMs, spikeFactor, windowMinutes, baselineWindows');
 export type PutAlertSettingsBody = z.infer<typeof PutAlertSettingsBody>;
 
 /**
