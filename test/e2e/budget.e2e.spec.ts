@@ -69,6 +69,8 @@ describe('monthly budgets hold across two gateways (real stack, mock upstream)',
     return { providerId, agentId: agent.body.id as string, key };
   }
 
+  const gateway = (i: number) => stack.gatewayUrls[i % stack.gatewayUrls.length] ?? stack.gatewayUrl;
+
   /** Completions that reached the upstream with a provider's key (model discovery also calls it, on GET /v1/models). */
   const upstreamCallsFor = (key: string) =>
     mock.calls().filter((c) => c.endpoint !== 'models' && c.headers.authorization === `Bearer ${key}`).length;
@@ -86,7 +88,7 @@ describe('monthly budgets hold across two gateways (real stack, mock upstream)',
   it(`lets at most ${K} of 80 concurrent calls through two gateways reach the upstream`, async () => {
     const { providerId, key } = await budgeted('concurrent', K);
     const upstreamKey = 'sk-concurrent-0123456789';
-    const results = await Promise.all(Array.from({ length: 80 }, (_, i) => chat(stack.gatewayUrls[i % 2]!, key)));
+    const results = await Promise.all(Array.from({ length: 80 }, (_, i) => chat(gateway(i % 2), key)));
     const admitted = results.filter((r) => r.status === 200);
     const refused = results.filter((r) => r.status !== 200);
     expect(upstreamCallsFor(upstreamKey)).toBeLessThanOrEqual(K);
@@ -118,7 +120,7 @@ describe('monthly budgets hold across two gateways (real stack, mock upstream)',
   it(`admits exactly ${K} calls sent one by one, alternating gateways, then refuses the next`, async () => {
     const { providerId, key } = await budgeted('sequential', K);
     const statuses: number[] = [];
-    for (let i = 0; i < K + 2; i++) statuses.push((await chat(stack.gatewayUrls[i % 2]!, key, i % 3 === 0)).status);
+    for (let i = 0; i < K + 2; i++) statuses.push((await chat(gateway(i % 2), key, i % 3 === 0)).status);
     expect(statuses).toEqual([...Array<number>(K).fill(200), 429, 429]);
     expect(upstreamCallsFor('sk-sequential-0123456789')).toBe(K);
 
@@ -127,7 +129,7 @@ describe('monthly budgets hold across two gateways (real stack, mock upstream)',
     const patched = await admin.patch(`/v1/providers/${providerId}`, { monthlyBudgetUsd: (K + 1) * CALL_COST }, { headers: { 'if-match': current.headers.get('etag') ?? '' } });
     expect(patched.status).toBe(200);
     const after = await eventually(
-      async () => (await chat(stack.gatewayUrls[1]!, key)).status,
+      async () => (await chat(gateway(1), key)).status,
       (status) => status === 200,
       10_000,
     );
@@ -143,13 +145,13 @@ describe('monthly budgets hold across two gateways (real stack, mock upstream)',
     const openaiRoute = await budgeted('metering-openai', 1000);
     const anthropicRoute = await budgeted('metering-anthropic', 1000, 'anthropic_messages');
     const openai = (gateway: string) => new OpenAI({ apiKey: openaiRoute.key, baseURL: `${gateway}/v1`, maxRetries: 0 });
-    const anthropic = new Anthropic({ apiKey: anthropicRoute.key, baseURL: stack.gatewayUrls[1]!, maxRetries: 0 });
+    const anthropic = new Anthropic({ apiKey: anthropicRoute.key, baseURL: gateway(1), maxRetries: 0 });
     const before = mock.calls().length;
 
-    await openai(stack.gatewayUrls[0]!).chat.completions.create({ model: 'metered', messages: [{ role: 'user', content: 'a' }], max_tokens: 40 });
-    const streamed = await openai(stack.gatewayUrls[1]!).chat.completions.create({ model: 'metered', messages: [{ role: 'user', content: 'b' }], max_tokens: 30, stream: true });
+    await openai(gateway(0)).chat.completions.create({ model: 'metered', messages: [{ role: 'user', content: 'a' }], max_tokens: 40 });
+    const streamed = await openai(gateway(1)).chat.completions.create({ model: 'metered', messages: [{ role: 'user', content: 'b' }], max_tokens: 30, stream: true });
     for await (const chunk of streamed) void chunk;
-    await openai(stack.gatewayUrls[0]!).responses.create({ model: 'metered', input: 'c', max_output_tokens: 20 });
+    await openai(gateway(0)).responses.create({ model: 'metered', input: 'c', max_output_tokens: 20 });
     await anthropic.messages.create({ model: 'metered', max_tokens: 25, messages: [{ role: 'user', content: 'd' }] });
     const anthropicStream = anthropic.messages.stream({ model: 'metered', max_tokens: 15, messages: [{ role: 'user', content: 'e' }] });
     await anthropicStream.finalMessage();
@@ -158,8 +160,8 @@ describe('monthly budgets hold across two gateways (real stack, mock upstream)',
     mock.configure({ chunks: 8, interChunkDelayMs: 150 });
     try {
       for (const [protocol, url, key] of [
-        ['openai', `${stack.gatewayUrls[0]}/v1/chat/completions`, openaiRoute.key],
-        ['anthropic', `${stack.gatewayUrls[1]}/v1/messages`, anthropicRoute.key],
+        ['openai', `${gateway(0)}/v1/chat/completions`, openaiRoute.key],
+        ['anthropic', `${gateway(1)}/v1/messages`, anthropicRoute.key],
       ] as const) {
         const abort = new AbortController();
         const response = await fetch(url, {
@@ -168,7 +170,8 @@ describe('monthly budgets hold across two gateways (real stack, mock upstream)',
           body: JSON.stringify({ model: 'metered', max_tokens: 50, stream: true, messages: [{ role: 'user', content: `abort ${protocol}` }] }),
           signal: abort.signal,
         });
-        const reader = response.body!.getReader();
+        if (response.body === null) throw new Error('no stream body');
+        const reader = response.body.getReader();
         await reader.read();
         abort.abort();
         await reader.cancel().catch(() => undefined);
@@ -220,7 +223,7 @@ describe('monthly budgets hold across two gateways (real stack, mock upstream)',
   it('refuses a budgeted call to a model without a price, and answers 404 for a foreign provider’s budget', async () => {
     const { providerId, key } = await budgeted('unpriced', 10);
     await admin.post(`/v1/providers/${providerId}/models`, { name: 'free-for-all', upstreamModel: 'gpt-mock' });
-    const response = await fetch(`${stack.gatewayUrls[0]}/v1/chat/completions`, {
+    const response = await fetch(`${gateway(0)}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'free-for-all', messages: [{ role: 'user', content: 'x' }], max_tokens: 5 }),

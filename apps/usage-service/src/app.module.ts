@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { BudgetController } from './budget/budget.controller.js';
 import { BudgetLedger } from './budget/budget.ledger.js';
+import { AlertsController } from './alerts/alerts.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { USAGE_CLOCK, UsageController, type UsageClock } from './queries/usage.controller.js';
 
@@ -17,7 +18,7 @@ export class AppModule {
   static forRoot(deps: AppDependencies): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController, UsageController, BudgetController],
+      controllers: [HealthController, UsageController, BudgetController, AlertsController],
       providers: [
         { provide: DataSource, useValue: deps.dataSource },
         { provide: BudgetLedger, useValue: deps.ledger },

@@ -1,9 +1,10 @@
 import type { INestMicroservice } from '@nestjs/common';
-import { BUS_EVENT_TYPES } from '@switchboard/contracts';
+import { BUS_EVENT_TYPES, type DomainEventType } from '@switchboard/contracts';
 import type { PgEventStore } from '@switchboard/event-store';
 import type { DurableConsumer, NatsConfig } from '@switchboard/messaging';
 import { openServiceStore, startService, type RunningService, type ServiceDefinition } from '@switchboard/service-runtime';
 import type { Logger } from '@switchboard/telemetry';
+import { AlertEvaluator, type AlertEvaluatorOptions } from './alerts/alert.evaluator.js';
 import { AppModule } from './app.module.js';
 import { BudgetLedger, needsAttention } from './budget/budget.ledger.js';
 import { BudgetSweeper, type BudgetSweeperOptions } from './budget/budget.sweeper.js';
@@ -14,16 +15,12 @@ import type { UsageClock } from './queries/usage.controller.js';
 
 export const SERVICE_NAME = 'usage-service';
 
-/** The events usage-service appends (budgets), relayed to the bus by its outbox. */
-const PUBLISHED: Readonly<Record<string, string>> = {
-  BudgetExhausted: BUS_EVENT_TYPES.BudgetExhausted,
-  BudgetRestored: BUS_EVENT_TYPES.BudgetRestored,
-};
+/** The events usage-service appends (through its store and outbox); add a type here to publish it. */
+const PUBLISHED_EVENTS: ReadonlySet<DomainEventType> = new Set<DomainEventType>(['AlertRaised', 'BudgetExhausted', 'BudgetRestored']);
 
 function busTypeOf(eventType: string): string {
-  const busType = PUBLISHED[eventType];
-  if (busType === undefined) throw new Error(`usage-service publishes no event ${eventType}`);
-  return busType;
+  if (!PUBLISHED_EVENTS.has(eventType as DomainEventType)) throw new Error(`usage-service publishes no event ${eventType}`);
+  return BUS_EVENT_TYPES[eventType as DomainEventType];
 }
 
 const SERVICE: ServiceDefinition = { name: SERVICE_NAME, schema: SCHEMA, busTypeOf, migrations: USAGE_MIGRATIONS };
@@ -35,6 +32,8 @@ export interface UsageServiceOptions {
   readonly projector?: UsageProjectorOptions;
   readonly clock?: UsageClock;
   readonly budgetSweeper?: BudgetSweeperOptions;
+  /** The alert evaluator's period and clock (specs pin the clock and call evaluate() themselves). */
+  readonly alerts?: AlertEvaluatorOptions;
 }
 
 export interface RunningUsageService extends RunningService {
@@ -42,6 +41,7 @@ export interface RunningUsageService extends RunningService {
   readonly projector: DurableConsumer;
   readonly ledger: BudgetLedger;
   readonly sweeper: BudgetSweeper;
+  readonly alerts: AlertEvaluator;
 }
 
 /** The data source on the service's schema with its migrations applied (for the rebuild command). */
@@ -52,7 +52,7 @@ export function openUsageStore(databaseUrl: string): Promise<PgEventStore> {
 /** Everything main() starts, in one place so integration specs boot exactly what production runs. */
 export function startUsageService(options: UsageServiceOptions): Promise<RunningUsageService> {
   return startService(SERVICE, options, async ({ store, nc, names, logger, onClose, listen }) => {
-    const ledger = new BudgetLedger(store.dataSource, store, null);
+    const ledger = new BudgetLedger(store.dataSource, store);
     const app = await listen(AppModule.forRoot({ dataSource: store.dataSource, ledger, ...(options.clock ? { clock: options.clock } : {}) }));
     const budgetLogger = logger.child({ component: 'budget-ledger' });
     // A charge that crossed a threshold records its event and alerts right away; if that fails the sweeper
@@ -66,11 +66,14 @@ export function startUsageService(options: UsageServiceOptions): Promise<Running
       }
     };
     // Stopped before the app and the store close, so no projection write is cut off mid-way.
-    const projector = await startUsageProjector(nc, names, store.dataSource, logger.child({ component: 'usage-projector' }), options.projector, onCharged);
+    const projector = await startUsageProjector(nc, names, store, logger.child({ component: 'usage-projector' }), options.projector, onCharged);
     onClose(() => projector.stop());
     const sweeper = new BudgetSweeper(ledger, budgetLogger, options.budgetSweeper);
     sweeper.start();
     onClose(() => sweeper.stop());
-    return { app, projector, ledger, sweeper };
+    const alerts = new AlertEvaluator(store, logger.child({ component: 'alert-evaluator' }), options.alerts);
+    alerts.start();
+    onClose(() => alerts.stop());
+    return { app, projector, ledger, sweeper, alerts };
   });
 }

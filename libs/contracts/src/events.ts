@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TenantKeyRole } from './access.js';
 import { Delivery } from './agents.js';
+import { AlertKind } from './alerts.js';
 import { ModelSource } from './models.js';
 import { ProviderSettings } from './providers.js';
 import { UsageRecorded } from './proxy.js';
@@ -96,6 +97,14 @@ export const BudgetExhausted = z.object({
 /** The limit was raised above the period's spend: calls are admitted again. */
 export const BudgetRestored = BudgetExhausted;
 
+/** Events of the usage context. One per alert: `detail` holds the figures that raised it (never a secret). */
+export const AlertRaised = z.object({
+  alertId: z.string(),
+  kind: AlertKind,
+  subject: z.string(),
+  detail: z.record(z.string(), z.unknown()),
+});
+
 /** Domain type → bus type (the last two subject tokens). */
 export const BUS_EVENT_TYPES = {
   TenantCreated: 'tenant.created',
@@ -121,6 +130,7 @@ export const BUS_EVENT_TYPES = {
   UsageRecorded: 'usage.recorded',
   BudgetExhausted: 'budget.exhausted',
   BudgetRestored: 'budget.restored',
+  AlertRaised: 'alert.raised',
 } as const;
 export type DomainEventType = keyof typeof BUS_EVENT_TYPES;
 
@@ -148,6 +158,7 @@ export const EVENT_DATA_SCHEMAS = {
   UsageRecorded,
   BudgetExhausted,
   BudgetRestored,
+  AlertRaised,
 } as const satisfies Record<DomainEventType, z.ZodType>;
 
 /** What every message on the EVENTS stream carries besides its own fields. */

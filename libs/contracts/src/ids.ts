@@ -12,6 +12,7 @@ export const ID_PREFIXES = {
   start: 'stt',
   event: 'evt',
   request: 'req',
+  alert: 'alr',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -16,3 +16,4 @@ export * from './credentials.operations.js';
 export * from './proxy.js';
 export * from './usage.operations.js';
 export * from './budgets.js';
+export * from './alerts.js';

@@ -6,4 +6,4 @@ export { foldStream, type Decider } from './decider.js';
 export { handleCommand, versionConflictError, type HandleCommandArgs, type HandledCommand } from './command.handler.js';
 export { ProjectionRunner, type Projection, type ProjectionRunnerOptions } from './projection.runner.js';
 export { OutboxRelay, type OutboxRelayOptions, type RelayBatch } from './outbox.relay.js';
-export { BackgroundLoop, type BackgroundLoopOptions, type BackgroundWork } from './background.loop.js';
+export { BackgroundLoop, backoffDelay, errorMessage, type BackgroundLoopOptions, type BackgroundWork } from './background.loop.js';

@@ -183,6 +183,7 @@ export const readModelsProjection: Projection = {
       }
       // Events of the credentials and usage contexts never enter this store.
       case 'UsageRecorded':
+      case 'AlertRaised':
       case 'SecretCreated':
       case 'SecretRotated':
       case 'SecretRevealed':

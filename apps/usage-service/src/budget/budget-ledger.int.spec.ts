@@ -69,15 +69,13 @@ describe('budget ledger (real Postgres and NATS)', () => {
 
   it('checks the agent’s budget as well as the provider’s', async () => {
     const tenantId = newTenantId();
-    const limits = [
-      { scope: 'provider' as const, subjectId: 'prv_budget', limitUsd: 10 },
-      { scope: 'agent' as const, subjectId: 'agt_small', limitUsd: 0.5 },
-    ];
+    const providerLimit = { scope: 'provider' as const, subjectId: 'prv_budget', limitUsd: 10 };
+    const limits = [providerLimit, { scope: 'agent' as const, subjectId: 'agt_small', limitUsd: 0.5 }];
     const verdicts = await Promise.all(Array.from({ length: 6 }, () => reserve(request(tenantId, { agentId: 'agt_small', limits }))));
     expect(verdicts.filter((v) => v.admitted)).toHaveLength(2);
     expect(verdicts.find((v) => !v.admitted)).toMatchObject({ scope: 'agent', subjectId: 'agt_small', limitUsd: 0.5 });
     // Another agent of the same provider is not held back by it.
-    expect(await reserve(request(tenantId, { agentId: 'agt_other', limits: [limits[0]!] }))).toEqual({ admitted: true });
+    expect(await reserve(request(tenantId, { agentId: 'agt_other', limits: [providerLimit] }))).toEqual({ admitted: true });
   });
 
   it('releases reservations that expire without a usage event, and still charges a late event', async () => {
@@ -115,6 +113,19 @@ describe('budget ledger (real Postgres and NATS)', () => {
     expect(events.map((e) => e['type'])).toEqual(['budget.exhausted', 'budget.restored']);
     expect(events[0]).toMatchObject({ tenantId, scope: 'provider', subjectId: 'prv_budget', period, limitUsd: 1, spentUsd: 1 });
     expect(events[1]).toMatchObject({ tenantId, scope: 'provider', subjectId: 'prv_budget', period, limitUsd: 2, spentUsd: 1 });
+
+    // 50 % and 100 % were crossed by the two charges (80 % with the second), each alerted once; the agent has no limit.
+    const alerts = await stack.query<{ subject: string; detail: { percent: number } }>(
+      `SELECT subject, detail FROM usage.alerts WHERE tenant_id = $1 AND kind = 'budget_threshold' ORDER BY (detail->>'percent')::int`,
+      [tenantId],
+    );
+    expect(alerts.map((a) => [a.subject, a.detail.percent])).toEqual([
+      ['provider:prv_budget', 50],
+      ['provider:prv_budget', 80],
+      ['provider:prv_budget', 100],
+    ]);
+    const alertEvents = await readStreamMessages(stack.names, stack.names.event(tenantId, 'alert.raised'));
+    expect(alertEvents.map((m) => m.data['kind'])).toEqual(['budget_threshold', 'budget_threshold', 'budget_threshold']);
   });
 
   it('refuses the state of a budget to keys that are not an admin’s or member’s', async () => {

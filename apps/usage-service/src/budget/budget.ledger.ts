@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { PgEventStore } from '@switchboard/event-store';
 import { newId } from '@switchboard/contracts';
+import { recordAlert } from '../alerts/alert.recorder.js';
 import type { BudgetScope, BudgetState, ReserveBudgetReply, ReserveBudgetRequest } from '@switchboard/contracts';
 
 /** Anything that runs SQL: the DataSource or a transaction's manager. */
@@ -27,12 +28,6 @@ export interface BudgetKey {
   readonly subjectId: string;
   readonly period: string;
 }
-
-/** Raises a tenant alert in the caller's transaction (usage-service's alert store); true when it was new. */
-export type RaiseAlert = (
-  tx: EntityManager,
-  alert: { tenantId: string; kind: 'budget_threshold'; subject: string; detail: Record<string, unknown>; dedupeKey: string },
-) => Promise<boolean>;
 
 interface ReserveRow {
   admitted: boolean;
@@ -81,7 +76,6 @@ export class BudgetLedger {
   constructor(
     private readonly dataSource: DataSource,
     private readonly store: PgEventStore,
-    private readonly raiseAlert: RaiseAlert | null,
   ) {}
 
   /** One round trip for the admission itself; a refusal or restoration then records its event. */
@@ -209,17 +203,15 @@ export class BudgetLedger {
         });
         if (!appended.ok) throw new Error(`budget stream ${streamId} moved under its ledger row's lock`);
       }
-      if (this.raiseAlert !== null) {
-        for (const pct of BUDGET_ALERT_PERCENTS) {
-          if (pct <= row.alerted_pct || pct > reached) continue;
-          await this.raiseAlert(tx, {
-            tenantId: key.tenantId,
-            kind: 'budget_threshold',
-            subject: `${key.scope}:${key.subjectId}`,
-            detail: { percent: pct, period: key.period, limitUsd: limit, spentUsd: spent },
-            dedupeKey: `budget_threshold:${key.scope}:${key.subjectId}:${key.period}:${pct}`,
-          });
-        }
+      for (const pct of BUDGET_ALERT_PERCENTS) {
+        if (pct <= row.alerted_pct || pct > reached) continue;
+        await recordAlert(tx, this.store, {
+          tenantId: key.tenantId,
+          kind: 'budget_threshold',
+          subject: `${key.scope}:${key.subjectId}`,
+          detail: { percent: pct, period: key.period, limitUsd: limit, spentUsd: spent },
+          dedupeKey: `budget_threshold|${key.scope}:${key.subjectId}|${key.period}|${pct}`,
+        });
       }
     });
   }

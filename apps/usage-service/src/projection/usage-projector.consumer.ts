@@ -1,7 +1,8 @@
-import type { DataSource } from 'typeorm';
 import type { BusNames } from '@switchboard/contracts';
+import type { PgEventStore } from '@switchboard/event-store';
 import { DurableConsumer, type NatsConnection, type ReceivedEvent } from '@switchboard/messaging';
 import type { Logger } from '@switchboard/telemetry';
+import { raiseUnpricedModelAlert } from '../alerts/unpriced-model.alert.js';
 import { parseUsageMessage } from './usage-recorded.message.js';
 import { projectCall, type ChargedLedgerRow } from './usage.projection.js';
 
@@ -21,14 +22,15 @@ export interface UsageProjectorOptions {
 export type OnCharged = (rows: readonly ChargedLedgerRow[]) => Promise<void>;
 
 /**
- * Projects `usage.recorded` into usage.calls and usage.daily and settles the call's budget reservation. A message that can never be projected
+ * Projects `usage.recorded` into usage.calls and usage.daily, settles the call's budget reservation, and
+ * raises `unpriced_model` for a successful call without a cost (see raiseUnpricedModelAlert). A message that can never be projected
  * (malformed, or filed under another tenant's subject) is logged without its values and acknowledged, so it
  * cannot hold up the calls behind it; a failing write (Postgres away) is retried with backoff.
  */
 export async function startUsageProjector(
   nc: NatsConnection,
   names: BusNames,
-  dataSource: DataSource,
+  store: PgEventStore,
   logger: Logger,
   options: UsageProjectorOptions = {},
   onCharged: OnCharged = async () => undefined,
@@ -47,9 +49,11 @@ export async function startUsageProjector(
       logger.error('usage.recorded dropped', { seq: event.seq, ...parsed.rejected });
       return;
     }
-    const projected = await projectCall(dataSource, parsed.call);
+    const projected = await projectCall(store.dataSource, parsed.call);
     if (!projected.added) logger.debug('usage.recorded already projected', { seq: event.seq, requestId: parsed.call.requestId });
     else await onCharged(projected.ledger);
+    // Also for a call projected before: a redelivery after a failed raise raises it then (a repeat is a no-op).
+    await raiseUnpricedModelAlert(store, parsed.call);
   });
   return consumer;
 }

@@ -1,7 +1,7 @@
 import type { Migration } from '@switchboard/event-store';
 import { BUDGET_MIGRATIONS } from '../budget/budget.migrations.js';
 
-/** The service's schema; the event store's own tables (unused until budgets and alerts emit events) live beside these. */
+/** The service's schema; the event store's own tables (events and outbox of alerts) live beside these. */
 export const SCHEMA = 'usage';
 
 /**
@@ -69,6 +69,36 @@ export const USAGE_MIGRATIONS: readonly Migration[] = [
     sql: [
       `ALTER TABLE ${SCHEMA}.calls ADD COLUMN projected_at timestamptz NOT NULL DEFAULT now()`,
       `ALTER TABLE ${SCHEMA}.calls ALTER COLUMN projected_at SET DEFAULT clock_timestamp()`,
+    ],
+  },
+  {
+    // Alerts (see alerts/alert.recorder.ts): `dedupe_key` makes raising the same alert twice (a second pass
+    // over one window, another replica) a no-op. `calls_at` lets the evaluator find the tenants with recent calls.
+    id: 'usage-service/004-alerts',
+    sql: [
+      `CREATE TABLE ${SCHEMA}.alerts (
+         alert_id text PRIMARY KEY,
+         tenant_id text NOT NULL,
+         kind text NOT NULL,
+         subject text NOT NULL,
+         detail jsonb NOT NULL,
+         dedupe_key text NOT NULL,
+         at timestamptz NOT NULL,
+         UNIQUE (tenant_id, dedupe_key)
+       )`,
+      `CREATE INDEX alerts_tenant_at ON ${SCHEMA}.alerts (tenant_id, at DESC, alert_id DESC)`,
+      `CREATE TABLE ${SCHEMA}.alert_settings (
+         tenant_id text PRIMARY KEY,
+         error_rate_pct float8 NOT NULL,
+         min_requests integer NOT NULL,
+         p95_latency_ms float8 NOT NULL,
+         spike_factor float8 NOT NULL,
+         window_minutes integer NOT NULL,
+         baseline_windows integer NOT NULL,
+         version integer NOT NULL,
+         updated_at timestamptz NOT NULL
+       )`,
+      `CREATE INDEX calls_at ON ${SCHEMA}.calls (at)`,
     ],
   },
   ...BUDGET_MIGRATIONS,

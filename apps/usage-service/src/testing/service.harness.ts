@@ -23,7 +23,7 @@ export interface TestStack extends ServiceStack {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The service as main() starts it, on a fresh database and namespace. */
-export async function startTestStack(options: Partial<Pick<UsageServiceOptions, 'clock'>> = {}): Promise<TestStack> {
+export async function startTestStack(options: Partial<Pick<UsageServiceOptions, 'clock' | 'alerts'>> = {}): Promise<TestStack> {
   let boot: ((name: string) => Promise<RunningUsageService>) | null = null;
   const stack = await startServiceStack('usage-service', async ({ databaseUrl, logger, onStop }) => {
     // Imported only now, with the namespace set: controllers read it when their decorators run.

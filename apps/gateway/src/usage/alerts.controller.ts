@@ -1,0 +1,68 @@
+import { Body, Controller, Get, Headers, Put, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ALERT_LIST_DEFAULT_LIMIT,
+  ALERT_LIST_MAX_LIMIT,
+  AlertKind,
+  AlertOps,
+  AlertSettingsView,
+  AlertView,
+  PutAlertSettingsBody,
+  type Actor,
+} from '@switchboard/contracts';
+import { BusClient } from '@switchboard/messaging';
+import type { FastifyReply } from 'fastify';
+import { Access, AccessGuard, CurrentActor } from '../auth/access.guard.js';
+import { unwrap } from '../http/api-error.exception.js';
+import { ZodBodyPipe } from '../http/body-validation.js';
+import { parseIfMatch, versioned } from '../http/etag.js';
+import { ApiErrors, ApiIfMatch, ApiJsonBody, ApiJsonResponse, listOf } from '../openapi/zod-openapi.js';
+import { parseAlertsQuery } from './alerts-query.params.js';
+
+/** Alerts (admin and member keys) and their thresholds (admins change them): thin over AlertOps. */
+@ApiTags('alerts')
+@ApiBearerAuth()
+@Controller('v1/alerts')
+@UseGuards(AccessGuard)
+export class AlertsController {
+  constructor(private readonly bus: BusClient) {}
+
+  @Get()
+  @Access('read')
+  @ApiQuery({ name: 'since', required: false, description: 'only alerts raised at or after this ISO-8601 time' })
+  @ApiQuery({ name: 'kind', required: false, enum: AlertKind.options })
+  @ApiQuery({ name: 'limit', required: false, description: `at most this many (default ${ALERT_LIST_DEFAULT_LIMIT}, at most ${ALERT_LIST_MAX_LIMIT})` })
+  @ApiJsonResponse(200, 'the tenant’s alerts, newest first', listOf(AlertView))
+  @ApiErrors(400, 403)
+  async list(@Query() query: unknown, @CurrentActor() actor: Actor): Promise<{ data: AlertView[] }> {
+    const { since, kind, limit } = parseAlertsQuery(query);
+    return unwrap(
+      await this.bus.send(AlertOps.list, { actor, ...(since ? { since } : {}), ...(kind ? { kind } : {}), ...(limit ? { limit } : {}) }),
+    );
+  }
+
+  @Get('settings')
+  @Access('read')
+  @ApiJsonResponse(200, 'the alert thresholds in force, defaults included (ETag: their version)', AlertSettingsView)
+  @ApiErrors(403)
+  async getSettings(@CurrentActor() actor: Actor, @Res({ passthrough: true }) reply: FastifyReply): Promise<AlertSettingsView> {
+    return versioned(reply, await this.bus.send(AlertOps.getSettings, { actor }));
+  }
+
+  /** The fields sent replace the current ones; the others keep their values. */
+  @Put('settings')
+  @Access('write')
+  @ApiIfMatch()
+  @ApiJsonBody(PutAlertSettingsBody)
+  @ApiJsonResponse(200, 'the alert thresholds now in force (ETag: their new version)', AlertSettingsView)
+  @ApiErrors(400, 403, 412)
+  async putSettings(
+    @Body(new ZodBodyPipe(PutAlertSettingsBody)) changes: PutAlertSettingsBody,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<AlertSettingsView> {
+    const expectedVersion = parseIfMatch(ifMatch);
+    return versioned(reply, await this.bus.send(AlertOps.putSettings, { actor, changes, expectedVersion }));
+  }
+}
