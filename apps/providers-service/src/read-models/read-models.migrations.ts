@@ -140,4 +140,12 @@ export const READ_MODEL_MIGRATIONS: readonly Migration[] = [
        ON CONFLICT DO NOTHING`,
     ],
   },
+  {
+    id: 'providers-service/004-prices-and-tenant-settings',
+    sql: [
+      // Null for models added before cached-input prices existed: the catalogue or the input price applies.
+      `ALTER TABLE ${SCHEMA}.models ADD COLUMN cached_input_usd_per_mtok double precision NULL`,
+      `ALTER TABLE ${SCHEMA}.tenants ADD COLUMN unpriced_models text NOT NULL DEFAULT 'allow'`,
+    ],
+  },
 ];
