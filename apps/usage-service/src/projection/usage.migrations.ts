@@ -59,4 +59,16 @@ export const USAGE_MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX daily_tenant_agent ON ${SCHEMA}.daily (tenant_id, agent_id)`,
     ],
   },
+  {
+    // The price a call was costed with, as the gateway had it: a later change of the model's price leaves past
+    // calls as they were billed. Null for calls without a cost and for calls recorded before prices travelled.
+    id: 'usage-service/003-call-prices',
+    sql: [
+      `ALTER TABLE ${SCHEMA}.calls
+         ADD COLUMN price_input_usd_per_mtok numeric NULL,
+         ADD COLUMN price_output_usd_per_mtok numeric NULL,
+         ADD COLUMN price_cached_usd_per_mtok numeric NULL,
+         ADD COLUMN price_source text NULL`,
+    ],
+  },
 ];
