@@ -53,6 +53,8 @@ describe('LLM proxy (gateway in-process, real NATS, fake services, mock upstream
     admin = tenant.adminKey as string;
     const openaiProvider = await post(admin, '/v1/providers', { name: 'mock-openai', type: 'custom', endpoint: `${mock.baseUrl}/v1`, apiKey: UPSTREAM_KEY });
     await post(admin, `/v1/providers/${openaiProvider.id}/models`, { name: 'fast', upstreamModel: 'gpt-mock' });
+    // Not at OpenAI's endpoint, but a model id the price catalogue knows.
+    await post(admin, `/v1/providers/${openaiProvider.id}/models`, { name: 'priced', upstreamModel: 'gpt-4o' });
     ({ id: agentId, key: agentKey } = await agentWithKey(openaiProvider.id as string, 'openai-agent'));
     const anthropicProvider = await post(admin, '/v1/providers', {
       name: 'mock-anthropic',
@@ -194,7 +196,11 @@ describe('LLM proxy (gateway in-process, real NATS, fake services, mock upstream
       const lookups = h.state.routeLookups;
       await agentUpdated();
       expect(await eventually(async () => routes.peek(tenantId, agentId), (route) => route === undefined)).toBeUndefined();
-      await openai().chat.completions.create({ model: 'fast', messages: hi });
+      // The proxy now holds the call to the agent's budget, which a model without a price cannot be held to.
+      await expect(openai().chat.completions.create({ model: 'fast', messages: hi })).rejects.toMatchObject({
+        status: 400,
+        message: expect.stringContaining('monthly budget'),
+      });
       expect(h.state.routeLookups).toBe(lookups + 1);
       expect(budgetOf()).toBe(25);
     } finally {
@@ -221,5 +227,66 @@ describe('LLM proxy (gateway in-process, real NATS, fake services, mock upstream
     expect(events.some((e) => e.data.status === 404 && e.data.errorKind === 'model_not_found')).toBe(true);
     expect(events.some((e) => e.data.status === 429 && e.data.errorKind === 'rate_limited')).toBe(true);
     expect(events.some((e) => e.data.status === 401 && e.data.errorKind === 'invalid_api_key')).toBe(true);
+  });
+
+  it('costs a call from the model’s price, cached input at its own rate, and sends the price with the cost', async () => {
+    mock.configure({ inputTokens: 1000, cachedTokens: 400, outputTokens: 50 });
+    try {
+      await openai().chat.completions.create({ model: 'priced', messages: hi });
+      await openai().chat.completions.create({ model: 'fast', messages: hi });
+    } finally {
+      mock.configure({ inputTokens: null, cachedTokens: 0, outputTokens: 16 });
+    }
+    const events = await eventually(
+      () => readStreamMessages(h.names, h.names.event(tenantId, 'usage.recorded')),
+      (msgs) => msgs.some((m) => m.data.model === 'priced') && msgs.filter((m) => m.data.model === 'fast' && m.data.inputTokens === 1000).length > 0,
+      15_000,
+    );
+    const priced = events.find((e) => e.data.model === 'priced')?.data;
+    // openai/gpt-4o in the bundled catalogue: $2.50 input, $1.25 cached input, $10 output per million tokens.
+    expect(priced).toMatchObject({
+      inputTokens: 1000,
+      cachedTokens: 400,
+      outputTokens: 50,
+      price: { inputUsdPerMTok: 2.5, outputUsdPerMTok: 10, cachedInputUsdPerMTok: 1.25, source: 'catalog', catalogModel: 'openai/gpt-4o' },
+    });
+    expect(priced?.costUsd).toBeCloseTo((600 * 2.5 + 400 * 1.25 + 50 * 10) / 1_000_000, 12);
+    // An unpriced model's call carries neither a cost nor a price: unknown is not free.
+    const unpriced = events.find((e) => e.data.model === 'fast' && e.data.inputTokens === 1000)?.data;
+    expect(unpriced).toBeDefined();
+    expect(unpriced).not.toHaveProperty('costUsd');
+    expect(unpriced).not.toHaveProperty('price');
+  });
+
+  it('refuses unpriced models once the tenant chose so, in each client’s error shape', async () => {
+    const member = await post(admin, '/v1/keys', { name: 'viewer', role: 'member' });
+    expect(await h.request('GET', '/v1/settings', { key: member.key as string })).toMatchObject({ status: 200, body: { unpricedModels: 'allow' } });
+    expect((await h.request('PATCH', '/v1/settings', { key: member.key as string, body: { unpricedModels: 'refuse' } })).status).toBe(403);
+    expect((await h.request('PATCH', '/v1/settings', { key: admin, body: { unpricedModels: 'sometimes' } })).status).toBe(400);
+    const settingsChanged = () =>
+      h.publish(h.names.event(tenantId, 'tenant.settings_changed'), { eventId: `e-${Date.now()}`, type: 'tenant.settings_changed', tenantId, at: new Date().toISOString() });
+    // Served from the cached route first, so the refusal below can only come from the event dropping it.
+    await openai().chat.completions.create({ model: 'fast', messages: hi });
+    expect(await h.request('PATCH', '/v1/settings', { key: admin, body: { unpricedModels: 'refuse' } })).toMatchObject({
+      status: 200,
+      body: { unpricedModels: 'refuse' },
+    });
+    await settingsChanged();
+    try {
+      await eventually(
+        () => openai().chat.completions.create({ model: 'fast', messages: hi }).then(() => 'served', (error: unknown) => error),
+        (outcome) => outcome instanceof OpenAI.PermissionDeniedError,
+        5_000,
+      );
+      const refused = openai().chat.completions.create({ model: 'fast', messages: hi });
+      await expect(refused).rejects.toBeInstanceOf(OpenAI.PermissionDeniedError);
+      await expect(refused).rejects.toThrow(/fast has no known price.*set inputUsdPerMTok and outputUsdPerMTok on the model/);
+      await expect(anthropic().messages.create({ model: 'claude-fast', max_tokens: 4, messages: hi })).rejects.toBeInstanceOf(Anthropic.PermissionDeniedError);
+      // A priced model is still served.
+      expect((await openai().chat.completions.create({ model: 'priced', messages: hi })).choices).toHaveLength(1);
+    } finally {
+      await h.request('PATCH', '/v1/settings', { key: admin, body: { unpricedModels: 'allow' } });
+      await settingsChanged();
+    }
   });
 });

@@ -31,10 +31,14 @@ import { RegisterProviderHandler } from './providers/register-provider/register-
 import { SecretDependentsHandler } from './providers/secret-dependents/secret-dependents.handler.js';
 import { UpdateProviderHandler } from './providers/update-provider/update-provider.handler.js';
 import { CreateTenantHandler } from './tenants/create-tenant/create-tenant.handler.js';
+import { GetTenantSettingsHandler } from './tenants/get-tenant-settings/get-tenant-settings.handler.js';
+import { UpdateTenantSettingsHandler } from './tenants/update-tenant-settings/update-tenant-settings.handler.js';
 import { TenantsController } from './tenants/tenants.controller.js';
 
 const handlers = [
   CreateTenantHandler,
+  GetTenantSettingsHandler,
+  UpdateTenantSettingsHandler,
   InitOperatorKeyHandler,
   ResolveKeyHandler,
   CreateKeyHandler,

@@ -91,7 +91,14 @@ describe('providers-service over the bus', () => {
     const model: ModelView = value(
       await stack.bus.send(ProvidersOps.addModel, { actor: admin, providerId: provider.id, body: { name: 'gpt-4o', inputUsdPerMTok: 2.5 } }),
     );
-    expect(model).toMatchObject({ name: 'gpt-4o', upstreamModel: 'gpt-4o', source: 'manual', price: { inputUsdPerMTok: 2.5, outputUsdPerMTok: null } });
+    // The input price set here wins; the output price comes from the catalogue; cached input follows the set input price.
+    expect(model).toMatchObject({
+      name: 'gpt-4o',
+      upstreamModel: 'gpt-4o',
+      source: 'manual',
+      price: { inputUsdPerMTok: 2.5, outputUsdPerMTok: 10, cachedInputUsdPerMTok: 2.5, source: 'override', catalogModel: 'openai/gpt-4o' },
+      priceKnown: true,
+    });
     expect(value(await stack.bus.send(ProvidersOps.listModels, { actor: admin, providerId: provider.id })).data).toEqual([model]);
     expect(value(await stack.bus.send(ProvidersOps.getProvider, { actor: admin, id: provider.id })).modelCount).toBe(1);
 

@@ -4,6 +4,7 @@ import { Delivery } from './agents.js';
 import { AlertKind } from './alerts.js';
 import { ModelSource } from './models.js';
 import { ProviderSettings } from './providers.js';
+import { TenantSettings } from './tenants.js';
 import { UsageRecorded } from './proxy.js';
 import { CredentialDeniedFields, CredentialIssuedFields, SecretKind, StartProviderSnapshot } from './credentials.js';
 
@@ -12,6 +13,8 @@ import { CredentialDeniedFields, CredentialIssuedFields, SecretKind, StartProvid
  * travels as `events.<tenantId>.<busType>` with `type: <busType>`.
  */
 export const TenantCreated = z.object({ tenantId: z.string(), name: z.string() });
+/** The settings changed, with their new values; settings absent from `changes` keep theirs. */
+export const TenantSettingsChanged = z.object({ tenantId: z.string(), changes: TenantSettings.partial() });
 export const KeyCreated = z.object({
   keyId: z.string(),
   name: z.string(),
@@ -40,6 +43,8 @@ export const ModelAdded = z.object({
   source: ModelSource,
   inputUsdPerMTok: z.number().nullable(),
   outputUsdPerMTok: z.number().nullable(),
+  /** Absent in events recorded before cached-input prices existed: not set. */
+  cachedInputUsdPerMTok: z.number().nullable().optional(),
 });
 export const ModelRemoved = z.object({ modelId: z.string(), providerId: z.string() });
 export const AgentCreated = z.object({
@@ -108,6 +113,7 @@ export const AlertRaised = z.object({
 /** Domain type → bus type (the last two subject tokens). */
 export const BUS_EVENT_TYPES = {
   TenantCreated: 'tenant.created',
+  TenantSettingsChanged: 'tenant.settings_changed',
   KeyCreated: 'key.created',
   KeyRevoked: 'key.revoked',
   ProviderRegistered: 'provider.registered',
@@ -136,6 +142,7 @@ export type DomainEventType = keyof typeof BUS_EVENT_TYPES;
 
 export const EVENT_DATA_SCHEMAS = {
   TenantCreated,
+  TenantSettingsChanged,
   KeyCreated,
   KeyRevoked,
   ProviderRegistered,

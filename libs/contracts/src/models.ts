@@ -8,10 +8,23 @@ export const CreateModelBody = z.strictObject({
   upstreamModel: z.string().trim().min(1).max(200).optional(),
   inputUsdPerMTok: Usd.optional(),
   outputUsdPerMTok: Usd.optional(),
+  /** Input tokens read from the provider's prompt cache; defaults to the catalogue's figure, else the input price. */
+  cachedInputUsdPerMTok: Usd.optional(),
 });
 export type CreateModelBody = z.infer<typeof CreateModelBody>;
 
-export const ModelPrice = z.object({ inputUsdPerMTok: z.number().nullable(), outputUsdPerMTok: z.number().nullable() });
+/**
+ * A model's resolved price in USD per million tokens: the tenant's figures where set, the bundled price
+ * catalogue's otherwise. `catalogModel` names the catalogue entry that supplied a figure (`openai/gpt-4o`).
+ */
+export const ModelPrice = z.object({
+  inputUsdPerMTok: z.number().min(0),
+  outputUsdPerMTok: z.number().min(0),
+  cachedInputUsdPerMTok: z.number().min(0),
+  source: z.enum(['override', 'catalog']),
+  catalogModel: z.string().nullable(),
+});
+export type ModelPrice = z.infer<typeof ModelPrice>;
 
 export const ModelView = z.object({
   id: z.string(),
@@ -19,7 +32,9 @@ export const ModelView = z.object({
   name: z.string(),
   upstreamModel: z.string(),
   source: ModelSource,
+  /** Null when neither the tenant nor the catalogue prices the model. */
   price: ModelPrice.nullable(),
+  priceKnown: z.boolean(),
   createdAt: z.string(),
 });
 export type ModelView = z.infer<typeof ModelView>;

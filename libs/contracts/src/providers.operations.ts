@@ -6,7 +6,7 @@ import { CreateKeyBody, KeyView, Principal } from './keys.js';
 import { CreateModelBody, ModelView } from './models.js';
 import { defineOperation } from './operation.js';
 import { CreateProviderBody, ProviderHistoryEntry, ProviderView, UpdateProviderBody } from './providers.js';
-import { TenantView } from './tenants.js';
+import { TenantSettingsView, TenantView, UpdateTenantSettingsBody } from './tenants.js';
 import { AgentRoute, DiscoveredModel } from './proxy.js';
 
 /** Hex SHA-256 of an access key; the plaintext key never leaves the gateway that generated or received it. */
@@ -27,6 +27,13 @@ export const ProvidersOps = {
     'providers.v1.tenant.create',
     z.object({ ...actor, name: Name, adminKeyId: Id, adminKeyHash: KeyHash }),
     TenantView,
+  ),
+
+  getTenantSettings: defineOperation('providers.v1.tenant.settings.get', z.object(actor), TenantSettingsView),
+  updateTenantSettings: defineOperation(
+    'providers.v1.tenant.settings.update',
+    z.object({ ...actor, expectedVersion: ExpectedVersion, changes: UpdateTenantSettingsBody }),
+    TenantSettingsView,
   ),
 
   createKey: defineOperation(

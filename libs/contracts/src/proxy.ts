@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { Delivery } from './agents.js';
+import { ModelPrice } from './models.js';
+import { UnpricedModelsPolicy } from './tenants.js';
 import { AuthMethod, Protocol, ProviderType } from './providers.js';
 
 /** Everything the proxy needs to route one agent's calls; cached in the gateway, dropped on events. */
@@ -29,11 +31,12 @@ export const AgentRoute = z.object({
       id: z.string(),
       name: z.string(),
       upstreamModel: z.string(),
-      inputUsdPerMTok: z.number().nullable(),
-      outputUsdPerMTok: z.number().nullable(),
+      /** Resolved by providers-service when it builds the route; null when the model is unpriced. */
+      price: ModelPrice.nullable(),
       createdAt: z.string(),
     }),
   ),
+  tenant: z.object({ unpricedModels: UnpricedModelsPolicy }),
 });
 export type AgentRoute = z.infer<typeof AgentRoute>;
 
@@ -53,7 +56,10 @@ export const UsageRecorded = z.object({
   inputTokens: z.number().int().min(0),
   outputTokens: z.number().int().min(0),
   cachedTokens: z.number().int().min(0),
+  /** Absent when the model is unpriced; then `price` is absent too. */
   costUsd: z.number().min(0).optional(),
+  /** The price `costUsd` was computed with, as it was when the call was made. */
+  price: ModelPrice.optional(),
   latencyMs: z.number().min(0),
   ttfbMs: z.number().min(0).nullable(),
 });

@@ -11,11 +11,12 @@ import { ProxyModule } from '../proxy/proxy.module.js';
 import { ProvidersController } from '../providers/providers.controller.js';
 import { RecipientsController } from '../recipients/recipients.controller.js';
 import { SecretsController } from '../secrets/secrets.controller.js';
+import { SettingsController } from '../settings/settings.controller.js';
 import { TenantsController } from '../tenants/tenants.controller.js';
 import { UsageRoutesModule } from '../usage/usage-routes.module.js';
 
 /**
- * The management REST API (/v1/tenants, keys, providers, models, agents, secrets, recipients): thin controllers
+ * The management REST API (/v1/tenants, settings, keys, providers, models, agents, secrets, recipients): thin controllers
  * over ProvidersOps and CredentialsOps; secret values only pass through SecretValues.
  */
 @Module({
@@ -28,6 +29,7 @@ import { UsageRoutesModule } from '../usage/usage-routes.module.js';
     AgentsController,
     SecretsController,
     RecipientsController,
+    SettingsController,
   ],
   providers: [TransportKeyCache, SecretValues, ProviderCredentials, ProviderRegistration],
 })

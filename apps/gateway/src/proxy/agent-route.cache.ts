@@ -13,7 +13,7 @@ const RESOLVE_TIMEOUT_MS = 2_000;
 
 /**
  * Agent → provider → models, per agent, from ProvidersOps.resolveAgentRoute. Dropped for a whole tenant when
- * any provider, model or agent event of that tenant arrives (they are rare, and a route touches all three).
+ * any provider, model, agent or settings event of that tenant arrives (they are rare, and a route touches all).
  * A lookup that overlapped a drop of its tenant is used once but not cached, so it cannot resurrect stale data.
  */
 export class AgentRouteCache {

@@ -1,5 +1,6 @@
 import { BudgetOps, budgetPeriodOf, roundUsd, type AgentRoute, type BudgetLimit } from '@switchboard/contracts';
 import { clientError, type ClientError, type ClientProtocol } from '@switchboard/llm-protocols';
+import { maxCostOf } from '@switchboard/pricing';
 import type { BusClient } from '@switchboard/messaging';
 import type { Logger } from '@switchboard/telemetry';
 import { RETRY_AFTER_SECONDS } from '../http/error-status.table.js';
@@ -37,8 +38,7 @@ export function inputTokenBound(upstreamBodyBytes: number): number {
 
 /** The most a call can cost at the model's prices (every input token uncached); null when it has no price. */
 export function maxCallCostUsd(model: RouteModel, inputTokens: number, outputTokens: number): number | null {
-  if (model.inputUsdPerMTok === null || model.outputUsdPerMTok === null) return null;
-  return roundUsd((inputTokens * model.inputUsdPerMTok + outputTokens * model.outputUsdPerMTok) / 1_000_000);
+  return model.price === null ? null : roundUsd(maxCostOf(model.price, inputTokens, outputTokens));
 }
 
 const usd = (value: number) => `$${value.toFixed(value >= 1 ? 2 : 6).replace(/0+$/, '').replace(/\.$/, '')}`;

@@ -1,7 +1,7 @@
 import type { UsageRecorded } from '@switchboard/contracts';
 import type { ClientProtocol, TokenUsage } from '@switchboard/llm-protocols';
+import { costOf } from '@switchboard/pricing';
 import type { RouteModel } from './model.resolution.js';
-import { costOf } from './model.resolution.js';
 import { newRequestId } from './request-id.js';
 
 export interface CallIdentity {
@@ -42,7 +42,8 @@ export class CallMeter {
     const { identity } = this;
     const usage = this.usage ?? { inputTokens: 0, outputTokens: 0, cachedTokens: 0 };
     const errorKind = this.errorKind ?? (finished ? undefined : 'client_closed');
-    const costUsd = costOf(this.model, usage.inputTokens, usage.outputTokens);
+    // Priced as the route had it when the call was made; an unpriced model's call carries no cost at all.
+    const price = this.model?.price ?? null;
     return {
       requestId: this.requestId,
       agentId: identity.agentId,
@@ -55,7 +56,7 @@ export class CallMeter {
       inputTokens: usage.inputTokens,
       outputTokens: usage.outputTokens,
       cachedTokens: usage.cachedTokens,
-      ...(costUsd === undefined ? {} : { costUsd }),
+      ...(price === null ? {} : { costUsd: costOf(price, usage), price }),
       latencyMs: round(latencyMs),
       ttfbMs: this.ttfbMs,
     };

@@ -1,16 +1,22 @@
 import type { AgentRoute } from '@switchboard/contracts';
-import { costOf, findModel, modelListings, resolveModel, upstreamUrl } from './model.resolution.js';
+import { findModel, modelListings, resolveModel, upstreamUrl } from './model.resolution.js';
 
-const model = (name: string, upstreamModel: string, prices: [number | null, number | null] = [null, null]) => ({
+const model = (name: string, upstreamModel: string, prices: [number, number] | null = null) => ({
   id: `mdl_${name}`,
   name,
   upstreamModel,
-  inputUsdPerMTok: prices[0],
-  outputUsdPerMTok: prices[1],
+  price:
+    prices === null
+      ? null
+      : { inputUsdPerMTok: prices[0], outputUsdPerMTok: prices[1], cachedInputUsdPerMTok: prices[0], source: 'override' as const, catalogModel: null },
   createdAt: '2026-01-01T00:00:00.000Z',
 });
 
-const route = (protocol: AgentRoute['provider']['protocol'], endpoint = 'https://api.example.com/v1'): AgentRoute => ({
+const route = (
+  protocol: AgentRoute['provider']['protocol'],
+  endpoint = 'https://api.example.com/v1',
+  unpricedModels: AgentRoute['tenant']['unpricedModels'] = 'allow',
+): AgentRoute => ({
   tenantId: 'ten_1',
   agent: { id: 'agt_1', name: 'a', model: null, delivery: 'proxy', monthlyBudgetUsd: null },
   provider: {
@@ -26,6 +32,7 @@ const route = (protocol: AgentRoute['provider']['protocol'], endpoint = 'https:/
     secretId: null,
   },
   models: [model('fast', 'gpt-4o-mini', [0.15, 0.6]), model('smart', 'gpt-4o'), model('gpt-4o', 'gpt-4o-2024-08-06')],
+  tenant: { unpricedModels },
 });
 
 describe('model resolution', () => {
@@ -53,10 +60,18 @@ describe('model resolution', () => {
     expect(resolveModel(route('anthropic_messages'), 'openai_chat', 'fast')).toMatchObject({ ok: false, kind: 'bad_request' });
   });
 
-  it('lists models by name and prices a call only when both prices are known', () => {
+  it('lists models by name', () => {
     expect(modelListings(route('openai')).map((m) => m.id)).toEqual(['fast', 'smart', 'gpt-4o']);
-    expect(costOf(model('a', 'b', [1, 2]), 1_000_000, 500_000)).toBe(2);
-    expect(costOf(model('a', 'b', [1, null]), 10, 10)).toBeUndefined();
-    expect(costOf(null, 10, 10)).toBeUndefined();
+  });
+
+  it('refuses an unpriced model only when the tenant refuses those, naming the model and the fix', () => {
+    expect(resolveModel(route('openai'), 'openai_chat', 'smart')).toMatchObject({ ok: true });
+    const refusing = route('openai', undefined, 'refuse');
+    expect(resolveModel(refusing, 'openai_chat', 'fast')).toMatchObject({ ok: true });
+    expect(resolveModel(refusing, 'openai_chat', 'smart')).toEqual({
+      ok: false,
+      kind: 'permission_denied',
+      message: expect.stringMatching(/smart has no known price.*set inputUsdPerMTok and outputUsdPerMTok on the model/),
+    });
   });
 });

@@ -5,7 +5,7 @@ export type RouteModel = AgentRoute['models'][number];
 
 export type ModelResolution =
   | { readonly ok: true; readonly model: RouteModel; readonly url: string }
-  | { readonly ok: false; readonly kind: 'bad_request' | 'model_not_found'; readonly message: string };
+  | { readonly ok: false; readonly kind: 'bad_request' | 'model_not_found' | 'permission_denied'; readonly message: string };
 
 /**
  * The request's `model` against the agent's provider: by the model's name first, then by its upstream name (a
@@ -20,7 +20,10 @@ export function upstreamUrl(endpoint: string, path: string): string {
   return `${endpoint.endsWith('/') ? endpoint.slice(0, -1) : endpoint}${path}`;
 }
 
-/** Where a call goes, or why it cannot: a protocol the provider does not speak is a 400, an unknown model a 404. */
+/**
+ * Where a call goes, or why it cannot: a protocol the provider does not speak is a 400, an unknown model a 404,
+ * a model without a price a 403 when the tenant refuses those (its cost could not be counted).
+ */
 export function resolveModel(route: AgentRoute, protocol: ClientProtocol, requested: string): ModelResolution {
   const { provider } = route;
   if (!isCompatible(protocol, provider.protocol)) {
@@ -33,16 +36,19 @@ export function resolveModel(route: AgentRoute, protocol: ClientProtocol, reques
   }
   const model = findModel(route, requested);
   if (model === null) return { ok: false, kind: 'model_not_found', message: `Model Not Available: ${requested} is not a model of this agent's provider` };
+  if (model.price === null && route.tenant.unpricedModels === 'refuse') {
+    return {
+      ok: false,
+      kind: 'permission_denied',
+      message:
+        `Model Not Priced: ${model.name} has no known price and this tenant refuses unpriced models; ` +
+        'set inputUsdPerMTok and outputUsdPerMTok on the model, or allow unpriced models in PATCH /v1/settings',
+    };
+  }
   return { ok: true, model, url: upstreamUrl(provider.endpoint, ADAPTERS[protocol].config.upstreamPath) };
 }
 
 /** GET /v1/models lists the agent's provider models by the names clients call them with. */
 export function modelListings(route: AgentRoute): ModelListing[] {
   return route.models.map((m) => ({ id: m.name, createdAt: m.createdAt }));
-}
-
-/** USD from the model's prices per million tokens; undefined when either price is unknown. */
-export function costOf(model: RouteModel | null, inputTokens: number, outputTokens: number): number | undefined {
-  if (model === null || model.inputUsdPerMTok === null || model.outputUsdPerMTok === null) return undefined;
-  return (inputTokens * model.inputUsdPerMTok + outputTokens * model.outputUsdPerMTok) / 1_000_000;
 }

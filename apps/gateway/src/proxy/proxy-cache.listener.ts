@@ -12,7 +12,7 @@ export function tenantOfSubject(subject: string): string | null {
 
 /**
  * Core NATS subscriptions (every replica sees every event, no durable needed) that drop cached routes when a
- * tenant's providers, models or agents change, and cached credentials when a secret is rotated or deleted.
+ * tenant's providers, models, agents or settings change, and cached credentials when a secret is rotated or deleted.
  * A missed event (reconnect) is bounded by the route TTL; for credentials, a rotated key that the upstream
  * rejects is also dropped by the proxy on the upstream's 401.
  */
@@ -32,7 +32,7 @@ export class ProxyCacheListener {
     // A fresh connection may have missed events while it was away.
     this.routes.clear();
     this.credentials.clear();
-    for (const type of ['provider.*', 'model.*', 'agent.*']) {
+    for (const type of ['provider.*', 'model.*', 'agent.*', BUS_EVENT_TYPES.TenantSettingsChanged]) {
       this.subscriptions.push(connection.subscribe(this.names.event('*', type), { callback: (error, message) => this.onRouteEvent(error, message) }));
     }
     for (const type of [BUS_EVENT_TYPES.SecretRotated, BUS_EVENT_TYPES.SecretDeleted]) {

@@ -15,8 +15,10 @@ import {
   type ProviderView,
   type ReplyOf,
   type Result,
+  type TenantSettingsView,
 } from '@switchboard/contracts';
 import { HandleOperation } from '@switchboard/messaging';
+import { resolveModelPrice } from '@switchboard/pricing';
 
 type Ops = typeof ProvidersOps;
 export type Req<K extends keyof Ops> = ParsedRequestOf<Ops[K]>;
@@ -32,6 +34,8 @@ export class FakeProvidersState {
   readonly providers = new Map<string, Owned<ProviderView>>();
   readonly models = new Map<string, Owned<ModelView>>();
   readonly agents = new Map<string, Owned<AgentView>>();
+  /** Per tenant; a tenant absent here has the defaults at version 1. */
+  readonly tenantSettings = new Map<string, TenantSettingsView>();
   /** Recorded agent starts, as startAgent received them. */
   readonly starts: { agentId: string; startId: string; recipientId: string }[] = [];
   /** How often the gateway asked for an agent's route (cache checks). */
@@ -88,6 +92,23 @@ export class FakeProvidersController {
     const tenantId = newId('tenant');
     this.addKey(tenantId, r.adminKeyId, r.adminKeyHash, 'admin', 'admin', null);
     return ok({ id: tenantId, name: r.name, createdAt: at(), version: 1 });
+  }
+
+  @HandleOperation(ProvidersOps.getTenantSettings)
+  async getTenantSettings(@Payload() r: Req<'getTenantSettings'>): Res<'getTenantSettings'> {
+    return ok(this.s.tenantSettings.get(r.actor.tenantId ?? '') ?? { unpricedModels: 'allow', version: 1 });
+  }
+
+  @HandleOperation(ProvidersOps.updateTenantSettings)
+  async updateTenantSettings(@Payload() r: Req<'updateTenantSettings'>): Res<'updateTenantSettings'> {
+    const tenantId = r.actor.tenantId ?? '';
+    if (r.actor.role !== 'admin') return fail(appError('forbidden', 'only an admin key may do this'));
+    const current = this.s.tenantSettings.get(tenantId) ?? { unpricedModels: 'allow', version: 1 };
+    if (r.expectedVersion !== undefined && r.expectedVersion !== current.version) return fail(appError('version_conflict', 'stale version'));
+    const changed = r.changes.unpricedModels !== undefined && r.changes.unpricedModels !== current.unpricedModels;
+    const next = changed ? { ...current, ...r.changes, version: current.version + 1 } : current;
+    this.s.tenantSettings.set(tenantId, next);
+    return ok(next);
   }
 
   @HandleOperation(ProvidersOps.createKey)
@@ -188,14 +209,17 @@ export class FakeProvidersController {
   async addModel(@Payload() r: Req<'addModel'>): Res<'addModel'> {
     const provider = owned(this.s.providers, r.providerId, r.actor.tenantId);
     if (!provider) return fail(appError('provider_not_found', `provider ${r.providerId} not found`));
+    const { name, upstreamModel = name, ...override } = r.body;
+    const price = resolveModelPrice({ providerType: provider.type, endpoint: provider.endpoint, upstreamModel, override });
     const view: Owned<ModelView> = {
       tenantId: provider.tenantId,
       id: newId('model'),
       providerId: provider.id,
-      name: r.body.name,
-      upstreamModel: r.body.upstreamModel ?? r.body.name,
+      name,
+      upstreamModel,
       source: 'manual',
-      price: null,
+      price,
+      priceKnown: price !== null,
       createdAt: at(),
     };
     this.s.models.set(view.id, view);

@@ -36,10 +36,10 @@ export class FakeProxyOpsController {
         id: m.id,
         name: m.name,
         upstreamModel: m.upstreamModel,
-        inputUsdPerMTok: m.price?.inputUsdPerMTok ?? null,
-        outputUsdPerMTok: m.price?.outputUsdPerMTok ?? null,
+        price: m.price,
         createdAt: m.createdAt,
       })),
+      tenant: { unpricedModels: this.s.tenantSettings.get(r.tenantId)?.unpricedModels ?? 'allow' },
     });
   }
 
@@ -58,6 +58,7 @@ export class FakeProxyOpsController {
         upstreamModel: found.upstreamModel,
         source: 'discovered' as const,
         price: null,
+        priceKnown: false,
         createdAt: found.createdAt ?? new Date().toISOString(),
       };
       this.s.models.set(view.id, view);

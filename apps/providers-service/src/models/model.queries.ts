@@ -1,5 +1,6 @@
-import { appError, type AppError, type ModelView } from '@switchboard/contracts';
+import { appError, type AppError, type ModelPrice, type ModelView, type ProviderType } from '@switchboard/contracts';
 import type { Tx } from '@switchboard/event-store';
+import { resolveModelPrice } from '@switchboard/pricing';
 import { SCHEMA } from '../read-models/read-models.migrations.js';
 
 interface ModelRow {
@@ -10,18 +11,43 @@ interface ModelRow {
   source: ModelView['source'];
   input_usd_per_mtok: number | null;
   output_usd_per_mtok: number | null;
+  cached_input_usd_per_mtok: number | null;
   created_at: Date;
+  /** The provider's, which the catalogue lookup needs. */
+  provider_type: ProviderType;
+  provider_endpoint: string;
+}
+
+/** The figures the tenant set on a model, as stored (null: not set). */
+export interface StoredPrices {
+  readonly inputUsdPerMTok: number | null;
+  readonly outputUsdPerMTok: number | null;
+  readonly cachedInputUsdPerMTok: number | null;
+}
+
+/**
+ * A model's price as views and routes show it: the tenant's figures over the bundled catalogue's, found by the
+ * provider's type and endpoint. Resolved when read rather than stored, so a model keeps no stale copy of a figure
+ * it never set.
+ */
+export function modelPrice(provider: { type: ProviderType; endpoint: string }, upstreamModel: string, prices: StoredPrices): ModelPrice | null {
+  return resolveModelPrice({ providerType: provider.type, endpoint: provider.endpoint, upstreamModel, override: prices });
 }
 
 function toView(row: ModelRow): ModelView {
-  const priced = row.input_usd_per_mtok !== null || row.output_usd_per_mtok !== null;
+  const price = modelPrice({ type: row.provider_type, endpoint: row.provider_endpoint }, row.upstream_model, {
+    inputUsdPerMTok: row.input_usd_per_mtok,
+    outputUsdPerMTok: row.output_usd_per_mtok,
+    cachedInputUsdPerMTok: row.cached_input_usd_per_mtok,
+  });
   return {
     id: row.id,
     providerId: row.provider_id,
     name: row.name,
     upstreamModel: row.upstream_model,
     source: row.source,
-    price: priced ? { inputUsdPerMTok: row.input_usd_per_mtok, outputUsdPerMTok: row.output_usd_per_mtok } : null,
+    price,
+    priceKnown: price !== null,
     createdAt: row.created_at.toISOString(),
   };
 }
@@ -32,9 +58,11 @@ export const modelNotFound = (id: string): AppError => appError('model_not_found
 export async function modelViews(db: Tx, tenantId: string, filter: { providerId: string } | { id: string }): Promise<ModelView[]> {
   const byProvider = 'providerId' in filter;
   const rows: ModelRow[] = await db.query(
-    `SELECT * FROM ${SCHEMA}.models
-      WHERE tenant_id = $1 AND deleted_at IS NULL AND ${byProvider ? 'provider_id' : 'id'} = $2
-      ORDER BY created_at, id`,
+    `SELECT m.*, p.type AS provider_type, p.endpoint AS provider_endpoint
+       FROM ${SCHEMA}.models m
+       JOIN ${SCHEMA}.providers p ON p.id = m.provider_id
+      WHERE m.tenant_id = $1 AND m.deleted_at IS NULL AND m.${byProvider ? 'provider_id' : 'id'} = $2
+      ORDER BY m.created_at, m.id`,
     [tenantId, byProvider ? filter.providerId : filter.id],
   );
   return rows.map(toView);

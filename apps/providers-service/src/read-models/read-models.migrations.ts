@@ -147,4 +147,12 @@ export const READ_MODEL_MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE ${SCHEMA}.agents ADD COLUMN monthly_budget_usd double precision NULL`,
     ],
   },
+  {
+    id: 'providers-service/005-prices-and-tenant-settings',
+    sql: [
+      // Null for models added before cached-input prices existed: the catalogue or the input price applies.
+      `ALTER TABLE ${SCHEMA}.models ADD COLUMN cached_input_usd_per_mtok double precision NULL`,
+      `ALTER TABLE ${SCHEMA}.tenants ADD COLUMN unpriced_models text NOT NULL DEFAULT 'allow'`,
+    ],
+  },
 ];

@@ -1,6 +1,7 @@
 import { newId, ProvidersOps } from '@switchboard/contracts';
 import { ProjectionRunner } from '@switchboard/event-store';
 import { adminOf, newKeyHash, operator, startTestStack, type TestStack, value } from '../testing/service.harness.js';
+import { projectInline } from './inline-projection.js';
 import { SCHEMA } from './read-models.migrations.js';
 import { readModelsProjection } from './read-models.projection.js';
 
@@ -45,6 +46,23 @@ describe('read models', () => {
     const gone = value(await send(ProvidersOps.registerProvider, { actor: admin, body: { name: 'Gone', type: 'openai', secretId: 'sec_x' } }));
     value(await send(ProvidersOps.updateProvider, { actor: admin, id: kept.id, changes: { monthlyBudgetUsd: 50, defaultModel: 'claude' } }));
     value(await send(ProvidersOps.addModel, { actor: admin, providerId: kept.id, body: { name: 'claude', outputUsdPerMTok: 15 } }));
+    value(await send(ProvidersOps.addModel, { actor: admin, providerId: kept.id, body: { name: 'cheap', inputUsdPerMTok: 1, outputUsdPerMTok: 2, cachedInputUsdPerMTok: 0.1 } }));
+    value(await send(ProvidersOps.updateTenantSettings, { actor: admin, changes: { unpricedModels: 'refuse' } }));
+    // A model.added recorded before cached-input prices existed still folds, with that price unset.
+    const legacyId = newId('model');
+    const legacy = await store().dataSource.transaction(async (tx) => {
+      const appended = await store().append(tx, {
+        streamId: `model-${legacyId}`,
+        expectedVersion: 0,
+        tenantId: tenant.id,
+        events: [{ eventId: newId('event'), type: 'ModelAdded', data: { modelId: legacyId, providerId: kept.id, name: 'legacy', upstreamModel: 'legacy', source: 'manual', inputUsdPerMTok: 3, outputUsdPerMTok: 4 } }],
+        metadata: { actor: null },
+        at: new Date(),
+      });
+      if (!appended.ok) throw new Error('legacy append failed');
+      return projectInline(tx, appended.value);
+    });
+    expect(legacy.ok).toBe(true);
     const removed = value(await send(ProvidersOps.addModel, { actor: admin, providerId: kept.id, body: { name: 'old' } }));
     value(await send(ProvidersOps.removeModel, { actor: admin, id: removed.id }));
     value(await send(ProvidersOps.addModel, { actor: admin, providerId: gone.id, body: { name: 'goes-with-provider' } }));
@@ -78,6 +96,13 @@ describe('read models', () => {
     const before = await snapshot();
     expect(before['providers']).toHaveLength(2);
     expect(before['agents']).toEqual(expect.arrayContaining([expect.objectContaining({ id: agent.id, monthly_budget_usd: 12.5 })]));
+    expect(before['tenants']).toEqual([expect.objectContaining({ id: tenant.id, unpriced_models: 'refuse', version: 2 })]);
+    expect(before['models']).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'cheap', input_usd_per_mtok: 1, output_usd_per_mtok: 2, cached_input_usd_per_mtok: 0.1 }),
+        expect.objectContaining({ id: legacyId, input_usd_per_mtok: 3, output_usd_per_mtok: 4, cached_input_usd_per_mtok: null }),
+      ]),
+    );
     expect(before['agent_starts']).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ id: first.startId, stopped_at: expect.any(Date) }),

@@ -15,6 +15,8 @@ const PROVIDER_COLUMNS = {
   monthlyBudgetUsd: 'monthly_budget_usd',
 } as const;
 
+const TENANT_SETTING_COLUMNS = { unpricedModels: 'unpriced_models' } as const;
+
 const AGENT_COLUMNS = {
   name: 'name',
   providerId: 'provider_id',
@@ -60,6 +62,16 @@ export const readModelsProjection: Projection = {
           `INSERT INTO ${SCHEMA}.tenants (id, name, version, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`,
           [d.tenantId, d.name, v, at],
         );
+        return;
+      }
+      case 'TenantSettingsChanged': {
+        const d = EVENT_DATA_SCHEMAS.TenantSettingsChanged.parse(event.data);
+        const { sets, params } = setClause(TENANT_SETTING_COLUMNS, d.changes, 3);
+        await tx.query(`UPDATE ${SCHEMA}.tenants SET ${[...sets, 'version = $2'].join(', ')} WHERE id = $1 AND version < $2`, [
+          d.tenantId,
+          v,
+          ...params,
+        ]);
         return;
       }
       case 'KeyCreated': {
@@ -111,9 +123,10 @@ export const readModelsProjection: Projection = {
         const d = EVENT_DATA_SCHEMAS.ModelAdded.parse(event.data);
         await tx.query(
           `INSERT INTO ${SCHEMA}.models (id, tenant_id, provider_id, name, upstream_model, source, input_usd_per_mtok,
-             output_usd_per_mtok, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
-          [d.modelId, event.tenantId, d.providerId, d.name, d.upstreamModel, d.source, d.inputUsdPerMTok, d.outputUsdPerMTok, at],
+             output_usd_per_mtok, cached_input_usd_per_mtok, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
+          [d.modelId, event.tenantId, d.providerId, d.name, d.upstreamModel, d.source, d.inputUsdPerMTok, d.outputUsdPerMTok,
+            d.cachedInputUsdPerMTok ?? null, at],
         );
         return;
       }

@@ -50,7 +50,8 @@ describe('usage projection (real Postgres and NATS)', () => {
   it('records each call once and sums it into its UTC day, provider, model and agent', async () => {
     const tenantId = newTenantId();
     const started = Date.now();
-    const first = usageCall({ inputTokens: 100, outputTokens: 20, cachedTokens: 30, costUsd: 0.25, latencyMs: 120.5 });
+    const price = { inputUsdPerMTok: 2.5, outputUsdPerMTok: 10, cachedInputUsdPerMTok: 1.25, source: 'catalog' as const, catalogModel: 'openai/gpt-4o' };
+    const first = usageCall({ inputTokens: 100, outputTokens: 20, cachedTokens: 30, costUsd: 0.25, price, latencyMs: 120.5 });
     await stack.publishUsage(tenantId, first, { at: '2025-03-01T23:59:59.900Z' });
     await stack.publishUsage(tenantId, usageCall({ status: 429, errorKind: 'rate_limited', inputTokens: 0, outputTokens: 0, latencyMs: 3 }), {
       at: '2025-03-01T10:00:00+02:00',
@@ -80,11 +81,27 @@ describe('usage projection (real Postgres and NATS)', () => {
       { ...common, day: '2025-03-01', requests: '2', errors: '1', input_tokens: '100', output_tokens: '20', cached_tokens: '30', cost_usd: '0.251', latency_sum_ms: '123.5' },
       { ...common, day: '2025-03-02', requests: '1', errors: '0', input_tokens: '10', output_tokens: '5', cached_tokens: '0', cost_usd: '0', latency_sum_ms: '7' },
     ]);
-    const [stored] = await stack.query<{ error_kind: string | null; cost_usd: string | null; ttfb_ms: string | null }>(
-      'SELECT error_kind, cost_usd::text, ttfb_ms::text FROM usage.calls WHERE tenant_id = $1 AND latency_ms = 7',
-      [tenantId],
-    );
-    expect(stored).toEqual({ error_kind: null, cost_usd: null, ttfb_ms: null });
+    const storedCall = async (requestIdOrLatency: string) =>
+      (
+        await stack.query<Record<string, string | null>>(
+          `SELECT error_kind, cost_usd::text, ttfb_ms::text, price_input_usd_per_mtok::text AS price_input, price_output_usd_per_mtok::text AS price_output,
+                  price_cached_usd_per_mtok::text AS price_cached, price_source
+             FROM usage.calls WHERE tenant_id = $1 AND (request_id = $2 OR latency_ms::text = $2)`,
+          [tenantId, requestIdOrLatency],
+        )
+      )[0];
+    const unpriced = { cost_usd: null, price_input: null, price_output: null, price_cached: null, price_source: null };
+    expect(await storedCall('7')).toEqual({ error_kind: null, ttfb_ms: null, ...unpriced });
+    // The price the cost was computed with is kept with the call.
+    expect(await storedCall(first.requestId)).toEqual({
+      error_kind: null,
+      cost_usd: '0.25',
+      ttfb_ms: '40',
+      price_input: '2.5',
+      price_output: '10',
+      price_cached: '1.25',
+      price_source: 'catalog',
+    });
   });
 
   it('acknowledges messages it can never project, without stopping for the calls behind them', async () => {

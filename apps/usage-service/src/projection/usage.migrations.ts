@@ -101,5 +101,17 @@ export const USAGE_MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX calls_at ON ${SCHEMA}.calls (at)`,
     ],
   },
+  {
+    // The price a call was costed with, as the gateway had it: a later change of the model's price leaves past
+    // calls as they were billed. Null for calls without a cost and for calls recorded before prices travelled.
+    id: 'usage-service/005-call-prices',
+    sql: [
+      `ALTER TABLE ${SCHEMA}.calls
+         ADD COLUMN price_input_usd_per_mtok numeric NULL,
+         ADD COLUMN price_output_usd_per_mtok numeric NULL,
+         ADD COLUMN price_cached_usd_per_mtok numeric NULL,
+         ADD COLUMN price_source text NULL`,
+    ],
+  },
   ...BUDGET_MIGRATIONS,
 ];

@@ -16,11 +16,13 @@ const DAILY_SUMS = `tenant_id, ${UTC_DAY}, provider_id, model, agent_id,
   coalesce(sum(cost_usd), 0), sum(latency_ms)`;
 
 const CALL_COLUMNS = `request_id, tenant_id, agent_id, provider_id, model, protocol, stream, status,
-    error_kind, input_tokens, output_tokens, cached_tokens, cost_usd, latency_ms, ttfb_ms, at`;
-const CALL_VALUES = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16`;
+    error_kind, input_tokens, output_tokens, cached_tokens, cost_usd, latency_ms, ttfb_ms, at,
+    price_input_usd_per_mtok, price_output_usd_per_mtok, price_cached_usd_per_mtok, price_source`;
+const CALL_VALUES = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20`;
 const INSERT_CALL = `INSERT INTO ${SCHEMA}.calls (${CALL_COLUMNS}) VALUES (${CALL_VALUES}) ON CONFLICT (request_id) DO NOTHING`;
 
 function callParams(call: UsageRecordedMessage): unknown[] {
+  const { price } = call;
   return [
     call.requestId,
     call.tenantId,
@@ -39,6 +41,10 @@ function callParams(call: UsageRecordedMessage): unknown[] {
     String(call.latencyMs),
     call.ttfbMs === null ? null : String(call.ttfbMs),
     call.at,
+    price === undefined ? null : String(price.inputUsdPerMTok),
+    price === undefined ? null : String(price.outputUsdPerMTok),
+    price === undefined ? null : String(price.cachedInputUsdPerMTok),
+    price?.source ?? null,
   ];
 }
 

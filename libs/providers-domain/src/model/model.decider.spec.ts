@@ -18,6 +18,7 @@ const added: ModelAdded = {
     source: 'manual',
     inputUsdPerMTok: null,
     outputUsdPerMTok: null,
+    cachedInputUsdPerMTok: null,
   },
 };
 const remove = { type: 'RemoveModel', data: { modelId: 'mdl_1', now } } as const;
@@ -31,11 +32,11 @@ describe('model decider', () => {
     it('keeps an explicit upstream name and prices', () => {
       spec
         .given([])
-        .when(addModel({ upstreamModel: 'gpt-4o-2024-08-06', inputUsdPerMTok: 2.5, outputUsdPerMTok: 10 }))
+        .when(addModel({ upstreamModel: 'gpt-4o-2024-08-06', inputUsdPerMTok: 2.5, outputUsdPerMTok: 10, cachedInputUsdPerMTok: 1.25 }))
         .then([
           {
             type: 'ModelAdded',
-            data: { ...added.data, upstreamModel: 'gpt-4o-2024-08-06', inputUsdPerMTok: 2.5, outputUsdPerMTok: 10 },
+            data: { ...added.data, upstreamModel: 'gpt-4o-2024-08-06', inputUsdPerMTok: 2.5, outputUsdPerMTok: 10, cachedInputUsdPerMTok: 1.25 },
           },
         ]);
     });

@@ -20,12 +20,13 @@ export type AddModel = Command<
     upstreamModel?: string;
     inputUsdPerMTok?: number;
     outputUsdPerMTok?: number;
+    cachedInputUsdPerMTok?: number;
     /** Whether the provider is live in the tenant, as the handler found it. */
     providerExists: boolean;
     now: Date;
   }
 >;
-/** A model the provider's own /models listed: named as the upstream names it, no prices known. */
+/** A model the provider's own /models listed: named as the upstream names it, priced by the catalogue only. */
 export type DiscoverModel = Command<
   'DiscoverModel',
   {
@@ -50,7 +51,7 @@ export type ModelState =
   | Readonly<{ status: 'removed'; modelId: string }>;
 
 function add(command: AddModel, state: ModelState): Result<readonly ModelEvent[], AppError> {
-  const { modelId, providerId, name, upstreamModel, inputUsdPerMTok, outputUsdPerMTok, providerExists } = command.data;
+  const { modelId, providerId, name, upstreamModel, inputUsdPerMTok, outputUsdPerMTok, cachedInputUsdPerMTok, providerExists } = command.data;
   if (state.status !== 'absent') return fail(appError('invalid_state', `model ${modelId} already exists`));
   if (!providerExists) return fail(appError('provider_not_found', `provider ${providerId} not found`));
   return ok([
@@ -64,6 +65,7 @@ function add(command: AddModel, state: ModelState): Result<readonly ModelEvent[]
         source: 'manual',
         inputUsdPerMTok: inputUsdPerMTok ?? null,
         outputUsdPerMTok: outputUsdPerMTok ?? null,
+        cachedInputUsdPerMTok: cachedInputUsdPerMTok ?? null,
       },
     },
   ]);
@@ -84,6 +86,7 @@ function discover(command: DiscoverModel, state: ModelState): Result<readonly Mo
         source: 'discovered',
         inputUsdPerMTok: null,
         outputUsdPerMTok: null,
+        cachedInputUsdPerMTok: null,
       },
     },
   ]);

@@ -19,4 +19,23 @@ describe('tenant decider', () => {
       .when({ type: 'CreateTenant', data: { tenantId: 'ten_1', name: 'Other', now } })
       .thenFails('invalid_state');
   });
+
+  describe('ChangeTenantSettings', () => {
+    const change = (unpricedModels: 'allow' | 'refuse') => ({ type: 'ChangeTenantSettings', data: { tenantId: 'ten_1', changes: { unpricedModels }, now } }) as const;
+    const refusing = { type: 'TenantSettingsChanged', data: { tenantId: 'ten_1', changes: { unpricedModels: 'refuse' } } } as const;
+
+    it('records a changed setting', () => {
+      spec.given([created]).when(change('refuse')).then([refusing]);
+    });
+
+    it('records nothing when the setting already has that value (the default included)', () => {
+      spec.given([created]).when(change('allow')).then([]);
+      spec.given([created, refusing]).when(change('refuse')).then([]);
+      spec.given([created, refusing]).when(change('allow')).then([{ type: 'TenantSettingsChanged', data: { tenantId: 'ten_1', changes: { unpricedModels: 'allow' } } }]);
+    });
+
+    it('refuses a tenant that does not exist', () => {
+      spec.given([]).when(change('refuse')).thenFails('tenant_not_found');
+    });
+  });
 });

@@ -1,10 +1,12 @@
 import { fail, ok, type AgentRoute, type Result } from '@switchboard/contracts';
 import type { Tx } from '@switchboard/event-store';
+import { modelPrice, type StoredPrices } from '../../models/model.queries.js';
 import { providerNotFound } from '../../providers/provider.queries.js';
 import { SCHEMA } from '../../read-models/read-models.migrations.js';
 import { agentNotFound } from '../agent.queries.js';
 
-type RouteModel = AgentRoute['models'][number];
+/** A model as the query builds it: the tenant's stored figures, resolved into a price afterwards. */
+type StoredRouteModel = Omit<AgentRoute['models'][number], 'price'> & { prices: StoredPrices };
 type RouteProvider = AgentRoute['provider'];
 
 interface RouteRow {
@@ -25,29 +27,33 @@ interface RouteRow {
   rate_limit_rpm: number | null;
   monthly_budget_usd: number | null;
   secret_id: string | null;
+  unpriced_models: AgentRoute['tenant']['unpricedModels'];
   /** Built by Postgres in route shape, createdAt formatted as toISOString() does. */
-  models: RouteModel[];
+  models: StoredRouteModel[];
 }
 
 /**
- * One statement, so one round trip and one snapshot on the gateway's cache-miss path: the agent by primary key,
- * its provider by primary key, the provider's live models through the (provider_id, name) partial index.
+ * One statement, so one round trip and one snapshot on the gateway's cache-miss path: the agent and its tenant by
+ * primary key, its provider by primary key, the provider's live models through the (provider_id, name) partial index.
  */
 const ROUTE_SQL = `
   SELECT a.id AS agent_id, a.name AS agent_name, a.model AS agent_model, a.delivery,
          a.monthly_budget_usd AS agent_monthly_budget_usd, a.provider_id AS agent_provider_id,
          p.id AS provider_id, p.type, p.protocol, p.endpoint, p.auth_method, p.organization_id, p.default_model,
-         p.rate_limit_rpm, p.monthly_budget_usd, p.secret_id,
+         p.rate_limit_rpm, p.monthly_budget_usd, p.secret_id, t.unpriced_models,
          COALESCE(m.models, '[]'::json) AS models
     FROM ${SCHEMA}.agents a
+    JOIN ${SCHEMA}.tenants t ON t.id = a.tenant_id
     LEFT JOIN ${SCHEMA}.providers p ON p.id = a.provider_id AND p.tenant_id = a.tenant_id AND p.deleted_at IS NULL
     LEFT JOIN LATERAL (
       SELECT json_agg(json_build_object(
                'id', m.id,
                'name', m.name,
                'upstreamModel', m.upstream_model,
-               'inputUsdPerMTok', m.input_usd_per_mtok,
-               'outputUsdPerMTok', m.output_usd_per_mtok,
+               'prices', json_build_object(
+                 'inputUsdPerMTok', m.input_usd_per_mtok,
+                 'outputUsdPerMTok', m.output_usd_per_mtok,
+                 'cachedInputUsdPerMTok', m.cached_input_usd_per_mtok),
                'createdAt', to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
              ) ORDER BY m.created_at, m.id) AS models
         FROM ${SCHEMA}.models m
@@ -85,6 +91,7 @@ export async function agentRoute(db: Tx, tenantId: string, agentId: string): Pro
       monthlyBudgetUsd: row.monthly_budget_usd,
       secretId: row.secret_id,
     },
-    models: row.models,
+    models: row.models.map(({ prices, ...model }) => ({ ...model, price: modelPrice({ type, endpoint }, model.upstreamModel, prices) })),
+    tenant: { unpricedModels: row.unpriced_models },
   });
 }

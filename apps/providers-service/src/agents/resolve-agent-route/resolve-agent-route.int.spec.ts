@@ -35,7 +35,8 @@ describe('resolveAgentRoute', () => {
       });
     const fast = value(await addModel('fast', { inputUsdPerMTok: 0.15, outputUsdPerMTok: 0.6 }, 'gpt-4o-mini'));
     const removed = value(await addModel('old'));
-    const unpriced = value(await addModel('gpt-4o'));
+    const catalogPriced = value(await addModel('gpt-4o'));
+    const unpriced = value(await addModel('inhouse', {}, 'inhouse-finetune-7b'));
     value(await stack.bus.send(ProvidersOps.removeModel, { actor: admin, id: removed.id }));
     // Another provider's models of the same tenant are not this agent's.
     const other = value(await stack.bus.send(ProvidersOps.registerProvider, { actor: admin, body: { name: 'Other', type: 'anthropic' } }));
@@ -63,9 +64,23 @@ describe('resolveAgentRoute', () => {
         secretId: 'sec_route',
       },
       models: [
-        { id: fast.id, name: 'fast', upstreamModel: 'gpt-4o-mini', inputUsdPerMTok: 0.15, outputUsdPerMTok: 0.6, createdAt: fast.createdAt },
-        { id: unpriced.id, name: 'gpt-4o', upstreamModel: 'gpt-4o', inputUsdPerMTok: null, outputUsdPerMTok: null, createdAt: unpriced.createdAt },
+        {
+          id: fast.id,
+          name: 'fast',
+          upstreamModel: 'gpt-4o-mini',
+          price: { inputUsdPerMTok: 0.15, outputUsdPerMTok: 0.6, cachedInputUsdPerMTok: 0.15, source: 'override', catalogModel: null },
+          createdAt: fast.createdAt,
+        },
+        {
+          id: catalogPriced.id,
+          name: 'gpt-4o',
+          upstreamModel: 'gpt-4o',
+          price: { inputUsdPerMTok: 2.5, outputUsdPerMTok: 10, cachedInputUsdPerMTok: 1.25, source: 'catalog', catalogModel: 'openai/gpt-4o' },
+          createdAt: catalogPriced.createdAt,
+        },
+        { id: unpriced.id, name: 'inhouse', upstreamModel: 'inhouse-finetune-7b', price: null, createdAt: unpriced.createdAt },
       ],
+      tenant: { unpricedModels: 'allow' },
     });
 
     // The route follows the read model: an agent moved to another provider routes there.
@@ -80,6 +95,26 @@ describe('resolveAgentRoute', () => {
     expect(moved.agent).toMatchObject({ delivery: 'direct', monthlyBudgetUsd: null });
     expect(moved.provider).toMatchObject({ id: other.id, protocol: 'anthropic_messages', secretId: null, rateLimitRpm: null, monthlyBudgetUsd: null });
     expect(moved.models.map((m) => m.name)).toEqual(['claude']);
+  });
+
+  it("carries the tenant's choice on unpriced models, which only an admin changes, announced by tenant.settings_changed", async () => {
+    const { tenantId, admin } = await newTenant('Strict');
+    const provider = value(await stack.bus.send(ProvidersOps.registerProvider, { actor: admin, body: { name: 'P', type: 'openai' } }));
+    const agent = value(await stack.bus.send(ProvidersOps.createAgent, { actor: admin, body: { name: 'a', providerId: provider.id } }));
+    expect(value(await stack.bus.send(ProvidersOps.getTenantSettings, { actor: admin }))).toEqual({ unpricedModels: 'allow', version: 1 });
+
+    const member = { ...admin, keyId: newId('key'), role: 'member' as const };
+    expect(errorCode(await stack.bus.send(ProvidersOps.updateTenantSettings, { actor: member, changes: { unpricedModels: 'refuse' } }))).toBe('forbidden');
+    expect(errorCode(await stack.bus.send(ProvidersOps.updateTenantSettings, { actor: admin, expectedVersion: 7, changes: { unpricedModels: 'refuse' } })))
+      .toBe('version_conflict');
+    const changed = value(await stack.bus.send(ProvidersOps.updateTenantSettings, { actor: admin, expectedVersion: 1, changes: { unpricedModels: 'refuse' } }));
+    expect(changed).toEqual({ unpricedModels: 'refuse', version: 2 });
+    expect(value(await stack.bus.send(ProvidersOps.getTenantSettings, { actor: member }))).toEqual(changed);
+    expect(value(await route(tenantId, agent.id)).tenant).toEqual({ unpricedModels: 'refuse' });
+    const event = await stack.lastEvent(tenantId, 'tenant.settings_changed');
+    expect(event?.json()).toMatchObject({ type: 'tenant.settings_changed', tenantId, changes: { unpricedModels: 'refuse' } });
+    // The same value again records nothing.
+    expect(value(await stack.bus.send(ProvidersOps.updateTenantSettings, { actor: admin, changes: { unpricedModels: 'refuse' } })).version).toBe(2);
   });
 
   it('answers an empty model list for a provider without models', async () => {

@@ -50,17 +50,27 @@ describe('recordDiscoveredModels', () => {
       await stack.bus.send(ProvidersOps.addModel, { actor: admin, providerId, body: { name: 'GPT-4o', upstreamModel: 'gpt-4o', inputUsdPerMTok: 2.5 } }),
     );
 
-    const listed = value(await discover(admin, providerId, listing('gpt-4o', 'o3', 'gpt-4.1-mini', 'O3'))).data;
+    const listed = value(await discover(admin, providerId, listing('gpt-4o', 'o3', 'gpt-4.1-mini', 'O3', 'zz-inhouse-finetune'))).data;
     // gpt-4o is covered by the manual GPT-4o (case-insensitive), O3 by o3 listed just before it.
-    expect(names(listed)).toEqual(['GPT-4o', 'gpt-4.1-mini', 'o3']);
+    expect(names(listed)).toEqual(['GPT-4o', 'gpt-4.1-mini', 'o3', 'zz-inhouse-finetune']);
     expect(listed[0]).toEqual(manual);
-    expect(listed.find((m) => m.name === 'o3')).toMatchObject({ providerId, upstreamModel: 'o3', source: 'discovered', price: null });
-    expect(listed.find((m) => m.name === 'gpt-4.1-mini')).toMatchObject({ upstreamModel: 'gpt-4.1-mini', source: 'discovered', price: null });
+    // Discovered models are priced by the catalogue; one it does not know has no price rather than a zero one.
+    const catalog = (input: number, output: number, cached: number, catalogModel: string) => ({
+      price: { inputUsdPerMTok: input, outputUsdPerMTok: output, cachedInputUsdPerMTok: cached, source: 'catalog', catalogModel },
+      priceKnown: true,
+    });
+    expect(listed.find((m) => m.name === 'o3')).toMatchObject({ providerId, upstreamModel: 'o3', source: 'discovered', ...catalog(2, 8, 0.5, 'openai/o3') });
+    expect(listed.find((m) => m.name === 'gpt-4.1-mini')).toMatchObject({
+      upstreamModel: 'gpt-4.1-mini',
+      source: 'discovered',
+      ...catalog(0.4, 1.6, 0.1, 'openai/gpt-4.1-mini'),
+    });
+    expect(listed.find((m) => m.name === 'zz-inhouse-finetune')).toMatchObject({ source: 'discovered', price: null, priceKnown: false });
     expect(value(await stack.bus.send(ProvidersOps.listModels, { actor: admin, providerId })).data).toEqual(listed);
 
     const event = await stack.lastEvent(tenantId, 'model.added');
     expect(event?.json()).toMatchObject({ type: 'model.added', tenantId, providerId, source: 'discovered', inputUsdPerMTok: null, outputUsdPerMTok: null });
-    expect(await modelsAdded(tenantId)).toBe(3);
+    expect(await modelsAdded(tenantId)).toBe(4);
   });
 
   it('is idempotent: the same listing again, even concurrently, adds nothing', async () => {

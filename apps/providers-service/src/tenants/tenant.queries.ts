@@ -1,0 +1,16 @@
+import { appError, fail, ok, type Result, type TenantSettingsView } from '@switchboard/contracts';
+import type { Tx } from '@switchboard/event-store';
+import { SCHEMA } from '../read-models/read-models.migrations.js';
+
+interface SettingsRow {
+  unpriced_models: TenantSettingsView['unpricedModels'];
+  version: number;
+}
+
+/** The tenant's settings and its aggregate's version (the ETag clients send back in If-Match). */
+export async function tenantSettingsView(db: Tx, tenantId: string): Promise<Result<TenantSettingsView>> {
+  const rows: SettingsRow[] = await db.query(`SELECT unpriced_models, version FROM ${SCHEMA}.tenants WHERE id = $1`, [tenantId]);
+  const row = rows[0];
+  if (row === undefined) return fail(appError('tenant_not_found', `tenant ${tenantId} not found`));
+  return ok({ unpricedModels: row.unpriced_models, version: row.version });
+}
