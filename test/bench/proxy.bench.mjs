@@ -4,6 +4,8 @@
 // adds (p50/p99 over direct), requests/s, the gateway process's CPU time per call, and its peak RSS. Options via env: BENCH_N (requests per
 // cell at concurrency 1, default 2000), BENCH_SECONDS (seconds per cell at concurrency 32, default 5),
 // BENCH_RPM (the provider's rateLimitRpm, default 10000000; `none` leaves the RPM limiter off the path),
+// BENCH_BUDGET (the provider's monthlyBudgetUsd, default none: a number puts the budget reservation on the path;
+// 1000000000 never runs out),
 // BENCH_QUICK=1 (N 1000, 3 s), BENCH_ONLY (cells to run, e.g. `non-streamed` or `non-streamed:32,streamed:1`),
 // BENCH_GATEWAY_ARGS (node arguments for the gateway in place of `--enable-source-maps`, space-separated, e.g.
 // `--cpu-prof --cpu-prof-dir=/tmp/prof`; an empty string runs it with none), BENCH_STRACE=1 (counts the
@@ -41,6 +43,7 @@ function straceCounts(pid) {
 }
 const UPSTREAM_KEY = 'sk-bench-upstream-0123456789';
 const RPM = process.env.BENCH_RPM === 'none' ? null : Number(process.env.BENCH_RPM ?? 10_000_000);
+const BUDGET = process.env.BENCH_BUDGET === undefined || process.env.BENCH_BUDGET === 'none' ? null : Number(process.env.BENCH_BUDGET);
 
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 // utime + stime of a process in clock ticks (fields 14 and 15 of /proc/<pid>/stat; USER_HZ is 100 on Linux).
@@ -84,7 +87,7 @@ async function measure(call, concurrency) {
 }
 
 const mock = await new MockLlmUpstream({ requiredKey: UPSTREAM_KEY, outputTokens: 16 }).start();
-console.log('Starting the stack (fresh database, own NATS namespace)…');
+console.log(`Starting the stack (fresh database, own NATS namespace); RPM limit: ${RPM ?? 'none'}, monthly budget: ${BUDGET ?? 'none'}…`);
 const stack = await Stack.start({
   env: { SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1/32' },
   ...(GATEWAY_ARGS === undefined ? {} : { nodeArgs: { gateway: GATEWAY_ARGS.split(' ').filter((a) => a !== '') } }),
@@ -98,9 +101,10 @@ try {
     endpoint: `${mock.baseUrl}/v1`,
     apiKey: UPSTREAM_KEY,
     ...(RPM === null ? {} : { rateLimitRpm: RPM }),
+    ...(BUDGET === null ? {} : { monthlyBudgetUsd: BUDGET }),
   });
   if (provider.status !== 201) throw new Error(`provider: ${provider.status} ${provider.text}`);
-  await admin.post(`/v1/providers/${provider.body.id}/models`, { name: 'bench', upstreamModel: 'gpt-mock' });
+  await admin.post(`/v1/providers/${provider.body.id}/models`, { name: 'bench', upstreamModel: 'gpt-mock', inputUsdPerMTok: 1, outputUsdPerMTok: 2 });
   const agent = await admin.post('/v1/agents', { name: 'bench', providerId: provider.body.id });
   const agentKey = (await admin.post('/v1/keys', { name: 'bench', role: 'agent', agentId: agent.body.id })).body.key;
   const gatewayPid = stack.running('gateway')[0].child.pid;
