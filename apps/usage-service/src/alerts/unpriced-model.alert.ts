@@ -8,12 +8,16 @@ import { alertExists, recordAlert } from './alert.recorder.js';
  * provider and model, ever. Cheap on the hot path: a priced or failed call returns at once, and a known
  * model costs one indexed read. Returns whether it raised the alert.
  */
-export async function raiseUnpricedModelAlert(store: PgEventStore, call: UsageRecordedMessage): Promise<boolean> {
+export async function raiseUnpricedModelAlert(store: PgEventStore, call: UsageRecordedMessage, known?: RaisedAlerts): Promise<boolean> {
   if (call.status >= 400 || call.costUsd !== undefined) return false;
   const subject = `model:${call.providerId}/${call.model}`;
   const dedupeKey = `unpriced_model|${subject}`;
-  if (await alertExists(store.dataSource.manager, call.tenantId, dedupeKey)) return false;
-  return recordAlert(store.dataSource.manager, store, {
+  if (known?.has(call.tenantId, dedupeKey)) return false;
+  if (await alertExists(store.dataSource.manager, call.tenantId, dedupeKey)) {
+    known?.add(call.tenantId, dedupeKey);
+    return false;
+  }
+  const raised = await recordAlert(store.dataSource.manager, store, {
     tenantId: call.tenantId,
     kind: 'unpriced_model',
     subject,
@@ -21,4 +25,25 @@ export async function raiseUnpricedModelAlert(store: PgEventStore, call: UsageRe
     detail: { providerId: call.providerId, model: call.model, agentId: call.agentId, requestId: call.requestId, callAt: call.at },
     at: new Date(call.at),
   });
+  known?.add(call.tenantId, dedupeKey);
+  return raised;
+}
+
+/**
+ * Alerts this process knows are raised (they never un-raise), so a steady stream of calls to an unpriced model
+ * costs no read per call. Bounded: forgotten wholesale when full, which only costs reads again.
+ */
+export class RaisedAlerts {
+  private readonly keys = new Set<string>();
+
+  constructor(private readonly capacity = 10_000) {}
+
+  has(tenantId: string, dedupeKey: string): boolean {
+    return this.keys.has(`${tenantId}\u0000${dedupeKey}`);
+  }
+
+  add(tenantId: string, dedupeKey: string): void {
+    if (this.keys.size >= this.capacity) this.keys.clear();
+    this.keys.add(`${tenantId}\u0000${dedupeKey}`);
+  }
 }

@@ -218,11 +218,16 @@ export class BudgetLedger {
 }
 
 /**
- * The ledger rows' spend recomputed from the calls (reservations, limits and flags kept); the caller holds
- * the ledger's EXCLUSIVE lock, as the daily rebuild does.
+ * The ledger rows' spend recomputed from the calls and their reservations from the outstanding ones (limits
+ * and flags kept); the caller holds the ledger's EXCLUSIVE lock, as the daily rebuild does.
  */
 export async function recomputeLedgerSpend(tx: Sql): Promise<void> {
-  await tx.query(`UPDATE ${SCHEMA}.budget_ledger SET spent_usd = 0`);
+  await tx.query(
+    `UPDATE ${SCHEMA}.budget_ledger l SET spent_usd = 0, reserved_usd = coalesce((
+       SELECT sum(r.amount_usd) FROM ${SCHEMA}.budget_reservations r
+        WHERE r.tenant_id = l.tenant_id AND r.period = l.period
+          AND ((l.scope = 'provider' AND r.provider_id = l.subject_id) OR (l.scope = 'agent' AND r.agent_id = l.subject_id))), 0)`,
+  );
   await tx.query(
     `INSERT INTO ${SCHEMA}.budget_ledger AS l (tenant_id, scope, subject_id, period, spent_usd)
      SELECT tenant_id, 'provider', provider_id, ${callPeriodSql()}, coalesce(sum(cost_usd), 0) FROM ${SCHEMA}.calls GROUP BY 1, 2, 3, 4

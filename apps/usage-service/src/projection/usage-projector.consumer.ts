@@ -2,9 +2,10 @@ import type { BusNames } from '@switchboard/contracts';
 import type { PgEventStore } from '@switchboard/event-store';
 import { DurableConsumer, type NatsConnection, type ReceivedEvent } from '@switchboard/messaging';
 import type { Logger } from '@switchboard/telemetry';
-import { raiseUnpricedModelAlert } from '../alerts/unpriced-model.alert.js';
+import { RaisedAlerts, raiseUnpricedModelAlert } from '../alerts/unpriced-model.alert.js';
 import { parseUsageMessage } from './usage-recorded.message.js';
-import { projectCall, type ChargedLedgerRow } from './usage.projection.js';
+import { ProjectionBatcher } from './projection.batcher.js';
+import { projectCalls, type ChargedLedgerRow } from './usage.projection.js';
 
 /** Shared by every replica: each call is projected by one of them at a time. */
 export const PROJECTOR_DURABLE = 'usage-projector';
@@ -16,7 +17,17 @@ export interface UsageProjectorOptions {
   readonly stopGraceMs?: number;
   /** When an unacknowledged call (its instance died) is delivered again; the consumer's default when unset. */
   readonly ackWaitMs?: number;
+  /** Calls projected at once (default PROJECTOR_CONCURRENCY). */
+  readonly concurrency?: number;
 }
+
+/**
+ * Calls are independent (each is keyed by its request id; aggregates and budget spend are sums), so many are
+ * handled at once and written together: the batcher puts every call waiting while a batch commits into the
+ * next statement. One call per statement and commit would bound the projection to a few hundred calls per
+ * second (each holds the hot aggregate and ledger rows until its WAL flush).
+ */
+export const PROJECTOR_CONCURRENCY = 256;
 
 /** Called with the budget ledger rows a newly projected call was charged to (events and alerts follow them). */
 export type OnCharged = (rows: readonly ChargedLedgerRow[]) => Promise<void>;
@@ -42,18 +53,20 @@ export async function startUsageProjector(
     ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
     ...(options.stopGraceMs === undefined ? {} : { stopGraceMs: options.stopGraceMs }),
     ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
+    concurrency: options.concurrency ?? PROJECTOR_CONCURRENCY,
   });
+  const batcher = new ProjectionBatcher({ project: (calls) => projectCalls(store.dataSource, calls), onCharged });
+  const raisedAlerts = new RaisedAlerts();
   consumer.start(async (event: ReceivedEvent) => {
     const parsed = parseUsageMessage(names, event.subject, event.data);
     if (!parsed.ok) {
       logger.error('usage.recorded dropped', { seq: event.seq, ...parsed.rejected });
       return;
     }
-    const projected = await projectCall(store.dataSource, parsed.call);
-    if (!projected.added) logger.debug('usage.recorded already projected', { seq: event.seq, requestId: parsed.call.requestId });
-    else await onCharged(projected.ledger);
+    const added = await batcher.project(parsed.call);
+    if (!added) logger.debug('usage.recorded already projected', { seq: event.seq, requestId: parsed.call.requestId });
     // Also for a call projected before: a redelivery after a failed raise raises it then (a repeat is a no-op).
-    await raiseUnpricedModelAlert(store, parsed.call);
+    await raiseUnpricedModelAlert(store, parsed.call, raisedAlerts);
   });
   return consumer;
 }

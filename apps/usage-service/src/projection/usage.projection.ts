@@ -60,29 +60,49 @@ export interface ChargedLedgerRow {
   readonly alerted_pct: number;
 }
 
-export interface ProjectedCall {
-  /** False when the call was already projected (a redelivery): nothing was added. */
-  readonly added: boolean;
-  /** The provider's and the agent's budget ledger rows for the call's period (empty when not added). */
+/** What projecting a batch of calls did. */
+export interface ProjectedBatch {
+  /** Request ids of the calls that were new; the others had been projected before (redeliveries). */
+  readonly added: ReadonlySet<string>;
+  /** The budget ledger rows the batch charged or released, as they stand after it. */
   readonly ledger: readonly ChargedLedgerRow[];
 }
 
+/** The columns of usage.calls a usage event fills, with the types JSON input is read as. */
+const CALL_RECORD = `request_id text, tenant_id text, agent_id text, provider_id text, model text, protocol text,
+  stream boolean, status integer, error_kind text, input_tokens bigint, output_tokens bigint, cached_tokens bigint,
+  cost_usd numeric, latency_ms numeric, ttfb_ms numeric, at timestamptz, price_input_usd_per_mtok numeric,
+  price_output_usd_per_mtok numeric, price_cached_usd_per_mtok numeric, price_source text`;
+
+function callRecord(call: UsageRecordedMessage): Record<string, unknown> {
+  const values = callParams(call);
+  return Object.fromEntries(CALL_COLUMNS.split(',').map((column, i) => [column.trim(), values[i]]));
+}
+
 /**
- * Records one call, adds it to its day's aggregate and settles its budget reservation, in one statement (hence
- * one transaction): the call row is the processed-message marker, so a redelivered event inserts, adds and
- * charges nothing. Settlement deletes the call's reservation (if it still holds one) and moves the call's real
- * cost into the provider's and agent's spend for the period, releasing the reserved maximum; a failed or
- * aborted call costs what the upstream reported, usually nothing. Concurrent replicas are safe: the upserts
- * serialise on their rows, a second insert of the same request id waits for the first and then does nothing.
+ * Projects a batch of calls in one statement (hence one transaction and one WAL flush): records each call,
+ * adds them to their days' aggregates, and settles their budget reservations. The call row is the
+ * processed-message marker, so a redelivered event inserts, adds and charges nothing. Settlement deletes a
+ * call's reservation (if it still holds one), releasing the reserved maximum, and adds the call's real cost to
+ * the provider's and agent's spend for the period; a failed or aborted call costs what the upstream reported,
+ * usually nothing. Ledger rows are locked provider rows first, as admissions lock them. Concurrent replicas
+ * are safe: the upserts serialise on their rows, and a second insert of the same request id waits for the
+ * first and then does nothing.
  */
-export async function projectCall(sql: Sql, call: UsageRecordedMessage): Promise<ProjectedCall> {
-  const rows: { inserted: number; ledger: ChargedLedgerRow[] | null }[] = await sql.query(
-    `WITH released AS (
-       DELETE FROM ${SCHEMA}.budget_reservations WHERE request_id = $1 RETURNING period, amount_usd
+export async function projectCalls(sql: Sql, calls: readonly UsageRecordedMessage[]): Promise<ProjectedBatch> {
+  if (calls.length === 0) return { added: new Set(), ledger: [] };
+  const rows: { inserted: string[] | null; ledger: ChargedLedgerRow[] | null }[] = await sql.query(
+    `WITH input AS (
+       SELECT DISTINCT ON (request_id) * FROM json_to_recordset($1::json) AS x(${CALL_RECORD}) ORDER BY request_id
+     ),
+     released AS (
+       DELETE FROM ${SCHEMA}.budget_reservations r USING input i WHERE r.request_id = i.request_id
+       RETURNING r.request_id, r.tenant_id, r.provider_id, r.agent_id, r.period, r.amount_usd
      ),
      inserted AS (
        INSERT INTO ${SCHEMA}.calls (${CALL_COLUMNS}, budget_period)
-       VALUES (${CALL_VALUES}, (SELECT period FROM released))
+       SELECT ${CALL_COLUMNS.split(',').map((c) => `i.${c.trim()}`).join(', ')}, rel.period
+         FROM input i LEFT JOIN released rel ON rel.request_id = i.request_id
        ON CONFLICT (request_id) DO NOTHING RETURNING *
      ),
      added AS (
@@ -98,26 +118,36 @@ export async function projectCall(sql: Sql, call: UsageRecordedMessage): Promise
          latency_sum_ms = daily.latency_sum_ms + excluded.latency_sum_ms
        RETURNING 1
      ),
-     charge AS (
-       SELECT i.tenant_id, i.provider_id, i.agent_id, ${callPeriodSql('i')} AS period,
-              coalesce(i.cost_usd, 0) AS cost, coalesce((SELECT amount_usd FROM released), 0) AS released
-         FROM inserted i
+     moves AS (
+       SELECT tenant_id, provider_id, agent_id, ${callPeriodSql()} AS period, coalesce(cost_usd, 0) AS cost, 0 AS released FROM inserted
+       UNION ALL
+       SELECT tenant_id, provider_id, agent_id, period, 0, amount_usd FROM released
      ),
      charged AS (
        INSERT INTO ${SCHEMA}.budget_ledger AS l (tenant_id, scope, subject_id, period, spent_usd, reserved_usd)
-       SELECT tenant_id, 'provider', provider_id, period, cost, 0 FROM charge
-       UNION ALL
-       SELECT tenant_id, 'agent', agent_id, period, cost, 0 FROM charge
+       SELECT tenant_id, scope, subject_id, period, sum(cost), -sum(released) FROM (
+         SELECT tenant_id, 'provider' AS scope, provider_id AS subject_id, period, cost, released FROM moves
+         UNION ALL
+         SELECT tenant_id, 'agent', agent_id, period, cost, released FROM moves
+       ) m
+       GROUP BY tenant_id, scope, subject_id, period
+       ORDER BY scope = 'agent', tenant_id, subject_id, period
        ON CONFLICT ON CONSTRAINT budget_ledger_pkey DO UPDATE SET
          spent_usd = l.spent_usd + excluded.spent_usd,
-         reserved_usd = l.reserved_usd - (SELECT released FROM charge)
+         reserved_usd = l.reserved_usd + excluded.reserved_usd
        RETURNING l.tenant_id, l.scope, l.subject_id, l.period, l.limit_usd, l.spent_usd, l.exhausted, l.alerted_pct
      )
-     SELECT (SELECT count(*)::int FROM inserted) AS inserted, (SELECT json_agg(charged) FROM charged) AS ledger`,
-    callParams(call),
+     SELECT (SELECT json_agg(request_id) FROM inserted) AS inserted, (SELECT json_agg(charged) FROM charged) AS ledger`,
+    [JSON.stringify(calls.map(callRecord))],
   );
   const row = rows[0];
-  return { added: (row?.inserted ?? 0) > 0, ledger: row?.ledger ?? [] };
+  return { added: new Set(row?.inserted ?? []), ledger: row?.ledger ?? [] };
+}
+
+/** One call: a batch of one (specs, and anything that projects calls one by one). */
+export async function projectCall(sql: Sql, call: UsageRecordedMessage): Promise<{ added: boolean; ledger: readonly ChargedLedgerRow[] }> {
+  const projected = await projectCalls(sql, [call]);
+  return { added: projected.added.has(call.requestId), ledger: projected.ledger };
 }
 
 /** Records a call only (stream replay): the aggregates are recomputed from all calls afterwards. */

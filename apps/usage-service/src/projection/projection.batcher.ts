@@ -1,0 +1,60 @@
+import type { UsageRecordedMessage } from './usage-recorded.message.js';
+import type { ChargedLedgerRow, ProjectedBatch } from './usage.projection.js';
+
+interface Pending {
+  readonly call: UsageRecordedMessage;
+  readonly resolve: (added: boolean) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export interface ProjectionBatcherOptions {
+  /** Projects one batch (one statement, one commit). */
+  readonly project: (calls: readonly UsageRecordedMessage[]) => Promise<ProjectedBatch>;
+  /** Told of the ledger rows each batch moved; its failure does not fail the batch (already committed). */
+  readonly onCharged: (rows: readonly ChargedLedgerRow[]) => Promise<void>;
+  /** Most calls in one statement (default 500). */
+  readonly maxBatch?: number;
+}
+
+/**
+ * Group commit for the projection: calls handed in while a batch is being written wait and go together in the
+ * next one, so under load one commit carries many calls, and an idle projector writes a lone call at once
+ * (no timer). Each caller learns whether its call was new once its batch has committed, and sees the batch's
+ * error if it failed (its message is then redelivered).
+ */
+export class ProjectionBatcher {
+  private pending: Pending[] = [];
+  private running = false;
+  private readonly maxBatch: number;
+
+  constructor(private readonly options: ProjectionBatcherOptions) {
+    this.maxBatch = options.maxBatch ?? 500;
+  }
+
+  project(call: UsageRecordedMessage): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      this.pending.push({ call, resolve, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0, this.maxBatch);
+        let projected: ProjectedBatch;
+        try {
+          projected = await this.options.project(batch.map((p) => p.call));
+        } catch (error) {
+          for (const p of batch) p.reject(error);
+          continue;
+        }
+        for (const p of batch) p.resolve(projected.added.has(p.call.requestId));
+        await this.options.onCharged(projected.ledger).catch(() => undefined);
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+}
