@@ -1,0 +1,60 @@
+import { usageCall } from '../testing/service.harness.js';
+import { ProjectionBatcher } from './projection.batcher.js';
+import type { UsageRecordedMessage } from './usage-recorded.message.js';
+
+const message = (requestId: string): UsageRecordedMessage => ({
+  ...usageCall({ requestId }),
+  eventId: requestId,
+  type: 'usage.recorded',
+  tenantId: 'ten_a',
+  at: '2025-01-01T00:00:00.000Z',
+});
+
+describe('ProjectionBatcher', () => {
+  it('writes a lone call at once and everything that arrived meanwhile in the next batch', async () => {
+    const batches: string[][] = [];
+    let release: () => void = () => undefined;
+    const batcher = new ProjectionBatcher({
+      project: async (calls) => {
+        batches.push(calls.map((c) => c.requestId));
+        if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
+        return { added: new Set(calls.map((c) => c.requestId).filter((id) => id !== 'r3')), ledger: [] };
+      },
+      onCharged: async () => undefined,
+    });
+    const first = batcher.project(message('r1'));
+    const later = ['r2', 'r3', 'r4'].map((id) => batcher.project(message(id)));
+    release();
+    expect(await first).toBe(true);
+    expect(await Promise.all(later)).toEqual([true, false, true]);
+    expect(batches).toEqual([['r1'], ['r2', 'r3', 'r4']]);
+  });
+
+  it('fails every call of a failed batch, then goes on with the next one', async () => {
+    let calls = 0;
+    const batcher = new ProjectionBatcher({
+      project: async (batch) => {
+        calls++;
+        if (calls === 1) throw new Error('database unavailable');
+        return { added: new Set(batch.map((c) => c.requestId)), ledger: [] };
+      },
+      onCharged: async () => Promise.reject(new Error('ignored: the batch is committed')),
+    });
+    await expect(batcher.project(message('a'))).rejects.toThrow('database unavailable');
+    await expect(batcher.project(message('b'))).resolves.toBe(true);
+  });
+
+  it('splits a backlog into batches of at most maxBatch', async () => {
+    const sizes: number[] = [];
+    const batcher = new ProjectionBatcher({
+      project: async (calls) => {
+        sizes.push(calls.length);
+        return { added: new Set(), ledger: [] };
+      },
+      onCharged: async () => undefined,
+      maxBatch: 2,
+    });
+    await Promise.all(['1', '2', '3', '4', '5'].map((id) => batcher.project(message(id))));
+    expect(sizes).toEqual([1, 2, 2]);
+  });
+});
