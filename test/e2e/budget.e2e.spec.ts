@@ -19,6 +19,8 @@ interface CallRow {
   cached_tokens: string;
   cost_usd: string | null;
   error_kind: string | null;
+  price_source: string | null;
+  price_cached_usd_per_mtok: string | null;
 }
 
 describe('monthly budgets hold across two gateways (real stack, mock upstream)', () => {
@@ -46,7 +48,15 @@ describe('monthly budgets hold across two gateways (real stack, mock upstream)',
   });
 
   /** A provider with a budget of exactly `calls` metered calls, one model, one agent and its key. */
-  async function budgeted(name: string, calls: number | null, protocol: 'openai' | 'anthropic_messages' = 'openai') {
+  /** Prices of the metering scenario: every kind of token costs something, cached input its own rate. */
+  const METERED = { inputUsdPerMTok: 1, cachedInputUsdPerMTok: 0.25, outputUsdPerMTok: OUTPUT_USD_PER_MTOK };
+
+  async function budgeted(
+    name: string,
+    calls: number | null,
+    protocol: 'openai' | 'anthropic_messages' = 'openai',
+    prices: Json = { inputUsdPerMTok: 0, outputUsdPerMTok: OUTPUT_USD_PER_MTOK },
+  ) {
     const provider = await admin.post<Json>('/v1/providers', {
       name,
       type: 'custom',
@@ -60,8 +70,7 @@ describe('monthly budgets hold across two gateways (real stack, mock upstream)',
     const model = await admin.post(`/v1/providers/${providerId}/models`, {
       name: 'metered',
       upstreamModel: protocol === 'openai' ? 'gpt-mock' : 'claude-mock',
-      inputUsdPerMTok: 0,
-      outputUsdPerMTok: OUTPUT_USD_PER_MTOK,
+      ...prices,
     });
     expect(model.status).toBe(201);
     const agent = await admin.post<Json>('/v1/agents', { name: `${name}-agent`, providerId });
@@ -142,8 +151,9 @@ describe('monthly budgets hold across two gateways (real stack, mock upstream)',
   }, 60_000);
 
   it('records the tokens and cost the upstream reported, streamed, non-streamed and aborted', async () => {
-    const openaiRoute = await budgeted('metering-openai', 1000);
-    const anthropicRoute = await budgeted('metering-anthropic', 1000, 'anthropic_messages');
+    const openaiRoute = await budgeted('metering-openai', 1000, 'openai', METERED);
+    const anthropicRoute = await budgeted('metering-anthropic', 1000, 'anthropic_messages', METERED);
+    mock.configure({ cachedTokens: 4 });
     const openai = (gateway: string) => new OpenAI({ apiKey: openaiRoute.key, baseURL: `${gateway}/v1`, maxRetries: 0 });
     const anthropic = new Anthropic({ apiKey: anthropicRoute.key, baseURL: gateway(1), maxRetries: 0 });
     const before = mock.calls().length;
@@ -177,14 +187,14 @@ describe('monthly budgets hold across two gateways (real stack, mock upstream)',
         await reader.cancel().catch(() => undefined);
       }
     } finally {
-      mock.configure({ chunks: 4, interChunkDelayMs: 0 });
+      mock.configure({ chunks: 4, interChunkDelayMs: 0, cachedTokens: 0 });
     }
 
     const rows = await eventually(
       async () =>
         (
           await db.query<CallRow>(
-            `SELECT request_id, status, input_tokens, output_tokens, cached_tokens, cost_usd, error_kind FROM usage.calls
+            `SELECT request_id, status, input_tokens, output_tokens, cached_tokens, cost_usd, error_kind, price_source, price_cached_usd_per_mtok FROM usage.calls
               WHERE tenant_id = $1 AND provider_id = ANY($2) ORDER BY at`,
             [tenantId, [openaiRoute.providerId, anthropicRoute.providerId]],
           )
@@ -202,10 +212,16 @@ describe('monthly budgets hold across two gateways (real stack, mock upstream)',
       output: usage?.outputTokens ?? 0,
       cached: usage?.cachedTokens ?? 0,
     });
+    // The completed calls read 4 cached tokens; only the aborted OpenAI stream reported nothing at all.
+    expect(rows.filter((r) => Number(r.cached_tokens) === 4)).toHaveLength(6);
     const recorded = rows.map((r) => ({ input: Number(r.input_tokens), output: Number(r.output_tokens), cached: Number(r.cached_tokens) }));
     expect(recorded.sort(byTokens)).toEqual(upstream.map((c) => reported(c.usage)).sort(byTokens));
     for (const row of rows) {
-      expect(Number(row.cost_usd)).toBeCloseTo((Number(row.output_tokens) * OUTPUT_USD_PER_MTOK) / 1_000_000, 12);
+      const [input, cached, output] = [Number(row.input_tokens), Number(row.cached_tokens), Number(row.output_tokens)];
+      const expected = ((input - cached) * METERED.inputUsdPerMTok + cached * METERED.cachedInputUsdPerMTok + output * OUTPUT_USD_PER_MTOK) / 1_000_000;
+      expect(Number(row.cost_usd)).toBeCloseTo(expected, 12);
+      // Each cost is stored with the price it was computed at.
+      expect([row.price_source, Number(row.price_cached_usd_per_mtok)]).toEqual(['override', METERED.cachedInputUsdPerMTok]);
     }
     expect(rows.filter((r) => r.error_kind === 'client_closed')).toHaveLength(2);
 

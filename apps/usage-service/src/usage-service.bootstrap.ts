@@ -6,6 +6,7 @@ import { openServiceStore, startService, type RunningService, type ServiceDefini
 import type { Logger } from '@switchboard/telemetry';
 import { AlertEvaluator, type AlertEvaluatorOptions } from './alerts/alert.evaluator.js';
 import { AppModule } from './app.module.js';
+import { serveBudgetAdmission } from './budget/budget.controller.js';
 import { BudgetLedger, needsAttention } from './budget/budget.ledger.js';
 import { BudgetSweeper, type BudgetSweeperOptions } from './budget/budget.sweeper.js';
 import { startUsageProjector, type UsageProjectorOptions } from './projection/usage-projector.consumer.js';
@@ -55,6 +56,8 @@ export function startUsageService(options: UsageServiceOptions): Promise<Running
     const ledger = new BudgetLedger(store.dataSource, store);
     const app = await listen(AppModule.forRoot({ dataSource: store.dataSource, ledger, ...(options.clock ? { clock: options.clock } : {}) }));
     const budgetLogger = logger.child({ component: 'budget-ledger' });
+    const admission = serveBudgetAdmission(nc, names, ledger, budgetLogger);
+    onClose(() => admission.drain());
     // A charge that crossed a threshold records its event and alerts right away; if that fails the sweeper
     // finds the row later (the projection itself is committed and must not be redone).
     const onCharged = async (rows: readonly ChargedLedgerRow[]) => {

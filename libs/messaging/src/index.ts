@@ -14,3 +14,4 @@ export { DurableConsumer } from './durable.consumer.js';
 export type { DurableConsumerOptions, EventHandler, ReceivedEvent } from './durable.consumer.js';
 export type { NatsConnection } from '@nats-io/transport-node';
 export type { JetStreamClient } from '@nats-io/jetstream';
+export { DirectClient, serveDirect } from './direct.operation.js';

@@ -1,13 +1,14 @@
 import { BudgetOps, budgetPeriodOf, roundUsd, type AgentRoute, type BudgetLimit } from '@switchboard/contracts';
 import { clientError, type ClientError, type ClientProtocol } from '@switchboard/llm-protocols';
 import { maxCostOf } from '@switchboard/pricing';
-import type { BusClient } from '@switchboard/messaging';
+import type { DirectClient } from '@switchboard/messaging';
 import type { Logger } from '@switchboard/telemetry';
 import { RETRY_AFTER_SECONDS } from '../http/error-status.table.js';
 import type { RouteModel } from './model.resolution.js';
 
 export interface BudgetAdmissionOptions {
-  readonly bus: BusClient;
+  /** Straight on the gateway's NATS connection: the admission is on every budgeted call's path. */
+  readonly bus: DirectClient;
   readonly logger: Logger;
   /** When a reservation whose call never reported is released (a gateway that died mid-call). */
   readonly reservationTtlMs: number;
@@ -68,7 +69,7 @@ export class BudgetAdmission {
     amountUsd: number,
   ): Promise<ClientError | null> {
     const period = budgetPeriodOf(this.now());
-    const sent = await this.options.bus.send(
+    const sent = await this.options.bus.request(
       BudgetOps.reserve,
       {
         tenantId: route.tenantId,

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { busNames } from '@switchboard/contracts';
-import { BusClient } from '@switchboard/messaging';
+import { BusClient, DirectClient } from '@switchboard/messaging';
 import type { Logger } from '@switchboard/telemetry';
 import { EgressPolicy, UpstreamClient, checkEndpoint } from '@switchboard/upstream';
 import type { FastifyInstance } from 'fastify';
@@ -57,7 +57,7 @@ export class ProxyRuntime implements OnApplicationBootstrap, OnApplicationShutdo
       credentials: this.credentials,
       limiter: this.limiter,
       budget: new BudgetAdmission({
-        bus,
+        bus: new DirectClient(connection, config.namespace),
         logger,
         reservationTtlMs: config.budget.reservationTtlMs,
         defaultMaxOutputTokens: config.budget.defaultMaxOutputTokens,

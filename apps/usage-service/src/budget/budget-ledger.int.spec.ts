@@ -1,4 +1,5 @@
 import { BudgetOps, budgetPeriodOf, newId, type ReserveBudgetRequest } from '@switchboard/contracts';
+import { DirectClient } from '@switchboard/messaging';
 import { readStreamMessages } from '@switchboard/testing';
 import { memberOf, newTenantId, startTestStack, usageCall, value, type TestStack } from '../testing/service.harness.js';
 
@@ -26,7 +27,9 @@ describe('budget ledger (real Postgres and NATS)', () => {
     ttlMs: 60_000,
     ...overrides,
   });
-  const reserve = async (r: ReserveBudgetRequest) => value(await stack.bus.send(BudgetOps.reserve, r));
+  // As the gateway asks: straight on NATS.
+  const reserve = async (r: ReserveBudgetRequest) =>
+    value(await new DirectClient(() => stack.nc, stack.names.namespace).request(BudgetOps.reserve, r, { timeoutMs: 5_000 }));
   const state = async (tenantId: string, scope: 'provider' | 'agent' = 'provider', subjectId = 'prv_budget') =>
     value(await stack.bus.send(BudgetOps.state, { actor: memberOf(tenantId), scope, subjectId, period }));
 
@@ -126,6 +129,12 @@ describe('budget ledger (real Postgres and NATS)', () => {
     ]);
     const alertEvents = await readStreamMessages(stack.names, stack.names.event(tenantId, 'alert.raised'));
     expect(alertEvents.map((m) => m.data['kind'])).toEqual(['budget_threshold', 'budget_threshold', 'budget_threshold']);
+  });
+
+  it('answers a malformed admission with validation_failed, not a reservation', async () => {
+    const client = new DirectClient(() => stack.nc, stack.names.namespace);
+    const result = await client.request(BudgetOps.reserve, { ...request(newTenantId()), amountUsd: -1 }, { timeoutMs: 5_000 });
+    expect(result).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
   });
 
   it('refuses the state of a budget to keys that are not an admin’s or member’s', async () => {

@@ -1,24 +1,22 @@
 import { Controller, Inject } from '@nestjs/common';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { Payload } from '@nestjs/microservices';
 import { BudgetOps, appError, fail, ok, type ParsedRequestOf, type ReplyOf, type Result } from '@switchboard/contracts';
-import { HandleOperation } from '@switchboard/messaging';
+import type { BusNames } from '@switchboard/contracts';
+import { HandleOperation, serveDirect } from '@switchboard/messaging';
+import type { Logger } from '@switchboard/telemetry';
 import { BudgetLedger } from './budget.ledger.js';
 
 type Ops = typeof BudgetOps;
 type OpResult<K extends keyof Ops> = Promise<Result<ReplyOf<Ops[K]>>>;
 
 /**
- * The proxy's admission (internal: the gateway sends ids from its own route, never from a client) and the
- * budget state behind GET /v1/providers/:id/budget (the gateway checked the provider exists in the tenant).
+ * The budget state behind GET /v1/providers/:id/budget and GET /v1/agents/:id/budget (the gateway checked
+ * the provider or agent exists in the tenant). The proxy's admission is served apart (serveBudgetAdmission).
  */
 @Controller()
 export class BudgetController {
   constructor(@Inject(BudgetLedger) private readonly ledger: BudgetLedger) {}
-
-  @HandleOperation(BudgetOps.reserve)
-  async reserve(@Payload() request: ParsedRequestOf<Ops['reserve']>): OpResult<'reserve'> {
-    return ok(await this.ledger.reserve(request));
-  }
 
   @HandleOperation(BudgetOps.state)
   async state(@Payload() request: ParsedRequestOf<Ops['state']>): OpResult<'state'> {
@@ -28,4 +26,15 @@ export class BudgetController {
     }
     return ok(await this.ledger.state({ tenantId: actor.tenantId, scope: request.scope, subjectId: request.subjectId, period: request.period }));
   }
+}
+
+/**
+ * The proxy's admission, on the hot path of every budgeted call: served straight on NATS (no Nest layers), by
+ * whichever replica the queue group picks. Internal: the gateway sends ids from its own route, never a client's.
+ */
+export function serveBudgetAdmission(nc: NatsConnection, names: BusNames, ledger: BudgetLedger, logger: Logger): Subscription {
+  return serveDirect(nc, names, BudgetOps.reserve, async (request) => ok(await ledger.reserve(request)), {
+    queue: names.durable('usage-service'),
+    logger,
+  });
 }

@@ -10,7 +10,10 @@ interface Pending {
 export interface ProjectionBatcherOptions {
   /** Projects one batch (one statement, one commit). */
   readonly project: (calls: readonly UsageRecordedMessage[]) => Promise<ProjectedBatch>;
-  /** Told of the ledger rows each batch moved; its failure does not fail the batch (already committed). */
+  /**
+   * Told of the ledger rows each batch moved, before the batch's callers are answered; its failure does not
+   * fail the batch (already committed: the budget sweeper catches up).
+   */
   readonly onCharged: (rows: readonly ChargedLedgerRow[]) => Promise<void>;
   /** Most calls in one statement (default 500). */
   readonly maxBatch?: number;
@@ -50,8 +53,9 @@ export class ProjectionBatcher {
           for (const p of batch) p.reject(error);
           continue;
         }
-        for (const p of batch) p.resolve(projected.added.has(p.call.requestId));
+        // Before the calls are acknowledged, so a budget event is on its way when the projection looks done.
         await this.options.onCharged(projected.ledger).catch(() => undefined);
+        for (const p of batch) p.resolve(projected.added.has(p.call.requestId));
       }
     } finally {
       this.running = false;
