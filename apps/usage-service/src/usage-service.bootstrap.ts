@@ -7,7 +7,7 @@ import type { Logger } from '@switchboard/telemetry';
 import { AlertEvaluator, type AlertEvaluatorOptions } from './alerts/alert.evaluator.js';
 import { AppModule } from './app.module.js';
 import { serveBudgetAdmission } from './budget/budget.controller.js';
-import { BudgetLedger, needsAttention } from './budget/budget.ledger.js';
+import { BudgetLedger, admissionPool, needsAttention, type AdmissionCommit } from './budget/budget.ledger.js';
 import { BudgetSweeper, type BudgetSweeperOptions } from './budget/budget.sweeper.js';
 import { startUsageProjector, type UsageProjectorOptions } from './projection/usage-projector.consumer.js';
 import type { ChargedLedgerRow } from './projection/usage.projection.js';
@@ -33,6 +33,8 @@ export interface UsageServiceOptions {
   readonly projector?: UsageProjectorOptions;
   readonly clock?: UsageClock;
   readonly budgetSweeper?: BudgetSweeperOptions;
+  /** How budget admissions commit (USAGE_ADMISSION_COMMIT; default fast): see AdmissionCommit. */
+  readonly admissionCommit?: AdmissionCommit;
   /** The alert evaluator's period and clock (specs pin the clock and call evaluate() themselves). */
   readonly alerts?: AlertEvaluatorOptions;
 }
@@ -53,7 +55,9 @@ export function openUsageStore(databaseUrl: string): Promise<PgEventStore> {
 /** Everything main() starts, in one place so integration specs boot exactly what production runs. */
 export function startUsageService(options: UsageServiceOptions): Promise<RunningUsageService> {
   return startService(SERVICE, options, async ({ store, nc, names, logger, onClose, listen }) => {
-    const ledger = new BudgetLedger(store.dataSource, store);
+    const admissions = admissionPool(store.dataSource, options.admissionCommit ?? 'fast');
+    onClose(() => admissions.end());
+    const ledger = new BudgetLedger(store.dataSource, store, admissions);
     const app = await listen(AppModule.forRoot({ dataSource: store.dataSource, ledger, ...(options.clock ? { clock: options.clock } : {}) }));
     const budgetLogger = logger.child({ component: 'budget-ledger' });
     const admission = serveBudgetAdmission(nc, names, ledger, budgetLogger);

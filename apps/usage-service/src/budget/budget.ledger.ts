@@ -1,4 +1,6 @@
+import pg from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
+import { pgClientConfig } from '@switchboard/event-store';
 import type { PgEventStore } from '@switchboard/event-store';
 import { newId } from '@switchboard/contracts';
 import { recordAlert } from '../alerts/alert.recorder.js';
@@ -76,6 +78,8 @@ export class BudgetLedger {
   constructor(
     private readonly dataSource: DataSource,
     private readonly store: PgEventStore,
+    /** Connections for admissions only (see admissionPool); the DataSource's when absent. */
+    private readonly admissions: Pick<pg.Pool, 'query'> | null = null,
   ) {}
 
   /** One round trip for the admission itself; a refusal or restoration then records its event. */
@@ -83,7 +87,8 @@ export class BudgetLedger {
     const limitOf = (scope: BudgetScope) => request.limits.find((l) => l.scope === scope)?.limitUsd ?? null;
     const providerLimit = limitOf('provider');
     const agentLimit = limitOf('agent');
-    const rows: ReserveRow[] = await this.dataSource.query(`SELECT * FROM ${SCHEMA}.reserve_budget($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+    const sql = `SELECT * FROM ${SCHEMA}.reserve_budget($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
+    const params = [
       request.tenantId,
       request.requestId,
       request.providerId,
@@ -93,7 +98,8 @@ export class BudgetLedger {
       providerLimit === null ? null : String(providerLimit),
       agentLimit === null ? null : String(agentLimit),
       request.ttlMs,
-    ]);
+    ];
+    const rows: ReserveRow[] = this.admissions === null ? await this.dataSource.query(sql, params) : (await this.admissions.query<ReserveRow>(sql, params)).rows;
     const admitted = rows[0]?.admitted === true;
     const key = (row: ReserveRow): BudgetKey => ({ tenantId: request.tenantId, scope: row.scope, subjectId: row.subject_id, period: request.period });
     if (admitted) {
@@ -235,4 +241,27 @@ export async function recomputeLedgerSpend(tx: Sql): Promise<void> {
      SELECT tenant_id, 'agent', agent_id, ${callPeriodSql()}, coalesce(sum(cost_usd), 0) FROM ${SCHEMA}.calls GROUP BY 1, 2, 3, 4
      ON CONFLICT ON CONSTRAINT budget_ledger_pkey DO UPDATE SET spent_usd = excluded.spent_usd`,
   );
+}
+
+/**
+ * How admissions commit. `durable` waits for the WAL flush like every other write. `fast` (synchronous_commit
+ * off, for this pool only) answers once the reservation is committed in memory: Postgres flushes it within
+ * a fraction of a second, and the ledger row's lock is held for microseconds instead of a disk flush, which is
+ * what bounds admissions per provider. What `fast` gives up: if the Postgres server itself crashes, the
+ * reservations of the last fraction of a second before the crash are forgotten, so calls still running then
+ * could be joined by others over the limit. Spend is never lost either way (settlement stays durable).
+ */
+export type AdmissionCommit = 'durable' | 'fast';
+
+/** The connections admissions run on: few, their own, and with the chosen commit mode. */
+export function admissionPool(dataSource: DataSource, commit: AdmissionCommit): pg.Pool {
+  const pool = new pg.Pool({
+    ...pgClientConfig(dataSource),
+    application_name: 'usage-service-admissions',
+    max: 8,
+    ...(commit === 'fast' ? { options: '-c synchronous_commit=off' } : {}),
+  });
+  // An idle connection that dies (Postgres restarting) is replaced by the next query; only log-worthy.
+  pool.on('error', () => undefined);
+  return pool;
 }
