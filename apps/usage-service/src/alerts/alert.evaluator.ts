@@ -108,14 +108,17 @@ export class AlertEvaluator {
     return raised;
   }
 
-  /** error_rate and slow_responses, per provider. */
+  /**
+   * error_rate and slow_responses, per provider. Calls the gateway refused for a spent budget are left out:
+   * they say nothing of the provider's health, and the budget raises alerts of its own.
+   */
   private async providerAlerts(tenantId: string, settings: AlertSettings, window: Window): Promise<NewAlert[]> {
     const rows: ProviderFigures[] = await this.store.dataSource.query(
       `SELECT provider_id, count(*)::int AS requests, (count(*) FILTER (WHERE status >= 400))::int AS errors,
               (count(*) FILTER (WHERE status < 400))::int AS successes,
               percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms::float8) FILTER (WHERE status < 400) AS p95
          FROM ${SCHEMA}.calls
-        WHERE tenant_id = $1 AND at >= $2 AND at < $3
+        WHERE tenant_id = $1 AND at >= $2 AND at < $3 AND error_kind IS DISTINCT FROM 'budget_exceeded'
         GROUP BY provider_id`,
       [tenantId, window.start, window.end],
     );

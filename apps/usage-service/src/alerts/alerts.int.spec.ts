@@ -46,6 +46,8 @@ describe('usage alerts (real Postgres and NATS)', () => {
       ...times(20, (i) => usageCall({ providerId: 'prv_fast', latencyMs: i === 0 ? 20_000 : 500 }), at),
       // Slow, but 19 successful calls only.
       ...times(19, () => usageCall({ providerId: 'prv_slow_few', latencyMs: 30_000 }), at),
+      // Refused by the gateway for a spent budget: not the provider's errors.
+      ...times(20, () => usageCall({ providerId: 'prv_spent', status: 429, errorKind: 'budget_exceeded', outputTokens: 0 }), at),
     ]);
 
     expect(await evaluate()).toBe(2);

@@ -1,6 +1,7 @@
 import { BudgetOps, budgetPeriodOf, newId, type ReserveBudgetRequest } from '@switchboard/contracts';
 import { DirectClient } from '@switchboard/messaging';
 import { readStreamMessages } from '@switchboard/testing';
+import { recomputeDailyAggregates } from '../projection/usage.projection.js';
 import { memberOf, newTenantId, startTestStack, usageCall, value, type TestStack } from '../testing/service.harness.js';
 
 const period = budgetPeriodOf(new Date());
@@ -135,6 +136,27 @@ describe('budget ledger (real Postgres and NATS)', () => {
     const client = new DirectClient(() => stack.nc, stack.names.namespace);
     const result = await client.request(BudgetOps.reserve, { ...request(newTenantId()), amountUsd: -1 }, { timeoutMs: 5_000 });
     expect(result).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+  });
+
+  it('rebuilds the same spend and reservations from the calls and the outstanding reservations', async () => {
+    const tenantId = newTenantId();
+    await reserve(request(tenantId, { amountUsd: 0.2 }));
+    const settled = request(tenantId, { amountUsd: 0.3 });
+    await reserve(settled);
+    await stack.publishUsage(tenantId, usageCall({ requestId: settled.requestId, providerId: 'prv_budget', agentId: 'agt_budget', costUsd: 0.05 }));
+    await stack.projectorIdle();
+    const ledger = () =>
+      stack.query<Record<string, unknown>>(
+        `SELECT tenant_id, scope, subject_id, period, spent_usd::float8 AS spent_usd, reserved_usd::float8 AS reserved_usd FROM usage.budget_ledger ORDER BY 1, 2, 3, 4`,
+      );
+    const live = await ledger();
+    expect(live.filter((r) => r['tenant_id'] === tenantId)).toEqual([
+      { tenant_id: tenantId, scope: 'agent', subject_id: 'agt_budget', period, spent_usd: 0.05, reserved_usd: 0.2 },
+      { tenant_id: tenantId, scope: 'provider', subject_id: 'prv_budget', period, spent_usd: 0.05, reserved_usd: 0.2 },
+    ]);
+    await stack.query(`UPDATE usage.budget_ledger SET spent_usd = 42, reserved_usd = 42 WHERE tenant_id = $1`, [tenantId]);
+    await recomputeDailyAggregates(stack.service.store.dataSource);
+    expect(await ledger()).toEqual(live);
   });
 
   it('refuses the state of a budget to keys that are not an admin’s or member’s', async () => {
