@@ -236,6 +236,35 @@ describe('monthly budgets hold across two gateways (real stack, mock upstream)',
     }
   }, 60_000);
 
+  it('holds an agent to its own budget beside its provider’s, and reports it', async () => {
+    const { providerId, agentId, key } = await budgeted('agent-capped', 100);
+    const agent = await admin.get<Json>(`/v1/agents/${agentId}`);
+    const capped = await admin.patch<Json>(`/v1/agents/${agentId}`, { monthlyBudgetUsd: 2 * CALL_COST }, { headers: { 'if-match': agent.headers.get('etag') ?? '' } });
+    expect(capped.status).toBe(200);
+    const statuses = await eventually(
+      async () => {
+        const list: number[] = [];
+        for (let i = 0; i < 3; i++) list.push((await chat(gateway(i), key)).status);
+        return list;
+      },
+      // The route cached before the change is dropped by agent.updated; until then the agent is uncapped.
+      (list) => list.includes(429),
+      10_000,
+    );
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+    const refusal = await chat(gateway(0), key);
+    expect(refusal.status).toBe(429);
+    expect((refusal.body['error'] as Json)['message']).toContain(`monthly budget of agent agent-capped-agent (${agentId})`);
+    const budget = await eventually(
+      async () => (await admin.get<Json>(`/v1/agents/${agentId}/budget`)).body,
+      (b) => b['reservedUsd'] === 0,
+      10_000,
+    );
+    expect(budget).toMatchObject({ monthlyBudgetUsd: 2 * CALL_COST, exhausted: true, remainingUsd: 0 });
+    // The provider's own budget is far from spent.
+    expect((await admin.get<Json>(`/v1/providers/${providerId}/budget`)).body).toMatchObject({ exhausted: false });
+  }, 30_000);
+
   it('refuses a budgeted call to a model without a price, and answers 404 for a foreign provider’s budget', async () => {
     const { providerId, key } = await budgeted('unpriced', 10);
     await admin.post(`/v1/providers/${providerId}/models`, { name: 'free-for-all', upstreamModel: 'gpt-mock' });

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { AgentStats, BudgetOps, BudgetView, ProvidersOps, UsageOps, UsageRow, budgetPeriodOf, budgetView, type Actor } from '@switchboard/contracts';
+import { AgentStats, BudgetOps, BudgetView, ProvidersOps, UsageOps, UsageRow, budgetPeriodOf, budgetView, type Actor, type BudgetScope } from '@switchboard/contracts';
 import { BusClient } from '@switchboard/messaging';
 import { Access, AccessGuard, CurrentActor } from '../auth/access.guard.js';
 import { unwrap } from '../http/api-error.exception.js';
@@ -45,9 +45,7 @@ export class UsageController {
   @ApiErrors(403, 404)
   async providerBudget(@Param('id', new IdParamPipe('provider')) id: string, @CurrentActor() actor: Actor): Promise<BudgetView> {
     const provider = unwrap(await this.bus.send(ProvidersOps.getProvider, { actor, id }));
-    const period = budgetPeriodOf(new Date());
-    const state = unwrap(await this.bus.send(BudgetOps.state, { actor, scope: 'provider', subjectId: id, period }));
-    return budgetView(provider.monthlyBudgetUsd, state, period);
+    return this.budget(actor, 'provider', id, provider.monthlyBudgetUsd);
   }
 
   /** The agent's own budget (optional, beside its provider's), same shape. */
@@ -57,8 +55,13 @@ export class UsageController {
   @ApiErrors(403, 404)
   async agentBudget(@Param('id', new IdParamPipe('agent')) id: string, @CurrentActor() actor: Actor): Promise<BudgetView> {
     const agent = unwrap(await this.bus.send(ProvidersOps.getAgent, { actor, id }));
+    return this.budget(actor, 'agent', id, agent.monthlyBudgetUsd);
+  }
+
+  /** The ledger's figures for the current UTC month, against the limit the provider or agent holds. */
+  private async budget(actor: Actor, scope: BudgetScope, subjectId: string, limitUsd: number | null): Promise<BudgetView> {
     const period = budgetPeriodOf(new Date());
-    const state = unwrap(await this.bus.send(BudgetOps.state, { actor, scope: 'agent', subjectId: id, period }));
-    return budgetView(agent.monthlyBudgetUsd, state, period);
+    const state = unwrap(await this.bus.send(BudgetOps.state, { actor, scope, subjectId, period }));
+    return budgetView(limitUsd, state, period);
   }
 }
