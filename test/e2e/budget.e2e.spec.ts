@@ -150,6 +150,42 @@ describe('monthly budgets hold across two gateways (real stack, mock upstream)',
     );
   }, 60_000);
 
+  it('admits from leases far from the limit and still exactly as many calls as the budget holds', async () => {
+    const k = 300;
+    const { providerId, key } = await budgeted('leased', k);
+    // Far from the limit, one by one: after a couple of calls the gateways lease and admit from the leases.
+    const warm: number[] = [];
+    for (let i = 0; i < 60; i++) warm.push((await chat(gateway(i), key)).status);
+    // A burst, while leases may be open on both gateways.
+    const burst = await Promise.all(Array.from({ length: 100 }, (_, i) => chat(gateway(i), key)));
+    expect([...warm, ...burst.map((r) => r.status)].every((status) => status === 200)).toBe(true);
+    // Then one by one, alternating gateways, to the end: every remaining call fits, the next ones do not.
+    const statuses: number[] = [];
+    for (let i = 0; i < k - 160 + 3; i++) statuses.push((await chat(gateway(i), key)).status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(k - 160);
+    expect(statuses.slice(-3)).toEqual([429, 429, 429]);
+    expect(upstreamCallsFor('sk-leased-0123456789')).toBe(k);
+
+    const leased = await eventually(
+      async () =>
+        (
+          await db.query<{ leased: string; total: string }>(
+            `SELECT count(*) FILTER (WHERE lease_id IS NOT NULL) AS leased, count(*) AS total FROM usage.calls WHERE provider_id = $1`,
+            [providerId],
+          )
+        ).rows[0],
+      (row) => Number(row?.total) === k + 3,
+      10_000,
+    );
+    expect(Number(leased?.leased)).toBeGreaterThan(0);
+    const budget = await eventually(
+      async () => (await admin.get<Json>(`/v1/providers/${providerId}/budget`)).body,
+      (b) => b['reservedUsd'] === 0,
+      10_000,
+    );
+    expect(budget['spentUsd']).toBeCloseTo(k * CALL_COST, 12);
+  }, 60_000);
+
   it('records the tokens and cost the upstream reported, streamed, non-streamed and aborted', async () => {
     const openaiRoute = await budgeted('metering-openai', 1000, 'openai', METERED);
     const anthropicRoute = await budgeted('metering-anthropic', 1000, 'anthropic_messages', METERED);

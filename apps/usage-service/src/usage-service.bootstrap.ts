@@ -61,7 +61,7 @@ export function startUsageService(options: UsageServiceOptions): Promise<Running
     const app = await listen(AppModule.forRoot({ dataSource: store.dataSource, ledger, ...(options.clock ? { clock: options.clock } : {}) }));
     const budgetLogger = logger.child({ component: 'budget-ledger' });
     const admission = serveBudgetAdmission(nc, names, ledger, budgetLogger);
-    onClose(() => admission.drain());
+    onClose(() => Promise.all(admission.map((subscription) => subscription.drain())));
     // A charge that crossed a threshold records its event and alerts right away; if that fails the sweeper
     // finds the row later (the projection itself is committed and must not be redone).
     const onCharged = async (rows: readonly ChargedLedgerRow[]) => {

@@ -62,9 +62,38 @@ export const ReserveBudgetReply = z.discriminatedUnion('admitted', [
     limitUsd: z.number(),
     spentUsd: z.number(),
     reservedUsd: z.number(),
+    /** Of reservedUsd, what open leases hold (some of it may be unused and come back within a second). */
+    leasedUsd: z.number().optional(),
   }),
 ]);
 export type ReserveBudgetReply = z.infer<typeof ReserveBudgetReply>;
+
+/**
+ * A lease: a reservation a gateway takes ahead of demand and admits calls from locally, so calls far from a
+ * budget's limit pay no round trip. usage-service grants at most a small share of what the budget has left
+ * (none near the limit, where every call is reserved on its own); calls admitted under a lease carry its id
+ * and their reserved maximum in their usage event, and their settlement takes that maximum off the lease; the
+ * gateway returns the part it did not use.
+ */
+export const LeaseBudgetRequest = z.object({
+  tenantId: Id,
+  leaseId: z.string().min(1).max(64),
+  providerId: Id,
+  agentId: Id,
+  period: BudgetPeriod,
+  /** What the gateway would like; it may get less. */
+  amountUsd: z.number().finite().positive(),
+  /** Less than this is of no use (one call's worst case): then nothing is granted. */
+  minUsd: z.number().finite().positive(),
+  limits: z.array(BudgetLimit).min(1).max(2),
+  ttlMs: z.number().int().min(1_000).max(24 * 3_600_000),
+});
+export type LeaseBudgetRequest = z.infer<typeof LeaseBudgetRequest>;
+
+export const LeaseBudgetReply = z.object({ grantedUsd: z.number().min(0) });
+
+export const ReturnLeaseRequest = z.object({ tenantId: Id, leaseId: z.string().min(1).max(64), unusedUsd: z.number().finite().min(0) });
+export type ReturnLeaseRequest = z.infer<typeof ReturnLeaseRequest>;
 
 /** GET /v1/providers/:id/budget (API.md). With no budget set, the limit and remainder are null. */
 export const BudgetView = z.object({
@@ -97,6 +126,9 @@ export function budgetView(limitUsd: number | null, state: BudgetState, period: 
 export const BudgetOps = {
   /** Internal (the gateway's proxy); tenant and ids come from the gateway's own route, not from a client. */
   reserve: defineOperation('usage.v1.budget-reserve', ReserveBudgetRequest, ReserveBudgetReply),
+  /** Internal (the gateway's proxy), like reserve. */
+  lease: defineOperation('usage.v1.budget-lease', LeaseBudgetRequest, LeaseBudgetReply),
+  returnLease: defineOperation('usage.v1.budget-lease-return', ReturnLeaseRequest, z.object({ returnedUsd: z.number() })),
   /** The ledger's state for one budget and period (admin and member keys). */
   state: defineOperation(
     'usage.v1.budget-state',

@@ -58,6 +58,8 @@ export const UsageRecorded = z.object({
   cachedTokens: z.number().int().min(0),
   /** Absent when the model is unpriced; then `price` is absent too. */
   costUsd: z.number().min(0).optional(),
+  /** Set when the call was admitted under a budget lease: its settlement takes reservedUsd off that lease. */
+  budgetLease: z.object({ leaseId: z.string().min(1).max(64), reservedUsd: z.number().min(0) }).optional(),
   /** The price `costUsd` was computed with, as it was when the call was made. */
   price: ModelPrice.optional(),
   latencyMs: z.number().min(0),

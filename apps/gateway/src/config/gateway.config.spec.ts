@@ -11,7 +11,7 @@ describe('loadGatewayConfig', () => {
       otlpEndpoint: null,
       egressAllow: '',
       spoolDir: '.switchboard/spool',
-      budget: { reservationTtlMs: 1_800_000, defaultMaxOutputTokens: 4096 },
+      budget: { reservationTtlMs: 1_800_000, defaultMaxOutputTokens: 4096, leases: true },
     });
   });
 
@@ -27,6 +27,7 @@ describe('loadGatewayConfig', () => {
       SWITCHBOARD_SPOOL_DIR: '/var/spool/sb',
       SWITCHBOARD_BUDGET_RESERVATION_TTL_MS: '600000',
       SWITCHBOARD_BUDGET_MAX_OUTPUT_TOKENS: '1024',
+      SWITCHBOARD_BUDGET_LEASES: 'off',
     });
     expect(config).toEqual({
       port: 9090,
@@ -37,7 +38,7 @@ describe('loadGatewayConfig', () => {
       otlpEndpoint: 'http://collector:4318',
       egressAllow: '10.0.0.0/8, 127.0.0.1/32',
       spoolDir: '/var/spool/sb',
-      budget: { reservationTtlMs: 600_000, defaultMaxOutputTokens: 1024 },
+      budget: { reservationTtlMs: 600_000, defaultMaxOutputTokens: 1024, leases: false },
     });
   });
 
@@ -48,6 +49,7 @@ describe('loadGatewayConfig', () => {
   it.each([
     ['SWITCHBOARD_PORT', 'eighty', 'SWITCHBOARD_PORT: must be a number'],
     ['SWITCHBOARD_BUDGET_RESERVATION_TTL_MS', '5', 'SWITCHBOARD_BUDGET_RESERVATION_TTL_MS: must be at least 10000'],
+    ['SWITCHBOARD_BUDGET_LEASES', 'maybe', 'SWITCHBOARD_BUDGET_LEASES: must be on or off'],
     ['SWITCHBOARD_BUDGET_MAX_OUTPUT_TOKENS', '0', 'SWITCHBOARD_BUDGET_MAX_OUTPUT_TOKENS: must be positive'],
     ['SWITCHBOARD_PORT', '70000', 'SWITCHBOARD_PORT: must be at most 65535'],
     ['SWITCHBOARD_OPERATOR_KEY', 'short', 'SWITCHBOARD_OPERATOR_KEY: must be at least 16 characters'],

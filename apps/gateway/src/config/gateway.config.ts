@@ -16,6 +16,7 @@ import { z } from 'zod';
  * | SWITCHBOARD_SPOOL_DIR       | .switchboard/spool        | where usage events wait while NATS is unreachable              |
  * | SWITCHBOARD_BUDGET_RESERVATION_TTL_MS | 1800000 (30 min) | when a budgeted call's reservation is released if it never reports |
  * | SWITCHBOARD_BUDGET_MAX_OUTPUT_TOKENS  | 4096       | output bound set on budgeted calls that send none              |
+ * | SWITCHBOARD_BUDGET_LEASES   | on                        | busy budgets far from their limit admit from leases (off: every call reserves) |
  */
 export interface GatewayConfig {
   readonly port: number;
@@ -27,7 +28,7 @@ export interface GatewayConfig {
   /** Comma-separated CIDRs, checked at start (EgressPolicy.parse). */
   readonly egressAllow: string;
   readonly spoolDir: string;
-  readonly budget: { readonly reservationTtlMs: number; readonly defaultMaxOutputTokens: number };
+  readonly budget: { readonly reservationTtlMs: number; readonly defaultMaxOutputTokens: number; readonly leases: boolean };
 }
 
 const unset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -71,6 +72,7 @@ const GatewayEnv = z.object({
     unset,
     z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(10_000, 'must be at least 10000').max(86_400_000, 'must be at most 86400000').default(1_800_000),
   ),
+  SWITCHBOARD_BUDGET_LEASES: z.preprocess(unset, z.enum(['on', 'off'], { error: 'must be on or off' }).default('on')),
   SWITCHBOARD_BUDGET_MAX_OUTPUT_TOKENS: z.preprocess(
     unset,
     z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1, 'must be positive').max(10_000_000).default(4096),
@@ -98,6 +100,10 @@ export function loadGatewayConfig(env: Readonly<Record<string, string | undefine
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
     egressAllow: e.SWITCHBOARD_EGRESS_ALLOW,
     spoolDir: e.SWITCHBOARD_SPOOL_DIR,
-    budget: { reservationTtlMs: e.SWITCHBOARD_BUDGET_RESERVATION_TTL_MS, defaultMaxOutputTokens: e.SWITCHBOARD_BUDGET_MAX_OUTPUT_TOKENS },
+    budget: {
+      reservationTtlMs: e.SWITCHBOARD_BUDGET_RESERVATION_TTL_MS,
+      defaultMaxOutputTokens: e.SWITCHBOARD_BUDGET_MAX_OUTPUT_TOKENS,
+      leases: e.SWITCHBOARD_BUDGET_LEASES === 'on',
+    },
   };
 }

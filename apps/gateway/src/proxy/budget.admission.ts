@@ -4,6 +4,7 @@ import { maxCostOf } from '@switchboard/pricing';
 import type { DirectClient } from '@switchboard/messaging';
 import type { Logger } from '@switchboard/telemetry';
 import { RETRY_AFTER_SECONDS } from '../http/error-status.table.js';
+import type { BudgetLeases, LeasedAdmission, LeaseScope } from './budget.leases.js';
 import type { RouteModel } from './model.resolution.js';
 
 export interface BudgetAdmissionOptions {
@@ -14,6 +15,8 @@ export interface BudgetAdmissionOptions {
   readonly reservationTtlMs: number;
   /** The output bound set on a budgeted call that sent none. */
   readonly defaultMaxOutputTokens: number;
+  /** Leases for busy budgets far from their limits; without them every call is reserved on its own. */
+  readonly leases?: BudgetLeases;
   readonly timeoutMs?: number;
   readonly now?: () => Date;
 }
@@ -61,43 +64,76 @@ export class BudgetAdmission {
     return this.options.defaultMaxOutputTokens;
   }
 
-  async reserve(
+  /**
+   * Admits a call against its budgets: from a lease when one covers it, else by a reservation of its own. A
+   * refusal that open leases may have caused (they hold enough unused budget for the call) is retried once,
+   * after the leases' lifetime, when their unused parts are back.
+   */
+  async admit(
     protocol: ClientProtocol,
     route: AgentRoute,
     requestId: string,
     limits: readonly BudgetLimit[],
     amountUsd: number,
-  ): Promise<ClientError | null> {
+  ): Promise<{ readonly refusal: ClientError | null; readonly lease?: LeasedAdmission }> {
     const period = budgetPeriodOf(this.now());
-    const sent = await this.options.bus.request(
+    const scope: LeaseScope = { tenantId: route.tenantId, providerId: route.provider.id, agentId: route.agent.id, period, limits };
+    const lease = this.options.leases?.take(scope, amountUsd) ?? null;
+    if (lease !== null) return { refusal: null, lease };
+    let sent = await this.reserve(scope, requestId, amountUsd);
+    if (sent.ok && !sent.value.admitted && this.options.leases !== undefined) {
+      const verdict = sent.value;
+      const left = verdict.limitUsd - verdict.spentUsd - verdict.reservedUsd;
+      if ((verdict.leasedUsd ?? 0) > 0 && left + (verdict.leasedUsd ?? 0) >= amountUsd) {
+        this.options.leases.release(scope);
+        await new Promise((resolve) => setTimeout(resolve, this.options.leases?.lifetime ?? 0).unref());
+        sent = await this.reserve(scope, requestId, amountUsd);
+      }
+    }
+    if (!sent.ok) {
+      this.options.logger.warn('budget ledger unavailable; refusing the call', { providerId: route.provider.id, code: sent.error.code });
+      return {
+        refusal: clientError(protocol, 'service_unavailable', 'Service Unavailable: the budget ledger cannot be reached; try again', {
+          retryAfterSeconds: RETRY_AFTER_SECONDS,
+        }),
+      };
+    }
+    const verdict = sent.value;
+    if (verdict.admitted) {
+      this.options.leases?.noteReserved(scope, amountUsd);
+      return { refusal: null };
+    }
+    const whose = verdict.scope === 'provider' ? `provider ${verdict.subjectId}` : `agent ${route.agent.name} (${verdict.subjectId})`;
+    const left = Math.max(0, verdict.limitUsd - verdict.spentUsd - verdict.reservedUsd);
+    return {
+      refusal: clientError(
+        protocol,
+        'budget_exceeded',
+        `Budget Exceeded: the monthly budget of ${whose} is ${usd(verdict.limitUsd)} for ${period}; ${usd(verdict.spentUsd)} is spent and ` +
+          `${usd(verdict.reservedUsd)} reserved by calls in flight, leaving ${usd(left)}, less than this call's worst case of ${usd(amountUsd)}`,
+      ),
+    };
+  }
+
+  private reserve(scope: LeaseScope, requestId: string, amountUsd: number) {
+    return this.options.bus.request(
       BudgetOps.reserve,
       {
-        tenantId: route.tenantId,
+        tenantId: scope.tenantId,
         requestId,
-        providerId: route.provider.id,
-        agentId: route.agent.id,
-        period,
+        providerId: scope.providerId,
+        agentId: scope.agentId,
+        period: scope.period,
         amountUsd,
-        limits: [...limits],
+        limits: [...scope.limits],
         ttlMs: this.options.reservationTtlMs,
       },
       { timeoutMs: this.options.timeoutMs ?? 2_000 },
     );
-    if (!sent.ok) {
-      this.options.logger.warn('budget ledger unavailable; refusing the call', { providerId: route.provider.id, code: sent.error.code });
-      return clientError(protocol, 'service_unavailable', 'Service Unavailable: the budget ledger cannot be reached; try again', {
-        retryAfterSeconds: RETRY_AFTER_SECONDS,
-      });
-    }
-    const verdict = sent.value;
-    if (verdict.admitted) return null;
-    const whose = verdict.scope === 'provider' ? `provider ${verdict.subjectId}` : `agent ${route.agent.name} (${verdict.subjectId})`;
-    const left = Math.max(0, verdict.limitUsd - verdict.spentUsd - verdict.reservedUsd);
-    return clientError(
-      protocol,
-      'budget_exceeded',
-      `Budget Exceeded: the monthly budget of ${whose} is ${usd(verdict.limitUsd)} for ${period}; ${usd(verdict.spentUsd)} is spent and ` +
-        `${usd(verdict.reservedUsd)} reserved by calls in flight, leaving ${usd(left)}, less than this call's worst case of ${usd(amountUsd)}`,
-    );
+  }
+
+  /** Returns every unused lease (the gateway is stopping). */
+  async stop(): Promise<void> {
+    await this.options.leases?.stop();
   }
 }

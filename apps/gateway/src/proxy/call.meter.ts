@@ -27,6 +27,8 @@ export class CallMeter {
   usage: TokenUsage | null = null;
   errorKind: string | undefined;
   model: RouteModel | null = null;
+  /** Set when the call was admitted under a budget lease; its settlement takes reservedUsd off it. */
+  budgetLease: { readonly leaseId: string; readonly reservedUsd: number } | undefined;
   private done = false;
 
   constructor(readonly identity: CallIdentity) {}
@@ -57,6 +59,7 @@ export class CallMeter {
       outputTokens: usage.outputTokens,
       cachedTokens: usage.cachedTokens,
       ...(price === null ? {} : { costUsd: costOf(price, usage), price }),
+      ...(this.budgetLease === undefined ? {} : { budgetLease: this.budgetLease }),
       latencyMs: round(latencyMs),
       ttfbMs: this.ttfbMs,
     };

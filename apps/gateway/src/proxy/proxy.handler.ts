@@ -101,7 +101,12 @@ export class ProxyHandler {
           ),
         );
       }
-      admissions.push(this.d.budget.reserve(protocol, route, meter.requestId, limits, amount));
+      admissions.push(
+        this.d.budget.admit(protocol, route, meter.requestId, limits, amount).then(({ refusal, lease }) => {
+          if (lease !== undefined) meter.budgetLease = lease;
+          return refusal;
+        }),
+      );
     }
     if (admissions.length > 0) {
       const refusals = await Promise.all(admissions);

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { busNames } from '@switchboard/contracts';
 import { BusClient, DirectClient } from '@switchboard/messaging';
 import type { Logger } from '@switchboard/telemetry';
@@ -11,6 +11,7 @@ import { NatsLink } from '../core/nats.link.js';
 import { ApiErrorException } from '../http/api-error.exception.js';
 import { AgentRouteCache } from './agent-route.cache.js';
 import { BudgetAdmission } from './budget.admission.js';
+import { BudgetLeases } from './budget.leases.js';
 import { GatewayCredentialCache } from './gateway-credential.cache.js';
 import { ProxyCacheListener } from './proxy-cache.listener.js';
 import { ProxyHandler } from './proxy.handler.js';
@@ -25,13 +26,14 @@ import { UsageSpool } from './usage.spool.js';
  * Model discovery and the Test action use the same client and caches.
  */
 @Injectable()
-export class ProxyRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ProxyRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   readonly upstream: UpstreamClient;
   readonly policy: EgressPolicy;
   readonly routes: AgentRouteCache;
   readonly credentials: GatewayCredentialCache;
   readonly limiter: RpmLimiter;
   readonly usage: UsagePublisher;
+  readonly budget: BudgetAdmission;
   readonly handler: ProxyHandler;
   private readonly listener: ProxyCacheListener;
 
@@ -50,18 +52,21 @@ export class ProxyRuntime implements OnApplicationBootstrap, OnApplicationShutdo
     const connection = () => nats.current;
     this.limiter = new RpmLimiter({ bucket: names.durable('sb_rate'), connection });
     this.usage = new UsagePublisher({ names, spool: new UsageSpool(config.spoolDir), connection, logger });
+    const ledger = new DirectClient(connection, config.namespace);
+    this.budget = new BudgetAdmission({
+      bus: ledger,
+      logger,
+      reservationTtlMs: config.budget.reservationTtlMs,
+      defaultMaxOutputTokens: config.budget.defaultMaxOutputTokens,
+      ...(config.budget.leases ? { leases: new BudgetLeases({ client: ledger, logger, ttlMs: config.budget.reservationTtlMs }) } : {}),
+    });
     this.listener = new ProxyCacheListener(names, this.routes, this.credentials, logger);
     this.handler = new ProxyHandler({
       keys,
       routes: this.routes,
       credentials: this.credentials,
       limiter: this.limiter,
-      budget: new BudgetAdmission({
-        bus: new DirectClient(connection, config.namespace),
-        logger,
-        reservationTtlMs: config.budget.reservationTtlMs,
-        defaultMaxOutputTokens: config.budget.defaultMaxOutputTokens,
-      }),
+      budget: this.budget,
       upstream: this.upstream,
       usage: this.usage,
       logger,
@@ -85,6 +90,11 @@ export class ProxyRuntime implements OnApplicationBootstrap, OnApplicationShutdo
   onApplicationBootstrap(): void {
     this.nats.onConnect((connection) => this.listener.attach(connection));
     this.usage.start();
+  }
+
+  /** While NATS is still up: unused leases go back to their budgets rather than wait to expire. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.budget.stop().catch(() => undefined);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -82,7 +82,7 @@ export class GatewayHarness {
       otlpEndpoint: null,
       egressAllow: options.egressAllow ?? '',
       spoolDir: options.spoolDir ?? '.switchboard/spool',
-      budget: { reservationTtlMs: 1_800_000, defaultMaxOutputTokens: 4096 },
+      budget: { reservationTtlMs: 1_800_000, defaultMaxOutputTokens: 4096, leases: true },
     };
     const lines = options.logLines;
     const logger = lines

@@ -39,7 +39,7 @@ describe('budget ledger (real Postgres and NATS)', () => {
     const verdicts = await Promise.all(Array.from({ length: 40 }, () => reserve(request(tenantId))));
     expect(verdicts.filter((v) => v.admitted)).toHaveLength(4);
     const refused = verdicts.find((v) => !v.admitted);
-    expect(refused).toEqual({ admitted: false, scope: 'provider', subjectId: 'prv_budget', limitUsd: 1, spentUsd: 0, reservedUsd: 1 });
+    expect(refused).toEqual({ admitted: false, scope: 'provider', subjectId: 'prv_budget', limitUsd: 1, spentUsd: 0, reservedUsd: 1, leasedUsd: 0 });
     expect(await state(tenantId)).toEqual({ spentUsd: 0, reservedUsd: 1, exhausted: false });
   });
 
@@ -136,6 +136,45 @@ describe('budget ledger (real Postgres and NATS)', () => {
     const client = new DirectClient(() => stack.nc, stack.names.namespace);
     const result = await client.request(BudgetOps.reserve, { ...request(newTenantId()), amountUsd: -1 }, { timeoutMs: 5_000 });
     expect(result).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+  });
+
+  it('leases a sixteenth of what is left at most, settles leased calls off the lease, and takes back the unused part', async () => {
+    const tenantId = newTenantId();
+    const client = new DirectClient(() => stack.nc, stack.names.namespace);
+    const lease = async (amountUsd: number, minUsd = 0.01) =>
+      value(
+        await client.request(
+          BudgetOps.lease,
+          { ...request(tenantId), leaseId: newId('request'), amountUsd, minUsd },
+          { timeoutMs: 5_000 },
+        ),
+      );
+    const leaseId = newId('request');
+    const granted = value(
+      await client.request(BudgetOps.lease, { ...request(tenantId), leaseId, amountUsd: 0.5, minUsd: 0.01 }, { timeoutMs: 5_000 }),
+    );
+    // 1 USD left: at most 1/16 of it.
+    expect(granted.grantedUsd).toBeCloseTo(1 / 16, 12);
+    expect(await state(tenantId)).toMatchObject({ reservedUsd: 0.0625 });
+    // Two calls admitted under the lease (0.02 each at worst), one settles at 0.015, one failed at 0.
+    const calls = [0.015, 0].map((costUsd) =>
+      usageCall({ providerId: 'prv_budget', agentId: 'agt_budget', costUsd, budgetLease: { leaseId, reservedUsd: 0.02 } }),
+    );
+    for (const call of calls) await stack.publishUsage(tenantId, call);
+    await stack.publishUsage(tenantId, calls[0] as never, { msgId: 'redelivered' });
+    await stack.projectorIdle();
+    expect(await state(tenantId)).toEqual({ spentUsd: 0.015, reservedUsd: 0.0225, exhausted: false });
+    // The gateway used 0.04 of it: 0.0225 comes back.
+    expect(value(await client.request(BudgetOps.returnLease, { tenantId, leaseId, unusedUsd: 0.0225 }, { timeoutMs: 5_000 }))).toEqual({
+      returnedUsd: 0.0225,
+    });
+    expect(await state(tenantId)).toEqual({ spentUsd: 0.015, reservedUsd: 0, exhausted: false });
+    // Under one call's worst case after the share: nothing.
+    expect((await lease(1, 0.5)).grantedUsd).toBe(0);
+    // A refusal tells how much open leases hold.
+    await lease(0.05);
+    const refused = await reserve(request(tenantId, { amountUsd: 0.99 }));
+    expect(refused).toMatchObject({ admitted: false, leasedUsd: expect.closeTo(0.05, 12) });
   });
 
   it('rebuilds the same spend and reservations from the calls and the outstanding reservations', async () => {

@@ -29,12 +29,14 @@ export class BudgetController {
 }
 
 /**
- * The proxy's admission, on the hot path of every budgeted call: served straight on NATS (no Nest layers), by
+ * The proxy's admission (per-call reservations and leases), on the hot path of budgeted calls: served straight on NATS (no Nest layers), by
  * whichever replica the queue group picks. Internal: the gateway sends ids from its own route, never a client's.
  */
-export function serveBudgetAdmission(nc: NatsConnection, names: BusNames, ledger: BudgetLedger, logger: Logger): Subscription {
-  return serveDirect(nc, names, BudgetOps.reserve, async (request) => ok(await ledger.reserve(request)), {
-    queue: names.durable('usage-service'),
-    logger,
-  });
+export function serveBudgetAdmission(nc: NatsConnection, names: BusNames, ledger: BudgetLedger, logger: Logger): Subscription[] {
+  const options = { queue: names.durable('usage-service'), logger };
+  return [
+    serveDirect(nc, names, BudgetOps.reserve, async (request) => ok(await ledger.reserve(request)), options),
+    serveDirect(nc, names, BudgetOps.lease, async (request) => ok({ grantedUsd: await ledger.lease(request) }), options),
+    serveDirect(nc, names, BudgetOps.returnLease, async (request) => ok({ returnedUsd: await ledger.returnLease(request) }), options),
+  ];
 }

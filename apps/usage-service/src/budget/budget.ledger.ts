@@ -4,7 +4,17 @@ import { pgClientConfig } from '@switchboard/event-store';
 import type { PgEventStore } from '@switchboard/event-store';
 import { newId } from '@switchboard/contracts';
 import { recordAlert } from '../alerts/alert.recorder.js';
-import type { BudgetScope, BudgetState, ReserveBudgetReply, ReserveBudgetRequest } from '@switchboard/contracts';
+import type {
+  BudgetScope,
+  BudgetState,
+  LeaseBudgetRequest,
+  ReserveBudgetReply,
+  ReserveBudgetRequest,
+  ReturnLeaseRequest,
+} from '@switchboard/contracts';
+
+/** A lease takes at most this share of what its budget has left, so open leases never hold much of it. */
+export const LEASE_SHARE = 1 / 16;
 
 /** Anything that runs SQL: the DataSource or a transaction's manager. */
 type Sql = Pick<EntityManager, 'query'>;
@@ -99,7 +109,7 @@ export class BudgetLedger {
       agentLimit === null ? null : String(agentLimit),
       request.ttlMs,
     ];
-    const rows: ReserveRow[] = this.admissions === null ? await this.dataSource.query(sql, params) : (await this.admissions.query<ReserveRow>(sql, params)).rows;
+    const rows = await this.admission<ReserveRow>(sql, params);
     const admitted = rows[0]?.admitted === true;
     const key = (row: ReserveRow): BudgetKey => ({ tenantId: request.tenantId, scope: row.scope, subjectId: row.subject_id, period: request.period });
     if (admitted) {
@@ -113,6 +123,11 @@ export class BudgetLedger {
     });
     if (refused === undefined) throw new Error('reserve_budget refused a call without a limit it does not fit under');
     if (!refused.exhausted && Number(refused.spent_usd) >= Number(refused.limit_usd)) await this.reconcile(key(refused));
+    const leased: { n: string }[] = await this.dataSource.query(
+      `SELECT coalesce(sum(amount_usd), 0)::text AS n FROM ${SCHEMA}.budget_reservations
+        WHERE lease AND tenant_id = $1 AND period = $2 AND ${refused.scope === 'provider' ? 'provider_id' : 'agent_id'} = $3`,
+      [request.tenantId, request.period, refused.subject_id],
+    );
     return {
       admitted: false,
       scope: refused.scope,
@@ -120,7 +135,43 @@ export class BudgetLedger {
       limitUsd: Number(refused.limit_usd),
       spentUsd: Number(refused.spent_usd),
       reservedUsd: Number(refused.reserved_usd),
+      leasedUsd: Number(leased[0]?.n ?? 0),
     };
+  }
+
+  /** Grants a lease of at most LEASE_SHARE of what the tighter budget has left; 0 when that is under minUsd. */
+  async lease(request: LeaseBudgetRequest): Promise<number> {
+    const limitOf = (scope: BudgetScope) => request.limits.find((l) => l.scope === scope)?.limitUsd ?? null;
+    const providerLimit = limitOf('provider');
+    const agentLimit = limitOf('agent');
+    const rows = await this.admission<{ granted: string }>(`SELECT ${SCHEMA}.lease_budget($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)::text AS granted`, [
+      request.tenantId,
+      request.leaseId,
+      request.providerId,
+      request.agentId,
+      request.period,
+      String(request.amountUsd),
+      String(request.minUsd),
+      providerLimit === null ? null : String(providerLimit),
+      agentLimit === null ? null : String(agentLimit),
+      request.ttlMs,
+      String(LEASE_SHARE),
+    ]);
+    return Number(rows[0]?.granted ?? 0);
+  }
+
+  /** Gives back the part of a lease its gateway did not use; what its calls used comes back as they settle. */
+  async returnLease(request: ReturnLeaseRequest): Promise<number> {
+    const rows = await this.admission<{ returned: string }>(`SELECT ${SCHEMA}.return_lease($1, $2, $3)::text AS returned`, [
+      request.tenantId,
+      request.leaseId,
+      String(request.unusedUsd),
+    ]);
+    return Number(rows[0]?.returned ?? 0);
+  }
+
+  private async admission<T>(sql: string, params: unknown[]): Promise<T[]> {
+    return this.admissions === null ? this.dataSource.query(sql, params) : (await this.admissions.query(sql, params)).rows as T[];
   }
 
   async state(key: BudgetKey): Promise<BudgetState> {
@@ -154,6 +205,10 @@ export class BudgetLedger {
          RETURNING 1
        )
        SELECT count(*)::int AS n FROM expired`,
+    );
+    // Leases whose calls have all settled and whose unused part came back hold nothing any more.
+    await this.dataSource.query(
+      `DELETE FROM ${SCHEMA}.budget_reservations WHERE lease AND amount_usd <= 0 AND reserved_at < now() - interval '1 minute'`,
     );
     return rows[0]?.n ?? 0;
   }

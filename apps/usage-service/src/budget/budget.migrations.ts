@@ -85,4 +85,67 @@ export const BUDGET_MIGRATIONS: readonly Migration[] = [
        $fn$`,
     ],
   },
+  {
+    // Leases (see LeaseBudgetRequest): reservations a gateway takes ahead of demand and admits calls from.
+    // A lease is granted only up to `p_share` of what the tighter budget has left and never below one call's
+    // worst case, so near a limit every call is reserved on its own. Calls admitted under a lease record its
+    // id and their reserved maximum; their settlement takes that off the lease (usage.projection.ts).
+    id: 'usage-service/011-budget-leases',
+    sql: [
+      `ALTER TABLE ${SCHEMA}.calls ADD COLUMN lease_id text NULL, ADD COLUMN lease_reserved_usd numeric NULL`,
+      `ALTER TABLE ${SCHEMA}.budget_reservations ADD COLUMN lease boolean NOT NULL DEFAULT false`,
+      `CREATE FUNCTION ${SCHEMA}.lease_budget(
+         p_tenant text, p_lease text, p_provider text, p_agent text, p_period text, p_amount numeric, p_min numeric,
+         p_provider_limit numeric, p_agent_limit numeric, p_ttl_ms integer, p_share numeric)
+       RETURNS numeric
+       LANGUAGE plpgsql AS $fn$
+       #variable_conflict use_column
+       DECLARE
+         prov ${SCHEMA}.budget_ledger%ROWTYPE;
+         agt ${SCHEMA}.budget_ledger%ROWTYPE;
+         avail numeric := 'Infinity';
+         granted numeric;
+       BEGIN
+         INSERT INTO ${SCHEMA}.budget_ledger AS l (tenant_id, scope, subject_id, period, limit_usd)
+           VALUES (p_tenant, 'provider', p_provider, p_period, p_provider_limit)
+           ON CONFLICT ON CONSTRAINT budget_ledger_pkey DO UPDATE SET limit_usd = excluded.limit_usd
+           RETURNING l.* INTO prov;
+         INSERT INTO ${SCHEMA}.budget_ledger AS l (tenant_id, scope, subject_id, period, limit_usd)
+           VALUES (p_tenant, 'agent', p_agent, p_period, p_agent_limit)
+           ON CONFLICT ON CONSTRAINT budget_ledger_pkey DO UPDATE SET limit_usd = excluded.limit_usd
+           RETURNING l.* INTO agt;
+         IF p_provider_limit IS NOT NULL THEN avail := prov.limit_usd - prov.spent_usd - prov.reserved_usd; END IF;
+         IF p_agent_limit IS NOT NULL THEN avail := least(avail, agt.limit_usd - agt.spent_usd - agt.reserved_usd); END IF;
+         granted := round(least(p_amount, avail * p_share), 12);
+         IF granted < p_min THEN RETURN 0; END IF;
+         UPDATE ${SCHEMA}.budget_ledger l SET reserved_usd = l.reserved_usd + granted
+           WHERE l.tenant_id = p_tenant AND l.period = p_period
+             AND ((l.scope = 'provider' AND l.subject_id = p_provider) OR (l.scope = 'agent' AND l.subject_id = p_agent));
+         INSERT INTO ${SCHEMA}.budget_reservations (request_id, tenant_id, provider_id, agent_id, period, amount_usd, expires_at, lease)
+           VALUES (p_lease, p_tenant, p_provider, p_agent, p_period, granted, now() + p_ttl_ms * interval '1 millisecond', true);
+         RETURN granted;
+       END
+       $fn$`,
+      `CREATE FUNCTION ${SCHEMA}.return_lease(p_tenant text, p_lease text, p_unused numeric)
+       RETURNS numeric
+       LANGUAGE plpgsql AS $fn$
+       #variable_conflict use_column
+       DECLARE
+         r ${SCHEMA}.budget_reservations%ROWTYPE;
+         delta numeric;
+       BEGIN
+         SELECT * INTO r FROM ${SCHEMA}.budget_reservations x
+          WHERE x.request_id = p_lease AND x.tenant_id = p_tenant AND x.lease FOR UPDATE;
+         IF NOT FOUND THEN RETURN 0; END IF;
+         delta := least(p_unused, r.amount_usd);
+         UPDATE ${SCHEMA}.budget_reservations x SET amount_usd = x.amount_usd - delta WHERE x.request_id = p_lease;
+         UPDATE ${SCHEMA}.budget_ledger l SET reserved_usd = l.reserved_usd - delta
+          WHERE l.tenant_id = r.tenant_id AND l.scope = 'provider' AND l.subject_id = r.provider_id AND l.period = r.period;
+         UPDATE ${SCHEMA}.budget_ledger l SET reserved_usd = l.reserved_usd - delta
+          WHERE l.tenant_id = r.tenant_id AND l.scope = 'agent' AND l.subject_id = r.agent_id AND l.period = r.period;
+         RETURN delta;
+       END
+       $fn$`,
+    ],
+  },
 ];

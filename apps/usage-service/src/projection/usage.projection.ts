@@ -17,8 +17,8 @@ const DAILY_SUMS = `tenant_id, ${UTC_DAY}, provider_id, model, agent_id,
 
 const CALL_COLUMNS = `request_id, tenant_id, agent_id, provider_id, model, protocol, stream, status,
     error_kind, input_tokens, output_tokens, cached_tokens, cost_usd, latency_ms, ttfb_ms, at,
-    price_input_usd_per_mtok, price_output_usd_per_mtok, price_cached_usd_per_mtok, price_source`;
-const CALL_VALUES = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20`;
+    price_input_usd_per_mtok, price_output_usd_per_mtok, price_cached_usd_per_mtok, price_source, lease_id, lease_reserved_usd`;
+const CALL_VALUES = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22`;
 const INSERT_CALL = `INSERT INTO ${SCHEMA}.calls (${CALL_COLUMNS}) VALUES (${CALL_VALUES}) ON CONFLICT (request_id) DO NOTHING`;
 
 function callParams(call: UsageRecordedMessage): unknown[] {
@@ -45,6 +45,8 @@ function callParams(call: UsageRecordedMessage): unknown[] {
     price === undefined ? null : String(price.outputUsdPerMTok),
     price === undefined ? null : String(price.cachedInputUsdPerMTok),
     price?.source ?? null,
+    call.budgetLease?.leaseId ?? null,
+    call.budgetLease === undefined ? null : String(call.budgetLease.reservedUsd),
   ];
 }
 
@@ -72,7 +74,8 @@ export interface ProjectedBatch {
 const CALL_RECORD = `request_id text, tenant_id text, agent_id text, provider_id text, model text, protocol text,
   stream boolean, status integer, error_kind text, input_tokens bigint, output_tokens bigint, cached_tokens bigint,
   cost_usd numeric, latency_ms numeric, ttfb_ms numeric, at timestamptz, price_input_usd_per_mtok numeric,
-  price_output_usd_per_mtok numeric, price_cached_usd_per_mtok numeric, price_source text`;
+  price_output_usd_per_mtok numeric, price_cached_usd_per_mtok numeric, price_source text, lease_id text,
+  lease_reserved_usd numeric`;
 
 function callRecord(call: UsageRecordedMessage): Record<string, unknown> {
   const values = callParams(call);
@@ -83,7 +86,8 @@ function callRecord(call: UsageRecordedMessage): Record<string, unknown> {
  * Projects a batch of calls in one statement (hence one transaction and one WAL flush): records each call,
  * adds them to their days' aggregates, and settles their budget reservations. The call row is the
  * processed-message marker, so a redelivered event inserts, adds and charges nothing. Settlement deletes a
- * call's reservation (if it still holds one), releasing the reserved maximum, and adds the call's real cost to
+ * call's reservation (if it still holds one) or takes the call's reserved maximum off the lease it was admitted
+ * under (if that is still open), releasing the maximum, and adds the call's real cost to
  * the provider's and agent's spend for the period; a failed or aborted call costs what the upstream reported,
  * usually nothing. Ledger rows are locked provider rows first, as admissions lock them. Concurrent replicas
  * are safe: the upserts serialise on their rows, and a second insert of the same request id waits for the
@@ -101,8 +105,10 @@ export async function projectCalls(sql: Sql, calls: readonly UsageRecordedMessag
      ),
      inserted AS (
        INSERT INTO ${SCHEMA}.calls (${CALL_COLUMNS}, budget_period)
-       SELECT ${CALL_COLUMNS.split(',').map((c) => `i.${c.trim()}`).join(', ')}, rel.period
-         FROM input i LEFT JOIN released rel ON rel.request_id = i.request_id
+       SELECT ${CALL_COLUMNS.split(',').map((c) => `i.${c.trim()}`).join(', ')}, coalesce(rel.period, lease.period)
+         FROM input i
+         LEFT JOIN released rel ON rel.request_id = i.request_id
+         LEFT JOIN ${SCHEMA}.budget_reservations lease ON lease.request_id = i.lease_id AND lease.lease
        ON CONFLICT (request_id) DO NOTHING RETURNING *
      ),
      added AS (
@@ -118,10 +124,21 @@ export async function projectCalls(sql: Sql, calls: readonly UsageRecordedMessag
          latency_sum_ms = daily.latency_sum_ms + excluded.latency_sum_ms
        RETURNING 1
      ),
+     lease_use AS (
+       SELECT lease_id, sum(lease_reserved_usd) AS used FROM inserted WHERE lease_id IS NOT NULL GROUP BY lease_id
+     ),
+     lease_released AS (
+       UPDATE ${SCHEMA}.budget_reservations r SET amount_usd = r.amount_usd - u.used
+         FROM lease_use u
+        WHERE r.request_id = u.lease_id AND r.lease
+       RETURNING r.tenant_id, r.provider_id, r.agent_id, r.period, u.used
+     ),
      moves AS (
        SELECT tenant_id, provider_id, agent_id, ${callPeriodSql()} AS period, coalesce(cost_usd, 0) AS cost, 0 AS released FROM inserted
        UNION ALL
        SELECT tenant_id, provider_id, agent_id, period, 0, amount_usd FROM released
+       UNION ALL
+       SELECT tenant_id, provider_id, agent_id, period, 0, used FROM lease_released
      ),
      charged AS (
        INSERT INTO ${SCHEMA}.budget_ledger AS l (tenant_id, scope, subject_id, period, spent_usd, reserved_usd)
