@@ -24,7 +24,10 @@ export interface BudgetLeasesOptions {
   readonly lifetimeMs?: number;
   /** When a lease (and what its calls used) is released if this gateway dies (the reservations' TTL). */
   readonly ttlMs: number;
-  /** A lease is asked for this many calls' worst case, and refused under a quarter of it (default 64). */
+  /**
+   * A first lease is asked for this many calls' worst case (more for busier budgets) and is of no use under a
+   * quarter of it (default 64).
+   */
   readonly leaseCalls?: number;
   readonly timeoutMs?: number;
   readonly now?: () => number;
@@ -37,11 +40,17 @@ interface Lease {
   readonly limits: string;
   readonly granted: number;
   remaining: number;
+  readonly grantedAt: number;
   readonly usableUntil: number;
 }
 
+/** Upper bound of a lease's size in calls, however busy the budget. */
+const MAX_LEASE_CALLS = 16_384;
+
 interface KeyState {
   lease: Lease | null;
+  /** Calls' worst cases the next lease is asked for: doubled while leases run out within their lifetime. */
+  size: number;
   requesting: boolean;
   /** Times of recent calls that had to reserve on their own. */
   slow: number[];
@@ -86,8 +95,12 @@ export class BudgetLeases {
     }
     if (lease.remaining < amountUsd) return null;
     lease.remaining = roundUsd(lease.remaining - amountUsd);
-    // Running low: the next lease is asked for now, so calls do not fall back to the round trip.
-    if (lease.remaining < lease.granted / 4) this.request(scope, state, amountUsd);
+    // Running low: the next lease is asked for now, so calls do not fall back to the round trip; one that runs
+    // low within half its lifetime was too small for this budget's pace.
+    if (lease.remaining < lease.granted / 4) {
+      if (!state.requesting && this.now() - lease.grantedAt < this.lifetimeMs / 2) state.size = Math.min(state.size * 2, MAX_LEASE_CALLS);
+      this.request(scope, state, amountUsd);
+    }
     return { leaseId: lease.id, reservedUsd: amountUsd };
   }
 
@@ -96,7 +109,7 @@ export class BudgetLeases {
     const key = keyOf(scope);
     let state = this.keys.get(key);
     if (state === undefined) {
-      state = { lease: null, requesting: false, slow: [] };
+      state = { lease: null, size: this.leaseCalls, requesting: false, slow: [] };
       this.keys.set(key, state);
     }
     const now = this.now();
@@ -124,7 +137,7 @@ export class BudgetLeases {
     if (state.requesting) return;
     state.requesting = true;
     const leaseId = newId('request');
-    const amountUsd = roundUsd(callUsd * this.leaseCalls);
+    const amountUsd = roundUsd(callUsd * state.size);
     void this.options.client
       .request(
         BudgetOps.lease,
@@ -135,7 +148,7 @@ export class BudgetLeases {
           agentId: scope.agentId,
           period: scope.period,
           amountUsd,
-          minUsd: roundUsd(amountUsd / 4),
+          minUsd: roundUsd((callUsd * this.leaseCalls) / 4),
           limits: [...scope.limits],
           ttlMs: this.options.ttlMs,
         },
@@ -155,6 +168,7 @@ export class BudgetLeases {
           limits: limitsOf(scope),
           granted: result.value.grantedUsd,
           remaining: result.value.grantedUsd,
+          grantedAt: this.now(),
           usableUntil: this.now() + this.lifetimeMs,
         };
         if (previous !== null) void this.retire(state, previous);
