@@ -4,12 +4,12 @@
 // default 500), BENCH_SECONDS (sustained phase, default 10), BENCH_CONCURRENCY (default 16).
 import { performance } from 'node:perf_hooks';
 import { ApiClient, Stack, deleteEventsStream } from '@switchboard/testing';
+import { pct, sustained } from './bench-kit.mjs';
 
 const N = Number(process.env.BENCH_N ?? 500);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 const summary = (label, samples) => {
   const s = [...samples].sort((a, b) => a - b);
   return { label, n: s.length, p50: pct(s, 50).toFixed(2), p99: pct(s, 99).toFixed(2), max: s[s.length - 1].toFixed(2) };
@@ -46,20 +46,7 @@ try {
   for (let i = 0; i < N; i++) getMs.push((await timed(() => admin.get(`/v1/providers/${ids[i % ids.length]}`))).ms);
 
   console.log(`Sustained: create-provider at concurrency ${CONCURRENCY} for ${SECONDS} s…`);
-  let done = 0;
-  let errors = 0;
-  const until = performance.now() + SECONDS * 1000;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < until) {
-        const res = await create();
-        if (res.status === 201) done++;
-        else errors++;
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
+  const { done, errors, elapsed } = await sustained(create, { seconds: SECONDS, concurrency: CONCURRENCY });
 
   console.log('\nREST latency (ms), sequential, one client, loopback');
   console.table([summary('POST /v1/providers', createMs), summary('GET /v1/providers/:id', getMs)]);

@@ -15,14 +15,13 @@
 //      (at most BENCH_PROXY_INFLIGHT in flight, default 256), lag = projected_at − the event's `at` (when the
 //      gateway recorded the call, ms precision); the calls/s actually reached are printed next to the target.
 // Other env: BENCH_QUICK=1 (N 5000, 10 s).
-import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { Pool } from 'undici';
 import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import { newId } from '@switchboard/contracts';
-import { publishEvent } from '@switchboard/messaging';
-import { ApiClient, MockLlmUpstream, Stack, deleteEventsStream } from '@switchboard/testing';
+import { MockLlmUpstream, Stack, deleteEventsStream } from '@switchboard/testing';
+import { UPSTREAM_KEY, lagRow, proxyTenant, sleep, usageEvent, usageProjection, wallMs } from './bench-kit.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const N = Number(process.env.BENCH_N ?? (QUICK ? 5000 : 20_000));
@@ -31,51 +30,8 @@ const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 1024);
 const VIA_PROXY = process.env.BENCH_VIA_PROXY === '1';
 const PROXY_INFLIGHT = Number(process.env.BENCH_PROXY_INFLIGHT ?? 256);
-/** A phase fails when usage.calls has not grown for this long while rows are still missing. */
-const STALL_MS = 60_000;
-const UPSTREAM_KEY = 'sk-bench-upstream-0123456789';
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-/** Wall-clock epoch milliseconds with sub-millisecond precision (Date.now() has whole milliseconds only). */
-const wallMs = () => performance.timeOrigin + performance.now();
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-const ms = (v) => v.toFixed(1);
-/** `projectedPerS`: the phase's rows over first publish (or call) → last projected_at: whether the projection kept up. */
-const lagRow = (label, lags, projectedPerS) => {
-  const s = Float64Array.from(lags).sort();
-  const [p50, p95, p99, max] = [pct(s, 50), pct(s, 95), pct(s, 99), s[s.length - 1]].map(ms);
-  return { phase: label, n: s.length, 'p50 ms': p50, 'p95 ms': p95, 'p99 ms': p99, 'max ms': max, 'projected/s': Math.round(projectedPerS) };
-};
 
 const TENANTS = Array.from({ length: 3 }, () => newId('tenant'));
-const PROVIDERS = ['prv_bench_a', 'prv_bench_b'];
-const AGENTS = ['agt_bench_1', 'agt_bench_2', 'agt_bench_3', 'agt_bench_4'];
-const MODELS = ['gpt-bench', 'claude-bench'];
-
-/** The i-th call of a phase: spread over tenants, providers, agents and models; tokens derived from i. */
-function usageEvent(tenants, i, at) {
-  const requestId = newId('request');
-  return {
-    eventId: requestId,
-    type: 'usage.recorded',
-    tenantId: tenants[i % tenants.length],
-    at,
-    requestId,
-    agentId: AGENTS[i % AGENTS.length],
-    providerId: PROVIDERS[i % PROVIDERS.length],
-    model: MODELS[i % MODELS.length],
-    protocol: 'openai_chat',
-    stream: i % 5 === 0,
-    status: i % 50 === 0 ? 429 : 200,
-    ...(i % 50 === 0 ? { errorKind: 'rate_limited' } : {}),
-    inputTokens: 100 + (i % 100),
-    outputTokens: 20 + (i % 10),
-    cachedTokens: i % 3 === 0 ? 50 : 0,
-    costUsd: 0.0001 * (1 + (i % 7)),
-    latencyMs: 50 + (i % 200) / 4,
-    ttfbMs: i % 5 === 0 ? 20 : null,
-  };
-}
 
 console.log('Starting the stack (fresh database, own NATS namespace)…');
 const mock = VIA_PROXY ? await new MockLlmUpstream({ requiredKey: UPSTREAM_KEY, outputTokens: 16 }).start() : null;
@@ -84,8 +40,7 @@ const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:42
 const js = jetstream(nc);
 const db = new pg.Pool({ connectionString: stack.databaseUrl, max: 2 });
 db.on('error', () => undefined);
-const one = async (sql, params = []) => (await db.query(sql, params)).rows[0];
-const projectedCount = async (tenants) => Number((await one('SELECT count(*) AS n FROM usage.calls WHERE tenant_id = ANY($1)', [tenants])).n);
+const { one, publish, waitProjected, steadyLag: projectSteadily } = usageProjection({ stack, js, db });
 
 /** Database clock − this process's clock, from the round trip with the smallest duration (± half of it). */
 async function clockOffset() {
@@ -97,39 +52,6 @@ async function clockOffset() {
     if (best === null || after - before < best.rtt) best = { offset: at - (before + after) / 2, rtt: after - before };
   }
   return `${best.offset.toFixed(2)} ms ± ${(best.rtt / 2).toFixed(2)} ms`;
-}
-
-/** Polls until usage.calls holds `expected` rows of these tenants; returns when that was first seen. */
-async function waitProjected(tenants, expected, label, everyMs = 100) {
-  let last = -1;
-  let lastChange = Date.now();
-  let lastPrint = 0;
-  let printed = 0;
-  for (;;) {
-    const n = await projectedCount(tenants);
-    const now = wallMs();
-    if (n >= expected) return now;
-    if (n !== last) lastChange = Date.now();
-    last = n;
-    if (Date.now() - lastChange > STALL_MS) throw new Error(`${label}: usage.calls stuck at ${n} of ${expected} for ${STALL_MS / 1000} s`);
-    if (now - lastPrint >= 2000) {
-      const rate = lastPrint === 0 ? '' : ` (${Math.round(((n - printed) * 1000) / (now - lastPrint))}/s)`;
-      console.log(`  ${label}: projected ${n}/${expected}${rate}`);
-      [lastPrint, printed] = [now, n];
-    }
-    await sleep(everyMs);
-  }
-}
-
-/** Publishes as the gateway does; resolves when JetStream acknowledged (a failure is counted, not thrown). */
-function publish(event, stats) {
-  return publishEvent(js, stack.names.event(event.tenantId, 'usage.recorded'), JSON.stringify(event), { msgId: event.eventId }).then(
-    (ack) => {
-      if (ack.duplicate) stats.duplicates++;
-      else stats.acked++;
-    },
-    () => stats.failed++,
-  );
 }
 
 async function throughput() {
@@ -184,52 +106,14 @@ async function throughput() {
 }
 
 async function steadyLag() {
-  const total = Math.round(RATE * SECONDS);
-  console.log(`\n2. Lag: ${RATE} events/s for ${SECONDS} s (${total} events)`);
-  const tenants = Array.from({ length: 3 }, () => newId('tenant'));
-  const stats = { acked: 0, duplicates: 0, failed: 0 };
-  const publishedAt = new Map();
-  const pending = [];
-  const start = wallMs();
-  let sent = 0;
-  let nextPrint = start + 1000;
-  while (sent < total) {
-    const due = Math.min(total, Math.floor(((wallMs() - start) * RATE) / 1000) + 1);
-    while (sent < due) {
-      const at = wallMs();
-      const event = usageEvent(tenants, sent, new Date(at).toISOString());
-      publishedAt.set(event.requestId, at);
-      pending.push(publish(event, stats));
-      sent++;
-    }
-    if (wallMs() >= nextPrint) {
-      nextPrint += 1000;
-      const projected = await projectedCount(tenants);
-      console.log(`  t=${((wallMs() - start) / 1000).toFixed(0)} s: published ${sent}, acknowledged ${stats.acked}, projected ${projected}`);
-    }
-    await sleep(1);
-  }
-  const elapsed = (wallMs() - start) / 1000;
-  await Promise.all(pending);
-  if (stats.failed > 0 || stats.duplicates > 0) throw new Error(`publish: ${stats.failed} failed, ${stats.duplicates} duplicates`);
-  await waitProjected(tenants, total, 'lag');
-  const rows = (
-    await db.query('SELECT request_id, extract(epoch FROM projected_at)::float8 * 1000 AS projected FROM usage.calls WHERE tenant_id = ANY($1)', [tenants])
-  ).rows;
-  const lags = rows.map((r) => r.projected - publishedAt.get(r.request_id));
-  const lastProjected = rows.reduce((m, r) => Math.max(m, r.projected), 0);
-  return { row: lagRow(`direct, ${(total / elapsed).toFixed(0)} events/s`, lags, (total * 1000) / (lastProjected - start)), achieved: total / elapsed };
+  console.log(`\n2. Lag: ${RATE} events/s for ${SECONDS} s (${Math.round(RATE * SECONDS)} events)`);
+  const { lags, achieved, projectedPerS } = await projectSteadily(RATE, SECONDS);
+  return { row: lagRow(`direct, ${achieved.toFixed(0)} events/s`, lags, projectedPerS), achieved };
 }
 
 async function proxyLag() {
   console.log(`\n3. Through the proxy: agent calls at ${RATE}/s for ${SECONDS} s (≤ ${PROXY_INFLIGHT} in flight)`);
-  const tenant = await new ApiClient(stack.gatewayUrl, stack.operatorKey).post('/v1/tenants', { name: 'bench-usage' });
-  const admin = new ApiClient(stack.gatewayUrl, tenant.body.adminKey);
-  const provider = await admin.post('/v1/providers', { name: 'mock', type: 'custom', endpoint: `${mock.baseUrl}/v1`, apiKey: UPSTREAM_KEY, rateLimitRpm: 10_000_000 });
-  if (provider.status !== 201) throw new Error(`provider: ${provider.status} ${provider.text}`);
-  await admin.post(`/v1/providers/${provider.body.id}/models`, { name: 'bench', upstreamModel: 'gpt-mock' });
-  const agent = await admin.post('/v1/agents', { name: 'bench', providerId: provider.body.id });
-  const agentKey = (await admin.post('/v1/keys', { name: 'bench', role: 'agent', agentId: agent.body.id })).body.key;
+  const { tenantId, agentKey } = await proxyTenant(stack, mock, { priced: false });
 
   const pool = new Pool(stack.gatewayUrl, { connections: 64, pipelining: 1 });
   const body = JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'hello' }], max_tokens: 16 });
@@ -282,12 +166,12 @@ async function proxyLag() {
   console.log(`  ${outcome.ok} answered 200, ${outcome.failed} failed${statuses ? ` (${statuses})` : ''}; pacing held back by the in-flight cap in ${capped} ticks`);
   // Warm-up calls are projected too; every call that reached the upstream records one usage.recorded.
   const expected = warm.ok + outcome.ok;
-  await waitProjected([tenant.body.id], expected, 'proxy');
+  await waitProjected([tenantId], expected, 'proxy');
   const rows = (
     await db.query(
       `SELECT extract(epoch FROM at)::float8 * 1000 AS at, extract(epoch FROM projected_at)::float8 * 1000 AS projected
          FROM usage.calls WHERE tenant_id = $1 ORDER BY at OFFSET $2`,
-      [tenant.body.id, warm.ok],
+      [tenantId, warm.ok],
     )
   ).rows;
   const lastProjected = rows.reduce((m, r) => Math.max(m, r.projected), 0);
