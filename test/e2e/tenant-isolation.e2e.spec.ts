@@ -1,0 +1,255 @@
+import { ApiClient, eventually, readStreamMessages } from '@switchboard/testing';
+import { startFuzzStack, type FuzzStack, type SeededTenant } from '../fuzz/fuzz.fixture.js';
+
+type Json = Record<string, unknown>;
+type IdKind = 'provider' | 'model' | 'agent' | 'secret' | 'key';
+type Access = 'operator' | 'read' | 'write' | 'admin';
+
+const UNKNOWN: Record<IdKind, string> = {
+  provider: 'prv_00000000000000000000',
+  model: 'mdl_00000000000000000000',
+  agent: 'agt_00000000000000000000',
+  secret: 'sec_00000000000000000000',
+  key: 'key_00000000000000000000',
+};
+const idOf = (t: SeededTenant, kind: IdKind): string =>
+  ({ provider: t.providerId, model: t.modelId, agent: t.agentId, secret: t.secretId, key: t.keyId })[kind];
+
+interface MatrixRoute {
+  readonly method: string;
+  readonly template: string;
+  readonly id?: IdKind;
+  readonly access: Access;
+  /** A body that would be accepted, built from the tenant whose resources the call is about. */
+  readonly body?: (t: SeededTenant) => Json;
+}
+
+/** Every management route (API.md and the controllers), with the access each needs. */
+const ROUTES: readonly MatrixRoute[] = [
+  { method: 'POST', template: '/v1/tenants', access: 'operator', body: () => ({ name: 'intruder' }) },
+  { method: 'POST', template: '/v1/keys', access: 'write', body: () => ({ name: 'k', role: 'member' }) },
+  { method: 'GET', template: '/v1/keys', access: 'read' },
+  { method: 'DELETE', template: '/v1/keys/:id', id: 'key', access: 'write' },
+  { method: 'POST', template: '/v1/secrets', access: 'write', body: () => ({ name: 'stolen', value: 'v-1234' }) },
+  { method: 'GET', template: '/v1/secrets', access: 'read' },
+  { method: 'GET', template: '/v1/secrets/:id', id: 'secret', access: 'read' },
+  { method: 'PUT', template: '/v1/secrets/:id', id: 'secret', access: 'write', body: () => ({ value: 'v-5678' }) },
+  { method: 'DELETE', template: '/v1/secrets/:id', id: 'secret', access: 'write' },
+  { method: 'POST', template: '/v1/secrets/:id/reveal', id: 'secret', access: 'admin' },
+  { method: 'POST', template: '/v1/providers', access: 'write', body: () => ({ name: 'p2', type: 'openai' }) },
+  { method: 'GET', template: '/v1/providers', access: 'read' },
+  { method: 'GET', template: '/v1/providers/:id', id: 'provider', access: 'read' },
+  { method: 'PATCH', template: '/v1/providers/:id', id: 'provider', access: 'write', body: () => ({ name: 'stolen' }) },
+  { method: 'DELETE', template: '/v1/providers/:id', id: 'provider', access: 'write' },
+  { method: 'GET', template: '/v1/providers/:id/history', id: 'provider', access: 'read' },
+  { method: 'POST', template: '/v1/providers/:id/models:discover', id: 'provider', access: 'admin' },
+  { method: 'GET', template: '/v1/providers/:id/models', id: 'provider', access: 'read' },
+  { method: 'POST', template: '/v1/providers/:id/models', id: 'provider', access: 'write', body: () => ({ name: 'm2' }) },
+  { method: 'GET', template: '/v1/providers/:id/budget', id: 'provider', access: 'read' },
+  { method: 'DELETE', template: '/v1/models/:id', id: 'model', access: 'write' },
+  { method: 'POST', template: '/v1/models/:id/test', id: 'model', access: 'admin' },
+  { method: 'POST', template: '/v1/agents', access: 'write', body: (t) => ({ name: 'a2', providerId: t.providerId }) },
+  { method: 'GET', template: '/v1/agents', access: 'read' },
+  { method: 'GET', template: '/v1/agents/:id', id: 'agent', access: 'read' },
+  { method: 'PATCH', template: '/v1/agents/:id', id: 'agent', access: 'write', body: () => ({ name: 'stolen' }) },
+  { method: 'DELETE', template: '/v1/agents/:id', id: 'agent', access: 'write' },
+  { method: 'POST', template: '/v1/agents/:id/start', id: 'agent', access: 'write', body: (t) => ({ recipientId: t.recipientId }) },
+  { method: 'POST', template: '/v1/agents/:id/stop', id: 'agent', access: 'write' },
+  { method: 'GET', template: '/v1/agents/:id/stats', id: 'agent', access: 'read' },
+  { method: 'GET', template: '/v1/agents/:id/budget', id: 'agent', access: 'read' },
+  { method: 'POST', template: '/v1/recipients', access: 'write', body: () => ({ name: 'r2', publicKey: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' }) },
+  { method: 'GET', template: '/v1/recipients', access: 'read' },
+  { method: 'GET', template: '/v1/settings', access: 'read' },
+  { method: 'PATCH', template: '/v1/settings', access: 'admin', body: () => ({ unpricedModels: 'refuse' }) },
+  { method: 'GET', template: '/v1/usage?groupBy=provider', access: 'read' },
+  { method: 'GET', template: '/v1/alerts', access: 'read' },
+  { method: 'GET', template: '/v1/alerts/settings', access: 'read' },
+  { method: 'PUT', template: '/v1/alerts/settings', access: 'write', body: () => ({ errorRatePct: 50 }) },
+];
+
+/** Calls naming another tenant's resource in the body, made by tenant B's admin on B's own resources. */
+const BODY_REFERENCES: readonly { readonly method: string; readonly path: (b: SeededTenant) => string; readonly body: (ref: string) => Json; readonly ref: IdKind }[] = [
+  { method: 'POST', path: () => '/v1/agents', body: (ref) => ({ name: 'x', providerId: ref }), ref: 'provider' },
+  { method: 'PATCH', path: (b) => `/v1/agents/${b.agentId}`, body: (ref) => ({ providerId: ref }), ref: 'provider' },
+  { method: 'POST', path: () => '/v1/keys', body: (ref) => ({ name: 'x', role: 'agent', agentId: ref }), ref: 'agent' },
+  { method: 'POST', path: () => '/v1/providers', body: (ref) => ({ name: 'x', type: 'openai', secretId: ref }), ref: 'secret' },
+];
+
+interface Cell {
+  readonly route: string;
+  readonly caller: string;
+  readonly expected: readonly number[];
+  readonly actual: number;
+  readonly note: string;
+}
+
+describe('tenant isolation and roles, route by route', () => {
+  let fx: FuzzStack;
+  const cells: Cell[] = [];
+
+  beforeAll(async () => {
+    fx = await startFuzzStack();
+  }, 90_000);
+
+  afterAll(async () => {
+    if (cells.length > 0) process.stdout.write(`${printMatrix(cells)}\n`);
+    await fx?.stop();
+  });
+
+  async function call(client: ApiClient, method: string, path: string, body?: Json, headers?: Record<string, string>) {
+    return client.request<Json>(method, path, { body, headers });
+  }
+
+  const errorCode = (body: unknown): string | null => {
+    const error = (body as { error?: { code?: unknown } } | null)?.error;
+    return typeof error?.code === 'string' ? error.code : null;
+  };
+
+  it("answers 404 to tenant B's admin for every one of tenant A's ids, exactly as for an id that does not exist", async () => {
+    const before = await fx.probe.settle();
+    const { a, b } = fx;
+    const mine: Cell[] = [];
+    for (const r of ROUTES.filter((x) => x.id)) {
+      const kind = r.id as IdKind;
+      const route = `${r.method} ${r.template}`;
+      const foreign = await call(b.admin, r.method, r.template.replace(':id', idOf(a, kind)), r.body?.(b));
+      const unknown = await call(b.admin, r.method, r.template.replace(':id', UNKNOWN[kind]), r.body?.(b));
+      const same = foreign.status === unknown.status && errorCode(foreign.body) === errorCode(unknown.body);
+      mine.push({ route, caller: "admin B, A's id", expected: [404], actual: foreign.status, note: same ? errorCode(foreign.body) ?? '' : `differs from an unknown id: ${unknown.status} ${unknown.text}` });
+      if (!same) mine.push({ route, caller: 'admin B, unknown id', expected: [foreign.status], actual: unknown.status, note: 'must match the answer for A’s id' });
+    }
+    for (const ref of BODY_REFERENCES) {
+      const refId = idOf(a, ref.ref);
+      const unknownRef = UNKNOWN[ref.ref];
+      const route = `${ref.method} ${ref.path(b).replace(b.agentId, ':id')} {${ref.ref}Id}`;
+      const foreign = await call(b.admin, ref.method, ref.path(b), ref.body(refId));
+      const unknown = await call(b.admin, ref.method, ref.path(b), ref.body(unknownRef));
+      const same = foreign.status === unknown.status && errorCode(foreign.body) === errorCode(unknown.body);
+      mine.push({
+        route,
+        caller: "admin B, A's id in the body",
+        expected: [400, 404],
+        actual: foreign.status,
+        note: same ? errorCode(foreign.body) ?? '' : `differs from an unknown id: ${unknown.status} ${unknown.text}`,
+      });
+      if (!same) mine.push({ route, caller: 'admin B, unknown id in the body', expected: [foreign.status], actual: unknown.status, note: 'must match the answer for A’s id' });
+    }
+    // The proxy: an admin key names the agent in x-switchboard-agent; another tenant's agent is as unknown as a made-up one.
+    const chat = { model: 'fast', messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 };
+    const foreign = await call(b.admin, 'POST', '/v1/chat/completions', chat, { 'x-switchboard-agent': a.agentId });
+    const unknown = await call(b.admin, 'POST', '/v1/chat/completions', chat, { 'x-switchboard-agent': UNKNOWN.agent });
+    mine.push({
+      route: 'POST /v1/chat/completions',
+      caller: "admin B, x-switchboard-agent: A's agent",
+      expected: [403, 404],
+      actual: foreign.status,
+      note: foreign.text === unknown.text.replace(UNKNOWN.agent, a.agentId) ? 'same answer as an unknown agent' : `differs: ${foreign.text} vs ${unknown.text}`,
+    });
+    cells.push(...mine);
+
+    // Tenant A is untouched, and nothing at all was written or sent upstream.
+    expect(await fx.probe.settle()).toEqual(before);
+    expect((await a.admin.get<Json>(`/v1/providers/${a.providerId}`)).body.name).toBe('tenant-a-mock');
+    const wrong = mine.filter((c) => !c.expected.includes(c.actual) || c.note.startsWith('differs'));
+    expect(wrong.map((c) => `${c.route} as ${c.caller}: ${c.actual} (${c.note})`)).toEqual([]);
+    expect(mine.length).toBeGreaterThan(20);
+  });
+
+  it("starts an agent for another tenant's recipient only to deny it, exactly as for a recipient that does not exist", async () => {
+    const { a, b } = fx;
+    // A start is accepted (202) and decided asynchronously: credential.issued or credential.denied (API.md).
+    const foreign = await b.admin.post<Json>(`/v1/agents/${b.agentId}/start`, { recipientId: a.recipientId });
+    const unknown = await b.admin.post<Json>(`/v1/agents/${b.agentId}/start`, { recipientId: 'rcp_00000000000000000000' });
+    const startIds = [foreign.body.startId, unknown.body.startId];
+    const outcomes = await eventually(
+      () => readStreamMessages(fx.stack.names, fx.stack.names.event(b.id, '>')),
+      (msgs) => startIds.every((id) => msgs.some((m) => m.data.startId === id && /^credential\.(issued|denied)$/.test(String(m.data.type)))),
+    );
+    const outcome = (startId: unknown) => outcomes.find((m) => m.data.startId === startId && /^credential\./.test(String(m.data.type)))?.data;
+    const [foreignOutcome, unknownOutcome] = startIds.map(outcome);
+    cells.push({
+      route: 'POST /v1/agents/:id/start {recipientId}',
+      caller: "admin B, A's recipient in the body",
+      expected: [202],
+      actual: foreign.status,
+      note: `${String(foreignOutcome?.type)} (${String(foreignOutcome?.reason)}); unknown recipient: ${unknown.status} ${String(unknownOutcome?.type)} (${String(unknownOutcome?.reason)})`,
+    });
+    expect([foreign.status, unknown.status]).toEqual([202, 202]);
+    expect(foreignOutcome).toMatchObject({ type: 'credential.denied', tenantId: b.id, agentId: b.agentId });
+    expect(foreignOutcome?.reason).toEqual(unknownOutcome?.reason);
+    expect(unknownOutcome?.type).toBe('credential.denied');
+    // Nothing went to tenant A: no event under its subjects names the start.
+    const aEvents = await readStreamMessages(fx.stack.names, fx.stack.names.event(a.id, '>'));
+    expect(aEvents.filter((m) => startIds.includes(m.data.startId as string))).toEqual([]);
+  });
+
+  it('refuses every wrong role (403) and every missing or bad key (401), and lets members read', async () => {
+    const before = await fx.probe.settle();
+    const { a, b } = fx;
+    const agentHeader = { 'x-switchboard-agent': a.agentId };
+    const anonymous = fx.anonymous;
+    const callers: { readonly name: string; readonly client: ApiClient; readonly headers?: Record<string, string>; readonly expect: (access: Access) => number }[] = [
+      { name: 'member A', client: a.member, expect: (x) => (x === 'read' ? 200 : 403) },
+      { name: 'agent key A', client: a.agent, expect: () => 403 },
+      { name: 'operator', client: fx.operator, expect: (x) => (x === 'operator' ? 201 : 403) },
+      { name: 'admin A', client: a.admin, expect: (x) => (x === 'operator' ? 403 : 0) },
+      { name: 'no key', client: anonymous, expect: () => 401 },
+      { name: 'unknown key', client: anonymous.withKey('sbk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'), expect: () => 401 },
+      { name: 'Basic auth', client: anonymous, headers: { authorization: 'Basic YWRtaW46YWRtaW4=' }, expect: () => 401 },
+      { name: 'agent key A as x-api-key', client: anonymous, headers: { 'x-api-key': a.agentKey }, expect: () => 401 },
+    ];
+    const mine: Cell[] = [];
+    for (const r of ROUTES) {
+      const path = r.id ? r.template.replace(':id', idOf(a, r.id)) : r.template;
+      for (const c of callers) {
+        const expected = c.expect(r.access);
+        // Successful writes would change the fixture; only reads (and nothing for admin A here) are called when allowed.
+        if (expected === 0 || (expected === 201 && r.access === 'operator')) continue;
+        const res = await call(c.client, r.method, path, r.body?.(a), c.headers);
+        const code = errorCode(res.body);
+        const shapeOk = expected < 300 || (code !== null && (expected === 401 ? code === 'unauthorized' || code.length > 0 : code === 'forbidden'));
+        mine.push({ route: `${r.method} ${r.template}`, caller: c.name, expected: [expected], actual: res.status, note: shapeOk ? code ?? '' : `unexpected body ${res.text.slice(0, 200)}` });
+      }
+    }
+    // The proxy routes: an agent key (or an admin key naming the agent); no other role, no other tenant's key.
+    const proxyCallers: { name: string; headers: Record<string, string>; expected: number }[] = [
+      { name: 'member A + x-switchboard-agent', headers: { authorization: `Bearer ${a.member.defaultKey}`, ...agentHeader }, expected: 403 },
+      { name: 'operator + x-switchboard-agent', headers: { authorization: `Bearer ${fx.stack.operatorKey}`, ...agentHeader }, expected: 403 },
+      { name: 'agent key B + x-switchboard-agent: A', headers: { authorization: `Bearer ${b.agentKey}`, ...agentHeader }, expected: 403 },
+      { name: 'admin A without x-switchboard-agent', headers: { authorization: `Bearer ${a.adminKey}` }, expected: 403 },
+      { name: 'no key', headers: {}, expected: 401 },
+      { name: 'unknown key', headers: { authorization: 'Bearer sbk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }, expected: 401 },
+    ];
+    const proxyRoutes: [string, string, Json | undefined, 'openai' | 'anthropic'][] = [
+      ['POST', '/v1/chat/completions', { model: 'fast', messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 }, 'openai'],
+      ['POST', '/v1/responses', { model: 'fast', input: 'hi', max_output_tokens: 4 }, 'openai'],
+      ['POST', '/v1/messages', { model: 'fast', max_tokens: 4, messages: [{ role: 'user', content: 'hi' }] }, 'anthropic'],
+      ['GET', '/v1/models', undefined, 'openai'],
+    ];
+    for (const [method, path, body, dialect] of proxyRoutes) {
+      for (const c of proxyCallers) {
+        const res = await call(anonymous, method, path, body, c.headers);
+        const error = (res.body as { type?: unknown; error?: { message?: unknown; type?: unknown } } | null) ?? {};
+        const shapeOk = dialect === 'openai' ? typeof error.error?.message === 'string' : error.type === 'error' && typeof error.error?.type === 'string';
+        mine.push({ route: `${method} ${path}`, caller: c.name, expected: [c.expected], actual: res.status, note: shapeOk ? String(error.error?.type ?? '') : `not the ${dialect} error shape: ${res.text.slice(0, 200)}` });
+      }
+    }
+    cells.push(...mine);
+
+    expect(await fx.probe.settle()).toEqual(before);
+    const wrong = mine.filter((c) => !c.expected.includes(c.actual) || c.note.startsWith('unexpected') || c.note.startsWith('not the'));
+    expect(wrong.map((c) => `${c.route} as ${c.caller}: expected ${c.expected.join('|')}, got ${c.actual} (${c.note})`)).toEqual([]);
+    expect(mine.length).toBeGreaterThan(ROUTES.length * 6);
+  });
+});
+
+function printMatrix(cells: readonly Cell[]): string {
+  const w = Math.max(...cells.map((c) => c.route.length));
+  const v = Math.max(...cells.map((c) => c.caller.length));
+  const lines = [`${'route'.padEnd(w)}  ${'caller'.padEnd(v)}  expected  actual  `];
+  for (const c of cells) {
+    const mark = c.expected.includes(c.actual) && !/^(differs|unexpected|not the)/.test(c.note) ? 'ok' : 'WRONG';
+    lines.push(`${c.route.padEnd(w)}  ${c.caller.padEnd(v)}  ${c.expected.join('|').padEnd(8)}  ${String(c.actual).padEnd(6)}  ${mark} ${c.note}`);
+  }
+  return lines.join('\n');
+}
