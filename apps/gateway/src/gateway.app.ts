@@ -1,3 +1,4 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { NatsConfig } from '@switchboard/messaging';
@@ -5,7 +6,8 @@ import { NestLogger, type Logger } from '@switchboard/telemetry';
 import type { GatewayConfig } from './config/gateway.config.js';
 import type { OperatorKeyAnnouncer } from './core/core.tokens.js';
 import { GatewayModule } from './gateway.module.js';
-import { ApiExceptionFilter } from './http/api-exception.filter.js';
+import { ApiExceptionFilter, routerError } from './http/api-exception.filter.js';
+import { toHttpError } from './http/error-status.table.js';
 import { registerRequestObservability } from './http/request-observability.hooks.js';
 import { HttpMetrics } from './metrics/http.metrics.js';
 import { setupOpenApi } from './openapi/openapi.setup.js';
@@ -24,6 +26,8 @@ export interface GatewayAppOptions {
   readonly swaggerUi?: boolean;
 }
 
+const MAX_PARAM_CHARS = 1_000;
+
 const printLine: OperatorKeyAnnouncer = (line) => {
   process.stdout.write(`${line}\n`);
 };
@@ -31,7 +35,17 @@ const printLine: OperatorKeyAnnouncer = (line) => {
 /** The gateway, initialised but not listening: main() listens on a port, tests may inject requests. */
 export async function createGatewayApp(options: GatewayAppOptions): Promise<NestFastifyApplication> {
   const metrics = new HttpMetrics();
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, return503OnClosing: true });
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    return503OnClosing: true,
+    // Ids longer than any real one still reach the routes, which answer them as unknown (404 *_not_found).
+    maxParamLength: MAX_PARAM_CHARS,
+    // Errors Fastify's router raises before any route runs answer in the API's own error shape.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const response = toHttpError(routerError(error.code));
+      void reply.status(response.status).headers(response.headers).send(response.body);
+    },
+  });
   const app = await NestFactory.create<NestFastifyApplication>(
     GatewayModule.forRoot({
       config: options.config,

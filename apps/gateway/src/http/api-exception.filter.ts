@@ -11,8 +11,13 @@ const FASTIFY_ERRORS: Readonly<Record<string, { code: EdgeErrorCode; message: st
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'validation_failed', message: 'body: length does not match Content-Length' },
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'payload_too_large', message: 'body: is larger than the limit' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'unsupported_media_type', message: 'Content-Type: must be application/json' },
-  FST_ERR_BAD_URL: { code: 'not_found', message: 'no such route' },
+  FST_ERR_BAD_URL: { code: 'validation_failed', message: 'path: is not a valid URL (bad percent-encoding)' },
 };
+
+/** What a router error (an unreadable or overlong path) answers: a 400 for a bad URL, else no such route. */
+export function routerError(code: string): { code: EdgeErrorCode; message: string } {
+  return FASTIFY_ERRORS[code] ?? { code: 'not_found', message: 'no such route' };
+}
 
 const BY_STATUS: Readonly<Record<number, { code: EdgeErrorCode; message: string }>> = {
   400: { code: 'validation_failed', message: 'bad request' },
