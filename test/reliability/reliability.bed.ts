@@ -26,6 +26,8 @@ export interface BedOptions {
   readonly log?: (line: string) => void;
   /** Print every service's output as it comes. */
   readonly echo?: boolean;
+  /** The gateways' SWITCHBOARD_BUDGET_RESERVATION_TTL_MS (default: theirs, 30 min). */
+  readonly reservationTtlMs?: number;
 }
 
 /**
@@ -61,8 +63,7 @@ export class ReliabilityBed {
         env: {
           NATS_URL: nats.url,
           SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1/32',
-          // Reservations of calls a killed gateway never reported come back quickly rather than after 30 min.
-          SWITCHBOARD_BUDGET_RESERVATION_TTL_MS: '10000',
+          ...(options.reservationTtlMs === undefined ? {} : { SWITCHBOARD_BUDGET_RESERVATION_TTL_MS: String(options.reservationTtlMs) }),
         },
       });
       const db = new pg.Pool({ connectionString: stack.databaseUrl, max: 3, application_name: 'reliability-observer' });

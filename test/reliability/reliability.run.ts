@@ -2,7 +2,8 @@
 // steady agent calls through the two gateways to the mock upstream, on loopback only, against a stack of its own
 // (fresh database, private NATS server, KMS emulator). Prints progress, one summary row per scenario (see README,
 // "Reliability"), and exits 1 if any invariant failed. Options via env: RELIABILITY_ONLY (scenario names,
-// comma-separated, e.g. `gateway,nats`), RELIABILITY_ECHO=1 (print the services' output).
+// comma-separated, e.g. `gateway,nats`), RELIABILITY_ECHO=1 (print the services' output), RELIABILITY_RESERVATION_TTL_MS
+// (the gateways' budget reservation TTL; default theirs, 30 min).
 import { ReliabilityBed } from './reliability.bed.js';
 import { SCENARIOS, runScenario, summaryRows, type ScenarioResult } from './reliability.scenarios.js';
 
@@ -17,7 +18,8 @@ if (unknown.length > 0) {
 }
 const chosen = SCENARIOS.filter((s) => only === undefined || only.includes(s.name));
 
-const bed = await ReliabilityBed.start({ log, echo: process.env.RELIABILITY_ECHO === '1' });
+const ttl = process.env.RELIABILITY_RESERVATION_TTL_MS;
+const bed = await ReliabilityBed.start({ log, echo: process.env.RELIABILITY_ECHO === '1', ...(ttl ? { reservationTtlMs: Number(ttl) } : {}) });
 const results: ScenarioResult[] = [];
 let crashed: Error | null = null;
 try {
