@@ -3,7 +3,8 @@
 // (fresh database, private NATS server, KMS emulator). Prints progress, one summary row per scenario (see README,
 // "Reliability"), and exits 1 if any invariant failed. Options via env: RELIABILITY_ONLY (scenario names,
 // comma-separated, e.g. `gateway,nats`), RELIABILITY_ECHO=1 (print the services' output), RELIABILITY_RESERVATION_TTL_MS
-// (the gateways' budget reservation TTL; default theirs, 30 min).
+// (the gateways' budget reservation TTL; default 10 s, the shortest allowed, so that reservations expire during
+// the faults and the budget invariant covers expiry too).
 import { ReliabilityBed } from './reliability.bed.js';
 import { SCENARIOS, runScenario, summaryRows, type ScenarioResult } from './reliability.scenarios.js';
 
@@ -18,7 +19,7 @@ if (unknown.length > 0) {
 }
 const chosen = SCENARIOS.filter((s) => only === undefined || only.includes(s.name));
 
-const ttl = process.env.RELIABILITY_RESERVATION_TTL_MS;
+const ttl = process.env.RELIABILITY_RESERVATION_TTL_MS ?? '10000';
 const bed = await ReliabilityBed.start({ log, echo: process.env.RELIABILITY_ECHO === '1', ...(ttl ? { reservationTtlMs: Number(ttl) } : {}) });
 const results: ScenarioResult[] = [];
 let crashed: Error | null = null;

@@ -9,7 +9,7 @@ import { AppModule } from './app.module.js';
 import { serveBudgetAdmission } from './budget/budget.controller.js';
 import { BudgetLedger, admissionPool, needsAttention, type AdmissionCommit } from './budget/budget.ledger.js';
 import { BudgetSweeper, type BudgetSweeperOptions } from './budget/budget.sweeper.js';
-import { startUsageProjector, type UsageProjectorOptions } from './projection/usage-projector.consumer.js';
+import { projectionHorizon, startUsageProjector, type UsageProjectorOptions } from './projection/usage-projector.consumer.js';
 import type { ChargedLedgerRow } from './projection/usage.projection.js';
 import { SCHEMA, USAGE_MIGRATIONS } from './projection/usage.migrations.js';
 import type { UsageClock } from './queries/usage.controller.js';
@@ -75,7 +75,7 @@ export function startUsageService(options: UsageServiceOptions): Promise<Running
     // Stopped before the app and the store close, so no projection write is cut off mid-way.
     const projector = await startUsageProjector(nc, names, store, logger.child({ component: 'usage-projector' }), options.projector, onCharged);
     onClose(() => projector.stop());
-    const sweeper = new BudgetSweeper(ledger, budgetLogger, options.budgetSweeper);
+    const sweeper = new BudgetSweeper(ledger, budgetLogger, projectionHorizon(nc, names), options.budgetSweeper);
     sweeper.start();
     onClose(() => sweeper.stop());
     const alerts = new AlertEvaluator(store, logger.child({ component: 'alert-evaluator' }), options.alerts);

@@ -96,6 +96,23 @@ describe('budget ledger (real Postgres and NATS)', () => {
     expect(await state(tenantId)).toEqual({ spentUsd: 0.3, reservedUsd: 0, exhausted: false });
   });
 
+  it('does not expire a reservation whose usage event is on the stream but not yet projected', async () => {
+    const tenantId = newTenantId();
+    const held = request(tenantId, { amountUsd: 1, ttlMs: 1_000 });
+    expect(await reserve(held)).toEqual({ admitted: true });
+    // usage-service's projection stops (as if it had died); the call ends and its event waits on the stream.
+    await stack.service.projector.stop();
+    await stack.publishUsage(tenantId, usageCall({ requestId: held.requestId, providerId: 'prv_budget', agentId: 'agt_budget', costUsd: 0.75 }));
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect((await stack.service.sweeper.sweep()).expired).toBe(0);
+    // Released early, the budget would take another full call while the event still waits to be charged.
+    expect(await reserve(request(tenantId, { amountUsd: 0.5 }))).toMatchObject({ admitted: false });
+    const replica = await stack.startInstance('usage-service-horizon');
+    await stack.projectorIdle();
+    expect(await state(tenantId)).toEqual({ spentUsd: 0.75, reservedUsd: 0, exhausted: false });
+    expect((await replica.sweeper.sweep()).expired).toBe(0);
+  });
+
   it('raises budget.exhausted once when spend reaches the limit, and budget.restored when the limit is raised', async () => {
     const tenantId = newTenantId();
     for (let i = 0; i < 2; i++) {

@@ -187,13 +187,16 @@ export class BudgetLedger {
 
   /**
    * Releases reservations whose calls never reported (their gateway died mid-call and its usage event was
-   * lost). A call whose event arrives after its reservation expired is still charged: the spend is what the
-   * upstream reported, the reservation only an upper bound held meanwhile. Returns how many expired.
+   * lost). Only those that expired before `projectedUntil`, the time up to which every usage event on the
+   * stream has been projected: a reservation whose call ended in time has its event on the stream, so while the
+   * projection lags (usage-service was down, events wait for redelivery) nothing it may still settle is
+   * released early and spent again. A call whose event arrives after its reservation expired is still charged.
+   * Returns how many expired.
    */
-  async expire(): Promise<number> {
+  async expire(projectedUntil: Date = new Date()): Promise<number> {
     const rows: { n: number }[] = await this.dataSource.query(
       `WITH expired AS (
-         DELETE FROM ${SCHEMA}.budget_reservations WHERE expires_at < now() RETURNING *
+         DELETE FROM ${SCHEMA}.budget_reservations WHERE expires_at < least(now(), $1::timestamptz) RETURNING *
        ), per_row AS (
          SELECT tenant_id, 'provider' AS scope, provider_id AS subject_id, period, sum(amount_usd) AS amount FROM expired GROUP BY 1, 2, 3, 4
          UNION ALL
@@ -205,6 +208,7 @@ export class BudgetLedger {
          RETURNING 1
        )
        SELECT count(*)::int AS n FROM expired`,
+      [projectedUntil.toISOString()],
     );
     // Leases whose calls have all settled and whose unused part came back hold nothing any more.
     await this.dataSource.query(

@@ -7,8 +7,12 @@ export interface BudgetSweeperOptions {
   readonly everyMs?: number;
 }
 
+/** The time up to which every usage event on the stream has been projected (see BudgetLedger.expire). */
+export type ProjectedHorizon = () => Promise<Date>;
+
 /**
- * Every few seconds: releases reservations that expired (their calls never reported), and reconciles ledger
+ * Every few seconds: releases reservations that expired (their calls never reported) once the projection has
+ * caught up past their expiry, and reconciles ledger
  * rows whose exhaustion event or threshold alerts are missing (a projector that died between charging a call
  * and recording the event). Safe on every replica at once: each step is idempotent under row locks.
  */
@@ -18,6 +22,7 @@ export class BudgetSweeper {
   constructor(
     private readonly ledger: BudgetLedger,
     private readonly logger: Logger,
+    private readonly horizon: ProjectedHorizon,
     options: BudgetSweeperOptions = {},
   ) {
     this.loop = new BackgroundLoop(
@@ -44,7 +49,7 @@ export class BudgetSweeper {
 
   /** One sweep, now (the loop, and specs). */
   async sweep(): Promise<{ expired: number; reconciled: number }> {
-    const expired = await this.ledger.expire();
+    const expired = await this.ledger.expire(await this.horizon());
     if (expired > 0) this.logger.info('budget reservations expired', { expired });
     const lagging = await this.ledger.lagging();
     for (const key of lagging) await this.ledger.reconcile(key);

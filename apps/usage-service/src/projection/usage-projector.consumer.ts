@@ -1,5 +1,6 @@
 import type { BusNames } from '@switchboard/contracts';
 import type { PgEventStore } from '@switchboard/event-store';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { DurableConsumer, type NatsConnection, type ReceivedEvent } from '@switchboard/messaging';
 import type { Logger } from '@switchboard/telemetry';
 import { RaisedAlerts, raiseUnpricedModelAlert } from '../alerts/unpriced-model.alert.js';
@@ -69,4 +70,22 @@ export async function startUsageProjector(
     await raiseUnpricedModelAlert(store, parsed.call, raisedAlerts);
   });
   return consumer;
+}
+
+/**
+ * The time up to which every usage event on the stream has been projected: now when the projector has nothing
+ * pending, else the stream time of its acknowledgement floor (every usage event at or before it is projected).
+ * Reservations may only expire up to it (BudgetLedger.expire). When that cannot be read, the epoch: nothing
+ * expires, which can only hold budget longer than needed.
+ */
+export function projectionHorizon(nc: NatsConnection, names: BusNames): () => Promise<Date> {
+  return async () => {
+    const jsm = await jetstreamManager(nc);
+    const info = await jsm.consumers.info(names.eventsStream, names.durable(PROJECTOR_DURABLE));
+    if (info.num_pending === 0 && info.num_ack_pending === 0) return new Date();
+    const floor = info.ack_floor.stream_seq;
+    if (floor === 0) return new Date(0);
+    const message = await jsm.streams.getMessage(names.eventsStream, { seq: floor }).catch(() => null);
+    return message?.time ?? new Date(0);
+  };
 }
