@@ -147,6 +147,37 @@ describe('LLM proxy on the real stack (two gateways, mock upstream)', () => {
     if (raw.status === 429) expect(Number(raw.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
+  it('counts blocks of slots ahead far from the limit and still forwards exactly k, one by one across both gateways', async () => {
+    const k = 300;
+    const limited = await admin.post<Json>('/v1/providers', {
+      name: 'limited-blocks',
+      type: 'custom',
+      endpoint: `${mock.baseUrl}/v1`,
+      apiKey: UPSTREAM_KEY,
+      rateLimitRpm: k,
+    });
+    await admin.post(`/v1/providers/${limited.body.id}/models`, { name: 'm', upstreamModel: 'gpt-mock' });
+    const agent = await admin.post<Json>('/v1/agents', { name: 'blocks-agent', providerId: limited.body.id });
+    const key = (await admin.post<Json>('/v1/keys', { name: 'b', role: 'agent', agentId: agent.body.id })).body.key as string;
+    const call = (i: number) =>
+      fetch(`${stack.gatewayUrls[i % 2]}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: `b${i}` }], max_tokens: 2 }),
+      }).then((r) => r.status);
+    // Well inside one UTC minute, so that the whole run counts in one window.
+    const intoMinute = Date.now() % 60_000;
+    if (intoMinute > 40_000) await new Promise((r) => setTimeout(r, 60_500 - intoMinute));
+    const before = mock.calls().length;
+    // A burst first (blocks are claimed and used), then one by one to past the limit.
+    const burst = await Promise.all(Array.from({ length: 100 }, (_, i) => call(i)));
+    const statuses = [...burst];
+    for (let i = 0; i < k - 100 + 5; i++) statuses.push(await call(i));
+    expect(statuses.filter((s) => s === 200)).toHaveLength(k);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(5);
+    expect(mock.calls().length - before).toBe(k);
+  });
+
   it('counts aborted streams with what was used: upstream cut midway, client gone midway', async () => {
     const provider = await admin.post<Json>('/v1/providers', {
       name: 'abortable',

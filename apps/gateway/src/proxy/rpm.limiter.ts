@@ -31,7 +31,17 @@ interface KeyState {
   known: { rev: number; count: number };
   waiting: Waiter[];
   running: boolean;
+  /** Slots this process counted ahead in the window and admits from without a round trip. */
+  block: number;
+  /** Slots the next block claims: doubled while blocks run out within a second. */
+  blockSize: number;
+  blockClaimedAt: number;
 }
+
+/** A block is claimed only while the window has this many blocks' worth left, so near the limit every call counts itself. */
+const BLOCK_HEADROOM = 16;
+const FIRST_BLOCK = 8;
+const MAX_BLOCK = 1_024;
 
 const TTL_MS = 2 * 60_000;
 const MAX_ATTEMPTS = 25;
@@ -43,6 +53,13 @@ const MAX_ATTEMPTS = 25;
  * and retries). Calls arriving while a CAS is in flight are admitted together by the next one, so a burst
  * costs one round trip per batch rather than a CAS storm. Implemented on @nats-io/jetstream directly
  * (the wire format of a KV bucket) because @nats-io/kv is not a dependency of the workspace.
+ *
+ * Far from the limit a round trip per call is not needed: a CAS that admits calls also counts a block of slots
+ * ahead (8 at first, doubling while blocks last under a second, at most 1,024), which this process then admits
+ * from locally. A block is claimed only while the window has 16 blocks' worth left, so near the limit every
+ * call is counted on its own and the limit is exact; what a replica's unused block costs is that other
+ * replicas may see the limit up to that many slots early in that minute (a 429 with Retry-After, never more
+ * calls than the limit).
  *
  * Fails closed: when NATS cannot be reached the call gets 503. An RPM limit protects a provider account
  * from bans and overage; with N replicas each counting alone the limit would silently become N× (or none).
@@ -67,8 +84,12 @@ export class RpmLimiter {
     let state = this.keys.get(window.key);
     if (state === undefined) {
       this.prune(window.key.slice(window.key.lastIndexOf('.') + 1));
-      state = { known: { rev: 0, count: 0 }, waiting: [], running: false };
+      state = { known: { rev: 0, count: 0 }, waiting: [], running: false, block: 0, blockSize: FIRST_BLOCK, blockClaimedAt: 0 };
       this.keys.set(window.key, state);
+    }
+    if (state.block > 0) {
+      state.block--;
+      return Promise.resolve({ allowed: true });
     }
     const key = window.key;
     const entry = state;
@@ -102,9 +123,18 @@ export class RpmLimiter {
       // Counts only grow within a window, so a stale count can only under-refuse: a refusal here is always right.
       const { admitted, next } = admit(state.known.count, waiting, limit);
       if (admitted === 0) return 0;
+      // Far from the limit, slots for the calls that will follow are counted now too (see the class comment).
+      const now = this.now();
+      const blockSize = state.blockClaimedAt > 0 && now - state.blockClaimedAt < 1_000 ? Math.min(state.blockSize * 2, MAX_BLOCK) : state.blockSize;
+      const block = limit - next >= BLOCK_HEADROOM * blockSize ? blockSize : 0;
       try {
-        const ack = await bus.js.publish(subject, String(next), { expect: { lastSubjectSequence: state.known.rev }, timeout: this.timeoutMs });
-        state.known = { rev: ack.seq, count: next };
+        const ack = await bus.js.publish(subject, String(next + block), { expect: { lastSubjectSequence: state.known.rev }, timeout: this.timeoutMs });
+        state.known = { rev: ack.seq, count: next + block };
+        if (block > 0) {
+          state.block += block;
+          state.blockSize = blockSize;
+          state.blockClaimedAt = now;
+        }
         return admitted;
       } catch (error) {
         if (!isWrongRevision(error)) throw new RateLimitUnavailable(`rate limiter unavailable: ${(error as Error).message}`);
