@@ -30,6 +30,9 @@ export interface UsageProjectorOptions {
  */
 export const PROJECTOR_CONCURRENCY = 256;
 
+/** How soon the calls of an instance that died are projected by another (the consumer's default is 30 s). */
+export const PROJECTOR_ACK_WAIT_MS = 10_000;
+
 /** Called with the budget ledger rows a newly projected call was charged to (events and alerts follow them). */
 export type OnCharged = (rows: readonly ChargedLedgerRow[]) => Promise<void>;
 
@@ -53,7 +56,8 @@ export async function startUsageProjector(
     logger,
     ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
     ...(options.stopGraceMs === undefined ? {} : { stopGraceMs: options.stopGraceMs }),
-    ...(options.ackWaitMs === undefined ? {} : { ackWaitMs: options.ackWaitMs }),
+    // Calls a dead instance held come back after this; handlers in flight keep theirs alive meanwhile.
+    ackWaitMs: options.ackWaitMs ?? PROJECTOR_ACK_WAIT_MS,
     concurrency: options.concurrency ?? PROJECTOR_CONCURRENCY,
   });
   const batcher = new ProjectionBatcher({ project: (calls) => projectCalls(store.dataSource, calls), onCharged });
