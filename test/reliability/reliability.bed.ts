@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { generateRecipientKeyPair } from '@switchboard/sealing';
-import { ApiClient, KmsEmulator, MockLlmUpstream, NatsServer, Stack, type MockCall } from '@switchboard/testing';
+import { ApiClient, KmsEmulator, MockLlmUpstream, NatsServer, PostgresServer, Stack, type MockCall } from '@switchboard/testing';
 
 type Json = Record<string, unknown>;
 
@@ -31,12 +31,14 @@ export interface BedOptions {
 }
 
 /**
- * Everything a fault scenario acts on, all on loopback and all its own: a NATS server with JetStream on a
+ * Everything a fault scenario acts on, all on loopback and all its own: a PostgreSQL server (crashable,
+ * restarted on the same port and data directory), a NATS server with JetStream on a
  * temporary directory (killable, restarted on the same port and directory), the KMS-protocol emulator, the mock
  * LLM upstream, and the four services (two gateway replicas) on a fresh database and namespace.
  */
 export class ReliabilityBed {
   private constructor(
+    readonly postgres: PostgresServer,
     readonly nats: NatsServer,
     readonly kms: KmsEmulator,
     readonly mock: MockLlmUpstream,
@@ -50,12 +52,15 @@ export class ReliabilityBed {
 
   static async start(options: BedOptions = {}): Promise<ReliabilityBed> {
     const log = options.log ?? (() => undefined);
+    const postgres = await new PostgresServer().start();
+    // The stack's database is created on this server, and every service connects to it.
+    process.env['SWITCHBOARD_TEST_ADMIN_DATABASE_URL'] = postgres.url;
     const nats = await new NatsServer().start();
     const kms = await new KmsEmulator().start();
     const mock = await new MockLlmUpstream().start();
     let stack: Stack | null = null;
     try {
-      log(`starting the stack (2 gateways; private NATS ${nats.url}; KMS emulator ${kms.endpoint})`);
+      log(`starting the stack (2 gateways; private PostgreSQL ${postgres.url}; private NATS ${nats.url}; KMS emulator ${kms.endpoint})`);
       stack = await Stack.start({
         replicas: { gateway: 2 },
         kms: { backend: 'aws', endpoint: kms.endpoint, keyId: kms.createKey() },
@@ -73,12 +78,13 @@ export class ReliabilityBed {
       const admin = new ApiClient(stack.gatewayUrl, tenant.body.adminKey as string);
       const recipient = await admin.post<Json>('/v1/recipients', { name: 'orchestrator', publicKey: generateRecipientKeyPair().publicKey });
       if (recipient.status !== 201) throw new Error(`recipient: ${recipient.status} ${recipient.text}`);
-      return new ReliabilityBed(nats, kms, mock, stack, db, admin, tenant.body.id as string, recipient.body.id as string, log);
+      return new ReliabilityBed(postgres, nats, kms, mock, stack, db, admin, tenant.body.id as string, recipient.body.id as string, log);
     } catch (error) {
       await stack?.stop();
       await mock.stop();
       await kms.stop();
       await nats.stop();
+      await postgres.stop();
       throw error;
     }
   }
@@ -110,17 +116,6 @@ export class ReliabilityBed {
     return this.mock.calls().filter((c) => c.endpoint === 'chat_completions' && c.headers.authorization === `Bearer ${route.upstreamKey}`);
   }
 
-  /** Ends the stack's every PostgreSQL session (what a database restart does to its clients); returns how many. */
-  async terminateDatabaseSessions(): Promise<number> {
-    const { rows } = await this.db.query<{ n: string }>(
-      `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) AS n FROM pg_stat_activity
-        WHERE datname = $1 AND pid <> pg_backend_pid() AND application_name <> 'reliability-observer'`,
-      [this.stack.databaseName],
-    );
-    // The observer pool's other idle connections were ended too; pg drops them and opens new ones.
-    return Number(rows[0]?.n ?? 0);
-  }
-
   async stop(): Promise<void> {
     this.log('stopping the stack');
     await this.db.end().catch(() => undefined);
@@ -128,5 +123,6 @@ export class ReliabilityBed {
     await this.mock.stop();
     await this.kms.stop();
     await this.nats.stop();
+    await this.postgres.stop();
   }
 }

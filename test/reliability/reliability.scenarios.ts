@@ -252,11 +252,13 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'postgres',
-    fault: "pg_terminate_backend of every session of the stack's database, twice 2.5 s apart (a restart of the shared server would disturb others)",
-    outageMs: 2_500,
+    fault: 'crash of the PostgreSQL server (immediate shutdown: no checkpoint, unflushed WAL lost), restarted on the same data directory after 5 s',
+    outageMs: 5_000,
     mustStayAvailable: false,
-    down: async (ctx) => ctx.log(`  terminated ${await ctx.bed.terminateDatabaseSessions()} sessions`),
-    up: async (ctx) => ctx.log(`  terminated ${await ctx.bed.terminateDatabaseSessions()} sessions`),
+    down: async (ctx) => ctx.bed.postgres.crash(),
+    up: async (ctx) => {
+      await ctx.bed.postgres.start();
+    },
     probe: async (ctx) =>
       (await get(ctx, `/v1/providers/${ctx.main.providerId}`)) && (await get(ctx, `/v1/providers/${ctx.main.providerId}/budget`)) && (await chatOk(ctx)),
   },

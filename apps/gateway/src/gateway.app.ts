@@ -39,7 +39,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Nest
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
     // Ids longer than any real one still reach the routes, which answer them as unknown (404 *_not_found).
-    maxParamLength: MAX_PARAM_CHARS,
+    routerOptions: { maxParamLength: MAX_PARAM_CHARS },
     // Errors Fastify's router raises before any route runs answer in the API's own error shape.
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
       const response = toHttpError(routerError(error.code));

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
-export const ADMIN_DATABASE_URL = process.env.SWITCHBOARD_TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** The server test databases are created on; read when used, so a test may point it at a server of its own. */
+export function adminDatabaseUrl(): string {
+  return process.env.SWITCHBOARD_TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+}
 
 /** Replaces the database name of a connection URL. */
 export function withDatabase(url: string, database: string): string {
@@ -11,7 +14,7 @@ export function withDatabase(url: string, database: string): string {
 }
 
 async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
+  const client = new pg.Client({ connectionString: adminDatabaseUrl() });
   await client.connect();
   try {
     return await fn(client);
@@ -29,7 +32,7 @@ export async function ensureDatabase(name: string): Promise<string> {
     const { rowCount } = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (!rowCount) await c.query(`CREATE DATABASE ${name}`);
   });
-  return withDatabase(ADMIN_DATABASE_URL, name);
+  return withDatabase(adminDatabaseUrl(), name);
 }
 
 /** A database of its own for one test file: `sb_t_<random>`. */

@@ -6,3 +6,4 @@ export * from './event-stream-reader.js';
 export * from './kms-emulator.js';
 export * from './mock-llm/index.js';
 export * from './nats-server.js';
+export * from './postgres-server.js';
