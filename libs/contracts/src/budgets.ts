@@ -35,6 +35,16 @@ export function roundUsd(usd: number): number {
 export const BudgetLimit = z.object({ scope: BudgetScope, subjectId: Id, limitUsd: z.number().finite().min(0) });
 export type BudgetLimit = z.infer<typeof BudgetLimit>;
 
+/** Whose budgets an admission draws on, for which month, under which limits, and until when at most. */
+const AdmissionScope = {
+  tenantId: Id,
+  providerId: Id,
+  agentId: Id,
+  period: BudgetPeriod,
+  limits: z.array(BudgetLimit).min(1).max(2),
+  ttlMs: z.number().int().min(1_000).max(24 * 3_600_000),
+};
+
 /**
  * The proxy's admission: reserve the call's worst-case cost against its provider's (and agent's) budget for
  * the period. The reservation is keyed by the call's request id and settled by usage-service when the call's
@@ -42,14 +52,9 @@ export type BudgetLimit = z.infer<typeof BudgetLimit>;
  * expires (a gateway that died mid-call).
  */
 export const ReserveBudgetRequest = z.object({
-  tenantId: Id,
+  ...AdmissionScope,
   requestId: z.string().min(1).max(64),
-  providerId: Id,
-  agentId: Id,
-  period: BudgetPeriod,
   amountUsd: z.number().finite().min(0),
-  limits: z.array(BudgetLimit).min(1).max(2),
-  ttlMs: z.number().int().min(1_000).max(24 * 3_600_000),
 });
 export type ReserveBudgetRequest = z.infer<typeof ReserveBudgetRequest>;
 
@@ -76,17 +81,12 @@ export type ReserveBudgetReply = z.infer<typeof ReserveBudgetReply>;
  * gateway returns the part it did not use.
  */
 export const LeaseBudgetRequest = z.object({
-  tenantId: Id,
+  ...AdmissionScope,
   leaseId: z.string().min(1).max(64),
-  providerId: Id,
-  agentId: Id,
-  period: BudgetPeriod,
   /** What the gateway would like; it may get less. */
   amountUsd: z.number().finite().positive(),
-  /** Less than this is of no use (one call's worst case): then nothing is granted. */
+  /** Less than this is of no use (a few calls' worst case): then nothing is granted. */
   minUsd: z.number().finite().positive(),
-  limits: z.array(BudgetLimit).min(1).max(2),
-  ttlMs: z.number().int().min(1_000).max(24 * 3_600_000),
 });
 export type LeaseBudgetRequest = z.infer<typeof LeaseBudgetRequest>;
 
