@@ -52,6 +52,8 @@ interface KeyState {
   /** Calls' worst cases the next lease is asked for: doubled while leases run out within their lifetime. */
   size: number;
   requesting: boolean;
+  /** No lease is asked for before then: the last ask was refused (the budget is near its limit). */
+  quietUntil: number;
   /** Times of recent calls that had to reserve on their own. */
   slow: number[];
 }
@@ -109,7 +111,7 @@ export class BudgetLeases {
     const key = keyOf(scope);
     let state = this.keys.get(key);
     if (state === undefined) {
-      state = { lease: null, size: this.leaseCalls, requesting: false, slow: [] };
+      state = { lease: null, size: this.leaseCalls, requesting: false, quietUntil: 0, slow: [] };
       this.keys.set(key, state);
     }
     const now = this.now();
@@ -134,7 +136,7 @@ export class BudgetLeases {
   }
 
   private request(scope: LeaseScope, state: KeyState, callUsd: number): void {
-    if (state.requesting) return;
+    if (state.requesting || this.now() < state.quietUntil) return;
     state.requesting = true;
     const leaseId = newId('request');
     const amountUsd = roundUsd(callUsd * state.size);
@@ -159,7 +161,11 @@ export class BudgetLeases {
           this.options.logger.warn('budget lease not obtained', { providerId: scope.providerId, code: result.error.code });
           return;
         }
-        if (result.value.grantedUsd <= 0) return;
+        if (result.value.grantedUsd <= 0) {
+          // Near the limit: calls are reserved one by one, without a lease request beside each of them.
+          state.quietUntil = this.now() + 5 * this.lifetimeMs;
+          return;
+        }
         const previous = state.lease;
         state.lease = {
           id: leaseId,
