@@ -9,7 +9,7 @@ import type { RouteModel } from './model.resolution.js';
 
 export interface BudgetAdmissionOptions {
   /** Straight on the gateway's NATS connection: the admission is on every budgeted call's path. */
-  readonly bus: DirectClient;
+  readonly ledger: DirectClient;
   readonly logger: Logger;
   /** When a reservation whose call never reported is released (a gateway that died mid-call). */
   readonly reservationTtlMs: number;
@@ -116,7 +116,7 @@ export class BudgetAdmission {
   }
 
   private reserve(scope: LeaseScope, requestId: string, amountUsd: number) {
-    return this.options.bus.request(
+    return this.options.ledger.request(
       BudgetOps.reserve,
       {
         tenantId: scope.tenantId,

@@ -54,7 +54,7 @@ export class ProxyRuntime implements OnApplicationBootstrap, BeforeApplicationSh
     this.usage = new UsagePublisher({ names, spool: new UsageSpool(config.spoolDir), connection, logger });
     const ledger = new DirectClient(connection, config.namespace);
     this.budget = new BudgetAdmission({
-      bus: ledger,
+      ledger,
       logger,
       reservationTtlMs: config.budget.reservationTtlMs,
       defaultMaxOutputTokens: config.budget.defaultMaxOutputTokens,

@@ -1,10 +1,10 @@
-import pg from 'pg';
-import type { DataSource, EntityManager } from 'typeorm';
-import { pgClientConfig } from '@switchboard/event-store';
+import type pg from 'pg';
+import type { DataSource } from 'typeorm';
 import type { PgEventStore } from '@switchboard/event-store';
 import { newId } from '@switchboard/contracts';
 import { recordAlert } from '../alerts/alert.recorder.js';
 import type {
+  BudgetLimit,
   BudgetScope,
   BudgetState,
   LeaseBudgetRequest,
@@ -16,18 +16,15 @@ import type {
 /** A lease takes at most this share of what its budget has left, so open leases never hold much of it. */
 export const LEASE_SHARE = 1 / 16;
 
-/** Anything that runs SQL: the DataSource or a transaction's manager. */
-type Sql = Pick<EntityManager, 'query'>;
-
 const SCHEMA = 'usage';
 
-/**
- * The budget period of a call: the month its reservation was taken in, or for a call admitted without one
- * (no budget) the UTC month it started in (`at` is when it ended).
- */
-export function callPeriodSql(alias = ''): string {
-  const c = alias === '' ? '' : `${alias}.`;
-  return `coalesce(${c}budget_period, to_char((${c}at - ${c}latency_ms * interval '1 millisecond') AT TIME ZONE 'UTC', 'YYYY-MM'))`;
+/** The provider's and the agent's limit as the SQL functions take them: numeric text, or null for none. */
+function limitParams(limits: readonly BudgetLimit[]): [string | null, string | null] {
+  const of = (scope: BudgetScope) => {
+    const limit = limits.find((l) => l.scope === scope);
+    return limit === undefined ? null : String(limit.limitUsd);
+  };
+  return [of('provider'), of('agent')];
 }
 
 /** Spend shares of a limit at which a `budget_threshold` alert is raised, once each per period. */
@@ -94,9 +91,7 @@ export class BudgetLedger {
 
   /** One round trip for the admission itself; a refusal or restoration then records its event. */
   async reserve(request: ReserveBudgetRequest): Promise<ReserveBudgetReply> {
-    const limitOf = (scope: BudgetScope) => request.limits.find((l) => l.scope === scope)?.limitUsd ?? null;
-    const providerLimit = limitOf('provider');
-    const agentLimit = limitOf('agent');
+    const [providerLimit, agentLimit] = limitParams(request.limits);
     const sql = `SELECT * FROM ${SCHEMA}.reserve_budget($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
     const params = [
       request.tenantId,
@@ -105,8 +100,8 @@ export class BudgetLedger {
       request.agentId,
       request.period,
       String(request.amountUsd),
-      providerLimit === null ? null : String(providerLimit),
-      agentLimit === null ? null : String(agentLimit),
+      providerLimit,
+      agentLimit,
       request.ttlMs,
     ];
     const rows = await this.admission<ReserveRow>(sql, params);
@@ -141,9 +136,7 @@ export class BudgetLedger {
 
   /** Grants a lease of at most LEASE_SHARE of what the tighter budget has left; 0 when that is under minUsd. */
   async lease(request: LeaseBudgetRequest): Promise<number> {
-    const limitOf = (scope: BudgetScope) => request.limits.find((l) => l.scope === scope)?.limitUsd ?? null;
-    const providerLimit = limitOf('provider');
-    const agentLimit = limitOf('agent');
+    const [providerLimit, agentLimit] = limitParams(request.limits);
     const rows = await this.admission<{ granted: string }>(`SELECT ${SCHEMA}.lease_budget($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)::text AS granted`, [
       request.tenantId,
       request.leaseId,
@@ -152,8 +145,8 @@ export class BudgetLedger {
       request.period,
       String(request.amountUsd),
       String(request.minUsd),
-      providerLimit === null ? null : String(providerLimit),
-      agentLimit === null ? null : String(agentLimit),
+      providerLimit,
+      agentLimit,
       request.ttlMs,
       String(LEASE_SHARE),
     ]);
@@ -280,47 +273,4 @@ export class BudgetLedger {
       }
     });
   }
-}
-
-/**
- * The ledger rows' spend recomputed from the calls and their reservations from the outstanding ones (limits
- * and flags kept); the caller holds the ledger's EXCLUSIVE lock, as the daily rebuild does.
- */
-export async function recomputeLedgerSpend(tx: Sql): Promise<void> {
-  await tx.query(
-    `UPDATE ${SCHEMA}.budget_ledger l SET spent_usd = 0, reserved_usd = coalesce((
-       SELECT sum(r.amount_usd) FROM ${SCHEMA}.budget_reservations r
-        WHERE r.tenant_id = l.tenant_id AND r.period = l.period
-          AND ((l.scope = 'provider' AND r.provider_id = l.subject_id) OR (l.scope = 'agent' AND r.agent_id = l.subject_id))), 0)`,
-  );
-  await tx.query(
-    `INSERT INTO ${SCHEMA}.budget_ledger AS l (tenant_id, scope, subject_id, period, spent_usd)
-     SELECT tenant_id, 'provider', provider_id, ${callPeriodSql()}, coalesce(sum(cost_usd), 0) FROM ${SCHEMA}.calls GROUP BY 1, 2, 3, 4
-     UNION ALL
-     SELECT tenant_id, 'agent', agent_id, ${callPeriodSql()}, coalesce(sum(cost_usd), 0) FROM ${SCHEMA}.calls GROUP BY 1, 2, 3, 4
-     ON CONFLICT ON CONSTRAINT budget_ledger_pkey DO UPDATE SET spent_usd = excluded.spent_usd`,
-  );
-}
-
-/**
- * How admissions commit. `durable` waits for the WAL flush like every other write. `fast` (synchronous_commit
- * off, for this pool only) answers once the reservation is committed in memory: Postgres flushes it within
- * a fraction of a second, and the ledger row's lock is held for microseconds instead of a disk flush, which is
- * what bounds admissions per provider. What `fast` gives up: if the Postgres server itself crashes, the
- * reservations of the last fraction of a second before the crash are forgotten, so calls still running then
- * could be joined by others over the limit. Spend is never lost either way (settlement stays durable).
- */
-export type AdmissionCommit = 'durable' | 'fast';
-
-/** The connections admissions run on: few, their own, and with the chosen commit mode. */
-export function admissionPool(dataSource: DataSource, commit: AdmissionCommit): pg.Pool {
-  const pool = new pg.Pool({
-    ...pgClientConfig(dataSource),
-    application_name: 'usage-service-admissions',
-    max: 8,
-    ...(commit === 'fast' ? { options: '-c synchronous_commit=off' } : {}),
-  });
-  // An idle connection that dies (Postgres restarting) is replaced by the next query; only log-worthy.
-  pool.on('error', () => undefined);
-  return pool;
 }

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { callPeriodSql, recomputeLedgerSpend } from '../budget/budget.ledger.js';
+import { callPeriodSql, recomputeLedgerSpend } from '../budget/budget.spend.js';
 import { SCHEMA } from './usage.migrations.js';
 import type { UsageRecordedMessage } from './usage-recorded.message.js';
 
@@ -159,12 +159,6 @@ export async function projectCalls(sql: Sql, calls: readonly UsageRecordedMessag
   );
   const row = rows[0];
   return { added: new Set(row?.inserted ?? []), ledger: row?.ledger ?? [] };
-}
-
-/** One call: a batch of one (specs, and anything that projects calls one by one). */
-export async function projectCall(sql: Sql, call: UsageRecordedMessage): Promise<{ added: boolean; ledger: readonly ChargedLedgerRow[] }> {
-  const projected = await projectCalls(sql, [call]);
-  return { added: projected.added.has(call.requestId), ledger: projected.ledger };
 }
 
 /** Records a call only (stream replay): the aggregates are recomputed from all calls afterwards. */
