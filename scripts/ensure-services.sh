@@ -43,7 +43,6 @@ fi
 
 if [ ! -d node_modules/@nestjs/core ] || [ ! -e node_modules/@switchboard/contracts ]; then
   echo "Installing dependencies (npm ci)…"
-  # npm 11 may leave other platforms' optional packages out of the lock file and then refuse
-  # `npm ci`; `npm install` honours the same lock for everything it does list.
-  npm ci --no-audit --no-fund || { echo "npm ci refused the lock file; falling back to npm install"; npm install --no-audit --no-fund; }
+  # The lock lists every platform's optional packages (regenerate it with `npm install --package-lock-only`).
+  npm ci --no-audit --no-fund
 fi
