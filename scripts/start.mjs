@@ -2,6 +2,7 @@
 // how to reach it. Ctrl-C stops everything. Settings: see the configuration table in README.md.
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureServiceKeyFiles } from '@switchboard/service-identity';
 import { ApiClient, MockLlmUpstream, REPO_ROOT, Stack, randomOperatorKey } from '@switchboard/testing';
 
 const stateDir = join(REPO_ROOT, '.switchboard');
@@ -16,6 +17,11 @@ function operatorKey() {
   chmodSync(file, 0o600);
   return key;
 }
+
+// One Ed25519 identity key per service (0600) and the trust list they all read, made on first run.
+const serviceKeyDir = join(stateDir, 'service-keys');
+const createdKeys = ensureServiceKeyFiles(serviceKeyDir);
+if (createdKeys.length > 0) console.log(`Created service identity keys for ${createdKeys.join(', ')} in ${serviceKeyDir}`);
 
 const databaseName = process.env.DATABASE_URL ? new URL(process.env.DATABASE_URL).pathname.slice(1) : 'switchboard';
 const port = Number(process.env.SWITCHBOARD_PORT ?? 8080);
@@ -35,6 +41,7 @@ const stack = await Stack.start({
   gatewayPort: port,
   gatewayHost: host,
   operatorKey: operatorKey(),
+  serviceKeyDir,
   logDir: join(stateDir, 'logs'),
   kms:
     process.env.KMS_BACKEND === 'aws'

@@ -11,6 +11,7 @@ import { CREDENTIALS_MIGRATIONS, SCHEMA } from './read-models/credentials.migrat
 import { ServiceKeys, type ServiceKeysLoaderOptions } from './service-keys/service-keys.js';
 import { busTypeOf } from './shared/bus-types.js';
 import type { CredentialsSettings } from './shared/credentials.settings.js';
+import type { ServiceIdentity } from '@switchboard/service-identity';
 
 export const SERVICE_NAME = 'credentials-service';
 
@@ -20,6 +21,7 @@ export interface CredentialsServiceOptions {
   databaseUrl: string;
   nats: NatsConfig;
   logger: Logger;
+  identity: ServiceIdentity;
   /** Owned by the caller, who closes it after the service. */
   kms: KmsPort;
   settings: CredentialsSettings;
@@ -42,7 +44,7 @@ export function openEventStore(databaseUrl: string): Promise<PgEventStore> {
 /** Everything main() starts, in one place so integration specs boot exactly what production runs. */
 export function startCredentialsService(options: CredentialsServiceOptions): Promise<RunningCredentialsService> {
   return startService(SERVICE, options, async ({ store, nc, names, logger, onClose, listen }) => {
-    const bus = BusClient.create({ ...options.nats, name: `${options.nats.name}-client` });
+    const bus = BusClient.create({ ...options.nats, name: `${options.nats.name}-client` }, options.identity);
     onClose(() => bus.close());
 
     // In the background: with KMS down at start the service still answers health and issues nothing it

@@ -5,12 +5,12 @@ import { settingsFromEnv } from './shared/credentials.settings.js';
 
 const databaseUrl = process.env['DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/switchboard';
 
-await runServiceMain(SERVICE_NAME, async ({ logger, nats }) => {
+await runServiceMain(SERVICE_NAME, 'credentials', async ({ logger, nats, identity }) => {
   // Both throw on bad configuration, naming the variables (never their values).
   const settings = settingsFromEnv();
   // KMS_BACKEND local (default; keys in KMS_LOCAL_DIR, default .switchboard/kms) or aws.
   const kms = createKmsFromEnv();
-  const service = await startCredentialsService({ databaseUrl, nats, logger, kms, settings });
+  const service = await startCredentialsService({ databaseUrl, nats, logger, identity, kms, settings });
   return {
     ready: { kmsBackend: kms.backend },
     async close() {

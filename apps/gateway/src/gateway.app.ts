@@ -2,6 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { NatsConfig } from '@switchboard/messaging';
+import type { ServiceIdentity } from '@switchboard/service-identity';
 import { NestLogger, type Logger } from '@switchboard/telemetry';
 import type { GatewayConfig } from './config/gateway.config.js';
 import type { OperatorKeyAnnouncer } from './core/core.tokens.js';
@@ -19,6 +20,7 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 export interface GatewayAppOptions {
   readonly config: GatewayConfig;
   readonly nats: NatsConfig;
+  readonly identity: ServiceIdentity;
   readonly logger: Logger;
   /** Default: one plain line on stdout, outside the (redacting) JSON logger. */
   readonly announceOperatorKey?: OperatorKeyAnnouncer;
@@ -50,6 +52,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Nest
     GatewayModule.forRoot({
       config: options.config,
       nats: options.nats,
+      identity: options.identity,
       logger: options.logger,
       metrics,
       announceOperatorKey: options.announceOperatorKey ?? printLine,

@@ -1,4 +1,5 @@
 import { natsConfigFromEnv } from '@switchboard/messaging';
+import { serviceIdentityFromEnv, type ServiceIdentity } from '@switchboard/service-identity';
 import { createLogger, startTelemetry } from '@switchboard/telemetry';
 import { ConfigError, loadGatewayConfig, type GatewayConfig } from './config/gateway.config.js';
 import { createGatewayApp } from './gateway.app.js';
@@ -15,14 +16,24 @@ function configOrExit(): GatewayConfig {
   }
 }
 
+function identityOrExit(): ServiceIdentity {
+  try {
+    return serviceIdentityFromEnv('gateway');
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
 async function main(): Promise<void> {
   // Configuration is checked before telemetry starts, since the exporter endpoint is one of the settings.
   const config = configOrExit();
+  const identity = identityOrExit();
   const telemetry = startTelemetry('gateway');
   const logger = createLogger('gateway');
-  const app = await createGatewayApp({ config, nats: natsConfigFromEnv('gateway'), logger });
+  const app = await createGatewayApp({ config, nats: natsConfigFromEnv('gateway'), identity, logger });
   await app.listen({ port: config.port, host: config.host });
-  logger.info('gateway listening', { url: await app.getUrl() });
+  logger.info('gateway listening', { url: await app.getUrl(), serviceKey: identity.keyId });
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {

@@ -3,4 +3,4 @@ import { SERVICE_NAME, startProvidersService } from './providers-service.bootstr
 
 const databaseUrl = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/switchboard';
 
-await runServiceMain(SERVICE_NAME, async ({ logger, nats }) => startProvidersService({ databaseUrl, nats, logger }));
+await runServiceMain(SERVICE_NAME, 'providers', async ({ logger, nats, identity }) => startProvidersService({ databaseUrl, nats, logger, identity }));

@@ -6,6 +6,7 @@ import type { Logger } from '@switchboard/telemetry';
 import { AppModule } from './app.module.js';
 import { READ_MODEL_MIGRATIONS, SCHEMA } from './read-models/read-models.migrations.js';
 import { busTypeOf } from './shared/bus-types.js';
+import type { ServiceIdentity } from '@switchboard/service-identity';
 
 export const SERVICE_NAME = 'providers-service';
 
@@ -15,6 +16,7 @@ export interface ProvidersServiceOptions {
   databaseUrl: string;
   nats: NatsConfig;
   logger: Logger;
+  identity: ServiceIdentity;
 }
 
 export interface RunningProvidersService extends RunningService {

@@ -8,4 +8,6 @@ if (admissionCommit !== 'fast' && admissionCommit !== 'durable') {
   process.exit(2);
 }
 
-await runServiceMain(SERVICE_NAME, async ({ logger, nats }) => startUsageService({ databaseUrl, nats, logger, admissionCommit }));
+await runServiceMain(SERVICE_NAME, 'usage', async ({ logger, nats, identity }) =>
+  startUsageService({ databaseUrl, nats, logger, identity, admissionCommit }),
+);

@@ -14,6 +14,7 @@ import { projectionHorizon, startUsageProjector, type UsageProjectorOptions } fr
 import type { ChargedLedgerRow } from './projection/usage.projection.js';
 import { SCHEMA, USAGE_MIGRATIONS } from './projection/usage.migrations.js';
 import type { UsageClock } from './queries/usage.controller.js';
+import type { ServiceIdentity } from '@switchboard/service-identity';
 
 export const SERVICE_NAME = 'usage-service';
 
@@ -31,6 +32,7 @@ export interface UsageServiceOptions {
   readonly databaseUrl: string;
   readonly nats: NatsConfig;
   readonly logger: Logger;
+  readonly identity: ServiceIdentity;
   readonly projector?: UsageProjectorOptions;
   readonly clock?: UsageClock;
   readonly budgetSweeper?: BudgetSweeperOptions;
@@ -61,7 +63,7 @@ export function startUsageService(options: UsageServiceOptions): Promise<Running
     const ledger = new BudgetLedger(store.dataSource, store, admissions);
     const app = await listen(AppModule.forRoot({ dataSource: store.dataSource, ledger, ...(options.clock ? { clock: options.clock } : {}) }));
     const budgetLogger = logger.child({ component: 'budget-ledger' });
-    const admission = serveBudgetAdmission(nc, names, ledger, budgetLogger);
+    const admission = serveBudgetAdmission(nc, names, ledger, budgetLogger, options.identity);
     onClose(() => Promise.all(admission.map((subscription) => subscription.drain())));
     // A charge that crossed a threshold records its event and alerts right away; if that fails the sweeper
     // finds the row later (the projection itself is committed and must not be redone).

@@ -7,7 +7,10 @@ export type Role = (typeof ROLES)[number];
 export const TenantKeyRole = z.enum(['admin', 'member', 'agent']);
 export type TenantKeyRole = z.infer<typeof TenantKeyRole>;
 
-/** Who asks. Set by the gateway from the authenticated key; services trust it (the bus is internal). */
+/**
+ * Who asks: the principal the gateway authenticated. It travels in the caller's signed request token, never in
+ * a payload; handlers receive it as `actor`, set from the verified token.
+ */
 export const Actor = z.object({
   tenantId: z.string().nullable(),
   keyId: z.string(),

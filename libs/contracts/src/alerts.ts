@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Actor } from './access.js';
 import { ExpectedVersion } from './common.js';
 import { defineOperation } from './operation.js';
+import { fromGateway } from './service-access.js';
 
 /**
  * What an alert is about. usage-service raises the first four from the calls it projects; `budget_threshold`
@@ -82,11 +83,13 @@ export const AlertOps = {
       limit: z.number().int().min(1).max(ALERT_LIST_MAX_LIMIT).optional(),
     }),
     z.object({ data: z.array(AlertView) }),
+    fromGateway,
   ),
-  getSettings: defineOperation('usage.v1.alerts.get-settings', z.object({ actor: Actor }), AlertSettingsView),
+  getSettings: defineOperation('usage.v1.alerts.get-settings', z.object({ actor: Actor }), AlertSettingsView, fromGateway),
   putSettings: defineOperation(
     'usage.v1.alerts.put-settings',
     z.object({ actor: Actor, changes: PutAlertSettingsBody, expectedVersion: ExpectedVersion }),
     AlertSettingsView,
+    fromGateway,
   ),
 } as const;

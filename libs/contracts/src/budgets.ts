@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Actor } from './access.js';
 import { Id } from './common.js';
 import { defineOperation } from './operation.js';
+import { fromGateway } from './service-access.js';
 
 /**
  * Monthly budgets. A budget period is a UTC calendar month, `YYYY-MM`, taken when the call is admitted: a call
@@ -125,14 +126,15 @@ export function budgetView(limitUsd: number | null, state: BudgetState, period: 
 
 export const BudgetOps = {
   /** Internal (the gateway's proxy); tenant and ids come from the gateway's own route, not from a client. */
-  reserve: defineOperation('usage.v1.budget-reserve', ReserveBudgetRequest, ReserveBudgetReply),
+  reserve: defineOperation('usage.v1.budget-reserve', ReserveBudgetRequest, ReserveBudgetReply, fromGateway),
   /** Internal (the gateway's proxy), like reserve. */
-  lease: defineOperation('usage.v1.budget-lease', LeaseBudgetRequest, LeaseBudgetReply),
-  returnLease: defineOperation('usage.v1.budget-lease-return', ReturnLeaseRequest, z.object({ returnedUsd: z.number() })),
+  lease: defineOperation('usage.v1.budget-lease', LeaseBudgetRequest, LeaseBudgetReply, fromGateway),
+  returnLease: defineOperation('usage.v1.budget-lease-return', ReturnLeaseRequest, z.object({ returnedUsd: z.number() }), fromGateway),
   /** The ledger's state for one budget and period (admin and member keys). */
   state: defineOperation(
     'usage.v1.budget-state',
     z.object({ actor: Actor, scope: BudgetScope, subjectId: Id, period: BudgetPeriod }),
     BudgetState,
+    fromGateway,
   ),
 } as const;

@@ -6,9 +6,11 @@ import {
   SealedBox,
   SecretKind,
   SecretView,
+  StatementSignature,
   X25519PublicKey,
 } from './credentials.js';
 import { defineOperation } from './operation.js';
+import { fromGateway } from './service-access.js';
 
 const actor = { actor: Actor };
 const list = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item) });
@@ -20,37 +22,51 @@ const Empty = z.object({});
  * sealed to a one-time key the gateway sent (purpose secret.reveal).
  */
 export const CredentialsOps = {
-  health: defineOperation('credentials.v1.health', Empty, z.object({ postgres: z.boolean() })),
+  health: defineOperation('credentials.v1.health', Empty, z.object({ postgres: z.boolean() }), fromGateway),
 
-  transportKey: defineOperation('credentials.v1.transport-key', Empty, z.object({ publicKey: X25519PublicKey })),
+  /**
+   * The X25519 key secret values are sealed to, with credentials-service's identity signature over it
+   * (`switchboard/transport-key/v1|<publicKey>`): the gateway seals nothing to a key that signature does not cover.
+   */
+  transportKey: defineOperation(
+    'credentials.v1.transport-key',
+    Empty,
+    z.object({ publicKey: X25519PublicKey, signature: StatementSignature }),
+    fromGateway,
+  ),
 
   createSecret: defineOperation(
     'credentials.v1.secret.create',
     z.object({ ...actor, name: Name, kind: SecretKind.default('api_key'), sealedValue: SealedBox }),
     SecretView,
+    fromGateway,
   ),
-  listSecrets: defineOperation('credentials.v1.secret.list', z.object(actor), list(SecretView)),
-  getSecret: defineOperation('credentials.v1.secret.get', z.object({ ...actor, id: Id }), SecretView),
+  listSecrets: defineOperation('credentials.v1.secret.list', z.object(actor), list(SecretView), fromGateway),
+  getSecret: defineOperation('credentials.v1.secret.get', z.object({ ...actor, id: Id }), SecretView, fromGateway),
   /** Views of several secrets at once (unknown or foreign ids are left out): providers show hint and version. */
   describeSecrets: defineOperation(
     'credentials.v1.secret.describe',
     z.object({ ...actor, ids: z.array(Id).max(500) }),
     list(SecretView),
+    fromGateway,
   ),
   rotateSecret: defineOperation(
     'credentials.v1.secret.rotate',
     z.object({ ...actor, id: Id, expectedVersion: ExpectedVersion, sealedValue: SealedBox }),
     SecretView,
+    fromGateway,
   ),
   revealSecret: defineOperation(
     'credentials.v1.secret.reveal',
     z.object({ ...actor, id: Id, replyKey: X25519PublicKey }),
     z.object({ sealedValue: SealedBox, version: z.number().int() }),
+    fromGateway,
   ),
   deleteSecret: defineOperation(
     'credentials.v1.secret.delete',
     z.object({ ...actor, id: Id, expectedVersion: ExpectedVersion }),
     Empty,
+    fromGateway,
   ),
 
   /**
@@ -61,12 +77,14 @@ export const CredentialsOps = {
     'credentials.v1.gateway-credential',
     z.object({ tenantId: Id, secretId: Id, replyKey: X25519PublicKey }),
     z.object({ secretId: z.string(), version: z.number().int(), kind: SecretKind, sealedValue: SealedBox }),
+    fromGateway,
   ),
 
   registerRecipient: defineOperation(
     'credentials.v1.recipient.register',
     z.object({ ...actor, name: Name, publicKey: X25519PublicKey }),
     RecipientView,
+    fromGateway,
   ),
-  listRecipients: defineOperation('credentials.v1.recipient.list', z.object(actor), list(RecipientView)),
+  listRecipients: defineOperation('credentials.v1.recipient.list', z.object(actor), list(RecipientView), fromGateway),
 } as const;

@@ -82,6 +82,14 @@ export const DenialReason = z.enum(DENIAL_REASONS);
 export type DenialReason = z.infer<typeof DenialReason>;
 
 /** The fields of `credential.issued` besides the envelope (API.md). */
+export const CREDENTIAL_SIGNATURE_ALG = 'Ed25519';
+export const CredentialSignature = z.object({
+  alg: z.literal(CREDENTIAL_SIGNATURE_ALG),
+  keyId: z.string().min(1).max(64),
+  sig: z.string().min(1).max(200),
+});
+export type CredentialSignature = z.infer<typeof CredentialSignature>;
+
 export const CredentialIssuedFields = z.object({
   agentId: z.string(),
   startId: z.string(),
@@ -98,6 +106,8 @@ export const CredentialIssuedFields = z.object({
   }),
   sealed: SealedBox,
   expiresAt: z.string(),
+  /** credentials-service's issuer signature over credentialIssuedStatement(event); keys at GET /v1/credential-issuer. */
+  signature: CredentialSignature,
 });
 export type CredentialIssuedFields = z.infer<typeof CredentialIssuedFields>;
 
@@ -113,3 +123,39 @@ export const CredentialPlaintext = z.union([
   z.object({ baseUrl: z.string(), headers: z.record(z.string(), z.string()), expiresAt: z.string() }),
 ]);
 export type CredentialPlaintext = z.infer<typeof CredentialPlaintext>;
+
+/** An Ed25519 signature by a service's identity key: the key's id and base64 (standard, padded) of the signature. */
+export const StatementSignature = z.object({ keyId: z.string().min(1).max(64), sig: z.string().min(1).max(200) });
+export type StatementSignature = z.infer<typeof StatementSignature>;
+
+/** What credentials-service signs to vouch for its transport key (CredentialsOps.transportKey). */
+export const transportKeyStatement = (publicKey: string): string => `switchboard/transport-key/v1|${publicKey}`;
+
+/** The fields of credential.issued its signature covers, in order (API.md). */
+export interface CredentialIssuedSignedFields {
+  readonly eventId: string;
+  readonly tenantId: string;
+  readonly agentId: string;
+  readonly startId: string;
+  readonly recipientId: string;
+  readonly delivery: string;
+  readonly sealed: { readonly epk: string; readonly iv: string; readonly ciphertext: string; readonly tag: string };
+  readonly expiresAt: string;
+}
+
+/**
+ * The UTF-8 text `signature.sig` of credential.issued signs. Null when a field holds the separator, which no
+ * honest event does (ids, base64 and ISO times never contain `|`): such an event can have no valid signature.
+ */
+export function credentialIssuedStatement(event: CredentialIssuedSignedFields): string | null {
+  const { sealed } = event;
+  const fields = [event.eventId, event.tenantId, event.agentId, event.startId, event.recipientId, event.delivery, sealed.epk, sealed.iv, sealed.ciphertext, sealed.tag, event.expiresAt];
+  if (fields.some((field) => typeof field !== 'string' || field.includes('|'))) return null;
+  return ['switchboard/credential-issued/v1', ...fields].join('|');
+}
+
+/** GET /v1/credential-issuer: the Ed25519 keys credential.issued may be signed with (two during a rotation). */
+export const CredentialIssuerView = z.object({
+  keys: z.array(z.object({ keyId: z.string(), publicKey: z.string() })),
+});
+export type CredentialIssuerView = z.infer<typeof CredentialIssuerView>;

@@ -9,6 +9,7 @@ export * from './models.js';
 export * from './agents.js';
 export * from './events.js';
 export * from './subjects.js';
+export * from './service-access.js';
 export * from './operation.js';
 export * from './providers.operations.js';
 export * from './credentials.js';

@@ -5,6 +5,7 @@ import { ExpectedVersion, Id, Name } from './common.js';
 import { CreateKeyBody, KeyView, Principal } from './keys.js';
 import { CreateModelBody, ModelView } from './models.js';
 import { defineOperation } from './operation.js';
+import { fromGateway } from './service-access.js';
 import { CreateProviderBody, ProviderHistoryEntry, ProviderView, UpdateProviderBody } from './providers.js';
 import { TenantSettingsView, TenantView, UpdateTenantSettingsBody } from './tenants.js';
 import { AgentRoute, DiscoveredModel } from './proxy.js';
@@ -18,67 +19,85 @@ const list = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item) })
 const Empty = z.object({});
 
 export const ProvidersOps = {
-  health: defineOperation('providers.v1.health', Empty, z.object({ postgres: z.boolean() })),
+  health: defineOperation('providers.v1.health', Empty, z.object({ postgres: z.boolean() }), fromGateway),
 
-  initOperatorKey: defineOperation('providers.v1.operator.init', z.object({ keyHash: KeyHash }), z.object({ created: z.boolean() })),
-  resolveKey: defineOperation('providers.v1.key.resolve', z.object({ keyHash: KeyHash }), Principal),
+  /**
+   * Fills the operator slot. `generated`: a gateway without SWITCHBOARD_OPERATOR_KEY registers the key it made,
+   * first caller wins. `environment`: a gateway configured with the key records its hash, which replaces any
+   * earlier key and closes the slot to generated ones for good (refused with `forbidden`).
+   */
+  initOperatorKey: defineOperation(
+    'providers.v1.operator.init',
+    z.object({ keyHash: KeyHash, source: z.enum(['generated', 'environment']).default('generated') }),
+    z.object({ created: z.boolean() }),
+    fromGateway,
+  ),
+  resolveKey: defineOperation('providers.v1.key.resolve', z.object({ keyHash: KeyHash }), Principal, fromGateway),
 
   createTenant: defineOperation(
     'providers.v1.tenant.create',
     z.object({ ...actor, name: Name, adminKeyId: Id, adminKeyHash: KeyHash }),
     TenantView,
+    fromGateway,
   ),
 
-  getTenantSettings: defineOperation('providers.v1.tenant.settings.get', z.object(actor), TenantSettingsView),
+  getTenantSettings: defineOperation('providers.v1.tenant.settings.get', z.object(actor), TenantSettingsView, fromGateway),
   updateTenantSettings: defineOperation(
     'providers.v1.tenant.settings.update',
     z.object({ ...actor, expectedVersion: ExpectedVersion, changes: UpdateTenantSettingsBody }),
     TenantSettingsView,
+    fromGateway,
   ),
 
   createKey: defineOperation(
     'providers.v1.key.create',
     z.object({ ...actor, keyId: Id, keyHash: KeyHash, body: CreateKeyBody }),
     KeyView,
+    fromGateway,
   ),
-  listKeys: defineOperation('providers.v1.key.list', z.object(actor), list(KeyView)),
-  revokeKey: defineOperation('providers.v1.key.revoke', byId, Empty),
+  listKeys: defineOperation('providers.v1.key.list', z.object(actor), list(KeyView), fromGateway),
+  revokeKey: defineOperation('providers.v1.key.revoke', byId, Empty, fromGateway),
 
   registerProvider: defineOperation(
     'providers.v1.provider.register',
     z.object({ ...actor, body: CreateProviderBody }),
     ProviderView,
+    fromGateway,
   ),
-  listProviders: defineOperation('providers.v1.provider.list', z.object(actor), list(ProviderView)),
-  getProvider: defineOperation('providers.v1.provider.get', byId, ProviderView),
+  listProviders: defineOperation('providers.v1.provider.list', z.object(actor), list(ProviderView), fromGateway),
+  getProvider: defineOperation('providers.v1.provider.get', byId, ProviderView, fromGateway),
   updateProvider: defineOperation(
     'providers.v1.provider.update',
     z.object({ ...actor, id: Id, expectedVersion: ExpectedVersion, changes: UpdateProviderBody }),
     ProviderView,
+    fromGateway,
   ),
   deleteProvider: defineOperation(
     'providers.v1.provider.delete',
     z.object({ ...actor, id: Id, expectedVersion: ExpectedVersion }),
     Empty,
+    fromGateway,
   ),
-  providerHistory: defineOperation('providers.v1.provider.history', byId, list(ProviderHistoryEntry)),
+  providerHistory: defineOperation('providers.v1.provider.history', byId, list(ProviderHistoryEntry), fromGateway),
 
-  addModel: defineOperation('providers.v1.model.add', z.object({ ...actor, providerId: Id, body: CreateModelBody }), ModelView),
-  listModels: defineOperation('providers.v1.model.list', z.object({ ...actor, providerId: Id }), list(ModelView)),
-  removeModel: defineOperation('providers.v1.model.remove', byId, Empty),
+  addModel: defineOperation('providers.v1.model.add', z.object({ ...actor, providerId: Id, body: CreateModelBody }), ModelView, fromGateway),
+  listModels: defineOperation('providers.v1.model.list', z.object({ ...actor, providerId: Id }), list(ModelView), fromGateway),
+  removeModel: defineOperation('providers.v1.model.remove', byId, Empty, fromGateway),
 
-  createAgent: defineOperation('providers.v1.agent.create', z.object({ ...actor, body: CreateAgentBody }), AgentView),
-  listAgents: defineOperation('providers.v1.agent.list', z.object(actor), list(AgentView)),
-  getAgent: defineOperation('providers.v1.agent.get', byId, AgentView),
+  createAgent: defineOperation('providers.v1.agent.create', z.object({ ...actor, body: CreateAgentBody }), AgentView, fromGateway),
+  listAgents: defineOperation('providers.v1.agent.list', z.object(actor), list(AgentView), fromGateway),
+  getAgent: defineOperation('providers.v1.agent.get', byId, AgentView, fromGateway),
   updateAgent: defineOperation(
     'providers.v1.agent.update',
     z.object({ ...actor, id: Id, expectedVersion: ExpectedVersion, changes: UpdateAgentBody }),
     AgentView,
+    fromGateway,
   ),
   deleteAgent: defineOperation(
     'providers.v1.agent.delete',
     z.object({ ...actor, id: Id, expectedVersion: ExpectedVersion }),
     Empty,
+    fromGateway,
   ),
 
   /** Records the start (202); credentials-service answers with credential.issued or credential.denied. */
@@ -86,18 +105,20 @@ export const ProvidersOps = {
     'providers.v1.agent.start',
     z.object({ ...actor, id: Id, recipientId: Id }),
     z.object({ startId: z.string() }),
+    fromGateway,
   ),
   /** Revokes every agent key issued at this agent's starts. */
-  stopAgent: defineOperation('providers.v1.agent.stop', byId, z.object({ revokedKeys: z.number().int() })),
+  stopAgent: defineOperation('providers.v1.agent.stop', byId, z.object({ revokedKeys: z.number().int() }), fromGateway),
 
   /** The route of an agent for the proxy (gateway cache fill); tenant-scoped by the agent key's tenant. */
-  resolveAgentRoute: defineOperation('providers.v1.agent.route', z.object({ tenantId: Id, agentId: Id }), AgentRoute),
+  resolveAgentRoute: defineOperation('providers.v1.agent.route', z.object({ tenantId: Id, agentId: Id }), AgentRoute, fromGateway),
 
   /** Records what a provider's /models listed: adds the new ones as `discovered`, keeps manual ones. */
   recordDiscoveredModels: defineOperation(
     'providers.v1.model.discovered',
     z.object({ ...actor, providerId: Id, models: z.array(DiscoveredModel).max(5000) }),
     list(ModelView),
+    fromGateway,
   ),
 
   /** Providers (not deleted) that use a secret: the delete guard of credentials-service. */
@@ -105,6 +126,7 @@ export const ProvidersOps = {
     'providers.v1.secret.dependents',
     z.object({ ...actor, secretId: Id }),
     z.object({ providers: z.array(z.string()) }),
+    { callers: ['gateway', 'credentials'] },
   ),
 
   /**
@@ -122,9 +144,10 @@ export const ProvidersOps = {
       expiresAt: z.string().datetime(),
     }),
     z.object({ keyId: z.string() }),
+    { callers: ['credentials'] },
   ),
 } as const;
 
 /** Every other service answers health on the bus the same way, so /readyz can ask each. */
 export const serviceHealth = (service: string) =>
-  defineOperation(`${service}.v1.health`, Empty, z.object({ postgres: z.boolean() }));
+  defineOperation(`${service}.v1.health`, Empty, z.object({ postgres: z.boolean() }), fromGateway);

@@ -21,6 +21,11 @@ export const ERROR_CODES = [
   'not_implemented',
   'unavailable',
   'internal',
+  /**
+   * A service refused the caller's bus identity: no token, a bad, expired or replayed one, or a caller the
+   * operation's access list does not name. Never a client's fault: the edge answers it as an internal error.
+   */
+  'caller_refused',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -41,3 +46,7 @@ export const fail = <E = AppError>(error: E): { readonly ok: false; readonly err
 
 export const appError = (code: ErrorCode, message: string, details?: Record<string, unknown>): AppError =>
   details === undefined ? { code, message } : { code, message, details };
+
+/** Codes that say the answering side failed (or refused this service), never that the request was wrong. */
+export const isServiceFault = (error: Pick<AppError, 'code'>): boolean =>
+  error.code === 'internal' || error.code === 'unavailable' || error.code === 'caller_refused';

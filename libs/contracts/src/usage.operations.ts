@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Actor } from './access.js';
 import { Id } from './common.js';
 import { defineOperation } from './operation.js';
+import { fromGateway } from './service-access.js';
 import { appError, fail, ok, type Result, type AppError } from './result.js';
 
 export const UsageGroupBy = z.enum(['provider', 'model', 'agent', 'day']);
@@ -85,6 +86,7 @@ export const UsageOps = {
     'usage.v1.query',
     z.object({ actor: Actor, from: UsageDate.optional(), to: UsageDate.optional(), groupBy: UsageGroupBy }),
     z.object({ data: z.array(UsageRow) }),
+    fromGateway,
   ),
-  agentStats: defineOperation('usage.v1.agent-stats', z.object({ actor: Actor, agentId: Id }), AgentStats),
+  agentStats: defineOperation('usage.v1.agent-stats', z.object({ actor: Actor, agentId: Id }), AgentStats, fromGateway),
 } as const;

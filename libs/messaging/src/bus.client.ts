@@ -6,12 +6,15 @@ import { SpanKind } from '@opentelemetry/api';
 import { firstValueFrom, timeout } from 'rxjs';
 import { busNames, fail } from '@switchboard/contracts';
 import type { BusNames, Operation, ReplyOf, RequestOf, Result } from '@switchboard/contracts';
+import { BUS_TOKEN_HEADER, type ServiceIdentity } from '@switchboard/service-identity';
 import { traceHeaders, withSpan } from '@switchboard/telemetry';
 import { messagingLogger } from './messaging.logger.js';
 import { natsServers } from './nats.config.js';
 import type { NatsConfig } from './nats.config.js';
 import { annotateResult } from './result-span.annotation.js';
 import { parseReply, transportFailure } from './reply.envelope.js';
+import { SERVICE_IDENTITY } from './service-identity.module.js';
+import { outgoingRequest, verifiedReply } from './signed-envelope.js';
 
 export const BUS_CLIENT_PROXY = Symbol('BUS_CLIENT_PROXY');
 export const BUS_NATS_CONFIG = Symbol('BUS_NATS_CONFIG');
@@ -33,7 +36,9 @@ export function createBusClientProxy(cfg: NatsConfig): BusTransport {
 
 /**
  * Request/reply over NATS that never throws for transport reasons: every outcome is a Result. A CLIENT span
- * named after the operation wraps the call and its traceparent travels in the NATS headers.
+ * named after the operation wraps the call and its traceparent travels in the NATS headers. Each request
+ * carries a token this service signs for that operation and payload (with the payload's `actor` as its
+ * principal), and a reply counts only with the operation's service's proof for that request.
  */
 @Injectable()
 export class BusClient implements OnApplicationShutdown {
@@ -42,13 +47,14 @@ export class BusClient implements OnApplicationShutdown {
   constructor(
     @Inject(BUS_CLIENT_PROXY) private readonly proxy: BusTransport,
     @Inject(BUS_NATS_CONFIG) cfg: NatsConfig,
+    @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
   ) {
     this.names = busNames(cfg.namespace);
   }
 
   /** Outside Nest (scripts, tests): a client that owns its connection; call close() when done. */
-  static create(cfg: NatsConfig): BusClient {
-    return new BusClient(createBusClientProxy(cfg), cfg);
+  static create(cfg: NatsConfig, identity: ServiceIdentity): BusClient {
+    return new BusClient(createBusClientProxy(cfg), cfg, identity);
   }
 
   send<O extends Operation>(op: O, payload: RequestOf<O>, options: SendOptions = {}): Promise<Result<ReplyOf<O>>> {
@@ -60,10 +66,13 @@ export class BusClient implements OnApplicationShutdown {
       'messaging.destination.name': subject,
     };
     return withSpan(op.subject, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+      const request = outgoingRequest(op, payload);
+      const { token, jti } = this.identity.signRequest(op, request.json, request.principal);
       const headers = natsHeaders();
       for (const [name, value] of Object.entries(traceHeaders())) headers.set(name, value);
+      headers.set(BUS_TOKEN_HEADER, token);
       // A NatsRecord is never nil, so Nest does not reject an operation whose request is undefined.
-      const record = new NatsRecordBuilder(payload).setHeaders(headers).build();
+      const record = new NatsRecordBuilder(request.body).setHeaders(headers).build();
       let raw: unknown;
       try {
         raw = await firstValueFrom(this.proxy.send<unknown>(subject, record).pipe(timeout({ first: timeoutMs })));
@@ -76,7 +85,9 @@ export class BusClient implements OnApplicationShutdown {
         annotateResult(span, result);
         return result;
       }
-      const result = parseReply(op, raw);
+      const envelope = verifiedReply(this.identity, op, jti, raw);
+      if (!envelope.ok) messagingLogger('bus').warn('reply refused', { subject: op.subject, error: envelope.error.message });
+      const result = envelope.ok ? parseReply(op, envelope.value) : envelope;
       annotateResult(span, result);
       return result;
     });

@@ -1,7 +1,7 @@
 export { natsConfigFromEnv, busNamesFromEnv, natsMicroserviceOptions, natsServers, DEFAULT_NATS_URL } from './nats.config.js';
 export type { NatsConfig, NatsMicroserviceTuning } from './nats.config.js';
 export { HandleOperation } from './handle-operation.decorator.js';
-export { OperationInterceptor } from './operation.interceptor.js';
+export { OperationInterceptor, HANDLED_OPERATION, type HandledOperation } from './operation.interceptor.js';
 export { BusModule } from './bus.module.js';
 export { BusClient, BUS_CLIENT_PROXY, BUS_NATS_CONFIG, DEFAULT_SEND_TIMEOUT_MS, createBusClientProxy } from './bus.client.js';
 export type { BusTransport, SendOptions } from './bus.client.js';
@@ -15,3 +15,4 @@ export type { DurableConsumerOptions, EventHandler, ReceivedEvent } from './dura
 export type { NatsConnection } from '@nats-io/transport-node';
 export type { JetStreamClient } from '@nats-io/jetstream';
 export { DirectClient, serveDirect } from './direct.operation.js';
+export { ServiceIdentityModule, SERVICE_IDENTITY } from './service-identity.module.js';

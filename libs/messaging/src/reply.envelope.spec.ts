@@ -1,10 +1,10 @@
 import { TimeoutError } from 'rxjs';
 import { z } from 'zod';
-import { defineOperation } from '@switchboard/contracts';
+import { defineOperation, fromGateway } from '@switchboard/contracts';
 import { parseReply, transportFailure } from './reply.envelope.js';
 import { firstIssue } from './zod-issue.format.js';
 
-const Op = defineOperation('spec.v1.op', z.object({}), z.object({ id: z.string(), at: z.coerce.date() }));
+const Op = defineOperation('usage.v1.spec-op', z.object({}), z.object({ id: z.string(), at: z.coerce.date() }), fromGateway);
 
 describe('parseReply', () => {
   it('returns the value parsed with op.reply', () => {

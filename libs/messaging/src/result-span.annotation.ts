@@ -1,7 +1,7 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/api';
 
-const SERVER_FAULTS = new Set(['internal', 'unavailable']);
+const SERVER_FAULTS = new Set(['internal', 'unavailable', 'caller_refused']);
 
 function errorCodeOf(result: unknown): string | undefined {
   if (typeof result !== 'object' || result === null) return undefined;

@@ -1,5 +1,6 @@
-import type { CredentialIssuedFields } from '@switchboard/contracts';
+import { credentialIssuedStatement, type CredentialIssuedFields } from '@switchboard/contracts';
 import { generateRecipientKeyPair, sealCredential } from '@switchboard/sealing';
+import { generateServiceKeyPair, loadSigningKey, signText, type ServiceKeyPair } from '@switchboard/service-identity';
 import { CredentialEventOpener } from './credential-event.opener.js';
 
 const now = new Date('2030-01-01T00:00:00.000Z');
@@ -16,8 +17,21 @@ const provider: CredentialIssuedFields['provider'] = {
   model: 'gpt-4o',
 };
 
-/** A credential.issued message as the bus carries it, sealed for `ids` unless told otherwise. */
+const issuer = generateServiceKeyPair();
+
+/** Signs as credentials-service does (the fields of API.md, in order). */
+function signed<E extends Parameters<typeof credentialIssuedStatement>[0]>(event: E, key: ServiceKeyPair = issuer) {
+  const statement = credentialIssuedStatement(event);
+  if (statement === null) throw new Error('unsignable event');
+  return { ...event, signature: { alg: 'Ed25519', keyId: key.keyId, sig: signText(loadSigningKey(key.privateKeyPem).key, statement) } };
+}
+
+/** A credential.issued message as the bus carries it, sealed for `ids` unless told otherwise, and signed. */
 function issued(overrides: Record<string, unknown> = {}, payload: object = { baseUrl: provider.endpoint, apiKey: 'sk-real', expiresAt: later }) {
+  return signed(unsigned(overrides, payload));
+}
+
+function unsigned(overrides: Record<string, unknown> = {}, payload: object = { baseUrl: provider.endpoint, apiKey: 'sk-real', expiresAt: later }) {
   const context = { ...ids, ...overrides } as typeof ids;
   return {
     eventId: 'evt_1',
@@ -34,8 +48,9 @@ function issued(overrides: Record<string, unknown> = {}, payload: object = { bas
   };
 }
 
+const issuerKeys = [{ keyId: issuer.keyId, publicKey: issuer.publicKey }];
 const opener = (clock = now) =>
-  new CredentialEventOpener({ tenantId: ids.tenantId, recipientId: ids.recipientId, privateKey: recipient.privateKey, now: () => clock });
+  new CredentialEventOpener({ tenantId: ids.tenantId, recipientId: ids.recipientId, privateKey: recipient.privateKey, issuerKeys, now: () => clock });
 
 const refusal = (result: ReturnType<CredentialEventOpener['openIssued']>) => (result.ok ? null : result.error.reason);
 
@@ -65,7 +80,7 @@ describe('CredentialEventOpener', () => {
     expect(o.openIssued(issued()).ok).toBe(true);
     o.handled(first.value);
     expect(refusal(o.openIssued(issued()))).toBe('replay');
-    expect(refusal(o.openIssued({ ...issued(), eventId: 'evt_2' }))).toBe('replay');
+    expect(refusal(o.openIssued(signed({ ...unsigned(), eventId: 'evt_2' })))).toBe('replay');
     expect(o.openDenied({ eventId: 'evt_3', type: 'credential.denied', tenantId: 'ten_1', at: later, agentId: 'agt_1', startId: 'stt_1', reason: 'kms_unavailable' }))
       .toMatchObject({ ok: false, error: { reason: 'replay' } });
   });
@@ -74,8 +89,8 @@ describe('CredentialEventOpener', () => {
     expect(refusal(opener(new Date(later)).openIssued(issued()))).toBe('expired');
     const sealedEarlier = issued({}, { baseUrl: provider.endpoint, apiKey: 'sk-real', expiresAt: now.toISOString() });
     expect(refusal(opener().openIssued(sealedEarlier))).toBe('expired');
-    // The event's own expiry is not authenticated: pushing it later does not outlive the sealed one.
-    const stretched = { ...issued({}, { baseUrl: provider.endpoint, apiKey: 'sk-real', expiresAt: '2030-01-01T00:30:00.000Z' }), expiresAt: '2031-01-01T00:00:00.000Z' };
+    // Even a signed event's expiry does not outlive the sealed one.
+    const stretched = signed({ ...unsigned({}, { baseUrl: provider.endpoint, apiKey: 'sk-real', expiresAt: '2030-01-01T00:30:00.000Z' }), expiresAt: '2031-01-01T00:00:00.000Z' });
     const opened = opener().openIssued(stretched);
     expect(opened.ok && opened.value.expiresAt).toBe('2030-01-01T00:30:00.000Z');
   });
@@ -85,15 +100,28 @@ describe('CredentialEventOpener', () => {
     expect(refusal(opener().openIssued({ ...issued(), tenantId: 'ten_2' }))).toBe('other_tenant');
   });
 
+  it('refuses a credential that is unsigned, signed by a key it does not pin, or changed after signing', () => {
+    // What anyone with the recipient's public key can make: a sealed credential pointing the agent elsewhere.
+    const forged = unsigned({}, { baseUrl: 'https://attacker.example/v1', apiKey: 'sk-attacker', expiresAt: later });
+    expect(refusal(opener().openIssued(forged))).toBe('unsigned');
+    expect(refusal(opener().openIssued(signed(forged, generateServiceKeyPair())))).toBe('unknown_issuer_key');
+    const real = issued();
+    const forgedSealed = { ...real, sealed: forged.sealed };
+    expect(refusal(opener().openIssued(forgedSealed))).toBe('bad_signature');
+    expect(refusal(opener().openIssued({ ...real, expiresAt: '2030-01-01T02:00:00.000Z' }))).toBe('bad_signature');
+    expect(refusal(opener().openIssued({ ...real, delivery: 'proxy' }))).toBe('bad_signature');
+    expect(refusal(opener().openIssued({ ...real, signature: { ...real.signature, sig: real.signature.sig.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) } }))).toBe('bad_signature');
+  });
+
   it('refuses a tampered blob, a blob moved into another event, and one sealed to someone else', () => {
-    const event = issued();
+    const event = unsigned();
     const ciphertext = Buffer.from(event.sealed.ciphertext, 'base64');
     ciphertext[0] = (ciphertext[0] ?? 0) ^ 1;
-    expect(refusal(opener().openIssued({ ...event, sealed: { ...event.sealed, ciphertext: ciphertext.toString('base64') } }))).toBe('unopenable');
-    expect(refusal(opener().openIssued({ ...event, agentId: 'agt_2' }))).toBe('unopenable');
-    expect(refusal(opener().openIssued({ ...event, startId: 'stt_2' }))).toBe('unopenable');
+    expect(refusal(opener().openIssued(signed({ ...event, sealed: { ...event.sealed, ciphertext: ciphertext.toString('base64') } })))).toBe('unopenable');
+    expect(refusal(opener().openIssued(signed({ ...event, agentId: 'agt_2' })))).toBe('unopenable');
+    expect(refusal(opener().openIssued(signed({ ...event, startId: 'stt_2' })))).toBe('unopenable');
     const other = generateRecipientKeyPair();
-    const foreign = { ...event, sealed: sealCredential({ baseUrl: 'x', apiKey: 'y', expiresAt: later }, other.publicKey, ids) };
+    const foreign = signed({ ...event, sealed: sealCredential({ baseUrl: 'x', apiKey: 'y', expiresAt: later }, other.publicKey, ids) });
     expect(refusal(opener().openIssued(foreign))).toBe('unopenable');
   });
 
@@ -116,7 +144,10 @@ describe('CredentialEventOpener', () => {
     expect(opener().openDenied({ ...denial, tenantId: 'ten_2' })).toMatchObject({ ok: false, error: { reason: 'other_tenant' } });
   });
 
-  it('refuses to start with a private key that is not 32 raw bytes', () => {
-    expect(() => new CredentialEventOpener({ tenantId: 't', recipientId: 'r', privateKey: 'c2hvcnQ=' })).toThrow(/32-byte/);
+  it('refuses to start with a private key that is not 32 raw bytes, or without a pinned issuer key', () => {
+    expect(() => new CredentialEventOpener({ tenantId: 't', recipientId: 'r', privateKey: 'c2hvcnQ=', issuerKeys })).toThrow(/32-byte/);
+    expect(() => new CredentialEventOpener({ tenantId: 't', recipientId: 'r', privateKey: recipient.privateKey, issuerKeys: [] })).toThrow(/pin/);
+    const bad = [{ keyId: 'k', publicKey: 'c2hvcnQ=' }];
+    expect(() => new CredentialEventOpener({ tenantId: 't', recipientId: 'r', privateKey: recipient.privateKey, issuerKeys: bad })).toThrow(/Ed25519/);
   });
 });

@@ -1,20 +1,29 @@
+import type { KeyObject } from 'node:crypto';
 import {
   BUS_EVENT_TYPES,
   CredentialDeniedFields,
   CredentialIssuedFields,
   CredentialPlaintext,
+  CredentialSignature,
+  credentialIssuedStatement,
   fail,
   ok,
   type Delivery,
   type Result,
 } from '@switchboard/contracts';
 import { openCredential } from '@switchboard/sealing';
+import { parsePublicKey, verifyText } from '@switchboard/service-identity';
 import { z } from 'zod';
 import { agentEnvironment } from './agent-environment.mapper.js';
 import { ReplayGuard } from './replay.guard.js';
 
 const Envelope = { eventId: z.string().min(1), tenantId: z.string().min(1), at: z.string() };
-const IssuedEvent = CredentialIssuedFields.extend({ ...Envelope, type: z.literal(BUS_EVENT_TYPES.CredentialIssued) });
+// The signature is checked apart, so that an unsigned event is refused as such rather than as malformed.
+const IssuedEvent = CredentialIssuedFields.extend({
+  ...Envelope,
+  type: z.literal(BUS_EVENT_TYPES.CredentialIssued),
+  signature: CredentialSignature.optional(),
+});
 // Any reason string is accepted: a reason added to the contract later must not make denials unreadable here.
 const DeniedEvent = CredentialDeniedFields.extend({ ...Envelope, type: z.literal(BUS_EVENT_TYPES.CredentialDenied), reason: z.string() });
 
@@ -40,7 +49,23 @@ export interface DeniedCredential {
   readonly reason: string;
 }
 
-export type RefusalReason = 'malformed' | 'other_tenant' | 'other_recipient' | 'replay' | 'expired' | 'unopenable';
+export type RefusalReason =
+  | 'malformed'
+  | 'other_tenant'
+  | 'other_recipient'
+  | 'unsigned'
+  | 'unknown_issuer_key'
+  | 'bad_signature'
+  | 'replay'
+  | 'expired'
+  | 'unopenable';
+
+/** A key credential.issued may be signed with, as GET /v1/credential-issuer lists them. */
+export interface IssuerKey {
+  readonly keyId: string;
+  /** base64 (standard, padded) of the raw 32-byte Ed25519 public key. */
+  readonly publicKey: string;
+}
 
 /** Why an event was not handed to the handler; ids only, never anything from inside the seal. */
 export interface Refusal {
@@ -54,6 +79,11 @@ export interface OpenerOptions {
   readonly recipientId: string;
   /** base64 (standard, padded) of the raw 32-byte X25519 private key. */
   readonly privateKey: string;
+  /**
+   * The issuer keys this orchestrator pins (from GET /v1/credential-issuer, fetched once and kept, or given
+   * by the operator). A credential signed by any other key, or not signed, is refused.
+   */
+  readonly issuerKeys: readonly IssuerKey[];
   readonly now?: () => Date;
   /** How many event and start ids are remembered against replays. Default 10 000. */
   readonly rememberedIds?: number;
@@ -70,6 +100,7 @@ const refuse = (reason: RefusalReason, event: { eventId?: unknown; startId?: unk
 export class CredentialEventOpener {
   private readonly now: () => Date;
   private readonly replays: ReplayGuard;
+  private readonly issuerKeys: ReadonlyMap<string, KeyObject>;
 
   constructor(private readonly options: OpenerOptions) {
     const raw = Buffer.from(options.privateKey, 'base64');
@@ -77,6 +108,14 @@ export class CredentialEventOpener {
       throw new Error('privateKey must be standard padded base64 of a raw 32-byte X25519 key');
     }
     raw.fill(0);
+    if (options.issuerKeys.length === 0) throw new Error('issuerKeys must pin at least one credential issuer key');
+    this.issuerKeys = new Map(
+      options.issuerKeys.map(({ keyId, publicKey }) => {
+        const key = parsePublicKey(publicKey);
+        if (key === null) throw new Error(`issuer key ${keyId} is not base64 of a raw 32-byte Ed25519 public key`);
+        return [keyId, key];
+      }),
+    );
     this.now = options.now ?? (() => new Date());
     this.replays = new ReplayGuard(options.rememberedIds);
   }
@@ -87,6 +126,13 @@ export class CredentialEventOpener {
     const event = parsed.data;
     if (event.tenantId !== this.options.tenantId) return refuse('other_tenant', event);
     if (event.recipientId !== this.options.recipientId) return refuse('other_recipient', event);
+    // Sealing needs only the recipient's public key, so without this anyone could hand the agent a credential.
+    const { signature } = event;
+    if (signature === undefined) return refuse('unsigned', event);
+    const issuerKey = this.issuerKeys.get(signature.keyId);
+    if (issuerKey === undefined) return refuse('unknown_issuer_key', event);
+    const statement = credentialIssuedStatement(event);
+    if (statement === null || !verifyText(issuerKey, statement, signature.sig)) return refuse('bad_signature', event);
     if (this.isReplay(event)) return refuse('replay', event);
     const eventExpiry = Date.parse(event.expiresAt);
     if (Number.isNaN(eventExpiry)) return refuse('malformed', event);

@@ -5,7 +5,10 @@
  *   node libs/orchestrator-client/dist/example.js --generate-key <file>
  *       writes a fresh X25519 private key to <file> (mode 0600, never overwritten) and prints the public key
  *       to register with POST /v1/recipients
- *   node libs/orchestrator-client/dist/example.js --tenant <id> --recipient <id> --private-key-file <file>
+ *   node libs/orchestrator-client/dist/example.js --pin-issuer <gateway URL> --issuer-keys <file>
+ *       fetches GET /v1/credential-issuer once and writes the keys to <file> (never overwritten): from then
+ *       on only credentials signed with those keys are accepted, whatever the gateway says later
+ *   node libs/orchestrator-client/dist/example.js --tenant <id> --recipient <id> --private-key-file <file> --issuer-keys <file>
  *       NATS_URL and SWITCHBOARD_NAMESPACE as for the services
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -13,11 +16,14 @@ import { parseArgs } from 'node:util';
 import { busNamesFromEnv, connectNats, natsConfigFromEnv } from '@switchboard/messaging';
 import { generateRecipientKeyPair } from '@switchboard/sealing';
 import { createLogger } from '@switchboard/telemetry';
+import { CredentialIssuerView } from '@switchboard/contracts';
+import type { IssuerKey } from './credential-event.opener.js';
 import { OrchestratorClient } from './orchestrator.client.js';
 
 const USAGE = `usage:
   example.js --generate-key <file>
-  example.js --tenant <id> --recipient <id> --private-key-file <file>`;
+  example.js --pin-issuer <gateway URL> --issuer-keys <file>
+  example.js --tenant <id> --recipient <id> --private-key-file <file> --issuer-keys <file>`;
 
 function out(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -41,14 +47,29 @@ function readPrivateKey(file: string): string {
   return readFileSync(file, 'utf8').trim();
 }
 
-async function listen(tenantId: string, recipientId: string, keyFile: string): Promise<void> {
+/** Trust on first use, once: the keys are written where an operator can compare them with the deployment's. */
+async function pinIssuer(gatewayUrl: string, file: string): Promise<void> {
+  const res = await fetch(new URL('/v1/credential-issuer', gatewayUrl));
+  if (!res.ok) throw new Error(`GET /v1/credential-issuer answered ${res.status}`);
+  const view = CredentialIssuerView.parse(await res.json());
+  writeFileSync(file, `${JSON.stringify(view, null, 2)}\n`, { flag: 'wx' });
+  out(`pinned ${view.keys.map((k) => k.keyId).join(', ')} in ${file}`);
+}
+
+function readIssuerKeys(file: string): IssuerKey[] {
+  return CredentialIssuerView.parse(JSON.parse(readFileSync(file, 'utf8'))).keys;
+}
+
+async function listen(tenantId: string, recipientId: string, keyFile: string, issuerFile: string): Promise<void> {
   const privateKey = readPrivateKey(keyFile);
+  const issuerKeys = readIssuerKeys(issuerFile);
   const nc = await connectNats(natsConfigFromEnv('orchestrator-example'));
   const client = await OrchestratorClient.start({
     nc,
     names: busNamesFromEnv(),
     tenantId,
     recipient: { id: recipientId, privateKey },
+    issuerKeys,
     logger: createLogger('orchestrator-example', { level: 'warn', write: err }),
     onCredential: (c) => {
       const names = Object.keys(c.environment).sort().join(' ');
@@ -74,17 +95,21 @@ async function main(): Promise<void> {
       tenant: { type: 'string' },
       recipient: { type: 'string' },
       'private-key-file': { type: 'string' },
+      'pin-issuer': { type: 'string' },
+      'issuer-keys': { type: 'string' },
     },
   });
   if (values['generate-key'] !== undefined) return generateKey(values['generate-key']);
   const { tenant, recipient } = values;
   const keyFile = values['private-key-file'];
-  if (!tenant || !recipient || !keyFile) {
+  const issuerFile = values['issuer-keys'];
+  if (values['pin-issuer'] !== undefined && issuerFile) return pinIssuer(values['pin-issuer'], issuerFile);
+  if (!tenant || !recipient || !keyFile || !issuerFile) {
     err(USAGE);
     process.exitCode = 2;
     return;
   }
-  await listen(tenant, recipient, keyFile);
+  await listen(tenant, recipient, keyFile, issuerFile);
 }
 
 main().catch((error: unknown) => {

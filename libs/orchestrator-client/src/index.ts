@@ -3,6 +3,7 @@ export {
   CredentialEventOpener,
   type DeniedCredential,
   type IssuedCredential,
+  type IssuerKey,
   type OpenerOptions,
   type Refusal,
   type RefusalReason,

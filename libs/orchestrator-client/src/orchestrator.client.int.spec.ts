@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { busNames, newId, type CredentialIssuedFields } from '@switchboard/contracts';
+import { busNames, credentialIssuedStatement, newId, type CredentialIssuedFields } from '@switchboard/contracts';
 import { connectNats, ensureEventsStream, jetStreamClient, publishEvent, type JetStreamClient, type NatsConnection } from '@switchboard/messaging';
 import { generateRecipientKeyPair, sealCredential } from '@switchboard/sealing';
+import { generateServiceKeyPair, loadSigningKey, signText } from '@switchboard/service-identity';
 import { createLogger } from '@switchboard/telemetry';
 import type { DeniedCredential, IssuedCredential, Refusal } from './credential-event.opener.js';
 import { OrchestratorClient } from './orchestrator.client.js';
@@ -12,6 +13,7 @@ const cfg = { url: process.env['NATS_URL'] || 'nats://127.0.0.1:4222', namespace
 const tenantId = newId('tenant');
 const recipientId = newId('recipient');
 const recipient = generateRecipientKeyPair();
+const issuer = generateServiceKeyPair();
 const provider: CredentialIssuedFields['provider'] = {
   id: 'prv_1',
   type: 'anthropic',
@@ -36,16 +38,17 @@ describe('OrchestratorClient on real NATS', () => {
   const credentials: IssuedCredential[] = [];
   const denials: DeniedCredential[] = [];
   const refusals: Refusal[] = [];
+  const logLines: string[] = [];
 
-  /** A credential.issued event as credentials-service publishes it, sealed with sealCredential. */
-  async function publishIssued(options: { agentId?: string; to?: string; apiKey?: string } = {}) {
+  /** A credential.issued event as credentials-service publishes it, sealed with sealCredential and signed (unless `unsigned`). */
+  async function publishIssued(options: { agentId?: string; to?: string; apiKey?: string; baseUrl?: string; unsigned?: boolean } = {}) {
     const agentId = options.agentId ?? newId('agent');
     const startId = newId('start');
     const eventId = newId('event');
     const to = options.to ?? recipientId;
     const expiresAt = new Date(Date.now() + 600_000).toISOString();
-    const payload = { baseUrl: provider.endpoint, apiKey: options.apiKey ?? 'sk-ant-secret', expiresAt };
-    const event = {
+    const payload = { baseUrl: options.baseUrl ?? provider.endpoint, apiKey: options.apiKey ?? 'sk-ant-secret', expiresAt };
+    const fields = {
       eventId,
       type: 'credential.issued',
       tenantId,
@@ -58,6 +61,9 @@ describe('OrchestratorClient on real NATS', () => {
       sealed: sealCredential(payload, recipient.publicKey, { tenantId, agentId, startId, recipientId: to }),
       expiresAt,
     };
+    const statement = credentialIssuedStatement(fields) ?? '';
+    const signature = { alg: 'Ed25519', keyId: issuer.keyId, sig: signText(loadSigningKey(issuer.privateKeyPem).key, statement) };
+    const event = options.unsigned ? fields : { ...fields, signature };
     await publishEvent(js, names.event(tenantId, 'credential.issued'), JSON.stringify(event), { msgId: eventId });
     return event;
   }
@@ -68,7 +74,8 @@ describe('OrchestratorClient on real NATS', () => {
       names,
       tenantId,
       recipient: { id: recipientId, privateKey: recipient.privateKey },
-      logger: createLogger('orchestrator-client-spec', { write: () => undefined }),
+      issuerKeys: [{ keyId: issuer.keyId, publicKey: issuer.publicKey }],
+      logger: createLogger('orchestrator-client-spec', { write: (line) => void logLines.push(line) }),
       onCredential: (credential) => {
         credentials.push(credential);
       },
@@ -107,8 +114,14 @@ describe('OrchestratorClient on real NATS', () => {
       await publishIssued({ to: newId('recipient') });
       // The same event again under a new message id, as a replaying attacker or a duplicate issue would send it.
       await publishEvent(js, names.event(tenantId, 'credential.issued'), JSON.stringify({ ...mine }), { msgId: newId('event') });
-      await waitFor(() => refusals.length === 2);
-      expect(refusals.map((r) => r.reason)).toEqual(['other_recipient', 'replay']);
+      // A credential anyone can seal to this recipient, sending the agent to an attacker: dropped, with the reason logged.
+      const forged = await publishIssued({ baseUrl: 'https://attacker.example/v1', apiKey: 'sk-attacker', unsigned: true });
+      await waitFor(() => refusals.length === 3);
+      expect(refusals.map((r) => r.reason)).toEqual(['other_recipient', 'replay', 'unsigned']);
+      expect(credentials).toHaveLength(1);
+      const dropped = logLines.find((line) => line.includes(forged.eventId));
+      expect(dropped).toContain('credential event dropped');
+      expect(dropped).toContain('unsigned');
 
       const denial = { eventId: newId('event'), type: 'credential.denied', tenantId, at: new Date().toISOString(), agentId: 'agt_x', startId: newId('start'), reason: 'unknown_recipient' };
       await publishEvent(js, names.event(tenantId, 'credential.denied'), JSON.stringify(denial), { msgId: denial.eventId });

@@ -1,7 +1,7 @@
 import { BUS_EVENT_TYPES, type BusNames } from '@switchboard/contracts';
 import { DurableConsumer, type NatsConnection, type ReceivedEvent } from '@switchboard/messaging';
-import type { Logger } from '@switchboard/telemetry';
-import { CredentialEventOpener, type DeniedCredential, type IssuedCredential, type Refusal } from './credential-event.opener.js';
+import { createLogger, type Logger } from '@switchboard/telemetry';
+import { CredentialEventOpener, type DeniedCredential, type IssuedCredential, type IssuerKey, type Refusal } from './credential-event.opener.js';
 
 export interface OrchestratorClientOptions {
   readonly nc: NatsConnection;
@@ -9,10 +9,12 @@ export interface OrchestratorClientOptions {
   readonly tenantId: string;
   /** The recipient registered with POST /v1/recipients, and the private key behind its public key. */
   readonly recipient: { readonly id: string; readonly privateKey: string };
+  /** The pinned keys credential.issued must be signed with (GET /v1/credential-issuer). */
+  readonly issuerKeys: readonly IssuerKey[];
   /** Called once per opened credential; a throw hands the event back for redelivery. */
   readonly onCredential: (credential: IssuedCredential) => Promise<void> | void;
   readonly onDenied?: (denial: DeniedCredential) => Promise<void> | void;
-  /** Events refused (other recipient, expired, replayed, tampered…); acknowledged and not redelivered. */
+  /** Events refused (other recipient, unsigned or wrongly signed, expired, replayed, tampered…), each also logged; acknowledged and not redelivered. */
   readonly onRefused?: (refusal: Refusal & { readonly subject: string }) => void;
   /** Durable consumer names are `<prefix>_issued` and `<prefix>_denied`. Default `orchestrator_<recipient id>`. */
   readonly durablePrefix?: string;
@@ -38,6 +40,7 @@ export class OrchestratorClient {
       tenantId: options.tenantId,
       recipientId: options.recipient.id,
       privateKey: options.recipient.privateKey,
+      issuerKeys: options.issuerKeys,
       ...(options.now ? { now: options.now } : {}),
     });
     const prefix = options.durablePrefix ?? `orchestrator_${options.recipient.id}`;
@@ -49,7 +52,11 @@ export class OrchestratorClient {
       });
     const issued = await consumer('issued', BUS_EVENT_TYPES.CredentialIssued);
     const denied = await consumer('denied', BUS_EVENT_TYPES.CredentialDenied);
-    const refused = (event: ReceivedEvent, refusal: Refusal) => options.onRefused?.({ ...refusal, subject: event.subject });
+    const logger = options.logger ?? createLogger('orchestrator-client');
+    const refused = (event: ReceivedEvent, refusal: Refusal) => {
+      logger.warn('credential event dropped', { reason: refusal.reason, eventId: refusal.eventId, startId: refusal.startId, subject: event.subject });
+      options.onRefused?.({ ...refusal, subject: event.subject });
+    };
 
     issued.start(async (event) => {
       const opened = opener.openIssued(event.data);

@@ -1,10 +1,14 @@
+import type { ServiceName } from '@switchboard/contracts';
 import { natsConfigFromEnv, type NatsConfig } from '@switchboard/messaging';
+import { serviceIdentityFromEnv, type ServiceIdentity } from '@switchboard/service-identity';
 import { createLogger, startTelemetry, type Logger } from '@switchboard/telemetry';
 
 /** What a service's main() gets before it starts: configured from the environment, named after the service. */
 export interface MainContext {
   readonly logger: Logger;
   readonly nats: NatsConfig;
+  /** From SWITCHBOARD_SERVICE_KEY(_FILE) and SWITCHBOARD_TRUSTED_KEYS(_FILE). */
+  readonly identity: ServiceIdentity;
 }
 
 export interface StartedMain {
@@ -21,14 +25,19 @@ const EXIT_GRACE_MS = 10_000;
  * A service process: telemetry first, then `start`; on SIGTERM or SIGINT an ordered close, telemetry flushed
  * last. A failed start is logged and exits with 1; a failed close sets exit code 1.
  */
-export async function runServiceMain(serviceName: string, start: (context: MainContext) => Promise<StartedMain>): Promise<void> {
+export async function runServiceMain(
+  serviceName: string,
+  identityName: ServiceName,
+  start: (context: MainContext) => Promise<StartedMain>,
+): Promise<void> {
   const telemetry = startTelemetry(serviceName);
   const logger = createLogger(serviceName);
   const nats = natsConfigFromEnv(serviceName);
 
   try {
-    const service = await start({ logger, nats });
-    logger.info('ready', { nats: nats.url, namespace: nats.namespace || null, ...service.ready, pid: process.pid });
+    const identity = serviceIdentityFromEnv(identityName);
+    const service = await start({ logger, nats, identity });
+    logger.info('ready', { nats: nats.url, namespace: nats.namespace || null, serviceKey: identity.keyId, ...service.ready, pid: process.pid });
 
     const shutdown = async (signal: NodeJS.Signals) => {
       logger.info('shutting down', { signal });

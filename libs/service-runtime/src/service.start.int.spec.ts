@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import type { PgEventStore } from '@switchboard/event-store';
 import { createTestDatabase, type TestDatabase } from '@switchboard/event-store/testing';
 import { natsConfigFromEnv } from '@switchboard/messaging';
+import { testIdentities } from '@switchboard/service-identity/testing';
 import { createLogger } from '@switchboard/telemetry';
 import { startService, type ServiceStartOptions } from './service.start.js';
 import type { ServiceDefinition } from './service.store.js';
@@ -24,7 +25,12 @@ describe('startService', () => {
   beforeAll(async () => {
     process.env['SWITCHBOARD_NAMESPACE'] = `t${randomBytes(5).toString('hex')}`;
     database = await createTestDatabase();
-    options = { databaseUrl: database.url, nats: natsConfigFromEnv('runtime-spec'), logger: createLogger('runtime-spec', { level: 'error' }) };
+    options = {
+      databaseUrl: database.url,
+      nats: natsConfigFromEnv('runtime-spec'),
+      logger: createLogger('runtime-spec', { level: 'error' }),
+      identity: testIdentities().identity('providers'),
+    };
   });
 
   afterAll(async () => {

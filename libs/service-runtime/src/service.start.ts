@@ -8,9 +8,11 @@ import {
   ensureEventsStream,
   jetStreamClient,
   natsMicroserviceOptions,
+  ServiceIdentityModule,
   type NatsConfig,
   type NatsConnection,
 } from '@switchboard/messaging';
+import type { ServiceIdentity } from '@switchboard/service-identity';
 import { NestLogger, type Logger } from '@switchboard/telemetry';
 import { openServiceStore, type ServiceDefinition } from './service.store.js';
 
@@ -18,6 +20,8 @@ export interface ServiceStartOptions {
   readonly databaseUrl: string;
   readonly nats: NatsConfig;
   readonly logger: Logger;
+  /** The service's bus identity: every operation it handles checks callers with it and signs replies with it. */
+  readonly identity: ServiceIdentity;
 }
 
 /** What every event-sourced service has running once its store, NATS and outbox relay are up. */
@@ -26,6 +30,7 @@ export interface ServiceRuntime {
   readonly nc: NatsConnection;
   readonly names: BusNames;
   readonly logger: Logger;
+  readonly identity: ServiceIdentity;
   /** Registers how to undo what was just opened; on close (or a failed start) steps run in reverse order. */
   onClose(step: () => Promise<unknown>): void;
   /** Creates the Nest microservice in the service's queue group and starts listening. */
@@ -68,9 +73,10 @@ export async function startService<Extra extends object>(
       nc,
       names,
       logger,
+      identity: options.identity,
       onClose: (step) => void opened.push(step),
       async listen(module) {
-        const app = await NestFactory.createMicroservice(module, {
+        const app = await NestFactory.createMicroservice(ServiceIdentityModule.around(module, options.identity), {
           ...natsMicroserviceOptions(options.nats, service.name),
           logger: new NestLogger(logger.child({ component: 'nest' })),
         });

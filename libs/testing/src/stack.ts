@@ -1,15 +1,27 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { busNames, type BusNames } from '@switchboard/contracts';
+import { busNames, SERVICE_NAMES as IDENTITY_NAMES, type BusNames, type ServiceName as IdentityName } from '@switchboard/contracts';
+import {
+  generateServiceKeyPair,
+  keyFileOf,
+  loadSigningKey,
+  ServiceIdentity,
+  TRUSTED_KEYS_FILE,
+  TrustedKeys,
+  type ServiceKeyPair,
+} from '@switchboard/service-identity';
 import { createTestDatabase, dropDatabase, ensureDatabase } from './database.js';
 
 export const SERVICES = ['providers-service', 'credentials-service', 'usage-service', 'gateway'] as const;
 export type ServiceName = (typeof SERVICES)[number];
+
+/** The bus identity a service process runs as. */
+export const identityNameOf = (service: ServiceName): IdentityName => (service === 'gateway' ? 'gateway' : (service.replace('-service', '') as IdentityName));
 
 /** libs/testing/{src,dist}/stack.* → repository root. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -25,6 +37,11 @@ export interface StackOptions {
   readonly replicas?: Partial<Record<ServiceName, number>>;
   readonly otlpEndpoint?: string;
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Service identity keys from files (`<service>.pem` and trusted-keys.json, as ensureServiceKeyFiles makes
+   * them), handed to the processes by path; default: fresh keys for this stack, handed over inline.
+   */
+  readonly serviceKeyDir?: string;
   /** Also append each service's output to `<logDir>/<service>-<n>.log`. */
   readonly logDir?: string;
   /** Print service output as it comes. */
@@ -57,6 +74,9 @@ export const randomOperatorKey = (): string => `sbk_${randomBytes(32).toString('
 /** The four services as real processes (built output in apps/*\/dist), on the real PostgreSQL and NATS. */
 export class Stack {
   readonly services: RunningService[] = [];
+  /** One identity key pair per service, made for this stack; every process trusts exactly these. */
+  readonly serviceKeys: Readonly<Record<IdentityName, ServiceKeyPair>>;
+  readonly trustedKeysJson: string;
   private readonly files: WriteStream[] = [];
   private readonly kmsDir: string | null;
 
@@ -71,6 +91,26 @@ export class Stack {
     readonly gatewayPorts: number[],
   ) {
     this.kmsDir = options.kms ? null : mkdtempSync(join(tmpdir(), 'sb-kms-'));
+    const keyDir = options.serviceKeyDir;
+    this.serviceKeys = Object.fromEntries(
+      IDENTITY_NAMES.map((name) => {
+        if (!keyDir) return [name, generateServiceKeyPair()];
+        const privateKeyPem = readFileSync(keyFileOf(keyDir, name), 'utf8');
+        const { publicKey, keyId } = loadSigningKey(privateKeyPem);
+        return [name, { privateKeyPem, publicKey, keyId }];
+      }),
+    ) as Record<IdentityName, ServiceKeyPair>;
+    this.trustedKeysJson = keyDir
+      ? readFileSync(join(keyDir, TRUSTED_KEYS_FILE), 'utf8')
+      : JSON.stringify(Object.fromEntries(IDENTITY_NAMES.map((name) => [name, [this.serviceKeys[name].publicKey]])));
+  }
+
+  /** Where a process finds its identity: the files of serviceKeyDir (as deployments do), or inline keys. */
+  private identityEnv(name: IdentityName): Record<string, string> {
+    const keyDir = this.options.serviceKeyDir;
+    return keyDir
+      ? { SWITCHBOARD_SERVICE_KEY_FILE: keyFileOf(keyDir, name), SWITCHBOARD_TRUSTED_KEYS_FILE: join(keyDir, TRUSTED_KEYS_FILE) }
+      : { SWITCHBOARD_SERVICE_KEY: this.serviceKeys[name].privateKeyPem, SWITCHBOARD_TRUSTED_KEYS: this.trustedKeysJson };
   }
 
   static async start(options: StackOptions = {}): Promise<Stack> {
@@ -108,6 +148,11 @@ export class Stack {
     return stack;
   }
 
+  /** Signs as one of this stack's services would: what a process holding that service's key can do. */
+  identity(name: IdentityName): ServiceIdentity {
+    return new ServiceIdentity(name, loadSigningKey(this.serviceKeys[name].privateKeyPem), TrustedKeys.parse(JSON.parse(this.trustedKeysJson)));
+  }
+
   get gatewayUrl(): string {
     return this.gatewayUrls[0];
   }
@@ -130,6 +175,7 @@ export class Stack {
       OTEL_BSP_SCHEDULE_DELAY: '100',
       OTEL_RESOURCE_ATTRIBUTES: `service.instance.id=${name}-${index}`,
       SWITCHBOARD_PUBLIC_URL: this.gatewayUrl,
+      ...this.identityEnv(identityNameOf(name)),
       ...this.kmsEnv(),
       ...(this.options.otlpEndpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: this.options.otlpEndpoint } : {}),
       ...this.options.env,

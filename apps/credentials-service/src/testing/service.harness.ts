@@ -8,7 +8,7 @@ import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import pg from 'pg';
 import { CredentialsOps, type Actor, type Result } from '@switchboard/contracts';
 import { LocalKms, type KmsPort } from '@switchboard/kms';
-import { BusClient, natsConfigFromEnv, natsMicroserviceOptions } from '@switchboard/messaging';
+import { BusClient, ServiceIdentityModule, natsConfigFromEnv, natsMicroserviceOptions } from '@switchboard/messaging';
 import { startServiceStack, type ServiceStack } from '@switchboard/service-runtime/testing';
 import type { RunningCredentialsService } from '../credentials-service.bootstrap.js';
 import { DEFAULT_PUBLIC_URL, type CredentialsSettings } from '../shared/credentials.settings.js';
@@ -43,7 +43,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * answering over NATS.
  */
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
-  const stack = await startServiceStack('credentials-service', async ({ databaseUrl, logger, onStop }) => {
+  const stack = await startServiceStack('credentials-service', async ({ databaseUrl, logger, identities, onStop }) => {
     const kmsDir = options.kms ? null : mkdtempSync(join(tmpdir(), 'sb-kms-spec-'));
     const kms = options.kms ?? LocalKms.open({ dir: kmsDir ?? '' });
 
@@ -51,7 +51,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     const { startCredentialsService } = await import('../credentials-service.bootstrap.js');
     const { FakeProvidersModule, FakeProvidersState } = await import('./fake-providers.controller.js');
     const providers = new FakeProvidersState();
-    const fake: INestMicroservice = await NestFactory.createMicroservice(FakeProvidersModule.forRoot(providers), {
+    const fake: INestMicroservice = await NestFactory.createMicroservice(ServiceIdentityModule.around(FakeProvidersModule.forRoot(providers), identities.identity('providers')), {
       ...natsMicroserviceOptions(natsConfigFromEnv('fake-providers'), 'providers-service', { gracePeriodMs: 10 }),
       logger: false,
     });
@@ -62,6 +62,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       databaseUrl,
       nats: natsConfigFromEnv('credentials-service-0'),
       logger,
+      identity: identities.identity('credentials'),
       kms,
       settings: { publicUrl: DEFAULT_PUBLIC_URL, credentialTtlSeconds: 3600, ...options.settings },
       serviceKeys: { backoffBaseMs: 50, backoffMaxMs: 200 },

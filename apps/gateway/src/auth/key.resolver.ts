@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ProvidersOps, type Principal } from '@switchboard/contracts';
+import { isServiceFault, ProvidersOps, type Principal } from '@switchboard/contracts';
 import { BusClient } from '@switchboard/messaging';
 import type { GatewayConfig } from '../config/gateway.config.js';
 import { GATEWAY_CONFIG } from '../core/core.tokens.js';
@@ -55,7 +55,7 @@ export class KeyResolver {
     const generation = this.revocations;
     const result = await this.bus.send(ProvidersOps.resolveKey, { keyHash });
     if (!result.ok) {
-      if (result.error.code === 'unavailable' || result.error.code === 'internal') throw ApiErrorException.of(result.error);
+      if (isServiceFault(result.error)) throw ApiErrorException.of(result.error);
       return null;
     }
     if (generation === this.revocations) this.cache.set(keyHash, result.value);

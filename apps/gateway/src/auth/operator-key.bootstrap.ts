@@ -13,7 +13,8 @@ const ATTEMPT_TIMEOUT_MS = 2_000;
 
 /**
  * Without SWITCHBOARD_OPERATOR_KEY the first gateway to reach providers-service registers a generated
- * operator key and shows it once; every later start finds one registered and shows nothing. Runs in the
+ * operator key and shows it once; every later start finds one registered and shows nothing. With it, the
+ * key's hash is recorded as configured from the environment. Runs in the
  * background because providers-service may start after the gateway (readiness waits for it anyway).
  */
 @Injectable()
@@ -31,8 +32,7 @@ export class OperatorKeyBootstrap implements OnApplicationBootstrap, OnApplicati
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.operatorKey !== null) return;
-    this.running = this.initialise();
+    this.running = this.initialise(this.config.operatorKey);
   }
 
   /** Resolves once the operator key is settled (or the gateway stops); tests wait on it. */
@@ -47,13 +47,19 @@ export class OperatorKeyBootstrap implements OnApplicationBootstrap, OnApplicati
     await this.running;
   }
 
-  private async initialise(): Promise<void> {
-    const key = generateAccessKey();
+  /**
+   * With SWITCHBOARD_OPERATOR_KEY, its hash is recorded as the environment's, which closes the slot to
+   * generated keys: a gateway replica started without the variable can then not mint a second operator key.
+   */
+  private async initialise(configured: string | null): Promise<void> {
+    const key = configured ?? generateAccessKey();
+    const source = configured === null ? 'generated' : 'environment';
     const keyHash = hashAccessKey(key);
     for (let delay = FIRST_DELAY_MS; !this.stopped; delay = Math.min(delay * 2, MAX_DELAY_MS)) {
-      const result = await this.bus.send(ProvidersOps.initOperatorKey, { keyHash }, { timeoutMs: ATTEMPT_TIMEOUT_MS });
+      const result = await this.bus.send(ProvidersOps.initOperatorKey, { keyHash, source }, { timeoutMs: ATTEMPT_TIMEOUT_MS });
       if (result.ok) {
-        if (result.value.created) this.announce(`Operator key (shown once): ${key}`);
+        if (source === 'environment') this.logger.info('operator key from the environment recorded', { replaced: result.value.created });
+        else if (result.value.created) this.announce(`Operator key (shown once): ${key}`);
         else this.logger.info('an operator key is already registered; keep using it');
         return;
       }

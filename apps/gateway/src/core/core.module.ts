@@ -1,5 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { BusModule, type NatsConfig } from '@switchboard/messaging';
+import type { ServiceIdentity } from '@switchboard/service-identity';
 import type { Logger } from '@switchboard/telemetry';
 import type { GatewayConfig } from '../config/gateway.config.js';
 import { HttpMetrics } from '../metrics/http.metrics.js';
@@ -9,6 +10,8 @@ import { NatsLink } from './nats.link.js';
 export interface CoreOptions {
   readonly config: GatewayConfig;
   readonly nats: NatsConfig;
+  /** The gateway's bus identity: signs its requests, checks replies, transport keys and lists the issuer keys. */
+  readonly identity: ServiceIdentity;
   readonly logger: Logger;
   readonly metrics: HttpMetrics;
   readonly announceOperatorKey: OperatorKeyAnnouncer;
@@ -19,7 +22,7 @@ export interface CoreOptions {
 @Module({})
 export class CoreModule {
   static forRoot(options: CoreOptions): DynamicModule {
-    const bus = BusModule.forRoot(options.nats);
+    const bus = BusModule.forRoot(options.nats, options.identity);
     return {
       module: CoreModule,
       imports: [bus],

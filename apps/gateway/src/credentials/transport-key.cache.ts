@@ -1,17 +1,22 @@
-import { Injectable } from '@nestjs/common';
-import { CredentialsOps, ok, type Result } from '@switchboard/contracts';
-import { BusClient } from '@switchboard/messaging';
+import { Inject, Injectable } from '@nestjs/common';
+import { appError, CredentialsOps, fail, ok, transportKeyStatement, type Result } from '@switchboard/contracts';
+import { BusClient, SERVICE_IDENTITY } from '@switchboard/messaging';
+import type { ServiceIdentity } from '@switchboard/service-identity';
 
 /**
  * credentials-service's transport public key, fetched once and kept: every secret value the gateway
- * forwards is sealed to it. Concurrent callers share one fetch.
+ * forwards is sealed to it. A key counts only with credentials-service's identity signature over it, so a
+ * responder that is not credentials-service never receives a secret. Concurrent callers share one fetch.
  */
 @Injectable()
 export class TransportKeyCache {
   private key: string | null = null;
   private pending: Promise<Result<string>> | null = null;
 
-  constructor(private readonly bus: BusClient) {}
+  constructor(
+    private readonly bus: BusClient,
+    @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
+  ) {}
 
   current(): Promise<Result<string>> {
     return this.key !== null ? Promise.resolve(ok(this.key)) : this.fetch();
@@ -30,9 +35,14 @@ export class TransportKeyCache {
   private fetch(): Promise<Result<string>> {
     this.pending ??= this.bus
       .send(CredentialsOps.transportKey, {})
-      .then((result) => {
-        if (result.ok) this.key = result.value.publicKey;
-        return result.ok ? ok(result.value.publicKey) : result;
+      .then((result): Result<string> => {
+        if (!result.ok) return result;
+        const { publicKey, signature } = result.value;
+        if (!this.identity.verifyStatement('credentials', transportKeyStatement(publicKey), signature)) {
+          return fail(appError('internal', 'the transport key is not signed by a trusted credentials-service key'));
+        }
+        this.key = publicKey;
+        return ok(publicKey);
       })
       .finally(() => {
         this.pending = null;

@@ -42,6 +42,7 @@ export function httpStatusOf(code: EdgeErrorCode): number {
     case 'unavailable':
       return 503;
     case 'internal':
+    case 'caller_refused':
       return 500;
     default: {
       const unhandled: never = code;
@@ -70,7 +71,9 @@ export interface HttpErrorResponse {
  */
 export function toHttpError(error: Pick<AppError, 'message' | 'details'> & { readonly code: EdgeErrorCode }): HttpErrorResponse {
   const status = httpStatusOf(error.code);
-  const message = error.code === 'internal' ? 'internal error' : error.message;
+  // A refused service identity is the deployment's fault, not the client's: it shows as any internal error.
+  const hidden = error.code === 'internal' || error.code === 'caller_refused';
+  const message = hidden ? 'internal error' : error.message;
   const dependents =
     error.code === 'provider_in_use' || error.code === 'secret_in_use'
       ? (error.details?.dependents ?? error.details ?? {})
@@ -78,6 +81,6 @@ export function toHttpError(error: Pick<AppError, 'message' | 'details'> & { rea
   return {
     status,
     headers: error.code === 'unavailable' ? { 'retry-after': String(RETRY_AFTER_SECONDS) } : {},
-    body: { error: dependents === undefined ? { code: error.code, message } : { code: error.code, message, dependents } },
+    body: { error: dependents === undefined ? { code: hidden ? 'internal' : error.code, message } : { code: error.code, message, dependents } },
   };
 }

@@ -9,6 +9,7 @@ import { ModelsController } from '../models/models.controller.js';
 import { ProviderRegistration } from '../providers/provider-registration.service.js';
 import { ProxyModule } from '../proxy/proxy.module.js';
 import { ProvidersController } from '../providers/providers.controller.js';
+import { CredentialIssuerController } from '../recipients/credential-issuer.controller.js';
 import { RecipientsController } from '../recipients/recipients.controller.js';
 import { SecretsController } from '../secrets/secrets.controller.js';
 import { SettingsController } from '../settings/settings.controller.js';
@@ -29,6 +30,7 @@ import { UsageRoutesModule } from '../usage/usage-routes.module.js';
     AgentsController,
     SecretsController,
     RecipientsController,
+    CredentialIssuerController,
     SettingsController,
   ],
   providers: [TransportKeyCache, SecretValues, ProviderCredentials, ProviderRegistration],

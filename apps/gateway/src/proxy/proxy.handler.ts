@@ -1,4 +1,4 @@
-import type { AgentRoute } from '@switchboard/contracts';
+import { isServiceFault, type AgentRoute } from '@switchboard/contracts';
 import {
   clientError,
   modelsListBody,
@@ -190,7 +190,7 @@ export class ProxyHandler {
     if (route !== undefined) return { route };
     const fetched = await this.d.routes.get(caller.tenantId, caller.agentId);
     if (fetched.ok) return { route: fetched.value };
-    if (fetched.error.code === 'unavailable' || fetched.error.code === 'internal') {
+    if (isServiceFault(fetched.error)) {
       return { error: unavailable(protocol, "the agent's route cannot be resolved right now") };
     }
     return { error: clientError(protocol, 'permission_denied', `agent ${caller.agentId} does not exist in this tenant`) };

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { busNames } from '@switchboard/contracts';
-import { BusClient, DirectClient } from '@switchboard/messaging';
+import { BusClient, DirectClient, SERVICE_IDENTITY } from '@switchboard/messaging';
+import type { ServiceIdentity } from '@switchboard/service-identity';
 import type { Logger } from '@switchboard/telemetry';
 import { EgressPolicy, UpstreamClient, checkEndpoint } from '@switchboard/upstream';
 import type { FastifyInstance } from 'fastify';
@@ -43,6 +44,7 @@ export class ProxyRuntime implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly nats: NatsLink,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
     @Inject(GATEWAY_LOGGER) private readonly logger: Logger,
+    @Inject(SERVICE_IDENTITY) identity: ServiceIdentity,
   ) {
     const names = busNames(config.namespace);
     this.policy = EgressPolicy.fromEnv(config.egressAllow);
@@ -52,7 +54,7 @@ export class ProxyRuntime implements OnApplicationBootstrap, BeforeApplicationSh
     const connection = () => nats.current;
     this.limiter = new RpmLimiter({ bucket: names.durable('sb_rate'), connection });
     this.usage = new UsagePublisher({ names, spool: new UsageSpool(config.spoolDir), connection, logger });
-    const ledger = new DirectClient(connection, config.namespace);
+    const ledger = new DirectClient(connection, config.namespace, identity);
     this.budget = new BudgetAdmission({
       ledger,
       logger,

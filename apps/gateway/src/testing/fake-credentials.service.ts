@@ -8,13 +8,15 @@ import {
   newId,
   ok,
   serviceHealth,
+  transportKeyStatement,
   type ParsedRequestOf,
   type RecipientView,
   type ReplyOf,
   type Result,
   type SecretView,
 } from '@switchboard/contracts';
-import { HandleOperation } from '@switchboard/messaging';
+import { HandleOperation, SERVICE_IDENTITY } from '@switchboard/messaging';
+import type { ServiceIdentity } from '@switchboard/service-identity';
 import { generateRecipientKeyPair, openFromTransport, sealForTransport, type RecipientKeyPair } from '@switchboard/sealing';
 
 type Ops = typeof CredentialsOps;
@@ -57,7 +59,10 @@ const kmsDown = () => fail(appError('unavailable', 'KMS is not reachable'));
 /** A stand-in for credentials-service over real NATS, opening and sealing values exactly as the real one must. */
 @Controller()
 export class FakeCredentialsController {
-  constructor(@Inject(FAKE_CREDENTIALS_STATE) private readonly s: FakeCredentialsState) {}
+  constructor(
+    @Inject(FAKE_CREDENTIALS_STATE) private readonly s: FakeCredentialsState,
+    @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
+  ) {}
 
   @HandleOperation(CredentialsOps.health)
   async health(): Res<'health'> {
@@ -67,7 +72,8 @@ export class FakeCredentialsController {
   @HandleOperation(CredentialsOps.transportKey)
   async transportKey(): Res<'transportKey'> {
     this.s.transportKeyFetches++;
-    return ok({ publicKey: this.s.transport.publicKey });
+    const { publicKey } = this.s.transport;
+    return ok({ publicKey, signature: this.identity.signStatement(transportKeyStatement(publicKey)) });
   }
 
   @HandleOperation(CredentialsOps.createSecret)
@@ -201,9 +207,19 @@ export class FakeUsageHealthController {
 
 export function fakeCredentialsModule(state: FakeCredentialsState) {
   @Module({
-    controllers: [FakeCredentialsController, FakeUsageHealthController],
+    controllers: [FakeCredentialsController],
     providers: [{ provide: FAKE_CREDENTIALS_STATE, useValue: state }],
   })
   class FakeCredentialsModule {}
   return FakeCredentialsModule;
+}
+
+/** Its own app: its replies are signed with usage-service's identity. */
+export function fakeUsageHealthModule(state: FakeCredentialsState) {
+  @Module({
+    controllers: [FakeUsageHealthController],
+    providers: [{ provide: FAKE_CREDENTIALS_STATE, useValue: state }],
+  })
+  class FakeUsageHealthModule {}
+  return FakeUsageHealthModule;
 }

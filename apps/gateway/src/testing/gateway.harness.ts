@@ -3,11 +3,13 @@ import type { INestMicroservice } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { busNames, type BusNames } from '@switchboard/contracts';
-import { connectNats, natsMicroserviceOptions, type NatsConfig } from '@switchboard/messaging';
+import type { ServiceName } from '@switchboard/contracts';
+import { connectNats, natsMicroserviceOptions, ServiceIdentityModule, type NatsConfig } from '@switchboard/messaging';
+import { testIdentities } from '@switchboard/service-identity/testing';
 import { createLogger } from '@switchboard/telemetry';
 import type { GatewayConfig } from '../config/gateway.config.js';
 import { createGatewayApp } from '../gateway.app.js';
-import { FakeCredentialsState, fakeCredentialsModule } from './fake-credentials.service.js';
+import { FakeCredentialsState, fakeCredentialsModule, fakeUsageHealthModule } from './fake-credentials.service.js';
 import { fakeProvidersModule } from './fake-agent-runs.controller.js';
 import { FakeProvidersState } from './fake-providers.service.js';
 
@@ -57,7 +59,7 @@ export class GatewayHarness {
   /** The raw payload of every command, in the order of busSubjects (canary checks). */
   readonly busPayloads: string[] = [];
   private fake: INestMicroservice | null = null;
-  private fakeCredentials: INestMicroservice | null = null;
+  private fakeCredentials: INestMicroservice[] = [];
 
   private constructor(
     readonly app: NestFastifyApplication,
@@ -91,6 +93,7 @@ export class GatewayHarness {
     const app = await createGatewayApp({
       config,
       nats,
+      identity: testIdentities().identity('gateway'),
       logger,
       announceOperatorKey: options.announceOperatorKey,
       swaggerUi: false,
@@ -115,12 +118,17 @@ export class GatewayHarness {
 
   async startFake(): Promise<void> {
     if (this.fake) return;
-    const fake = await NestFactory.createMicroservice(fakeProvidersModule(this.state), {
-      ...natsMicroserviceOptions({ ...this.nats, name: 'fake-providers' }, 'providers'),
+    this.fake = await this.startFakeService('providers', fakeProvidersModule(this.state));
+  }
+
+  /** A stand-in service app, answering (and signing) as the named service. */
+  private async startFakeService(service: ServiceName, module: Parameters<typeof ServiceIdentityModule.around>[0]): Promise<INestMicroservice> {
+    const fake = await NestFactory.createMicroservice(ServiceIdentityModule.around(module, testIdentities().identity(service)), {
+      ...natsMicroserviceOptions({ ...this.nats, name: `fake-${service}` }, service),
       logger: false,
     });
     await fake.listen();
-    this.fake = fake;
+    return fake;
   }
 
   async stopFake(): Promise<void> {
@@ -129,18 +137,15 @@ export class GatewayHarness {
   }
 
   async startFakeCredentials(): Promise<void> {
-    if (this.fakeCredentials) return;
-    const fake = await NestFactory.createMicroservice(fakeCredentialsModule(this.credentials), {
-      ...natsMicroserviceOptions({ ...this.nats, name: 'fake-credentials' }, 'credentials'),
-      logger: false,
-    });
-    await fake.listen();
-    this.fakeCredentials = fake;
+    if (this.fakeCredentials.length > 0) return;
+    this.fakeCredentials = [
+      await this.startFakeService('credentials', fakeCredentialsModule(this.credentials)),
+      await this.startFakeService('usage', fakeUsageHealthModule(this.credentials)),
+    ];
   }
 
   async stopFakeCredentials(): Promise<void> {
-    await this.fakeCredentials?.close();
-    this.fakeCredentials = null;
+    for (const fake of this.fakeCredentials.splice(0)) await fake.close();
   }
 
   /** Round-trips a ping so every message sent before it has reached the tap. */

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import type { INestMicroservice } from '@nestjs/common';
 import { DEFAULT_ALERT_SETTINGS, type AlertView } from '@switchboard/contracts';
-import { natsMicroserviceOptions } from '@switchboard/messaging';
+import { natsMicroserviceOptions, ServiceIdentityModule } from '@switchboard/messaging';
+import { testIdentities } from '@switchboard/service-identity/testing';
 import { generateAccessKey } from '../auth/access-key.js';
 import type { GatewayHarness } from '../testing/gateway.harness.js';
 import type { FakeAlertsState } from './testing/fake-alerts.controller.js';
@@ -37,7 +38,7 @@ describe('alert routes (gateway in-process, real NATS, fake providers- and usage
     const { FakeAlertsState: State, fakeAlertsModule } = await import('./testing/fake-alerts.controller.js');
     h = await GatewayHarness.start({ namespace, operatorKey });
     state = new State();
-    fakeUsage = await NestFactory.createMicroservice(fakeAlertsModule(state), {
+    fakeUsage = await NestFactory.createMicroservice(ServiceIdentityModule.around(fakeAlertsModule(state), testIdentities().identity('usage')), {
       ...natsMicroserviceOptions({ ...h.nats, name: 'fake-usage-alerts' }, 'usage', { gracePeriodMs: 10 }),
       logger: false,
     });

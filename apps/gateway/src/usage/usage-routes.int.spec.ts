@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import type { INestMicroservice } from '@nestjs/common';
 import { newId } from '@switchboard/contracts';
-import { natsMicroserviceOptions } from '@switchboard/messaging';
+import { natsMicroserviceOptions, ServiceIdentityModule } from '@switchboard/messaging';
+import { testIdentities } from '@switchboard/service-identity/testing';
 import { generateAccessKey } from '../auth/access-key.js';
 import type { GatewayHarness } from '../testing/gateway.harness.js';
 import type { FakeUsageState } from './testing/fake-usage.controller.js';
@@ -47,7 +48,7 @@ describe('usage routes (gateway in-process, real NATS, fake providers- and usage
     const { FakeUsageState: State, fakeUsageModule } = await import('./testing/fake-usage.controller.js');
     h = await GatewayHarness.start({ namespace, operatorKey });
     usage = new State();
-    fakeUsage = await NestFactory.createMicroservice(fakeUsageModule(usage), {
+    fakeUsage = await NestFactory.createMicroservice(ServiceIdentityModule.around(fakeUsageModule(usage), testIdentities().identity('usage')), {
       ...natsMicroserviceOptions({ ...h.nats, name: 'fake-usage' }, 'usage', { gracePeriodMs: 10 }),
       logger: false,
     });

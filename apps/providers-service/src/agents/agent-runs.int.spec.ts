@@ -86,7 +86,7 @@ describe('agent starts and stops over the bus', () => {
     const expiresAt = inAnHour();
     const { keyId, keyHash, issued } = await issueKey(tenantId, agent.id, startId, expiresAt);
     expect(value(issued)).toEqual({ keyId });
-    const again = await stack.bus.send(ProvidersOps.issueAgentKey, { tenantId, agentId: agent.id, startId, keyId, keyHash, expiresAt });
+    const again = await stack.busAs('credentials').send(ProvidersOps.issueAgentKey, { tenantId, agentId: agent.id, startId, keyId, keyHash, expiresAt });
     expect(value(again)).toEqual({ keyId });
 
     expect(value(await stack.bus.send(ProvidersOps.resolveKey, { keyHash }))).toEqual({ keyId, tenantId, role: 'agent', agentId: agent.id });
@@ -160,7 +160,7 @@ describe('agent starts and stops over the bus', () => {
       const { startId } = value(await stack.bus.send(ProvidersOps.startAgent, { actor: admin, id: agent.id, recipientId: 'rcp_1' }));
       const keyHash = newKeyHash();
       const [issued, stopped] = await Promise.all([
-        stack.bus.send(ProvidersOps.issueAgentKey, { tenantId, agentId: agent.id, startId, keyId: newId('key'), keyHash, expiresAt: inAnHour() }),
+        stack.busAs('credentials').send(ProvidersOps.issueAgentKey, { tenantId, agentId: agent.id, startId, keyId: newId('key'), keyHash, expiresAt: inAnHour() }),
         stack.bus.send(ProvidersOps.stopAgent, { actor: admin, id: agent.id }),
       ]);
       expect(stopped.ok).toBe(true);

@@ -155,4 +155,11 @@ export const READ_MODEL_MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE ${SCHEMA}.tenants ADD COLUMN unpriced_models text NOT NULL DEFAULT 'allow'`,
     ],
   },
+  {
+    id: 'providers-service/006-operator-key-source',
+    sql: [
+      // `environment`: the key comes from SWITCHBOARD_OPERATOR_KEY; the slot is closed to generated keys.
+      `ALTER TABLE ${SCHEMA}.operator_key ADD COLUMN source text NOT NULL DEFAULT 'generated' CHECK (source IN ('generated', 'environment'))`,
+    ],
+  },
 ];

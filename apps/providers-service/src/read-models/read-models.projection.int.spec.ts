@@ -77,7 +77,7 @@ describe('read models', () => {
     const first = value(await send(ProvidersOps.startAgent, { actor: admin, id: agent.id, recipientId: 'rcp_1' }));
     const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
     const issue = (startId: string) =>
-      send(ProvidersOps.issueAgentKey, { tenantId: tenant.id, agentId: agent.id, startId, keyId: newId('key'), keyHash: newKeyHash(), expiresAt });
+      stack.busAs('credentials').send(ProvidersOps.issueAgentKey, { tenantId: tenant.id, agentId: agent.id, startId, keyId: newId('key'), keyHash: newKeyHash(), expiresAt });
     value(await issue(first.startId));
     value(await send(ProvidersOps.stopAgent, { actor: admin, id: agent.id }));
     const running = value(await send(ProvidersOps.startAgent, { actor: admin, id: agent.id, recipientId: 'rcp_2' }));

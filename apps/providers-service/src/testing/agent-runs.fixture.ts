@@ -32,7 +32,7 @@ export function agentRuns(getStack: () => TestStack) {
   async function issueKey(tenantId: string, agentId: string, startId: string, expiresAt = inAnHour()) {
     const keyHash = newKeyHash();
     const keyId = newId('key');
-    const issued = await stackNow().bus.send(ProvidersOps.issueAgentKey, { tenantId, agentId, startId, keyId, keyHash, expiresAt });
+    const issued = await stackNow().busAs('credentials').send(ProvidersOps.issueAgentKey, { tenantId, agentId, startId, keyId, keyHash, expiresAt });
     return { keyId, keyHash, issued };
   }
 

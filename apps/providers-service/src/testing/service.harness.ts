@@ -10,12 +10,14 @@ export interface TestStack extends ServiceStack {
 
 /** `instances` copies of the service, as main() starts it, in one queue group on a fresh database and namespace. */
 export function startTestStack(instances = 1): Promise<TestStack> {
-  return startServiceStack('providers-service', async ({ databaseUrl, logger }) => {
+  return startServiceStack('providers-service', async ({ databaseUrl, logger, identities }) => {
     // Imported only now, with the namespace set: controllers read it when their decorators run.
     const { startProvidersService } = await import('../providers-service.bootstrap.js');
     const services: RunningProvidersService[] = [];
     for (let i = 0; i < instances; i++) {
-      services.push(await startProvidersService({ databaseUrl, nats: natsConfigFromEnv(`providers-service-${i}`), logger }));
+      services.push(
+        await startProvidersService({ databaseUrl, nats: natsConfigFromEnv(`providers-service-${i}`), logger, identity: identities.identity('providers') }),
+      );
     }
     return { services };
   });

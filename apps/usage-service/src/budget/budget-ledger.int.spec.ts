@@ -30,7 +30,7 @@ describe('budget ledger (real Postgres and NATS)', () => {
   });
   // As the gateway asks: straight on NATS.
   const reserve = async (r: ReserveBudgetRequest) =>
-    value(await new DirectClient(() => stack.nc, stack.names.namespace).request(BudgetOps.reserve, r, { timeoutMs: 5_000 }));
+    value(await new DirectClient(() => stack.nc, stack.names.namespace, stack.identities.identity('gateway')).request(BudgetOps.reserve, r, { timeoutMs: 5_000 }));
   const state = async (tenantId: string, scope: 'provider' | 'agent' = 'provider', subjectId = 'prv_budget') =>
     value(await stack.bus.send(BudgetOps.state, { actor: memberOf(tenantId), scope, subjectId, period }));
 
@@ -150,14 +150,14 @@ describe('budget ledger (real Postgres and NATS)', () => {
   });
 
   it('answers a malformed admission with validation_failed, not a reservation', async () => {
-    const client = new DirectClient(() => stack.nc, stack.names.namespace);
+    const client = new DirectClient(() => stack.nc, stack.names.namespace, stack.identities.identity('gateway'));
     const result = await client.request(BudgetOps.reserve, { ...request(newTenantId()), amountUsd: -1 }, { timeoutMs: 5_000 });
     expect(result).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
   });
 
   it('leases a sixteenth of what is left at most, settles leased calls off the lease, and takes back the unused part', async () => {
     const tenantId = newTenantId();
-    const client = new DirectClient(() => stack.nc, stack.names.namespace);
+    const client = new DirectClient(() => stack.nc, stack.names.namespace, stack.identities.identity('gateway'));
     const lease = async (amountUsd: number, minUsd = 0.01) =>
       value(
         await client.request(

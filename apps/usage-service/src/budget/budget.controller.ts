@@ -6,6 +6,7 @@ import type { BusNames } from '@switchboard/contracts';
 import { HandleOperation, serveDirect } from '@switchboard/messaging';
 import type { Logger } from '@switchboard/telemetry';
 import { BudgetLedger } from './budget.ledger.js';
+import type { ServiceIdentity } from '@switchboard/service-identity';
 
 type Ops = typeof BudgetOps;
 type OpResult<K extends keyof Ops> = Promise<Result<ReplyOf<Ops[K]>>>;
@@ -32,8 +33,14 @@ export class BudgetController {
  * The proxy's admission (per-call reservations and leases), on the hot path of budgeted calls: served straight on NATS (no Nest layers), by
  * whichever replica the queue group picks. Internal: the gateway sends ids from its own route, never a client's.
  */
-export function serveBudgetAdmission(nc: NatsConnection, names: BusNames, ledger: BudgetLedger, logger: Logger): Subscription[] {
-  const options = { queue: names.durable('usage-service'), logger };
+export function serveBudgetAdmission(
+  nc: NatsConnection,
+  names: BusNames,
+  ledger: BudgetLedger,
+  logger: Logger,
+  identity: ServiceIdentity,
+): Subscription[] {
+  const options = { queue: names.durable('usage-service'), logger, identity };
   return [
     serveDirect(nc, names, BudgetOps.reserve, async (request) => ok(await ledger.reserve(request)), options),
     serveDirect(nc, names, BudgetOps.lease, async (request) => ok({ grantedUsd: await ledger.lease(request) }), options),

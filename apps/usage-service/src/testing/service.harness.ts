@@ -25,7 +25,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The service as main() starts it, on a fresh database and namespace. */
 export async function startTestStack(options: Partial<Pick<UsageServiceOptions, 'clock' | 'alerts'>> = {}): Promise<TestStack> {
   let boot: ((name: string) => Promise<RunningUsageService>) | null = null;
-  const stack = await startServiceStack('usage-service', async ({ databaseUrl, logger, onStop }) => {
+  const stack = await startServiceStack('usage-service', async ({ databaseUrl, logger, identities, onStop }) => {
     // Imported only now, with the namespace set: controllers read it when their decorators run.
     const { startUsageService } = await import('../usage-service.bootstrap.js');
     const extra: RunningUsageService[] = [];
@@ -34,6 +34,7 @@ export async function startTestStack(options: Partial<Pick<UsageServiceOptions, 
         databaseUrl,
         nats: natsConfigFromEnv(name),
         logger,
+        identity: identities.identity('usage'),
         // A short ack wait: calls buffered by a stopped instance come back within the spec's patience.
         projector: { retryDelayMs: 100, stopGraceMs: 2_000, ackWaitMs: 2_000 },
         ...options,

@@ -20,6 +20,7 @@ const credential: CredentialIssued['data'] = {
   },
   sealed: { alg: 'X25519-HKDF-SHA256-A256GCM', epk: 'ZXBr', iv: 'aXY=', ciphertext: 'Y3Q=', tag: 'dGFn' },
   expiresAt: '2030-01-02T00:00:00.000Z',
+  signature: { alg: 'Ed25519', keyId: 'sk_credentials', sig: 'c2ln' },
 };
 const issue: IssueCredential = { type: 'IssueCredential', data: { credential, now } };
 const issued: CredentialIssued = { type: 'CredentialIssued', data: credential };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { jetstreamManager, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
-import { busNames, type BusNames } from '@switchboard/contracts';
+import { busNames, type BusNames, type ServiceName } from '@switchboard/contracts';
+import { testIdentities, type TestIdentities } from '@switchboard/service-identity/testing';
 import { BusClient, connectNats, natsConfigFromEnv, type NatsConnection } from '@switchboard/messaging';
 import { createTestDatabase } from '@switchboard/event-store/testing';
 import { createLogger, startTelemetry, type Logger } from '@switchboard/telemetry';
@@ -11,6 +12,8 @@ export interface StackContext {
   readonly names: BusNames;
   /** Warnings and errors only, and only to stderr when SB_TEST_LOGS is set. */
   readonly logger: Logger;
+  /** Every service's key pair and the trust list naming them (one set per test process). */
+  readonly identities: TestIdentities;
   /** Runs `step` on stop, after the services have closed and before NATS and the database go (in this order). */
   onStop(step: () => Promise<unknown> | void): void;
 }
@@ -23,7 +26,11 @@ export interface Started {
 export interface ServiceStack {
   readonly databaseUrl: string;
   readonly names: BusNames;
+  /** Requests as the gateway makes them (signed with the gateway's test key). */
   readonly bus: BusClient;
+  /** Requests signed as another service, e.g. to show what its access list lets it do. */
+  busAs(service: ServiceName): BusClient;
+  readonly identities: TestIdentities;
   readonly nc: NatsConnection;
   readonly jsm: JetStreamManager;
   /** The last message the relay published on `events.<tenantId>.<busType>`, or null after `waitMs`. */
@@ -53,9 +60,19 @@ export async function startServiceStack<S extends Started>(
     write: (line) => (process.env['SB_TEST_LOGS'] ? process.stderr.write(`${line}\n`) : undefined),
   });
   const stopSteps: (() => Promise<unknown> | void)[] = [];
-  const started = await start({ databaseUrl, names, logger, onStop: (step) => void stopSteps.push(step) });
+  const identities = testIdentities();
+  const started = await start({ databaseUrl, names, logger, identities, onStop: (step) => void stopSteps.push(step) });
   const nc = await connectNats(natsConfigFromEnv(`${serviceName}-spec`));
-  const bus = BusClient.create(natsConfigFromEnv(`${serviceName}-spec`));
+  const clients = new Map<ServiceName, BusClient>();
+  const busAs = (service: ServiceName): BusClient => {
+    let client = clients.get(service);
+    if (!client) {
+      client = BusClient.create(natsConfigFromEnv(`${serviceName}-spec-as-${service}`), identities.identity(service));
+      clients.set(service, client);
+    }
+    return client;
+  };
+  const bus = busAs('gateway');
   const jsm = await jetstreamManager(nc);
 
   return {
@@ -63,6 +80,8 @@ export async function startServiceStack<S extends Started>(
     databaseUrl,
     names,
     bus,
+    busAs,
+    identities,
     nc,
     jsm,
     async lastEvent(tenantId, busType, waitMs = 5_000) {
@@ -74,7 +93,7 @@ export async function startServiceStack<S extends Started>(
       }
     },
     async stop() {
-      await bus.close();
+      for (const client of clients.values()) await client.close();
       for (const service of started.services) await service.close();
       for (const step of stopSteps) await step();
       await jsm.streams.delete(names.eventsStream).catch(() => false);

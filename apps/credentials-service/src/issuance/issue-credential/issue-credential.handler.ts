@@ -1,9 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ProvidersOps, type CredentialPlaintext, type DenialReason } from '@switchboard/contracts';
+import {
+  CREDENTIAL_SIGNATURE_ALG,
+  ProvidersOps,
+  credentialIssuedStatement,
+  newId,
+  type CredentialPlaintext,
+  type DenialReason,
+} from '@switchboard/contracts';
 import { issuanceDecider, type IssuanceCommand, type IssuedCredential } from '@switchboard/credentials-domain';
 import { handleCommand, PgEventStore } from '@switchboard/event-store';
-import { BusClient } from '@switchboard/messaging';
+import { BusClient, SERVICE_IDENTITY } from '@switchboard/messaging';
 import { sealCredential } from '@switchboard/sealing';
+import type { ServiceIdentity } from '@switchboard/service-identity';
 import { recipientViews } from '../../recipients/recipient.queries.js';
 import { secretMaterialOf, type SecretMaterial } from '../../secrets/secret-value.js';
 import { SecretVault } from '../../secrets/secret.vault.js';
@@ -42,6 +50,7 @@ export class IssueCredentialHandler {
     private readonly vault: SecretVault,
     private readonly bus: BusClient,
     @Inject(CREDENTIALS_SETTINGS) private readonly settings: CredentialsSettings,
+    @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
   ) {}
 
   async handle(start: AgentStartMessage): Promise<IssuanceOutcome> {
@@ -50,7 +59,9 @@ export class IssueCredentialHandler {
     if ((await this.store.readStream(streamId)).version > 0) return 'already_decided';
 
     const now = new Date();
-    const decision = await this.decide(start, now);
+    // Chosen here because the credential's signature covers it.
+    const eventId = newId('event');
+    const decision = await this.decide(start, now, eventId);
     const command: IssuanceCommand =
       decision.kind === 'issue'
         ? { type: 'IssueCredential', data: { credential: decision.credential, now } }
@@ -65,13 +76,14 @@ export class IssueCredentialHandler {
       command,
       metadata: eventMetadata(ISSUER, start.eventId),
       at: now,
+      newEventId: () => eventId,
     });
     if (!handled.ok) throw new Error(`could not record the decision for start ${start.startId}: ${handled.error.code}`);
     if (handled.value.events.length === 0) return 'already_decided';
     return decision.kind === 'issue' ? 'issued' : 'denied';
   }
 
-  private async decide(start: AgentStartMessage, now: Date): Promise<Decision> {
+  private async decide(start: AgentStartMessage, now: Date, eventId: string): Promise<Decision> {
     const { tenantId, provider } = start;
     const [recipient] = await recipientViews(this.store.dataSource.manager, tenantId, start.recipientId);
     if (recipient === undefined) return deny('unknown_recipient');
@@ -106,6 +118,9 @@ export class IssueCredentialHandler {
       startId: start.startId,
       recipientId: start.recipientId,
     });
+    const signed = { eventId, tenantId, agentId: start.agentId, startId: start.startId, recipientId: start.recipientId, delivery: start.delivery, sealed, expiresAt };
+    const statement = credentialIssuedStatement(signed);
+    if (statement === null) throw new Error(`start ${start.startId}: an id holds the signature separator`);
     return {
       kind: 'issue',
       credential: {
@@ -116,6 +131,7 @@ export class IssueCredentialHandler {
         provider: snapshotOf(provider),
         sealed,
         expiresAt,
+        signature: { alg: CREDENTIAL_SIGNATURE_ALG, ...this.identity.signStatement(statement) },
       },
     };
   }
