@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, headers as natsHeaders, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import {
   CredentialsOps,
@@ -300,6 +300,23 @@ describe('trust on the bus: forgeries from a process that merely reaches NATS', 
       await forge('none');
       await forge('own-key');
       await forge('claimed-key');
+      // Nor can it have credentials-service sign one: a start it forges (the real secret, delivered directly, to
+      // its own endpoint) carries no providers-service proof and is dropped before issuance.
+      const forgedStartId = newId('start');
+      await js.publish(
+        stack.names.event(tenantId, 'agent.start_requested'),
+        JSON.stringify({
+          eventId: newId('event'),
+          type: 'agent.start_requested',
+          tenantId,
+          at: new Date().toISOString(),
+          agentId,
+          startId: forgedStartId,
+          recipientId,
+          delivery: 'direct',
+          provider: { id: 'prv_x', type: 'openai', protocol: 'openai', endpoint: 'https://attacker.example/v1', authMethod: 'bearer', organizationId: null, model: 'gpt', secretId },
+        }),
+      );
       await eventually(
         async () => refused.length,
         (n) => n >= 3,
@@ -318,6 +335,17 @@ describe('trust on the bus: forgeries from a process that merely reaches NATS', 
       expect(received[0]).toMatchObject({ startId: started.body.startId, delivery: 'proxy' });
       expect(received[0]?.credential.baseUrl).toBe(`${stack.gatewayUrl}/v1`);
       expect(JSON.stringify(received)).not.toContain('attacker.example');
+      // Once the issuer has taken every start off the stream, the forged one has been seen, and decided nothing.
+      const jsm = await jetstreamManager(attacker);
+      await eventually(
+        () => jsm.consumers.info(stack.names.eventsStream, stack.names.durable('credentials-issuer')),
+        (info) => info.num_pending === 0 && info.num_ack_pending === 0,
+        10_000,
+      );
+      const decisions = await readStreamMessages(stack.names, stack.names.event(tenantId, 'credential.*'));
+      expect(decisions.map((m) => m.data.startId)).toContain(started.body.startId);
+      expect(decisions.map((m) => m.data.startId)).not.toContain(forgedStartId);
+      expect(received).toHaveLength(1);
     } finally {
       await client.stop();
       await nc.drain();

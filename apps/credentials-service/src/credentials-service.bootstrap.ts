@@ -55,7 +55,7 @@ export function startCredentialsService(options: CredentialsServiceOptions): Pro
 
     const app = await listen(AppModule.forRoot({ store, kms: options.kms, serviceKeys, bus, settings: options.settings }));
     // After listen, because it hands events to the app's handler; stopped before the app closes.
-    const consumer = await startAgentStartConsumer(nc, names, app.get(IssueCredentialHandler), logger.child({ component: 'issuer' }), options.issuer);
+    const consumer = await startAgentStartConsumer(nc, names, app.get(IssueCredentialHandler), options.identity, logger.child({ component: 'issuer' }), options.issuer);
     onClose(() => consumer.stop());
 
     return { app, serviceKeys };

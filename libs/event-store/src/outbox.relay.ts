@@ -17,6 +17,8 @@ export interface OutboxRelayOptions {
   publishTimeoutMs?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** Headers added to each message at publish time from its subject and exact payload (the service's event proof). */
+  signHeaders?: (subject: string, payload: string) => Record<string, string>;
 }
 
 export interface RelayBatch {
@@ -144,6 +146,7 @@ export class OutboxRelay {
   private publish(row: OutboxRow) {
     const h = natsHeaders();
     for (const [name, value] of Object.entries(row.headers ?? {})) h.set(name, value);
+    for (const [name, value] of Object.entries(this.options.signHeaders?.(row.subject, row.payload) ?? {})) h.set(name, value);
     return this.js.publish(row.subject, row.payload, {
       msgID: row.event_id,
       headers: h,

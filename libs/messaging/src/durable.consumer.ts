@@ -12,6 +12,8 @@ export interface ReceivedEvent {
   subject: string;
   /** The parsed JSON payload (null for an empty one); consumers parse it with their event schema. */
   data: unknown;
+  /** The payload as published, for checking its publisher's proof. */
+  payload: string;
   headers: Record<string, string>;
   /** Stream sequence. */
   seq: number;
@@ -64,9 +66,11 @@ function supportsFilterSubjects(nc: NatsConnection): boolean {
 function toReceivedEvent(msg: JsMsg): ReceivedEvent {
   const headers: Record<string, string> = {};
   for (const key of msg.headers?.keys() ?? []) headers[key] = msg.headers?.get(key) ?? '';
+  const payload = msg.string();
   return {
     subject: msg.subject,
-    data: msg.data.length === 0 ? null : (JSON.parse(msg.string()) as unknown),
+    data: msg.data.length === 0 ? null : (JSON.parse(payload) as unknown),
+    payload,
     headers,
     seq: msg.seq,
     redelivered: msg.redelivered,

@@ -57,6 +57,11 @@ export interface StatementSignature {
   readonly sig: string;
 }
 
+/** The NATS header an event's proof travels in. */
+export const EVENT_PROOF_HEADER = 'switchboard-event-proof';
+
+const eventStatement = (subject: string, payload: string): string => `switchboard/event/v1|${subject}|${bodyHash(payload)}`;
+
 /** Longest a token may claim to live, whatever its signer chose: a leaked token is dead within it. */
 const MAX_TOKEN_LIFE_MS = 60_000;
 
@@ -153,6 +158,20 @@ export class ServiceIdentity {
     if (claims.iss !== op.owner || claims.rq !== requestJti || claims.bh !== bodyHash(body)) return false;
     const key = this.trusted.find(claims.iss, claims.kid);
     return key !== undefined && verify(null, Buffer.from(decoded.signedText, 'utf8'), key.key, decoded.signature);
+  }
+
+  /**
+   * The proof an event carries on the stream (header EVENT_PROOF_HEADER): this service published exactly this
+   * payload on exactly this subject, so a consumer can tell its peer's events from anything else put there.
+   */
+  signEvent(subject: string, payload: string): string {
+    const { keyId, sig } = this.signStatement(eventStatement(subject, payload));
+    return `${keyId} ${sig}`;
+  }
+
+  verifyEvent(service: ServiceName, subject: string, payload: string, proof: string | undefined): boolean {
+    const [keyId, sig, extra] = (proof ?? '').split(' ');
+    return keyId !== undefined && sig !== undefined && extra === undefined && this.verifyStatement(service, eventStatement(subject, payload), { keyId, sig });
   }
 
   /** Signs a statement others verify against this service's published keys (fixed texts with their own prefixes). */

@@ -12,7 +12,7 @@ import {
   type NatsConfig,
   type NatsConnection,
 } from '@switchboard/messaging';
-import type { ServiceIdentity } from '@switchboard/service-identity';
+import { EVENT_PROOF_HEADER, type ServiceIdentity } from '@switchboard/service-identity';
 import { NestLogger, type Logger } from '@switchboard/telemetry';
 import { openServiceStore, type ServiceDefinition } from './service.store.js';
 
@@ -64,7 +64,12 @@ export async function startService<Extra extends object>(
     const nc = await connectNats(options.nats);
     opened.push(() => nc.drain());
     await ensureEventsStream(nc, names);
-    const relay = new OutboxRelay(store, jetStreamClient(nc), { logger: logger.child({ component: 'outbox-relay' }) });
+    const { identity } = options;
+    const relay = new OutboxRelay(store, jetStreamClient(nc), {
+      logger: logger.child({ component: 'outbox-relay' }),
+      // Every event leaves with this service's proof, so consumers can tell it from one anybody put on the stream.
+      signHeaders: (subject, payload) => ({ [EVENT_PROOF_HEADER]: identity.signEvent(subject, payload) }),
+    });
     relay.start();
     opened.push(() => relay.stop());
 

@@ -1,5 +1,6 @@
 import type { BusNames } from '@switchboard/contracts';
 import { DurableConsumer, type NatsConnection, type ReceivedEvent } from '@switchboard/messaging';
+import { EVENT_PROOF_HEADER, type ServiceIdentity } from '@switchboard/service-identity';
 import type { Logger } from '@switchboard/telemetry';
 import { AgentStartMessage } from './agent-start.event.js';
 import type { IssueCredentialHandler } from './issue-credential/issue-credential.handler.js';
@@ -22,13 +23,17 @@ export interface AgentStartConsumerOptions {
 }
 
 /**
- * Feeds `agent.start_requested` to the issuer. A message that can never be handled (malformed, or filed
- * under another tenant's subject) is logged and acknowledged; a handler that throws is retried.
+ * Feeds `agent.start_requested` to the issuer. A message that can never be handled (not published by
+ * providers-service, malformed, or filed under another tenant's subject) is logged and acknowledged; a handler
+ * that throws is retried. The publisher's proof comes first: a start names the recipient, the delivery, the
+ * endpoint and the secret of the credential this service signs, so one put on the stream by anybody else must
+ * never reach the issuer.
  */
 export async function startAgentStartConsumer(
   nc: NatsConnection,
   names: BusNames,
   issuer: IssueCredentialHandler,
+  identity: ServiceIdentity,
   logger: Logger,
   options: AgentStartConsumerOptions = {},
 ): Promise<DurableConsumer> {
@@ -40,6 +45,10 @@ export async function startAgentStartConsumer(
     ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
   });
   consumer.start(async (event: ReceivedEvent) => {
+    if (!identity.verifyEvent('providers', event.subject, event.payload, event.headers[EVENT_PROOF_HEADER])) {
+      logger.error('agent.start_requested not published by providers-service dropped', { subject: event.subject, seq: event.seq });
+      return;
+    }
     const parsed = AgentStartMessage.safeParse(event.data);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/transport-node';
 import { CredentialsOps, newId, type Actor, type Delivery, type StartProviderSnapshot } from '@switchboard/contracts';
 import { AwsKms } from '@switchboard/kms';
 import { generateRecipientKeyPair, openCredential, sealForTransport, type RecipientKeyPair, type SealedCredential } from '@switchboard/sealing';
+import { EVENT_PROOF_HEADER, type ServiceIdentity } from '@switchboard/service-identity';
+import { untrustedIdentity } from '@switchboard/service-identity/testing';
 import { KmsEmulator } from '@switchboard/testing';
 import { IssueCredentialHandler } from './issue-credential/issue-credential.handler.js';
 import { adminOf, newTenantId, startTestStack, transportKeyOf, value, type TestStack } from '../testing/service.harness.js';
@@ -49,8 +52,15 @@ interface StartFields {
   provider?: StartProviderSnapshot | null;
 }
 
-/** Publishes agent.start_requested as providers-service does: its own subject, msgID = eventId. */
-async function publishStart(tenant: Tenant, fields: StartFields = {}, msgId?: string) {
+/** Publishes on the stream with the proof `publisher` makes (providers-service's, as its relay does), or none. */
+async function publishSigned(subject: string, payload: string, msgId?: string, publisher: ServiceIdentity | null = stack.identities.identity('providers')) {
+  const headers = natsHeaders();
+  if (publisher !== null) headers.set(EVENT_PROOF_HEADER, publisher.signEvent(subject, payload));
+  await jetstream(stack.nc).publish(subject, payload, { headers, ...(msgId ? { msgID: msgId } : {}) });
+}
+
+/** Publishes agent.start_requested as providers-service does: its own subject, msgID = eventId, its proof. */
+async function publishStart(tenant: Tenant, fields: StartFields = {}, msgId?: string, publisher?: ServiceIdentity | null) {
   const eventId = newId('event');
   const start = {
     eventId,
@@ -63,7 +73,7 @@ async function publishStart(tenant: Tenant, fields: StartFields = {}, msgId?: st
     delivery: fields.delivery ?? 'direct',
     provider: fields.provider === undefined ? providerOf(tenant.secretId) : fields.provider,
   };
-  await jetstream(stack.nc).publish(stack.names.event(tenant.tenantId, 'agent.start_requested'), JSON.stringify(start), { msgID: msgId ?? eventId });
+  await publishSigned(stack.names.event(tenant.tenantId, 'agent.start_requested'), JSON.stringify(start), msgId ?? eventId, publisher);
   return start;
 }
 
@@ -240,17 +250,40 @@ describe('credential issuance at agent start', () => {
 
   it('drops a malformed start event and goes on with the next one', async () => {
     const tenant = await newTenant();
-    const js = jetstream(stack.nc);
     const subject = stack.names.event(tenant.tenantId, 'agent.start_requested');
-    await js.publish(subject, JSON.stringify({ eventId: newId('event'), type: 'agent.start_requested', tenantId: tenant.tenantId, at: 'now' }));
-    await js.publish(subject, '{not json');
+    await publishSigned(subject, JSON.stringify({ eventId: newId('event'), type: 'agent.start_requested', tenantId: tenant.tenantId, at: 'now' }));
+    await publishSigned(subject, '{not json');
     // Another tenant's start filed under this tenant's subject is not to be trusted either.
     const other = await newTenant();
-    await js.publish(subject, JSON.stringify({ eventId: newId('event'), type: 'agent.start_requested', tenantId: other.tenantId, at: new Date().toISOString(),
+    await publishSigned(subject, JSON.stringify({ eventId: newId('event'), type: 'agent.start_requested', tenantId: other.tenantId, at: new Date().toISOString(),
       agentId: newId('agent'), startId: newId('start'), recipientId: other.recipientId, delivery: 'direct', provider: providerOf(other.secretId) }));
     const start = await publishStart(tenant);
     expect(await decisionFor(tenant)).toMatchObject({ type: 'credential.issued', data: { startId: start.startId } });
     await stack.issuerIdle();
     expect(await stack.events(other.tenantId, 'credential.issued')).toEqual([]);
+  });
+
+  it('drops a start providers-service did not publish: unsigned, signed by another service, or moved from another subject', async () => {
+    const tenant = await newTenant();
+    // What a process on the bus would forge: the tenant's real secret, delivered directly, pointing at its own endpoint.
+    const forged = { delivery: 'direct' as const, provider: { ...providerOf(tenant.secretId), endpoint: 'https://attacker.example/v1' } };
+    const unsigned = await publishStart(tenant, forged, undefined, null);
+    const byUsage = await publishStart(tenant, forged, undefined, stack.identities.identity('usage'));
+    const byStranger = await publishStart(tenant, forged, undefined, untrustedIdentity('providers'));
+    // A genuine proof, made for another subject, copied onto this tenant's.
+    const elsewhere = { eventId: newId('event'), type: 'agent.start_requested', tenantId: tenant.tenantId, at: new Date().toISOString(), agentId: newId('agent'),
+      startId: newId('start'), recipientId: tenant.recipientId, ...forged };
+    const payload = JSON.stringify(elsewhere);
+    const headers = natsHeaders();
+    headers.set(EVENT_PROOF_HEADER, stack.identities.identity('providers').signEvent(stack.names.event(newTenantId(), 'agent.start_requested'), payload));
+    await jetstream(stack.nc).publish(stack.names.event(tenant.tenantId, 'agent.start_requested'), payload, { headers });
+
+    const genuine = await publishStart(tenant);
+    expect(await decisionFor(tenant)).toMatchObject({ type: 'credential.issued', data: { startId: genuine.startId } });
+    await stack.issuerIdle();
+    const decided = [...(await stack.events(tenant.tenantId, 'credential.issued')), ...(await stack.events(tenant.tenantId, 'credential.denied'))];
+    expect(decided.map((e) => e['startId'])).toEqual([genuine.startId]);
+    const forgedStarts = [unsigned, byUsage, byStranger, elsewhere].map((s) => `start-${s.startId}`);
+    expect(await stack.query('SELECT stream_id FROM credentials.events WHERE stream_id = ANY($1)', [forgedStarts])).toEqual([]);
   });
 });
