@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { testIdentities } from '@switchboard/service-identity/testing';
 import { startTelemetry, type Telemetry } from '@switchboard/telemetry';
 import { generateAccessKey } from './auth/access-key.js';
 import { OperatorKeyBootstrap } from './auth/operator-key.bootstrap.js';
@@ -86,6 +87,13 @@ describe('gateway operations (in-process, real NATS, fake providers-service)', (
       h.state.postgres = true;
       expect(res.status).toBe(503);
       expect((res.body as Json).checks).toMatchObject({ providersService: 'ok', postgres: 'down' });
+    });
+
+    it('lists the keys that sign credential.issued to anybody, without an access key', async () => {
+      const res = await h.request('GET', '/v1/credential-issuer');
+      expect(res.status).toBe(200);
+      const { credentials } = testIdentities().keys;
+      expect(res.body).toEqual({ keys: [{ keyId: credentials.keyId, publicKey: credentials.publicKey }] });
     });
 
     // Swagger UI itself (/docs) is left out here: see GatewayAppOptions.swaggerUi.
@@ -180,6 +188,27 @@ describe('gateway operations (in-process, real NATS, fake providers-service)', (
       await h.startFake();
       await eventually(async () => (await h.request('GET', '/readyz')).status === 200);
     });
+  });
+
+  it('records the operator key of the environment, which closes the slot to generated keys', async () => {
+    const { hashAccessKey } = await import('./auth/access-key.js');
+    const operatorKey = generateAccessKey();
+    const h = await Gateway.start({ namespace, operatorKey, tapBus: false });
+    try {
+      await h.app.get(OperatorKeyBootstrap).settled();
+      expect([h.state.operatorKeyHash, h.state.operatorKeySource]).toEqual([hashAccessKey(operatorKey), 'environment']);
+      const lines: string[] = [];
+      const replica = await Gateway.start({ namespace, operatorKey: null, startFake: false, tapBus: false, announceOperatorKey: (l) => lines.push(l) });
+      try {
+        await replica.app.get(OperatorKeyBootstrap).settled();
+        expect(lines).toEqual([]);
+        expect(h.state.operatorKeyHash).toBe(hashAccessKey(operatorKey));
+      } finally {
+        await replica.close();
+      }
+    } finally {
+      await h.close();
+    }
   });
 
   describe('without an operator key in the environment', () => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { testIdentities, untrustedIdentity } from '@switchboard/service-identity/testing';
 import { startTelemetry, type Telemetry } from '@switchboard/telemetry';
 import { generateAccessKey } from './auth/access-key.js';
 import type { GatewayHarness, HarnessResponse } from './testing/gateway.harness.js';
@@ -134,6 +135,21 @@ describe('secrets (gateway in-process, real NATS, fake services)', () => {
     expect(afterRestart.status).toBe(201);
     expect(h.credentials.transportKeyFetches).toBe(fetches + 1);
     expect(h.credentials.values.get((afterRestart.body as Json).id as string)).toBe(CANARY);
+  });
+
+  it('seals nothing to a transport key credentials-service’s identity did not sign', async () => {
+    for (const signer of [untrustedIdentity('credentials'), testIdentities().identity('usage')]) {
+      const count = h.credentials.secrets.size;
+      h.credentials.rotateTransportKey();
+      h.credentials.transportSigner = signer;
+      const refused = await call('POST', '/v1/secrets', { key: admin, body: { name: 'to a foreign key', value: CANARY } });
+      expect(refused.status).toBe(500);
+      expect(h.credentials.secrets.size).toBe(count);
+      // The key it refused is not kept: the next call asks again.
+      h.credentials.transportSigner = null;
+      expect((await call('POST', '/v1/secrets', { key: admin, body: { name: `signed again ${signer.service}`, value: CANARY } })).status).toBe(201);
+      expect(h.credentials.secrets.size).toBe(count + 1);
+    }
   });
 
   it('answers 503 with Retry-After while KMS is down, storing nothing', async () => {

@@ -77,7 +77,9 @@ export class SecretValues {
     const first = await send(sealForTransport({ value }, key.value, context));
     if (first.ok || first.error.code !== 'validation_failed') return first;
     const fresh = await this.transportKey.refresh(key.value);
-    if (!fresh.ok || fresh.value === key.value) return first;
+    // A key that cannot be fetched, or is not credentials-service's, is that answer (503, 500), not the 400.
+    if (!fresh.ok) return fresh;
+    if (fresh.value === key.value) return first;
     return send(sealForTransport({ value }, fresh.value, context));
   }
 }

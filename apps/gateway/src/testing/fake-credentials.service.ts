@@ -32,6 +32,8 @@ export class FakeCredentialsState {
   /** Set to make every value operation answer `unavailable`, as a real service does while KMS is down. */
   kmsDown = false;
   transport: RecipientKeyPair = generateRecipientKeyPair();
+  /** Signs the transport key in place of this app's credentials identity (a foreign or absent signature). */
+  transportSigner: ServiceIdentity | null = null;
   transportKeyFetches = 0;
   gatewayCredentialFetches = 0;
   readonly secrets = new Map<string, Owned<SecretView>>();
@@ -73,7 +75,8 @@ export class FakeCredentialsController {
   async transportKey(): Res<'transportKey'> {
     this.s.transportKeyFetches++;
     const { publicKey } = this.s.transport;
-    return ok({ publicKey, signature: this.identity.signStatement(transportKeyStatement(publicKey)) });
+    const signer = this.s.transportSigner ?? this.identity;
+    return ok({ publicKey, signature: signer.signStatement(transportKeyStatement(publicKey)) });
   }
 
   @HandleOperation(CredentialsOps.createSecret)

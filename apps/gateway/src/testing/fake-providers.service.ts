@@ -29,6 +29,7 @@ type Owned<T> = T & { readonly tenantId: string };
 export class FakeProvidersState {
   postgres = true;
   operatorKeyHash: string | null = null;
+  operatorKeySource: 'generated' | 'environment' | null = null;
   readonly principals = new Map<string, Principal>();
   readonly keys = new Map<string, Owned<KeyView>>();
   readonly providers = new Map<string, Owned<ProviderView>>();
@@ -73,10 +74,14 @@ export class FakeProvidersController {
     return ok({ postgres: this.s.postgres });
   }
 
+  /** As providers-service: a key from the environment replaces any other and closes the slot to generated ones. */
   @HandleOperation(ProvidersOps.initOperatorKey)
   async initOperatorKey(@Payload() r: Req<'initOperatorKey'>): Res<'initOperatorKey'> {
-    if (this.s.operatorKeyHash !== null) return ok({ created: false });
+    if (r.source === 'generated' && this.s.operatorKeySource === 'environment') return fail(appError('forbidden', 'configured from the environment'));
+    if (this.s.operatorKeyHash === r.keyHash || (r.source === 'generated' && this.s.operatorKeyHash !== null)) return ok({ created: false });
+    if (this.s.operatorKeyHash !== null) this.s.principals.delete(this.s.operatorKeyHash);
     this.s.operatorKeyHash = r.keyHash;
+    this.s.operatorKeySource = r.source;
     this.s.principals.set(r.keyHash, { keyId: newId('key'), tenantId: null, role: 'operator', agentId: null });
     return ok({ created: true });
   }
