@@ -9,7 +9,7 @@ import type { BusNames, Operation, ReplyOf, RequestOf, Result } from '@switchboa
 import { BUS_TOKEN_HEADER, type ServiceIdentity } from '@switchboard/service-identity';
 import { traceHeaders, withSpan } from '@switchboard/telemetry';
 import { messagingLogger } from './messaging.logger.js';
-import { natsServers } from './nats.config.js';
+import { natsConnectionOptions } from './nats.config.js';
 import type { NatsConfig } from './nats.config.js';
 import { annotateResult } from './result-span.annotation.js';
 import { parseReply, transportFailure } from './reply.envelope.js';
@@ -29,9 +29,12 @@ export interface SendOptions {
 /** What BusClient needs of a Nest client proxy. */
 export type BusTransport = Pick<ClientNats, 'send' | 'close'>;
 
-/** The Nest NATS client the BusClient sends through; reconnects forever once connected. */
+/**
+ * The Nest NATS client the BusClient sends through, with the service's credentials and TLS; its reply inboxes
+ * are under the service's inbox prefix. Reconnects forever once connected.
+ */
 export function createBusClientProxy(cfg: NatsConfig): BusTransport {
-  return new ClientNats({ servers: natsServers(cfg), name: cfg.name, maxReconnectAttempts: -1 });
+  return new ClientNats(natsConnectionOptions(cfg));
 }
 
 /**

@@ -1,5 +1,7 @@
-export { natsConfigFromEnv, busNamesFromEnv, natsMicroserviceOptions, natsServers, DEFAULT_NATS_URL } from './nats.config.js';
-export type { NatsConfig, NatsMicroserviceTuning } from './nats.config.js';
+export { natsConfigFromEnv, busNamesFromEnv, natsConnectionOptions, natsMicroserviceOptions, natsServers, DEFAULT_NATS_URL } from './nats.config.js';
+export type { NatsConfig, NatsConnectionOptions, NatsMicroserviceTuning } from './nats.config.js';
+export { NatsConfigError } from './nats.auth.js';
+export type { NatsAuth, NatsTlsFiles } from './nats.auth.js';
 export { HandleOperation } from './handle-operation.decorator.js';
 export { OperationInterceptor, HANDLED_OPERATION, type HandledOperation } from './operation.interceptor.js';
 export { BusModule } from './bus.module.js';

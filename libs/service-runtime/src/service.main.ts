@@ -32,12 +32,20 @@ export async function runServiceMain(
 ): Promise<void> {
   const telemetry = startTelemetry(serviceName);
   const logger = createLogger(serviceName);
-  const nats = natsConfigFromEnv(serviceName);
 
   try {
+    // Both throw on bad configuration, naming the variable, never a secret.
+    const nats = natsConfigFromEnv(serviceName);
     const identity = serviceIdentityFromEnv(identityName);
     const service = await start({ logger, nats, identity });
-    logger.info('ready', { nats: nats.url, namespace: nats.namespace || null, serviceKey: identity.keyId, ...service.ready, pid: process.pid });
+    logger.info('ready', {
+      nats: nats.url,
+      natsUser: nats.auth?.user ?? null,
+      namespace: nats.namespace || null,
+      serviceKey: identity.keyId,
+      ...service.ready,
+      pid: process.pid,
+    });
 
     const shutdown = async (signal: NodeJS.Signals) => {
       logger.info('shutting down', { signal });

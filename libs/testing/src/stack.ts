@@ -37,6 +37,8 @@ export interface StackOptions {
   readonly replicas?: Partial<Record<ServiceName, number>>;
   readonly otlpEndpoint?: string;
   readonly env?: Readonly<Record<string, string>>;
+  /** Environment of one service's processes only, over `env` (e.g. each service's own NATS user). */
+  readonly serviceEnv?: Partial<Record<ServiceName, Readonly<Record<string, string>>>>;
   /**
    * Service identity keys from files (`<service>.pem` and trusted-keys.json, as ensureServiceKeyFiles makes
    * them), handed to the processes by path; default: fresh keys for this stack, handed over inline.
@@ -179,6 +181,7 @@ export class Stack {
       ...this.kmsEnv(),
       ...(this.options.otlpEndpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: this.options.otlpEndpoint } : {}),
       ...this.options.env,
+      ...this.options.serviceEnv?.[name],
     };
     delete env.NODE_OPTIONS;
     const child = spawn(process.execPath, [...(this.options.nodeArgs?.[name] ?? ['--enable-source-maps']), join(REPO_ROOT, 'apps', name, 'dist', 'main.js')], {

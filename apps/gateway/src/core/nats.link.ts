@@ -1,6 +1,6 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { natsServers, type NatsConfig } from '@switchboard/messaging';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { connectNats, type NatsConfig } from '@switchboard/messaging';
 import type { Logger } from '@switchboard/telemetry';
 
 const FIRST_RETRY_MS = 250;
@@ -84,10 +84,11 @@ export class NatsLink implements OnApplicationShutdown {
 }
 
 /**
- * As connectNats, but without nats.js's async traces: with them every request (each JetStream publish: the RPM
- * limiter's compare-and-set, each usage event) builds two Error objects up front just in case it fails, which
- * was 5–7 % of the gateway's CPU under load. Failures still carry their message and are mapped by the callers.
+ * connectNats (credentials, TLS and inbox prefix from the configuration), without nats.js's async traces: with
+ * them every request (each JetStream publish: the RPM limiter's compare-and-set, each usage event) builds two
+ * Error objects up front just in case it fails, which was 5–7 % of the gateway's CPU under load. Failures still
+ * carry their message and are mapped by the callers.
  */
 function connectGatewayNats(cfg: NatsConfig): Promise<NatsConnection> {
-  return connect({ servers: natsServers(cfg), name: cfg.name, maxReconnectAttempts: -1, noAsyncTraces: true });
+  return connectNats(cfg, { noAsyncTraces: true });
 }
