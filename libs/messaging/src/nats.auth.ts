@@ -1,6 +1,7 @@
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { nkeyAuthenticator, nkeys, usernamePasswordAuthenticator } from '@nats-io/transport-node';
 import type { Authenticator } from '@nats-io/transport-node';
+import { secretFileProblem } from '@switchboard/service-identity';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -118,15 +119,8 @@ function readSecretFile(path: string, variable: string): string {
 }
 
 function checkPrivate(path: string, variable: string): void {
-  let mode: number;
-  try {
-    mode = statSync(path).mode;
-  } catch {
-    throw new NatsConfigError(variable, `cannot read ${path}`);
-  }
-  if ((mode & 0o027) !== 0) {
-    throw new NatsConfigError(variable, `${path} has mode ${(mode & 0o777).toString(8)}; make it 0600, 0640 or 0440 (no group write, nothing for others)`);
-  }
+  const problem = secretFileProblem(path);
+  if (problem !== null) throw new NatsConfigError(variable, problem);
 }
 
 function checkReadable(path: string, variable: string): void {

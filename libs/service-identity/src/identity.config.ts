@@ -7,19 +7,24 @@ import { TrustedKeys } from './trusted-keys.js';
 type Env = Readonly<Record<string, string | undefined>>;
 
 /**
- * A private key file others can write, or anyone can read, is refused: whoever reads it is the service. Group
- * read stays allowed (Kubernetes secret volumes with an fsGroup, compose secrets owned by a deploy group).
+ * Why a file holding a secret must not be used, or null: a file others can write, or anyone can read, is refused
+ * (whoever reads a service's key is the service). Group read stays allowed: Kubernetes secret volumes with an
+ * fsGroup, compose secrets owned by a deploy group.
  */
-function readPrivateFile(path: string, variable: string): string {
+export function secretFileProblem(path: string): string | null {
   let mode: number;
   try {
     mode = statSync(path).mode;
   } catch {
-    throw new Error(`${variable}: cannot read ${path}`);
+    return `cannot read ${path}`;
   }
-  if ((mode & 0o027) !== 0) {
-    throw new Error(`${variable}: ${path} has mode ${(mode & 0o777).toString(8)}; make it 0600 or 0640 (no group write, nothing for others)`);
-  }
+  if ((mode & 0o027) !== 0) return `${path} has mode ${(mode & 0o777).toString(8)}; make it 0600, 0640 or 0440 (no group write, nothing for others)`;
+  return null;
+}
+
+function readPrivateFile(path: string, variable: string): string {
+  const problem = secretFileProblem(path);
+  if (problem !== null) throw new Error(`${variable}: ${problem}`);
   return readFileSync(path, 'utf8');
 }
 

@@ -5,5 +5,5 @@ export { ReplayWindow } from './replay.window.js';
 export { BUS_TOKEN_HEADER, bodyHash } from './bus-token.js';
 export { EVENT_PROOF_HEADER, ServiceIdentity, callerRefused } from './service-identity.js';
 export type { RefusalReason, ServiceIdentityOptions, StatementSignature, VerifiedRequest } from './service-identity.js';
-export { serviceIdentityFromEnv } from './identity.config.js';
+export { secretFileProblem, serviceIdentityFromEnv } from './identity.config.js';
 export { ensureServiceKeyFiles, keyFileOf, retireServiceKey, rotateServiceKey, TRUSTED_KEYS_FILE } from './service-key.files.js';

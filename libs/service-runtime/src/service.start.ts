@@ -30,7 +30,6 @@ export interface ServiceRuntime {
   readonly nc: NatsConnection;
   readonly names: BusNames;
   readonly logger: Logger;
-  readonly identity: ServiceIdentity;
   /** Registers how to undo what was just opened; on close (or a failed start) steps run in reverse order. */
   onClose(step: () => Promise<unknown>): void;
   /** Creates the Nest microservice in the service's queue group and starts listening. */
@@ -78,10 +77,9 @@ export async function startService<Extra extends object>(
       nc,
       names,
       logger,
-      identity: options.identity,
       onClose: (step) => void opened.push(step),
       async listen(module) {
-        const app = await NestFactory.createMicroservice(ServiceIdentityModule.around(module, options.identity), {
+        const app = await NestFactory.createMicroservice(ServiceIdentityModule.around(module, identity), {
           ...natsMicroserviceOptions(options.nats, service.name),
           logger: new NestLogger(logger.child({ component: 'nest' })),
         });
