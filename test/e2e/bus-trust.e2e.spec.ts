@@ -1,69 +1,35 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect, headers as natsHeaders, type Msg, type NatsConnection } from '@nats-io/transport-node';
-import {
-  CredentialsOps,
-  ProvidersOps,
-  credentialIssuedStatement,
-  newId,
-  type Actor,
-  type Operation,
-  type ServiceName,
-} from '@switchboard/contracts';
-import { OrchestratorClient, type IssuedCredential, type Refusal } from '@switchboard/orchestrator-client';
-import { generateRecipientKeyPair, openFromTransport, sealCredential, type SealedCredential } from '@switchboard/sealing';
+import { headers as natsHeaders, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import { CredentialsOps, ProvidersOps, newId, type Actor, type Operation, type ServiceName } from '@switchboard/contracts';
+import { generateRecipientKeyPair, openFromTransport, type SealedCredential } from '@switchboard/sealing';
 import { BUS_TOKEN_HEADER, generateServiceKeyPair, loadSigningKey, ServiceIdentity, signText, TrustedKeys } from '@switchboard/service-identity';
-import { ApiClient, MockLlmUpstream, Stack, deleteEventsStream, eventually, readStreamMessages } from '@switchboard/testing';
-import { createLogger } from '@switchboard/telemetry';
+import { ApiClient, Stack, eventually, readStreamMessages } from '@switchboard/testing';
+import { UPSTREAM_KEY, startVictimTenant, type VictimTenant } from './fixtures/victim-tenant.js';
 
 type Json = Record<string, unknown>;
 type Envelope = { ok: boolean; value?: Json; error?: { code: string; details?: { reason?: string } } };
-
-/** The canary: the tenant's real upstream key, which no forged request may ever bring back. */
-const UPSTREAM_KEY = 'sk-canary-bus-trust-0123456789abcdef';
-const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
 /**
  * The dev stack runs an open NATS: any process that reaches it can publish and subscribe anywhere. Each forgery
  * a plain client tried against the first version of the bus is tried again here and must fail by its effect.
  */
 describe('trust on the bus: forgeries from a process that merely reaches NATS', () => {
-  let mock: MockLlmUpstream;
+  let v: VictimTenant;
   let stack: Stack;
   let attacker: NatsConnection;
   let admin: ApiClient;
   let tenantId: string;
-  let adminActor: Actor;
   let secretId: string;
-  let agentId: string;
-  let agentKey: string;
-  const orchestrator = generateRecipientKeyPair();
-  let recipientId: string;
+  let adminActor: Actor;
 
   beforeAll(async () => {
-    mock = await new MockLlmUpstream().start();
-    mock.configure({ requiredKey: UPSTREAM_KEY });
-    stack = await Stack.start({ env: { SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1/32' } });
-    const tenant = await new ApiClient(stack.gatewayUrl, stack.operatorKey).post<Json>('/v1/tenants', { name: 'victim' });
-    tenantId = tenant.body.id as string;
-    admin = new ApiClient(stack.gatewayUrl, tenant.body.adminKey as string);
+    v = await startVictimTenant();
+    ({ stack, attacker, admin, tenantId, secretId } = v);
     adminActor = { tenantId, keyId: 'key_forged_admin', role: 'admin', agentId: null };
-    const provider = await admin.post<Json>('/v1/providers', { name: 'upstream', type: 'custom', endpoint: `${mock.baseUrl}/v1`, apiKey: UPSTREAM_KEY });
-    expect(provider.status).toBe(201);
-    secretId = (provider.body.credential as Json).secretId as string;
-    await admin.post(`/v1/providers/${provider.body.id}/models`, { name: 'fast', upstreamModel: 'gpt-mock' });
-    const agent = await admin.post<Json>('/v1/agents', { name: 'worker', providerId: provider.body.id, model: 'fast' });
-    agentId = agent.body.id as string;
-    agentKey = (await admin.post<Json>('/v1/keys', { name: 'agent', role: 'agent', agentId })).body.key as string;
-    recipientId = (await admin.post<Json>('/v1/recipients', { name: 'orchestrator', publicKey: orchestrator.publicKey })).body.id as string;
-    attacker = await connect({ servers: NATS_URL, name: 'attacker' });
   });
 
   afterAll(async () => {
-    await attacker?.drain();
-    await stack?.stop();
-    if (stack) await deleteEventsStream(stack.names);
-    await mock?.stop();
+    await v?.stop();
   });
 
   const subjectOf = (op: Operation) => stack.names.command(op.subject);
@@ -105,13 +71,13 @@ describe('trust on the bus: forgeries from a process that merely reaches NATS', 
   const REFUSED = ['caller_refused:missing_token', 'caller_refused:unknown_key', 'caller_refused:caller_not_allowed'];
 
   it('still serves the real services: a proxied call passes on the gateway’s own tokens', async () => {
-    const res = await new ApiClient(stack.gatewayUrl, agentKey).post<Json>('/v1/chat/completions', {
+    const res = await new ApiClient(stack.gatewayUrl, v.agentKey).post<Json>('/v1/chat/completions', {
       model: 'fast',
       messages: [{ role: 'user', content: 'hi' }],
       max_tokens: 4,
     });
     expect(res.status).toBe(200);
-    expect(mock.calls().at(-1)?.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
+    expect(v.mock.calls().at(-1)?.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
   });
 
   it('gateway-credential: no plaintext key, and nothing sealed to a key of the caller’s choosing', async () => {
@@ -249,106 +215,5 @@ describe('trust on the bus: forgeries from a process that merely reaches NATS', 
       expect(opened.ok).toBe(false);
     }
     await stack.waitReady();
-  });
-
-  it('a forged credential.issued is dropped by the orchestrator client; the real one arrives', async () => {
-    const pinned = await new ApiClient(stack.gatewayUrl).get<{ keys: { keyId: string; publicKey: string }[] }>('/v1/credential-issuer');
-    expect(pinned.status).toBe(200);
-    expect(pinned.body.keys).toEqual([{ keyId: stack.serviceKeys.credentials.keyId, publicKey: stack.serviceKeys.credentials.publicKey }]);
-
-    const received: IssuedCredential[] = [];
-    const refused: Refusal[] = [];
-    const nc = await connect({ servers: NATS_URL, name: 'orchestrator' });
-    const client = await OrchestratorClient.start({
-      nc,
-      names: stack.names,
-      tenantId,
-      recipient: { id: recipientId, privateKey: orchestrator.privateKey },
-      issuerKeys: pinned.body.keys,
-      logger: createLogger('orchestrator', { write: () => undefined }),
-      onCredential: (credential) => void received.push(credential),
-      onRefused: (refusal) => void refused.push(refusal),
-    });
-    try {
-      // Sealing needs only the recipient's public key, which a member key can list.
-      const listed = await admin.get<{ data: Json[] }>('/v1/recipients');
-      const publicKey = listed.body.data.find((r) => r.id === recipientId)?.publicKey as string;
-      const forger = generateServiceKeyPair();
-      const js = jetstream(attacker);
-      const forge = async (sign: 'none' | 'own-key' | 'claimed-key') => {
-        const startId = newId('start');
-        const eventId = newId('event');
-        const expiresAt = new Date(Date.now() + 600_000).toISOString();
-        const fields = {
-          eventId,
-          type: 'credential.issued',
-          tenantId,
-          at: new Date().toISOString(),
-          agentId,
-          startId,
-          recipientId,
-          delivery: 'direct',
-          provider: { id: 'prv_x', type: 'openai', protocol: 'openai', endpoint: 'https://attacker.example/v1', authMethod: 'bearer', organizationId: null, model: 'gpt' },
-          sealed: sealCredential({ baseUrl: 'https://attacker.example/v1', apiKey: 'sk-attacker', expiresAt }, publicKey, { tenantId, agentId, startId, recipientId }),
-          expiresAt,
-        };
-        const sig = signText(loadSigningKey(forger.privateKeyPem).key, credentialIssuedStatement(fields) ?? '');
-        const keyId = sign === 'own-key' ? forger.keyId : pinned.body.keys[0]?.keyId;
-        const event = sign === 'none' ? fields : { ...fields, signature: { alg: 'Ed25519', keyId, sig } };
-        await js.publish(stack.names.event(tenantId, 'credential.issued'), JSON.stringify(event), { msgID: eventId });
-      };
-      await forge('none');
-      await forge('own-key');
-      await forge('claimed-key');
-      // Nor can it have credentials-service sign one: a start it forges (the real secret, delivered directly, to
-      // its own endpoint) carries no providers-service proof and is dropped before issuance.
-      const forgedStartId = newId('start');
-      await js.publish(
-        stack.names.event(tenantId, 'agent.start_requested'),
-        JSON.stringify({
-          eventId: newId('event'),
-          type: 'agent.start_requested',
-          tenantId,
-          at: new Date().toISOString(),
-          agentId,
-          startId: forgedStartId,
-          recipientId,
-          delivery: 'direct',
-          provider: { id: 'prv_x', type: 'openai', protocol: 'openai', endpoint: 'https://attacker.example/v1', authMethod: 'bearer', organizationId: null, model: 'gpt', secretId },
-        }),
-      );
-      await eventually(
-        async () => refused.length,
-        (n) => n >= 3,
-        10_000,
-      );
-      expect(refused.map((r) => r.reason).sort()).toEqual(['bad_signature', 'unknown_issuer_key', 'unsigned']);
-
-      const started = await admin.post<Json>(`/v1/agents/${agentId}/start`, { recipientId });
-      expect(started.status).toBe(202);
-      await eventually(
-        async () => received.length,
-        (n) => n >= 1,
-        20_000,
-      );
-      expect(received).toHaveLength(1);
-      expect(received[0]).toMatchObject({ startId: started.body.startId, delivery: 'proxy' });
-      expect(received[0]?.credential.baseUrl).toBe(`${stack.gatewayUrl}/v1`);
-      expect(JSON.stringify(received)).not.toContain('attacker.example');
-      // Once the issuer has taken every start off the stream, the forged one has been seen, and decided nothing.
-      const jsm = await jetstreamManager(attacker);
-      await eventually(
-        () => jsm.consumers.info(stack.names.eventsStream, stack.names.durable('credentials-issuer')),
-        (info) => info.num_pending === 0 && info.num_ack_pending === 0,
-        10_000,
-      );
-      const decisions = await readStreamMessages(stack.names, stack.names.event(tenantId, 'credential.*'));
-      expect(decisions.map((m) => m.data.startId)).toContain(started.body.startId);
-      expect(decisions.map((m) => m.data.startId)).not.toContain(forgedStartId);
-      expect(received).toHaveLength(1);
-    } finally {
-      await client.stop();
-      await nc.drain();
-    }
   });
 });
