@@ -10,11 +10,10 @@ import { SecretVault, vaultError } from '../secret.vault.js';
  * tenant's secret, sealed to the key pair the gateway sent (transport purpose gateway.credential, subject the
  * secret id), so the value is never on the bus in plaintext and opens only with the gateway's private half.
  *
- * Trust: this operation has no actor. Only gateways on the internal bus call it, after they have authenticated
- * an agent key and taken the tenant from it (and the secret id from that tenant's provider route); the
- * service trusts tenantId as it trusts every Actor on this bus. Whoever can publish on the subject can have
- * any tenant's secret sealed to a key of their choosing, so the bus must stay internal: NATS permissions that
- * let only gateways (and nothing tenant-controlled) publish to `credentials.v1.gateway-credential`.
+ * Trust: this operation has no actor. It runs only for a request the gateway signed for exactly this payload
+ * (CredentialsOps.gatewayCredential's callers: the gateway alone), which the gateway makes after it has
+ * authenticated an agent key and taken the tenant from it (and the secret id from that tenant's provider route);
+ * in production NATS permissions also let only the gateway's user publish on the subject.
  *
  * Not recorded as SecretRevealed: the value goes to a machine that keeps it in memory to make calls, not to a
  * person, and a fetch on every gateway cache miss would bury the reveals an admin must be able to audit.
