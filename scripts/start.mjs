@@ -31,7 +31,8 @@ const host = process.env.SWITCHBOARD_HOST ?? '127.0.0.1';
 const withMock = process.env.SWITCHBOARD_DEMO_MOCK !== '0';
 const mockPort = Number(process.env.SWITCHBOARD_DEMO_MOCK_PORT ?? 4010);
 const mock = withMock ? await new MockLlmUpstream().start(mockPort) : null;
-const egressAllow = [process.env.SWITCHBOARD_EGRESS_ALLOW, mock ? '127.0.0.1/32' : ''].filter(Boolean).join(',');
+// Exactly the mock's address and port: a plain 127.0.0.1/32 would let every tenant reach every local service.
+const egressAllow = [process.env.SWITCHBOARD_EGRESS_ALLOW, mock ? `127.0.0.1/32:${new URL(mock.baseUrl).port}` : ''].filter(Boolean).join(',');
 
 console.log(`Starting Switchboard (database ${databaseName}, NATS ${process.env.NATS_URL ?? 'nats://127.0.0.1:4222'})…`);
 const stack = await Stack.start({

@@ -186,7 +186,7 @@ describe('monthly budgets hold across two gateways (real stack, mock upstream)',
     expect(budget['spentUsd']).toBeCloseTo(k * CALL_COST, 12);
   }, 60_000);
 
-  it('records the tokens and cost the upstream reported, streamed, non-streamed and aborted', async () => {
+  it('records the tokens and cost the upstream reported, streamed and non-streamed, and an estimate for aborted streams', async () => {
     const openaiRoute = await budgeted('metering-openai', 1000, 'openai', METERED);
     const anthropicRoute = await budgeted('metering-anthropic', 1000, 'anthropic_messages', METERED);
     mock.configure({ cachedTokens: 4 });
@@ -248,14 +248,27 @@ describe('monthly budgets hold across two gateways (real stack, mock upstream)',
       output: usage?.outputTokens ?? 0,
       cached: usage?.cachedTokens ?? 0,
     });
-    // The completed calls read 4 cached tokens; only the aborted OpenAI stream reported nothing at all.
+    // The completed calls read 4 cached tokens, and so did the aborted Anthropic stream (its message_start said so);
+    // the aborted OpenAI stream reported nothing at all.
     expect(rows.filter((r) => Number(r.cached_tokens) === 4)).toHaveLength(6);
-    const recorded = rows.map((r) => ({ input: Number(r.input_tokens), output: Number(r.output_tokens), cached: Number(r.cached_tokens) }));
-    expect(recorded.sort(byTokens)).toEqual(upstream.map((c) => reported(c.usage)).sort(byTokens));
+    const wasAborted = (call: (typeof upstream)[number]) => JSON.stringify(call.body).includes('abort ');
+    const tokensOf = (r: CallRow) => ({ input: Number(r.input_tokens), output: Number(r.output_tokens), cached: Number(r.cached_tokens) });
+    const completed = rows.filter((r) => r.error_kind !== 'client_closed').map(tokensOf);
+    expect(completed.sort(byTokens)).toEqual(upstream.filter((c) => !wasAborted(c)).map((c) => reported(c.usage)).sort(byTokens));
+    // Left after the first chunk: estimated, never free. The input Anthropic reported at message_start is kept.
+    const aborted = rows.filter((r) => r.error_kind === 'client_closed').map(tokensOf);
+    expect(aborted).toHaveLength(2);
+    for (const row of aborted) {
+      expect(row.input).toBeGreaterThan(0);
+      expect(row.output).toBeGreaterThanOrEqual(1);
+    }
+    const anthropicAborted = upstream.find((c) => wasAborted(c) && c.protocol === 'anthropic');
+    expect(aborted.map((r) => r.input)).toContain(anthropicAborted?.usage?.inputTokens);
     for (const row of rows) {
       const [input, cached, output] = [Number(row.input_tokens), Number(row.cached_tokens), Number(row.output_tokens)];
       const expected = ((input - cached) * METERED.inputUsdPerMTok + cached * METERED.cachedInputUsdPerMTok + output * OUTPUT_USD_PER_MTOK) / 1_000_000;
       expect(Number(row.cost_usd)).toBeCloseTo(expected, 12);
+      expect(Number(row.cost_usd)).toBeGreaterThan(0);
       // Each cost is stored with the price it was computed at.
       expect([row.price_source, Number(row.price_cached_usd_per_mtok)]).toEqual(['override', METERED.cachedInputUsdPerMTok]);
     }

@@ -1,11 +1,12 @@
 import { ApiClient, eventually, readStreamMessages } from '@switchboard/testing';
-import { startFuzzStack, type FuzzStack, type SeededTenant } from '../fuzz/fuzz.fixture.js';
+import { startFuzzStack, x25519PublicKey, type FuzzStack, type SeededTenant } from '../fuzz/fuzz.fixture.js';
 
 type Json = Record<string, unknown>;
-type IdKind = 'provider' | 'model' | 'agent' | 'secret' | 'key';
+type IdKind = 'tenant' | 'provider' | 'model' | 'agent' | 'secret' | 'key';
 type Access = 'operator' | 'read' | 'write' | 'admin';
 
 const UNKNOWN: Record<IdKind, string> = {
+  tenant: 'ten_00000000000000000000',
   provider: 'prv_00000000000000000000',
   model: 'mdl_00000000000000000000',
   agent: 'agt_00000000000000000000',
@@ -13,7 +14,7 @@ const UNKNOWN: Record<IdKind, string> = {
   key: 'key_00000000000000000000',
 };
 const idOf = (t: SeededTenant, kind: IdKind): string =>
-  ({ provider: t.providerId, model: t.modelId, agent: t.agentId, secret: t.secretId, key: t.keyId })[kind];
+  ({ tenant: t.id, provider: t.providerId, model: t.modelId, agent: t.agentId, secret: t.secretId, key: t.keyId })[kind];
 
 interface MatrixRoute {
   readonly method: string;
@@ -27,6 +28,8 @@ interface MatrixRoute {
 /** Every management route (API.md and the controllers), with the access each needs. */
 const ROUTES: readonly MatrixRoute[] = [
   { method: 'POST', template: '/v1/tenants', access: 'operator', body: () => ({ name: 'intruder' }) },
+  { method: 'GET', template: '/v1/tenants/:id/quotas', id: 'tenant', access: 'operator' },
+  { method: 'PUT', template: '/v1/tenants/:id/quotas', id: 'tenant', access: 'operator', body: () => ({ providers: 100000 }) },
   { method: 'POST', template: '/v1/keys', access: 'write', body: () => ({ name: 'k', role: 'member' }) },
   { method: 'GET', template: '/v1/keys', access: 'read' },
   { method: 'DELETE', template: '/v1/keys/:id', id: 'key', access: 'write' },
@@ -115,7 +118,9 @@ describe('tenant isolation and roles, route by route', () => {
       const foreign = await call(b.admin, r.method, r.template.replace(':id', idOf(a, kind)), r.body?.(b));
       const unknown = await call(b.admin, r.method, r.template.replace(':id', UNKNOWN[kind]), r.body?.(b));
       const same = foreign.status === unknown.status && errorCode(foreign.body) === errorCode(unknown.body);
-      mine.push({ route, caller: "admin B, A's id", expected: [404], actual: foreign.status, note: same ? errorCode(foreign.body) ?? '' : `differs from an unknown id: ${unknown.status} ${unknown.text}` });
+      // The operator's routes on a tenant refuse every tenant key before looking at the id.
+      const expected = r.access === 'operator' ? [403] : [404];
+      mine.push({ route, caller: "admin B, A's id", expected, actual: foreign.status, note: same ? errorCode(foreign.body) ?? '' : `differs from an unknown id: ${unknown.status} ${unknown.text}` });
       if (!same) mine.push({ route, caller: 'admin B, unknown id', expected: [foreign.status], actual: unknown.status, note: 'must match the answer for A’s id' });
     }
     for (const ref of BODY_REFERENCES) {
@@ -240,6 +245,66 @@ describe('tenant isolation and roles, route by route', () => {
     const wrong = mine.filter((c) => !c.expected.includes(c.actual) || c.note.startsWith('unexpected') || c.note.startsWith('not the'));
     expect(wrong.map((c) => `${c.route} as ${c.caller}: expected ${c.expected.join('|')}, got ${c.actual} (${c.note})`)).toEqual([]);
     expect(mine.length).toBeGreaterThan(ROUTES.length * 6);
+  });
+
+  // Last: it adds to tenant A, so that every list of A has a second page and so a cursor to steal.
+  it("shows tenant B nothing of tenant A's through A's page cursors, on every list route", async () => {
+    const { a, b } = fx;
+    const created = await Promise.all([
+      a.admin.post('/v1/providers', { name: 'tenant-a-second', type: 'openai' }),
+      a.admin.post(`/v1/providers/${a.providerId}/models`, { name: 'second' }),
+      a.admin.post('/v1/agents', { name: 'tenant-a-second-agent', providerId: a.providerId }),
+      a.admin.post('/v1/secrets', { name: 'tenant-a-second-secret', value: 'v-second-1234' }),
+      a.admin.post('/v1/recipients', { name: 'tenant-a-second-orchestrator', publicKey: x25519PublicKey() }),
+      a.admin.patch(`/v1/providers/${a.providerId}`, { rateLimitRpm: 1000 }),
+    ]);
+    expect(created.map((res) => res.status)).toEqual([201, 201, 201, 201, 201, 200]);
+
+    const lists: [string, (t: SeededTenant) => string][] = [
+      ['GET /v1/keys', () => '/v1/keys'],
+      ['GET /v1/providers', () => '/v1/providers'],
+      ['GET /v1/providers/:id/models', (t) => `/v1/providers/${t.providerId}/models`],
+      ['GET /v1/providers/:id/history', (t) => `/v1/providers/${t.providerId}/history`],
+      ['GET /v1/agents', () => '/v1/agents'],
+      ['GET /v1/secrets', () => '/v1/secrets'],
+      ['GET /v1/recipients', () => '/v1/recipients'],
+    ];
+    const mine: Cell[] = [];
+    for (const [route, pathOf] of lists) {
+      const aFirst = await a.admin.get<{ data: Json[]; nextCursor: string | null }>(`${pathOf(a)}?limit=1`);
+      const cursor = aFirst.body.nextCursor;
+      expect([route, typeof cursor]).toEqual([route, 'string']);
+      const aAll = (await a.admin.get<{ data: Json[] }>(`${pathOf(a)}?limit=1000`)).body.data;
+      const bAll = (await b.admin.get<{ data: Json[] }>(`${pathOf(b)}?limit=1000`)).body.data;
+      const stolen = await b.admin.get<{ data: Json[]; nextCursor: string | null }>(`${pathOf(b)}?limit=1000&cursor=${cursor}`);
+      // A cursor is a position only: B reads B's own items after it, and nothing that is A's.
+      const leaked = stolen.body.data.filter((item) => aAll.some((mineOfA) => JSON.stringify(mineOfA) === JSON.stringify(item)));
+      const foreignItems = stolen.body.data.filter((item) => !bAll.some((own) => JSON.stringify(own) === JSON.stringify(item)));
+      const aIds = aAll.map((item) => item.id).filter((id): id is string => typeof id === 'string');
+      const named = aIds.filter((id) => stolen.text.includes(id));
+      mine.push({
+        route: `${route}?cursor`,
+        caller: "admin B, A's cursor",
+        expected: [200],
+        actual: stolen.status,
+        note: leaked.length + foreignItems.length + named.length === 0 ? `${stolen.body.data.length} of B's own` : `differs: shows A's ${JSON.stringify([...leaked, ...foreignItems, ...named]).slice(0, 200)}`,
+      });
+      if (pathOf(a) !== pathOf(b)) {
+        // On A's provider, with A's own cursor: as unknown as a provider that does not exist.
+        const foreign = await b.admin.get(`${pathOf(a)}?cursor=${cursor}`);
+        const unknown = await b.admin.get(`${pathOf(a).replace(a.providerId, UNKNOWN.provider)}?cursor=${cursor}`);
+        mine.push({
+          route: `${route}?cursor`,
+          caller: "admin B, A's provider and cursor",
+          expected: [404],
+          actual: foreign.status,
+          note: foreign.status === unknown.status && errorCode(foreign.body) === errorCode(unknown.body) ? errorCode(foreign.body) ?? '' : `differs from an unknown id: ${unknown.status}`,
+        });
+      }
+    }
+    cells.push(...mine);
+    const wrong = mine.filter((c) => !c.expected.includes(c.actual) || c.note.startsWith('differs'));
+    expect(wrong.map((c) => `${c.route} as ${c.caller}: ${c.actual} (${c.note})`)).toEqual([]);
   });
 });
 

@@ -127,13 +127,37 @@ export function bogusPathId(prefix: string, realIds: readonly string[]): fc.Arbi
   });
 }
 
+const cursorOf = (...key: unknown[]) => Buffer.from(JSON.stringify(key)).toString('base64url');
+
+/**
+ * Page cursors no list gave out: well-formed base64url that decodes to nothing, positions of every list with
+ * impossible keys, and a real-looking cursor of each list (valid where the list is another one).
+ */
+export const foreignCursor: fc.Arbitrary<string> = fc.oneof(
+  fc.stringMatching(/^[A-Za-z0-9_-]{1,60}$/),
+  fc.constantFrom('keys', 'providers', 'models', 'agents', 'secrets', 'recipients', 'alerts', 'history').chain((list) =>
+    fc.constantFrom(
+      cursorOf(list, '2025-01-01T00:00:00.000000Z', 'prv_00000000000000000000'),
+      cursorOf(list, '2025-02-30T00:00:00.000000Z', 'prv_00000000000000000000'),
+      cursorOf(list, '0000-01-01T00:00:00.000000Z', 'x'),
+      cursorOf(list, "2025-01-01T00:00:00.000000Z' OR '1'='1", 'x'),
+      cursorOf(list, 1e308),
+      cursorOf(list, -1),
+      cursorOf(list),
+      cursorOf(list, 2 ** 31),
+    ),
+  ),
+  fc.jsonValue({ maxDepth: 2 }).map((v) => cursorOf(v)),
+);
+
 /** Query strings: known parameters with random values, unknown ones, repeats, broken percent escapes. */
 export function randomQuery(knownKeys: readonly string[]): fc.Arbitrary<string> {
   const key = knownKeys.length > 0 ? fc.oneof(fc.constantFrom(...knownKeys), fc.string({ maxLength: 10 })) : fc.string({ maxLength: 10 });
   const value = fc.oneof(
     fc.string({ unit: 'grapheme', maxLength: 30 }),
-    fc.constantFrom('', '2024-13-45', '2024-02-30', '0000-01-01', '9999-12-31', '2024-01-01T00:00:00Z', '-1', '0', '1e999', '500', '501', 'day', 'model', 'agent', 'provider', 'error_rate', 'x'.repeat(3000)),
+    fc.constantFrom('', '2024-13-45', '2024-02-30', '0000-01-01', '9999-12-31', '2024-01-01T00:00:00Z', '-1', '0', '1e999', '500', '501', '1000', '1001', '1.5', '0x10', ' 5', 'day', 'model', 'agent', 'provider', 'error_rate', 'x'.repeat(3000)),
     fc.integer().map(String),
+    foreignCursor,
   );
   const pairs = fc.array(fc.tuple(key, value), { minLength: 1, maxLength: 5 }).map((ps) => ps.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&'));
   return fc.oneof({ weight: 5, arbitrary: pairs }, { weight: 1, arbitrary: fc.constantFrom('%', '%zz', '&&&', '==', '=&=', 'a[b]=1', 'a[]=1&a[]=2', '__proto__[x]=1', 'constructor[prototype][x]=1') });

@@ -9,6 +9,7 @@ import {
   CreateSecretBody,
   CreateTenantBody,
   PutAlertSettingsBody,
+  PutTenantQuotasBody,
   RotateSecretBody,
   StartAgentBody,
   UpdateAgentBody,
@@ -55,8 +56,10 @@ export interface FuzzCase {
   readonly statuses?: readonly number[];
 }
 
-type IdKind = 'provider' | 'model' | 'agent' | 'secret' | 'key';
-const PREFIX: Record<IdKind, string> = { provider: 'prv', model: 'mdl', agent: 'agt', secret: 'sec', key: 'key' };
+type IdKind = 'tenant' | 'provider' | 'model' | 'agent' | 'secret' | 'key';
+const PREFIX: Record<IdKind, string> = { tenant: 'ten', provider: 'prv', model: 'mdl', agent: 'agt', secret: 'sec', key: 'key' };
+/** `?limit&cursor` of every list route (API.md, "Lists"). */
+const PAGE = ['limit', 'cursor'] as const;
 
 interface ManagementRoute {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -77,29 +80,31 @@ function managementRoutes(fx: FuzzStack): ManagementRoute[] {
   const a = fx.a;
   return [
     { method: 'POST', template: '/v1/tenants', by: 'operator', schema: CreateTenantBody, valid: { name: 'fuzzed' } },
+    { method: 'GET', template: '/v1/tenants/:id/quotas', id: 'tenant', by: 'operator' },
+    { method: 'PUT', template: '/v1/tenants/:id/quotas', id: 'tenant', by: 'operator', schema: PutTenantQuotasBody, valid: { agents: 50 } },
     { method: 'POST', template: '/v1/keys', by: 'admin', schema: CreateKeyBody, valid: { name: 'k', role: 'member' } },
-    { method: 'GET', template: '/v1/keys', by: 'admin' },
+    { method: 'GET', template: '/v1/keys', by: 'admin', queryKeys: PAGE },
     { method: 'DELETE', template: '/v1/keys/:id', id: 'key', by: 'admin', actsOnCall: true },
     { method: 'POST', template: '/v1/secrets', by: 'admin', schema: CreateSecretBody, valid: { name: 's2', value: 'v-123' } },
-    { method: 'GET', template: '/v1/secrets', by: 'admin' },
+    { method: 'GET', template: '/v1/secrets', by: 'admin', queryKeys: PAGE },
     { method: 'GET', template: '/v1/secrets/:id', id: 'secret', by: 'admin' },
     { method: 'PUT', template: '/v1/secrets/:id', id: 'secret', by: 'admin', schema: RotateSecretBody, valid: { value: 'v-456' }, versionOf: `/v1/secrets/${a.secretId}` },
     { method: 'DELETE', template: '/v1/secrets/:id', id: 'secret', by: 'admin', versionOf: `/v1/secrets/${a.secretId}` },
     { method: 'POST', template: '/v1/secrets/:id/reveal', id: 'secret', by: 'admin', actsOnCall: true },
     { method: 'POST', template: '/v1/providers', by: 'admin', schema: CreateProviderBody, valid: { name: 'p2', type: 'openai' } },
-    { method: 'GET', template: '/v1/providers', by: 'admin' },
+    { method: 'GET', template: '/v1/providers', by: 'admin', queryKeys: PAGE },
     { method: 'GET', template: '/v1/providers/:id', id: 'provider', by: 'admin' },
     { method: 'PATCH', template: '/v1/providers/:id', id: 'provider', by: 'admin', schema: UpdateProviderBody, valid: { name: 'renamed' }, versionOf: `/v1/providers/${a.providerId}` },
     { method: 'DELETE', template: '/v1/providers/:id', id: 'provider', by: 'admin', versionOf: `/v1/providers/${a.providerId}` },
-    { method: 'GET', template: '/v1/providers/:id/history', id: 'provider', by: 'admin' },
+    { method: 'GET', template: '/v1/providers/:id/history', id: 'provider', by: 'admin', queryKeys: PAGE },
     { method: 'POST', template: '/v1/providers/:id/models:discover', id: 'provider', by: 'admin', actsOnCall: true },
-    { method: 'GET', template: '/v1/providers/:id/models', id: 'provider', by: 'admin' },
+    { method: 'GET', template: '/v1/providers/:id/models', id: 'provider', by: 'admin', queryKeys: PAGE },
     { method: 'POST', template: '/v1/providers/:id/models', id: 'provider', by: 'admin', schema: CreateModelBody, valid: { name: 'm2' } },
     { method: 'GET', template: '/v1/providers/:id/budget', id: 'provider', by: 'admin' },
     { method: 'DELETE', template: '/v1/models/:id', id: 'model', by: 'admin', actsOnCall: true },
     { method: 'POST', template: '/v1/models/:id/test', id: 'model', by: 'admin', actsOnCall: true },
     { method: 'POST', template: '/v1/agents', by: 'admin', schema: CreateAgentBody, valid: { name: 'a2', providerId: a.providerId } },
-    { method: 'GET', template: '/v1/agents', by: 'admin' },
+    { method: 'GET', template: '/v1/agents', by: 'admin', queryKeys: PAGE },
     { method: 'GET', template: '/v1/agents/:id', id: 'agent', by: 'admin' },
     { method: 'PATCH', template: '/v1/agents/:id', id: 'agent', by: 'admin', schema: UpdateAgentBody, valid: { name: 'renamed' }, versionOf: `/v1/agents/${a.agentId}` },
     { method: 'DELETE', template: '/v1/agents/:id', id: 'agent', by: 'admin', versionOf: `/v1/agents/${a.agentId}` },
@@ -108,11 +113,11 @@ function managementRoutes(fx: FuzzStack): ManagementRoute[] {
     { method: 'GET', template: '/v1/agents/:id/stats', id: 'agent', by: 'admin' },
     { method: 'GET', template: '/v1/agents/:id/budget', id: 'agent', by: 'admin' },
     { method: 'POST', template: '/v1/recipients', by: 'admin', schema: CreateRecipientBody, valid: { name: 'r2', publicKey: x25519PublicKey() } },
-    { method: 'GET', template: '/v1/recipients', by: 'admin' },
+    { method: 'GET', template: '/v1/recipients', by: 'admin', queryKeys: PAGE },
     { method: 'GET', template: '/v1/settings', by: 'admin' },
     { method: 'PATCH', template: '/v1/settings', by: 'admin', schema: UpdateTenantSettingsBody, valid: { unpricedModels: 'refuse' }, versionOf: '/v1/settings' },
     { method: 'GET', template: '/v1/usage', by: 'admin', queryKeys: ['from', 'to', 'groupBy'] },
-    { method: 'GET', template: '/v1/alerts', by: 'admin', queryKeys: ['since', 'kind', 'limit'] },
+    { method: 'GET', template: '/v1/alerts', by: 'admin', queryKeys: ['since', 'kind', ...PAGE] },
     { method: 'GET', template: '/v1/alerts/settings', by: 'admin' },
     { method: 'PUT', template: '/v1/alerts/settings', by: 'admin', schema: PutAlertSettingsBody, valid: { errorRatePct: 50 }, versionOf: '/v1/alerts/settings' },
   ];
@@ -129,7 +134,7 @@ const management = (): Dialect => 'management';
 
 function managementCases(fx: FuzzStack): FuzzCase[] {
   const a = fx.a;
-  const realIds: Record<IdKind, string> = { provider: a.providerId, model: a.modelId, agent: a.agentId, secret: a.secretId, key: a.keyId };
+  const realIds: Record<IdKind, string> = { tenant: a.id, provider: a.providerId, model: a.modelId, agent: a.agentId, secret: a.secretId, key: a.keyId };
   const allIds = [fx.a, fx.b].flatMap((t) => [t.id, t.providerId, t.modelId, t.agentId, t.secretId, t.keyId, t.recipientId]);
   const cases: FuzzCase[] = [];
   for (const r of managementRoutes(fx)) {

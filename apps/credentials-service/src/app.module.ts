@@ -2,7 +2,9 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { PgEventStore } from '@switchboard/event-store';
 import type { KmsPort } from '@switchboard/kms';
 import { BusClient } from '@switchboard/messaging';
+import { TenantQuotas } from '@switchboard/service-runtime';
 import { HealthController } from './health/health.controller.js';
+import { TenantQuotasController } from './quotas/tenant-quotas.controller.js';
 import { IssueCredentialHandler } from './issuance/issue-credential/issue-credential.handler.js';
 import { ListRecipientsHandler } from './recipients/list-recipients/list-recipients.handler.js';
 import { RecipientsController } from './recipients/recipients.controller.js';
@@ -28,6 +30,7 @@ export interface AppDependencies {
   /** Requests to providers-service (secret dependents, agent keys). */
   readonly bus: BusClient;
   readonly settings: CredentialsSettings;
+  readonly quotas: TenantQuotas;
 }
 
 const handlers = [
@@ -51,13 +54,14 @@ export class AppModule {
   static forRoot(deps: AppDependencies): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController, TransportKeyController, SecretsController, RecipientsController],
+      controllers: [HealthController, TransportKeyController, SecretsController, RecipientsController, TenantQuotasController],
       providers: [
         { provide: PgEventStore, useValue: deps.store },
         { provide: KMS, useValue: deps.kms },
         { provide: ServiceKeys, useValue: deps.serviceKeys },
         { provide: BusClient, useValue: deps.bus },
         { provide: CREDENTIALS_SETTINGS, useValue: deps.settings },
+        { provide: TenantQuotas, useValue: deps.quotas },
         ...handlers,
       ],
     };

@@ -1,4 +1,5 @@
 import type { INestMicroservice } from '@nestjs/common';
+import { DEFAULT_QUOTAS, type QuotaLimits } from '@switchboard/contracts';
 import type { PgEventStore } from '@switchboard/event-store';
 import type { KmsPort } from '@switchboard/kms';
 import { BusClient, type NatsConfig } from '@switchboard/messaging';
@@ -10,6 +11,7 @@ import { IssueCredentialHandler } from './issuance/issue-credential/issue-creden
 import { CREDENTIALS_MIGRATIONS, SCHEMA } from './read-models/credentials.migrations.js';
 import { ServiceKeys, type ServiceKeysLoaderOptions } from './service-keys/service-keys.js';
 import { busTypeOf } from './shared/bus-types.js';
+import { credentialsQuotas } from './shared/credentials-quotas.js';
 import type { CredentialsSettings } from './shared/credentials.settings.js';
 import type { ServiceIdentity } from '@switchboard/service-identity';
 
@@ -27,6 +29,8 @@ export interface CredentialsServiceOptions {
   settings: CredentialsSettings;
   serviceKeys?: ServiceKeysLoaderOptions;
   issuer?: AgentStartConsumerOptions;
+  /** Deployment-wide quotas (main: quotasFromEnv); DEFAULT_QUOTAS when left out. */
+  quotas?: QuotaLimits;
 }
 
 export interface RunningCredentialsService extends RunningService {
@@ -53,7 +57,8 @@ export function startCredentialsService(options: CredentialsServiceOptions): Pro
     serviceKeys.start(store, options.kms, logger.child({ component: 'service-keys' }), options.serviceKeys);
     onClose(() => serviceKeys.stop());
 
-    const app = await listen(AppModule.forRoot({ store, kms: options.kms, serviceKeys, bus, settings: options.settings }));
+    const quotas = credentialsQuotas(options.quotas ?? DEFAULT_QUOTAS);
+    const app = await listen(AppModule.forRoot({ store, kms: options.kms, serviceKeys, bus, settings: options.settings, quotas }));
     // After listen, because it hands events to the app's handler; stopped before the app closes.
     const consumer = await startAgentStartConsumer(nc, names, app.get(IssueCredentialHandler), options.identity, logger.child({ component: 'issuer' }), options.issuer);
     onClose(() => consumer.stop());

@@ -2,12 +2,15 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { NatsConfig } from '@switchboard/messaging';
+import type { TokenCounter } from '@switchboard/llm-protocols';
 import type { ServiceIdentity } from '@switchboard/service-identity';
 import { NestLogger, type Logger } from '@switchboard/telemetry';
 import type { GatewayConfig } from './config/gateway.config.js';
 import type { OperatorKeyAnnouncer } from './core/core.tokens.js';
 import { GatewayModule } from './gateway.module.js';
+import { KeyResolver } from './auth/key.resolver.js';
 import { ApiExceptionFilter, routerError } from './http/api-exception.filter.js';
+import { registerEarlyAuth } from './http/early-auth.hook.js';
 import { toHttpError } from './http/error-status.table.js';
 import { registerRequestObservability } from './http/request-observability.hooks.js';
 import { HttpMetrics } from './metrics/http.metrics.js';
@@ -24,11 +27,14 @@ export interface GatewayAppOptions {
   readonly logger: Logger;
   /** Default: one plain line on stdout, outside the (redacting) JSON logger. */
   readonly announceOperatorKey?: OperatorKeyAnnouncer;
+  /** Counts tokens for usage estimates; default: a worker thread (specs, which cannot start one from sources, count in-process). */
+  readonly tokenCounter?: TokenCounter;
   /** Default true. Jest on Node 20 cannot load @fastify/static (it require()s an ESM-only dependency). */
   readonly swaggerUi?: boolean;
 }
 
 const MAX_PARAM_CHARS = 1_000;
+const HEADERS_TIMEOUT_MS = 10_000;
 
 const printLine: OperatorKeyAnnouncer = (line) => {
   process.stdout.write(`${line}\n`);
@@ -42,6 +48,8 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Nest
     return503OnClosing: true,
     // Ids longer than any real one still reach the routes, which answer them as unknown (404 *_not_found).
     routerOptions: { maxParamLength: MAX_PARAM_CHARS },
+    // A request must arrive whole within this (headers and body): a client that sends slowly holds nothing for long.
+    requestTimeout: options.config.requestTimeoutMs,
     // Errors Fastify's router raises before any route runs answer in the API's own error shape.
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
       const response = toHttpError(routerError(error.code));
@@ -56,16 +64,21 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Nest
       logger: options.logger,
       metrics,
       announceOperatorKey: options.announceOperatorKey ?? printLine,
+      ...(options.tokenCounter ? { tokenCounter: options.tokenCounter } : {}),
     }),
     adapter,
     // Fastify's own JSON parser is all we accept: no urlencoded parser from Nest.
     { bodyParser: false, abortOnError: false, logger: new NestLogger(options.logger) },
   );
   const fastify = app.getHttpAdapter().getInstance();
+  // Headers must arrive within this, well before the whole request's time is up.
+  const server = app.getHttpServer() as { headersTimeout: number };
+  server.headersTimeout = Math.min(HEADERS_TIMEOUT_MS, options.config.requestTimeoutMs);
   // Fastify parses text/plain by default; the API speaks JSON only, so other types get 415.
   fastify.removeContentTypeParser('text/plain');
   // Before routes are registered (init), so every route gets the hooks.
   registerRequestObservability(fastify, metrics);
+  registerEarlyAuth(fastify, app.get(KeyResolver, { strict: false }), { maxUploadsPerAddress: options.config.maxUploadsPerAddress });
   app.get(ProxyRuntime).register(fastify);
   app.useGlobalFilters(new ApiExceptionFilter(options.logger));
   setupOpenApi(app, { ui: options.swaggerUi ?? true });

@@ -158,6 +158,29 @@ describe('management routes (gateway in-process, real NATS, fake providers-servi
       expect(errorOf(res.body).code).toBe('payload_too_large');
     });
 
+    const LISTS = ['/v1/keys', '/v1/providers', '/v1/providers/:provider/models', '/v1/providers/:provider/history', '/v1/agents', '/v1/secrets', '/v1/recipients'];
+    it.each(LISTS.flatMap((path) => [
+      [path, 'limit=0', 'limit: must be a whole number from 1 to 1000'],
+      [path, 'limit=1001', 'limit: must be at most 1000'],
+      [path, 'limit=2.5', 'limit: must be a whole number from 1 to 1000'],
+      [path, 'cursor=not%20a%20cursor', 'cursor: is not a cursor this API gave out'],
+      [path, `cursor=${'A'.repeat(513)}`, 'cursor: is not a cursor this API gave out'],
+      [path, 'limit=1&limit=2', 'limit: must be a string'],
+      [path, 'page=2', 'page: is not a known field'],
+    ]))('GET %s?%s → 400, nothing sent', async (path, query, message) => {
+      const res = await offBus('GET', `${path.replace(':provider', providerId)}?${query}`, { key: member });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ error: { code: 'validation_failed', message } });
+    });
+
+    it.each(LISTS)('GET %s answers {data, nextCursor}, with a limit or without', async (path) => {
+      const url = path.replace(':provider', providerId);
+      const page = await h.request('GET', `${url}?limit=5`, { key: member });
+      expect(page.status).toBe(200);
+      expect(page.body).toEqual({ data: expect.any(Array), nextCursor: null });
+      expect((await h.request('GET', url, { key: member })).body).toEqual({ data: expect.any(Array), nextCursor: null });
+    });
+
     it('treats a malformed path id like an unknown one', async () => {
       const res = await offBus('GET', '/v1/providers/not-an-id', { key: admin });
       expect(res.status).toBe(404);
@@ -241,7 +264,7 @@ describe('management routes (gateway in-process, real NATS, fake providers-servi
       const model = await h.request('POST', `/v1/providers/${providerId}/models`, { key: admin, body: { name: 'fast' } });
       expect(model.status).toBe(201);
       const models = await h.request('GET', `/v1/providers/${providerId}/models`, { key: member });
-      expect(models.body).toEqual({ data: [expect.objectContaining({ name: 'fast', source: 'manual' })] });
+      expect(models.body).toEqual({ data: [expect.objectContaining({ name: 'fast', source: 'manual' })], nextCursor: null });
       const agent = await h.request('POST', '/v1/agents', { key: admin, body: { name: 'user', providerId, model: 'fast' } });
       const agentId = (agent.body as Json).id as string;
       expect(agent.headers.etag).toBe('"1"');
@@ -255,7 +278,7 @@ describe('management routes (gateway in-process, real NATS, fake providers-servi
         },
       });
       const history = await h.request('GET', `/v1/providers/${providerId}/history`, { key: member });
-      expect(history.body).toEqual({ data: [expect.objectContaining({ type: 'provider.registered' })] });
+      expect(history.body).toEqual({ data: [expect.objectContaining({ type: 'provider.registered' })], nextCursor: null });
       const updated = await h.request('PATCH', `/v1/agents/${agentId}`, { key: admin, body: { model: null } });
       expect(updated.headers.etag).toBe('"2"');
       const agents = await h.request('GET', '/v1/agents', { key: member });

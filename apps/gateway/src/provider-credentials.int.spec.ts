@@ -107,7 +107,7 @@ describe('provider credentials, recipients and agent runs (gateway in-process, r
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({ id: expect.stringMatching(/^rcp_/), name: 'orchestrator', publicKey });
       const list = await h.request('GET', '/v1/recipients', { key: member });
-      expect(list.body).toEqual({ data: [expect.objectContaining({ id: (res.body as Json).id })] });
+      expect(list.body).toEqual({ data: [expect.objectContaining({ id: (res.body as Json).id })], nextCursor: null });
       expect((await h.request('POST', '/v1/recipients', { key: member, body: { name: 'x', publicKey } })).status).toBe(403);
     });
 

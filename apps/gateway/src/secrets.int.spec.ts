@@ -65,7 +65,7 @@ describe('secrets (gateway in-process, real NATS, fake services)', () => {
     expect(h.credentials.values.get(id)).toBe(CANARY);
 
     const listed = await call('GET', '/v1/secrets', { key: member });
-    expect(listed.body).toEqual({ data: [expect.objectContaining({ id, name: 'openai prod' })] });
+    expect(listed.body).toEqual({ data: [expect.objectContaining({ id, name: 'openai prod' })], nextCursor: null });
     const one = await call('GET', `/v1/secrets/${id}`, { key: member });
     expect(one.status).toBe(200);
     expect(one.headers.etag).toBe('"1"');

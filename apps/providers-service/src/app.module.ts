@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PgEventStore } from '@switchboard/event-store';
+import { TenantQuotas } from '@switchboard/service-runtime';
 import { AgentsController } from './agents/agents.controller.js';
 import { CreateAgentHandler } from './agents/create-agent/create-agent.handler.js';
 import { DeleteAgentHandler } from './agents/delete-agent/delete-agent.handler.js';
@@ -33,12 +34,15 @@ import { UpdateProviderHandler } from './providers/update-provider/update-provid
 import { CreateTenantHandler } from './tenants/create-tenant/create-tenant.handler.js';
 import { GetTenantSettingsHandler } from './tenants/get-tenant-settings/get-tenant-settings.handler.js';
 import { UpdateTenantSettingsHandler } from './tenants/update-tenant-settings/update-tenant-settings.handler.js';
+import { GetTenantQuotasHandler, SetTenantQuotasHandler } from './tenants/tenant-quotas/tenant-quotas.handler.js';
 import { TenantsController } from './tenants/tenants.controller.js';
 
 const handlers = [
   CreateTenantHandler,
   GetTenantSettingsHandler,
   UpdateTenantSettingsHandler,
+  GetTenantQuotasHandler,
+  SetTenantQuotasHandler,
   InitOperatorKeyHandler,
   ResolveKeyHandler,
   CreateKeyHandler,
@@ -69,11 +73,11 @@ const handlers = [
 /** The store is built and migrated before Nest starts, so a service that cannot reach Postgres never listens. */
 @Module({})
 export class AppModule {
-  static forRoot(store: PgEventStore): DynamicModule {
+  static forRoot(store: PgEventStore, quotas: TenantQuotas): DynamicModule {
     return {
       module: AppModule,
       controllers: [HealthController, TenantsController, KeysController, ProvidersController, ModelsController, AgentsController],
-      providers: [{ provide: PgEventStore, useValue: store }, ...handlers],
+      providers: [{ provide: PgEventStore, useValue: store }, { provide: TenantQuotas, useValue: quotas }, ...handlers],
     };
   }
 }

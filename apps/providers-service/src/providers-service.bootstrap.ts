@@ -1,4 +1,5 @@
 import type { INestMicroservice } from '@nestjs/common';
+import { DEFAULT_QUOTAS, type QuotaLimits } from '@switchboard/contracts';
 import type { PgEventStore } from '@switchboard/event-store';
 import type { NatsConfig } from '@switchboard/messaging';
 import { openServiceStore, startService, type RunningService, type ServiceDefinition } from '@switchboard/service-runtime';
@@ -6,6 +7,7 @@ import type { Logger } from '@switchboard/telemetry';
 import { AppModule } from './app.module.js';
 import { READ_MODEL_MIGRATIONS, SCHEMA } from './read-models/read-models.migrations.js';
 import { busTypeOf } from './shared/bus-types.js';
+import { providerQuotas } from './shared/provider-quotas.js';
 import type { ServiceIdentity } from '@switchboard/service-identity';
 
 export const SERVICE_NAME = 'providers-service';
@@ -17,6 +19,8 @@ export interface ProvidersServiceOptions {
   nats: NatsConfig;
   logger: Logger;
   identity: ServiceIdentity;
+  /** Deployment-wide quotas (main: quotasFromEnv); DEFAULT_QUOTAS when left out. */
+  quotas?: QuotaLimits;
 }
 
 export interface RunningProvidersService extends RunningService {
@@ -32,5 +36,6 @@ export function openEventStore(databaseUrl: string): Promise<PgEventStore> {
 
 /** Everything main() starts, in one place so integration specs boot exactly what production runs. */
 export function startProvidersService(options: ProvidersServiceOptions): Promise<RunningProvidersService> {
-  return startService(SERVICE, options, async (runtime) => ({ app: await runtime.listen(AppModule.forRoot(runtime.store)) }));
+  const quotas = providerQuotas(options.quotas ?? DEFAULT_QUOTAS);
+  return startService(SERVICE, options, async (runtime) => ({ app: await runtime.listen(AppModule.forRoot(runtime.store, quotas)) }));
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Actor } from './access.js';
 import { ExpectedVersion } from './common.js';
 import { defineOperation } from './operation.js';
+import { PageRequest, pageOf } from './pages.js';
 import { fromGateway } from './service-access.js';
 
 /**
@@ -27,9 +28,6 @@ export type AlertView = z.infer<typeof AlertView>;
 
 /** An instant with its offset (`2025-01-31T10:00:00Z`), as `since` of GET /v1/alerts. */
 export const AlertSince = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 time like 2025-01-31T10:00:00Z' });
-
-export const ALERT_LIST_DEFAULT_LIMIT = 100;
-export const ALERT_LIST_MAX_LIMIT = 500;
 
 /**
  * A tenant's alert thresholds. The evaluator looks at aligned windows of `windowMinutes` (10:00–10:05,
@@ -71,18 +69,13 @@ export type PutAlertSettingsBody = z.infer<typeof PutAlertSettingsBody>;
 
 /**
  * Alerts are usage-service's. Admins and members read them; only admins change the settings.
- * `list` answers newest first, at most `limit` (default 100, at most 500) alerts at or after `since`.
+ * `list` answers newest first, a page of alerts at or after `since` (see PageRequest).
  */
 export const AlertOps = {
   list: defineOperation(
     'usage.v1.alerts.list',
-    z.object({
-      actor: Actor,
-      since: AlertSince.optional(),
-      kind: AlertKind.optional(),
-      limit: z.number().int().min(1).max(ALERT_LIST_MAX_LIMIT).optional(),
-    }),
-    z.object({ data: z.array(AlertView) }),
+    z.object({ actor: Actor, since: AlertSince.optional(), kind: AlertKind.optional(), ...PageRequest }),
+    pageOf(AlertView),
     fromGateway,
   ),
   getSettings: defineOperation('usage.v1.alerts.get-settings', z.object({ actor: Actor }), AlertSettingsView, fromGateway),

@@ -10,6 +10,8 @@ import {
   X25519PublicKey,
 } from './credentials.js';
 import { defineOperation } from './operation.js';
+import { PageRequest, pageOf } from './pages.js';
+import { OwnedTenantQuotas, TenantQuotaChanges } from './quotas.js';
 import { fromGateway } from './service-access.js';
 
 const actor = { actor: Actor };
@@ -41,7 +43,7 @@ export const CredentialsOps = {
     SecretView,
     fromGateway,
   ),
-  listSecrets: defineOperation('credentials.v1.secret.list', z.object(actor), list(SecretView), fromGateway),
+  listSecrets: defineOperation('credentials.v1.secret.list', z.object({ ...actor, ...PageRequest }), pageOf(SecretView), fromGateway),
   getSecret: defineOperation('credentials.v1.secret.get', z.object({ ...actor, id: Id }), SecretView, fromGateway),
   /** Views of several secrets at once (unknown or foreign ids are left out): providers show hint and version. */
   describeSecrets: defineOperation(
@@ -86,5 +88,15 @@ export const CredentialsOps = {
     RecipientView,
     fromGateway,
   ),
-  listRecipients: defineOperation('credentials.v1.recipient.list', z.object(actor), list(RecipientView), fromGateway),
+  listRecipients: defineOperation('credentials.v1.recipient.list', z.object({ ...actor, ...PageRequest }), pageOf(RecipientView), fromGateway),
+
+  /** The operator's view of a tenant's quotas for secrets and recipients. */
+  tenantQuotas: defineOperation('credentials.v1.tenant.quotas.get', z.object({ ...actor, tenantId: Id }), OwnedTenantQuotas, fromGateway),
+  /** Operator only: sets or clears the tenant's own limits for those kinds; answers them as tenantQuotas does. */
+  setTenantQuotas: defineOperation(
+    'credentials.v1.tenant.quotas.set',
+    z.object({ ...actor, tenantId: Id, changes: TenantQuotaChanges }),
+    OwnedTenantQuotas,
+    fromGateway,
+  ),
 } as const;

@@ -18,3 +18,5 @@ export * from './proxy.js';
 export * from './usage.operations.js';
 export * from './budgets.js';
 export * from './alerts.js';
+export * from './pages.js';
+export * from './quotas.js';

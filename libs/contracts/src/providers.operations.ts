@@ -5,6 +5,8 @@ import { ExpectedVersion, Id, Name } from './common.js';
 import { CreateKeyBody, KeyView, Principal } from './keys.js';
 import { CreateModelBody, ModelView } from './models.js';
 import { defineOperation } from './operation.js';
+import { PageRequest, pageOf } from './pages.js';
+import { OwnedTenantQuotas, TenantQuotaChanges } from './quotas.js';
 import { fromGateway } from './service-access.js';
 import { CreateProviderBody, ProviderHistoryEntry, ProviderView, UpdateProviderBody } from './providers.js';
 import { TenantSettingsView, TenantView, UpdateTenantSettingsBody } from './tenants.js';
@@ -15,7 +17,6 @@ export const KeyHash = z.string().regex(/^[0-9a-f]{64}$/, 'must be a hex SHA-256
 
 const actor = { actor: Actor };
 const byId = z.object({ ...actor, id: Id });
-const list = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item) });
 const Empty = z.object({});
 
 export const ProvidersOps = {
@@ -41,6 +42,16 @@ export const ProvidersOps = {
     fromGateway,
   ),
 
+  /** The operator's view of a tenant's quotas for providers, models, agents and keys. */
+  tenantQuotas: defineOperation('providers.v1.tenant.quotas.get', z.object({ ...actor, tenantId: Id }), OwnedTenantQuotas, fromGateway),
+  /** Operator only: sets or clears the tenant's own limits for those kinds; answers them as tenantQuotas does. */
+  setTenantQuotas: defineOperation(
+    'providers.v1.tenant.quotas.set',
+    z.object({ ...actor, tenantId: Id, changes: TenantQuotaChanges }),
+    OwnedTenantQuotas,
+    fromGateway,
+  ),
+
   getTenantSettings: defineOperation('providers.v1.tenant.settings.get', z.object(actor), TenantSettingsView, fromGateway),
   updateTenantSettings: defineOperation(
     'providers.v1.tenant.settings.update',
@@ -55,7 +66,7 @@ export const ProvidersOps = {
     KeyView,
     fromGateway,
   ),
-  listKeys: defineOperation('providers.v1.key.list', z.object(actor), list(KeyView), fromGateway),
+  listKeys: defineOperation('providers.v1.key.list', z.object({ ...actor, ...PageRequest }), pageOf(KeyView), fromGateway),
   revokeKey: defineOperation('providers.v1.key.revoke', byId, Empty, fromGateway),
 
   registerProvider: defineOperation(
@@ -64,7 +75,7 @@ export const ProvidersOps = {
     ProviderView,
     fromGateway,
   ),
-  listProviders: defineOperation('providers.v1.provider.list', z.object(actor), list(ProviderView), fromGateway),
+  listProviders: defineOperation('providers.v1.provider.list', z.object({ ...actor, ...PageRequest }), pageOf(ProviderView), fromGateway),
   getProvider: defineOperation('providers.v1.provider.get', byId, ProviderView, fromGateway),
   updateProvider: defineOperation(
     'providers.v1.provider.update',
@@ -78,14 +89,19 @@ export const ProvidersOps = {
     Empty,
     fromGateway,
   ),
-  providerHistory: defineOperation('providers.v1.provider.history', byId, list(ProviderHistoryEntry), fromGateway),
+  providerHistory: defineOperation(
+    'providers.v1.provider.history',
+    z.object({ ...actor, id: Id, ...PageRequest }),
+    pageOf(ProviderHistoryEntry),
+    fromGateway,
+  ),
 
   addModel: defineOperation('providers.v1.model.add', z.object({ ...actor, providerId: Id, body: CreateModelBody }), ModelView, fromGateway),
-  listModels: defineOperation('providers.v1.model.list', z.object({ ...actor, providerId: Id }), list(ModelView), fromGateway),
+  listModels: defineOperation('providers.v1.model.list', z.object({ ...actor, providerId: Id, ...PageRequest }), pageOf(ModelView), fromGateway),
   removeModel: defineOperation('providers.v1.model.remove', byId, Empty, fromGateway),
 
   createAgent: defineOperation('providers.v1.agent.create', z.object({ ...actor, body: CreateAgentBody }), AgentView, fromGateway),
-  listAgents: defineOperation('providers.v1.agent.list', z.object(actor), list(AgentView), fromGateway),
+  listAgents: defineOperation('providers.v1.agent.list', z.object({ ...actor, ...PageRequest }), pageOf(AgentView), fromGateway),
   getAgent: defineOperation('providers.v1.agent.get', byId, AgentView, fromGateway),
   updateAgent: defineOperation(
     'providers.v1.agent.update',
@@ -113,11 +129,15 @@ export const ProvidersOps = {
   /** The route of an agent for the proxy (gateway cache fill); tenant-scoped by the agent key's tenant. */
   resolveAgentRoute: defineOperation('providers.v1.agent.route', z.object({ tenantId: Id, agentId: Id }), AgentRoute, fromGateway),
 
-  /** Records what a provider's /models listed: adds the new ones as `discovered`, keeps manual ones. */
+  /**
+   * Records what a provider's /models listed: adds the new ones as `discovered`, keeps manual ones, up to the
+   * tenant's models quota. Answers the first page of the provider's models (`nextCursor` continues with
+   * listModels) and `omitted`: listed models not recorded because the quota was reached.
+   */
   recordDiscoveredModels: defineOperation(
     'providers.v1.model.discovered',
     z.object({ ...actor, providerId: Id, models: z.array(DiscoveredModel).max(5000) }),
-    list(ModelView),
+    pageOf(ModelView).extend({ omitted: z.number().int().min(0) }),
     fromGateway,
   ),
 

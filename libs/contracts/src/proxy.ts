@@ -56,6 +56,12 @@ export const UsageRecorded = z.object({
   inputTokens: z.number().int().min(0),
   outputTokens: z.number().int().min(0),
   cachedTokens: z.number().int().min(0),
+  /**
+   * `upstream`: the tokens as the upstream reported them. `estimated`: it reported none or not all (the client left,
+   * the stream was cut, the upstream died), so they were counted with the model family's tokenizer, output never
+   * below what was relayed. Events from before this field are the upstream's.
+   */
+  usageSource: z.enum(['upstream', 'estimated']).default('upstream'),
   /** Absent when the model is unpriced; then `price` is absent too. */
   costUsd: z.number().min(0).optional(),
   /** Set when the call was admitted under a budget lease: its settlement takes reservedUsd off that lease. */

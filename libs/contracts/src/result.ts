@@ -17,6 +17,8 @@ export const ERROR_CODES = [
   'version_conflict',
   'provider_in_use',
   'secret_in_use',
+  /** The tenant has as many of a kind as its quota allows (details: kind, limit); nothing was created. */
+  'quota_exceeded',
   'invalid_state',
   'not_implemented',
   'unavailable',

@@ -7,3 +7,4 @@ export { handleCommand, versionConflictError, type HandleCommandArgs, type Handl
 export { ProjectionRunner, type Projection, type ProjectionRunnerOptions } from './projection.runner.js';
 export { OutboxRelay, type OutboxRelayOptions, type RelayBatch } from './outbox.relay.js';
 export { BackgroundLoop, backoffDelay, errorMessage, type BackgroundLoopOptions, type BackgroundWork } from './background.loop.js';
+export { afterSortKey, sortInstantOf } from './keyset.sql.js';

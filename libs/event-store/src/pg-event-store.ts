@@ -47,6 +47,18 @@ export class PgEventStore {
     });
   }
 
+  /** A page of a stream: at most `limit` events after `afterVersion`, in version order. */
+  readStreamPage(streamId: string, afterVersion: number, limit: number, tx?: Tx): Promise<StoredEvent[]> {
+    return withDbSpan('event_store.read_stream', 'SELECT', { 'db.sql.table': `${this.schema}.events` }, async (span) => {
+      const rows: EventRow[] = await (tx ?? this.dataSource.manager).query(
+        `SELECT ${EVENT_COLUMNS} FROM ${this.table('events')} e WHERE e.stream_id = $1 AND e.version > $2 ORDER BY e.version LIMIT $3`,
+        [streamId, afterVersion, limit],
+      );
+      span.setAttribute('switchboard.event_count', rows.length);
+      return rows.map(toStoredEvent);
+    });
+  }
+
   /**
    * Appends at `expectedVersion` and writes one outbox row per event in the same transaction.
    * UNIQUE (stream_id, version) decides races: of two appends at one expected version exactly one

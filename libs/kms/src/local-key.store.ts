@@ -1,15 +1,17 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { createPrivateFile, isErrno, openKeyDirectory, readPrivateFile } from './key-directory.access.js';
 
 export const MASTER_KEY_BYTES = 32;
 const CURRENT_MARKER = 'current';
 const KEY_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /**
- * Master keys of the local KMS backend: either one file per key (`<keyId>.key`, base64 of 32 bytes,
- * mode 0600, directory 0700) plus a `current` marker naming the key new data keys use, or a
- * single key handed in (from `KMS_LOCAL_MASTER_KEY`).
+ * Master keys of the local KMS backend: either one file per key (`<keyId>.key`, base64 of 32 bytes)
+ * plus a `current` marker naming the key new data keys use, all mode 0600 in a 0700 directory, owned by
+ * the service's user (key-directory.access.ts refuses anything else), or a single key handed in (from
+ * `KMS_LOCAL_MASTER_KEY`).
  *
  * Several processes may share a directory: keys are looked up on disk when not yet cached, so a
  * key created by another process still unwraps here. The current key is read once at open and
@@ -24,7 +26,7 @@ export class LocalKeyStore {
   ) {}
 
   static fromDirectory(dir: string): LocalKeyStore {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    openKeyDirectory(dir);
     const store = new LocalKeyStore(dir, readMarker(dir) ?? initialiseMarker(dir));
     if (store.masterKey(store.current) === undefined) {
       throw new Error(`local KMS: current key "${store.current}" named in ${join(dir, CURRENT_MARKER)} has no key file`);
@@ -59,7 +61,7 @@ export class LocalKeyStore {
     if (this.dir === null) throw new Error('local KMS: a single master key from KMS_LOCAL_MASTER_KEY cannot be rotated; use KMS_LOCAL_DIR');
     const id = writeNewKey(this.dir);
     const temp = join(this.dir, `.${CURRENT_MARKER}.${randomUUID()}`);
-    writeFileSync(temp, `${id}\n`, { mode: 0o600 });
+    createPrivateFile(temp, `${id}\n`);
     // rename replaces atomically: a concurrent reader sees the old or the new marker, never half of one.
     renameSync(temp, join(this.dir, CURRENT_MARKER));
     this.current = id;
@@ -68,13 +70,8 @@ export class LocalKeyStore {
 }
 
 function readMarker(dir: string): string | null {
-  let text: string;
-  try {
-    text = readFileSync(join(dir, CURRENT_MARKER), 'utf8').trim();
-  } catch (error) {
-    if (isErrno(error, 'ENOENT')) return null;
-    throw error;
-  }
+  const text = readPrivateFile(join(dir, CURRENT_MARKER))?.trim();
+  if (text === undefined) return null;
   if (!KEY_ID_PATTERN.test(text)) throw new Error(`local KMS: ${join(dir, CURRENT_MARKER)} does not hold a key id`);
   return text;
 }
@@ -84,7 +81,7 @@ function readMarker(dir: string): string | null {
 function initialiseMarker(dir: string): string {
   const id = writeNewKey(dir);
   const temp = join(dir, `.${CURRENT_MARKER}.${randomUUID()}`);
-  writeFileSync(temp, `${id}\n`, { mode: 0o600 });
+  createPrivateFile(temp, `${id}\n`);
   try {
     linkSync(temp, join(dir, CURRENT_MARKER));
     return id;
@@ -104,29 +101,17 @@ function writeNewKey(dir: string): string {
   const key = randomBytes(MASTER_KEY_BYTES);
   const text = `${key.toString('base64')}\n`;
   key.fill(0);
-  writeFileSync(join(dir, `${id}.key`), text, { mode: 0o600, flag: 'wx' });
+  createPrivateFile(join(dir, `${id}.key`), text);
   return id;
 }
 
 function readKeyFile(dir: string, keyId: string): Buffer | undefined {
   const path = join(dir, `${keyId}.key`);
-  let text: string;
-  try {
-    // Refuse keys others could have read: a leaked master key opens every secret it wraps.
-    if ((statSync(path).mode & 0o077) !== 0) throw new Error(`local KMS: ${path} must not be readable by group or others (chmod 600)`);
-    text = readFileSync(path, 'utf8').trim();
-  } catch (error) {
-    if (isErrno(error, 'ENOENT')) return undefined;
-    throw error;
-  }
+  const text = readPrivateFile(path)?.trim();
+  if (text === undefined) return undefined;
   const key = Buffer.from(text, 'base64');
   if (key.length !== MASTER_KEY_BYTES || key.toString('base64') !== text) {
     throw new Error(`local KMS: ${path} must hold base64 of ${MASTER_KEY_BYTES} bytes`);
   }
   return key;
-}
-
-// Structural, not instanceof: errors from node internals may come from another realm (vm, jest).
-function isErrno(error: unknown, code: string): boolean {
-  return typeof error === 'object' && error !== null && (error as NodeJS.ErrnoException).code === code;
 }

@@ -32,8 +32,11 @@ function anthropicEventFacts(data: JsonObject): StreamFacts {
   switch (stringAt(data, 'type')) {
     case 'message_start':
       return definedOnly({ usage: anthropicUsage(objectAt(objectAt(data, 'message'), 'usage')) ?? undefined });
-    case 'message_delta':
-      return definedOnly({ usage: anthropicUsage(objectAt(data, 'usage')) ?? undefined });
+    case 'message_delta': {
+      // message_start reports the input; message_delta, at the end, the output: only then is usage complete.
+      const usage = anthropicUsage(objectAt(data, 'usage')) ?? undefined;
+      return definedOnly({ usage, final: usage !== undefined || undefined });
+    }
     case 'content_block_delta':
       return { token: true };
     case 'error':
@@ -41,6 +44,13 @@ function anthropicEventFacts(data: JsonObject): StreamFacts {
     default:
       return {};
   }
+}
+
+/** content_block_delta: text, tool input JSON or thinking, as it is generated. */
+function anthropicEventText(data: JsonObject): string {
+  if (stringAt(data, 'type') !== 'content_block_delta') return '';
+  const delta = objectAt(data, 'delta');
+  return (stringAt(delta, 'text') ?? '') + (stringAt(delta, 'partial_json') ?? '') + (stringAt(delta, 'thinking') ?? '');
 }
 
 function anthropicModelsList(models: readonly ModelListing[]): JsonObject {
@@ -56,5 +66,6 @@ export const anthropicMessagesAdapter: ProtocolAdapter = {
   config: ANTHROPIC_MESSAGES_CONFIG,
   rawUsageFromResponse: (json) => anthropicUsage(objectAt(json, 'usage')),
   streamEventFacts: anthropicEventFacts,
+  streamEventText: anthropicEventText,
   modelsListBody: anthropicModelsList,
 };

@@ -168,3 +168,17 @@ function parseRetryAfter(value: string | null | undefined): number | undefined {
   if (value == null || !/^\d{1,9}(\.\d+)?$/.test(value.trim())) return undefined;
   return Number(value.trim());
 }
+
+/**
+ * An error told inside a stream that already answered 200, as each protocol does: a chat completion's `data:` event
+ * with `error`, a Responses `error` event, an Anthropic `event: error`. The official clients raise each as an error.
+ */
+export function streamErrorEvent(protocol: ClientProtocol, error: ClientError): string {
+  if (protocol === 'anthropic_messages') return `event: error\ndata: ${JSON.stringify(error.body)}\n\n`;
+  if (protocol === 'openai_responses') {
+    const inner = objectAt(error.body, 'error');
+    const event = { type: 'error', code: stringAt(inner, 'code') ?? null, message: stringAt(inner, 'message') ?? '', param: null };
+    return `event: error\ndata: ${JSON.stringify(event)}\n\n`;
+  }
+  return `data: ${JSON.stringify(error.body)}\n\n`;
+}

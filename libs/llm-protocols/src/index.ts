@@ -9,3 +9,6 @@ export * from './sse.event-reader.js';
 export * from './sse.usage-tracker.js';
 export * from './usage-chunk.stripper.js';
 export * from './client-error.mapper.js';
+export * from './usage.estimate.js';
+export * from './usage.fragments.js';
+export * from './worst-case.js';

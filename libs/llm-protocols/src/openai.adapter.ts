@@ -64,7 +64,26 @@ function chatChunkFacts(data: JsonObject): StreamFacts {
       return delta !== undefined && CHAT_DELTA_CONTENT.some((field) => nonEmpty(delta[field]));
     });
   const usage = chatUsage(objectAt(data, 'usage'));
-  return definedOnly({ usage: usage ?? undefined, token: token || undefined });
+  // The usage chunk comes last, alone: once it is here the call's figures are complete.
+  return definedOnly({ usage: usage ?? undefined, token: token || undefined, final: usage !== null || undefined });
+}
+
+function chatChunkText(data: JsonObject): string {
+  const choices = data['choices'];
+  if (!Array.isArray(choices)) return '';
+  let text = '';
+  for (const choice of choices) {
+    const delta = objectAt(choice, 'delta');
+    if (delta === undefined) continue;
+    for (const field of ['content', 'refusal', 'reasoning_content', 'reasoning'] as const) text += stringAt(delta, field) ?? '';
+    const calls = delta['tool_calls'];
+    if (!Array.isArray(calls)) continue;
+    for (const call of calls) {
+      const fn = objectAt(call, 'function');
+      text += (stringAt(fn, 'name') ?? '') + (stringAt(fn, 'arguments') ?? '');
+    }
+  }
+  return text;
 }
 
 /** The events that close a streamed response carry the whole response, usage included. */
@@ -77,10 +96,15 @@ function responsesEventFacts(data: JsonObject): StreamFacts {
     const response = objectAt(data, 'response');
     const usage = responsesUsage(objectAt(response, 'usage')) ?? undefined;
     const error = type === 'response.failed' ? (stringAt(objectAt(response, 'error'), 'code') ?? 'response_failed') : undefined;
-    return definedOnly({ usage, error });
+    return definedOnly({ usage, error, final: usage !== undefined || undefined });
   }
   // Every content-bearing event is a `.delta` (output_text, refusal, function_call_arguments, reasoning…).
   return type.endsWith('.delta') ? { token: true } : {};
+}
+
+/** Every content-bearing Responses event is a `.delta` with its text in `delta`. */
+function responsesEventText(data: JsonObject): string {
+  return (stringAt(data, 'type') ?? '').endsWith('.delta') ? (stringAt(data, 'delta') ?? '') : '';
 }
 
 function openAiModelsList(models: readonly ModelListing[]): JsonObject {
@@ -99,6 +123,7 @@ export const openAiChatAdapter: ProtocolAdapter = {
   config: OPENAI_CHAT_CONFIG,
   rawUsageFromResponse: (json) => chatUsage(objectAt(json, 'usage')),
   streamEventFacts: chatChunkFacts,
+  streamEventText: chatChunkText,
   modelsListBody: openAiModelsList,
 };
 
@@ -106,5 +131,6 @@ export const openAiResponsesAdapter: ProtocolAdapter = {
   config: OPENAI_RESPONSES_CONFIG,
   rawUsageFromResponse: (json) => responsesUsage(objectAt(json, 'usage')),
   streamEventFacts: responsesEventFacts,
+  streamEventText: responsesEventText,
   modelsListBody: openAiModelsList,
 };

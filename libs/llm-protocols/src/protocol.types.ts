@@ -34,6 +34,8 @@ export interface StreamFacts {
   readonly token?: boolean;
   /** The upstream reported an error inside a 200 stream; its error type. */
   readonly error?: string;
+  /** The usage in this event is the call's last word: nothing of it is left to estimate. */
+  readonly final?: boolean;
 }
 
 /** Declarative part of an adapter: everything the proxy needs to know that is not a transform. */
@@ -69,5 +71,7 @@ export interface ProtocolAdapter {
   rawUsageFromResponse(json: unknown): RawUsage | null;
   /** Facts of one streamed event's parsed `data`. */
   streamEventFacts(data: JsonObject): StreamFacts;
+  /** The generated text (content, reasoning, tool arguments) one streamed event carries; '' when none. */
+  streamEventText(data: JsonObject): string;
   modelsListBody(models: readonly ModelListing[]): JsonObject;
 }

@@ -12,9 +12,23 @@ import { normalizeUsage } from './usage.extractor.js';
 const MAY_MATTER = /"usage"\s*:\s*\{|"error"/;
 
 /**
+ * The first bytes of a stream are kept (by reference: the chunks exist anyway) for an estimate of what it
+ * generated when it ends without its usage; past this, only the count of bytes goes on.
+ */
+export const KEPT_STREAM_BYTES = 1024 * 1024;
+
+/** What a stream generated, as far as it came: the text of the kept part and how much of the stream that was. */
+export interface GeneratedText {
+  readonly text: string;
+  readonly keptBytes: number;
+  readonly totalBytes: number;
+}
+
+/**
  * Watches a streamed answer as it passes to the client, never holding it back: the caller forwards
  * each chunk unchanged and hands a reference here. Keeps the last usage the stream reported
- * (field by field, as Anthropic splits it over `message_start` and `message_delta`).
+ * (field by field, as Anthropic splits it over `message_start` and `message_delta`), whether that usage
+ * was the final report, and the first KEPT_STREAM_BYTES for generatedText().
  */
 export class UsageTracker {
   private readonly adapter: ProtocolAdapter;
@@ -23,12 +37,21 @@ export class UsageTracker {
   private raw: RawUsage | null = null;
   private firstToken = false;
   private error: string | null = null;
+  private final = false;
+  private readonly kept: Uint8Array[] = [];
+  private keptBytes = 0;
+  private totalBytes = 0;
 
   constructor(protocol: ClientProtocol) {
     this.adapter = ADAPTERS[protocol];
   }
 
   push(chunk: Uint8Array): void {
+    this.totalBytes += chunk.length;
+    if (this.keptBytes < KEPT_STREAM_BYTES) {
+      this.kept.push(chunk);
+      this.keptBytes += chunk.length;
+    }
     this.reader.push(chunk, this.onEvent);
   }
 
@@ -40,6 +63,32 @@ export class UsageTracker {
   /** Usage as reported so far, normalised (see TokenUsage); null when the stream reported none. */
   usage(): TokenUsage | null {
     return this.raw === null ? null : normalizeUsage(this.adapter.config, this.raw);
+  }
+
+  /** The stream delivered its final usage report: the call's figures need no estimate. */
+  get complete(): boolean {
+    return this.final;
+  }
+
+  /**
+   * The text generated in the kept part of the stream. Parses every kept event, so it is for the end of a call
+   * that needs an estimate, never for the hot path.
+   */
+  generatedText(): GeneratedText {
+    const reader = new SseEventReader();
+    let text = '';
+    const onEvent = (event: SseEvent): void => {
+      if (event.data.length === 0 || event.data === '[DONE]') return;
+      try {
+        const parsed: unknown = JSON.parse(event.data);
+        if (isJsonObject(parsed)) text += this.adapter.streamEventText(parsed);
+      } catch {
+        // A torn last event (the stream was cut): its text is not counted.
+      }
+    };
+    for (const chunk of this.kept) reader.push(chunk, onEvent);
+    reader.end(onEvent);
+    return { text, keptBytes: this.keptBytes, totalBytes: this.totalBytes };
   }
 
   /** Whether any generated content has passed yet (time to first token). */
@@ -66,5 +115,6 @@ export class UsageTracker {
     if (facts.usage !== undefined) this.raw = { ...this.raw, ...facts.usage };
     if (facts.token === true) this.firstToken = true;
     if (facts.error !== undefined) this.error = facts.error;
+    if (facts.final === true) this.final = true;
   }
 }

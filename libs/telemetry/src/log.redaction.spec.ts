@@ -1,4 +1,4 @@
-import { REDACTED, redact, redactString } from './log.redaction.js';
+import { MAX_LOGGED_STRING, REDACTED, redact, redactString } from './log.redaction.js';
 
 describe('redact', () => {
   it('redacts sensitive keys at any depth, in objects and arrays', () => {
@@ -77,5 +77,53 @@ describe('redact', () => {
     const out = redact(cyclic);
     expect(out).toEqual({ n: '1', at: '1970-01-01T00:00:00.000Z', bytes: '[binary 32 bytes]', self: '[Circular]' });
     expect(() => JSON.stringify(out)).not.toThrow();
+  });
+});
+
+describe('redactString length cap', () => {
+  const MAX = MAX_LOGGED_STRING;
+
+  it('logs a string of up to MAX_LOGGED_STRING characters whole', () => {
+    const text = 'a '.repeat(MAX / 2);
+    expect(redactString(text)).toBe(text);
+  });
+
+  it('keeps the head of a longer string, ending at a word, and says how much was cut', () => {
+    const text = 'word '.repeat(4000);
+    const head = 'word '.repeat(Math.floor(MAX / 5));
+    expect(redactString(text)).toBe(`${head}…[${text.length - head.length} of ${text.length} characters cut]`);
+    expect(redact({ body: text })).toEqual({ body: redactString(text) });
+  });
+
+  it('redacts the head it keeps', () => {
+    const text = `Bearer abc.def ${'x '.repeat(MAX)}`;
+    expect(redactString(text)).toMatch(new RegExp(`^\\${REDACTED} x x .*characters cut\\]$`));
+  });
+
+  it('never keeps part of a secret the cut would split', () => {
+    const shapes = [
+      'sk-abcdefghijklmnop',
+      'postgres://app:hunter2@db',
+      'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln',
+      'q8Zr2LmXw0PfT7vYc1NbK4sHj9DgE6uA',
+    ];
+    for (const secret of shapes) {
+      // Every cut position inside the secret, including just before the `@` that ends a URL password.
+      for (let offset = 1; offset < secret.length; offset++) {
+        const text = `${' '.repeat(MAX - offset)}${secret} and more`;
+        const head = redactString(text).replace(/…\[\d+ of \d+ characters cut\]$/, '').trim();
+        expect({ secret, offset, head }).toEqual({ secret, offset, head: expect.stringMatching(/^(?:postgres:\/\/app:\[REDACTED\]@)?$/) });
+      }
+    }
+  });
+
+  it('does not split a surrogate pair', () => {
+    const text = `${' '.repeat(MAX - 1)}😀 and more`;
+    expect(redactString(text)).toBe(`${' '.repeat(MAX - 1)}…[${text.length - (MAX - 1)} of ${text.length} characters cut]`);
+  });
+
+  it('drops a head that is one unbroken run of secret characters', () => {
+    const text = 'q8Zr2LmX'.repeat(MAX);
+    expect(redactString(text)).toBe(`…[${text.length} of ${text.length} characters cut]`);
   });
 });

@@ -2,50 +2,53 @@
  * Redaction applied to everything that leaves a process as text (log lines, span events).
  * It is a safety net, not a licence: code must still never hand a secret to a logger.
  */
-export const REDACTED = '[REDACTED]';
+import { REDACTED, redactSecrets } from './secret-text.scanner.js';
+
+export { REDACTED };
 
 const SENSITIVE_KEY = /(authorization|api[-_]?key|secret|password|token|cookie|^value$|^key$|plaintext|private)/i;
 
 /**
  * Names that merely refer to a secret (`secretId`, `apiKeyHint`, `outputTokens`) carry no secret material;
  * redacting them would blind every log about credentials and usage. Their values still go through the
- * string patterns below, so a real key stored under such a name is caught anyway.
+ * string patterns (secret-text.scanner.ts), so a real key stored under such a name is caught anyway.
  */
 const REFERENCE_KEY =
   /(?:[a-z0-9](?:Id|Ids|Count|Tokens|Version|Fingerprint|Hint)|_(?:id|ids|count|tokens|version|fingerprint|hint))$/;
 
 const MAX_DEPTH = 8;
 
-/** Patterns whose whole match is replaced. Order matters: specific shapes before generic blobs. */
-const CREDENTIAL_PATTERNS: readonly RegExp[] = [
-  /\b(?:bearer|basic)\s+[A-Za-z0-9._~+/=-]+/gi,
-  /\bsk-[A-Za-z0-9_-]{8,}/g,
-  /\bsbk_[A-Za-z0-9_-]{8,}/g,
-  /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g,
-];
-
-/** Candidate blobs: runs of base64/base64url/hex characters at least 32 long. */
-const BLOB = /[A-Za-z0-9+/=_-]{32,}/g;
-const HEX = /^[0-9a-fA-F]+$/;
-
-/** URL userinfo passwords (`postgres://user:pw@host`) are replaced, the rest of the URL is kept. */
-const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s@/]+@/gi;
+/**
+ * Longest string (in UTF-16 units, as String#length counts) that is logged whole: 8 KiB is pages of text, more
+ * than any message, value or stack worth reading in a log line, and it bounds both the redaction work and the
+ * line size whatever an upstream sends. A longer string keeps its head and says how much was cut.
+ */
+export const MAX_LOGGED_STRING = 8 * 1024;
 
 /**
- * A run of ≥ 32 characters is treated as a secret when it is pure hex, or mixes upper case, lower case and
- * digits as random base64 does. Lower-case identifiers such as `provider_registered_projection_v2` pass.
+ * Characters a secret shape can be made of: the token characters of bearer tokens, keys, JWTs and blobs plus
+ * what RFC 3986 allows unencoded in URL userinfo. A cut inside a run of them (or just before the `@` that ends
+ * a URL password) could leave the head of a secret too short for its pattern, so the cut moves back to the
+ * run's start: the head may lose a word, never show part of a secret.
  */
-function looksLikeSecretBlob(run: string): boolean {
-  const body = run.replace(/=+$/, '');
-  if (body.length < 32) return false;
-  if (HEX.test(body)) return true;
-  return /[A-Z]/.test(body) && /[a-z]/.test(body) && /[0-9]/.test(body);
+const SECRET_CHAR = /[A-Za-z0-9._~%!$&'()*+,;=:/-]/;
+
+/** Cuts the string to MAX_LOGGED_STRING, then redacts it (in time linear in what is kept). */
+export function redactString(input: string): string {
+  if (input.length <= MAX_LOGGED_STRING) return redactSecrets(input);
+  const head = input.slice(0, headLength(input));
+  return `${redactSecrets(head)}…[${input.length - head.length} of ${input.length} characters cut]`;
 }
 
-export function redactString(input: string): string {
-  let out = input.replace(URL_PASSWORD, `$1${REDACTED}@`);
-  for (const pattern of CREDENTIAL_PATTERNS) out = out.replace(pattern, REDACTED);
-  return out.replace(BLOB, (run) => (looksLikeSecretBlob(run) ? REDACTED : run));
+function headLength(input: string): number {
+  let end = MAX_LOGGED_STRING;
+  const next = input.charAt(end);
+  if (next === '@' || SECRET_CHAR.test(next)) {
+    while (end > 0 && SECRET_CHAR.test(input.charAt(end - 1))) end--;
+  }
+  // Never split a surrogate pair: half a character would be written as a lone escape.
+  const last = input.charCodeAt(end - 1);
+  return last >= 0xd800 && last <= 0xdbff ? end - 1 : end;
 }
 
 export function isSensitiveKey(key: string): boolean {

@@ -59,6 +59,7 @@ export class NestLogger implements LoggerService {
   }
 }
 
+// Indentation is spaces or tabs only: with \s, which also matches \n, a run of newlines is re-read from each one.
 function looksLikeStack(value: string): boolean {
-  return /\n\s+at /.test(value);
+  return /\n[ \t]+at /.test(value);
 }

@@ -1,10 +1,13 @@
 import type { AddressCategory } from './address.classifier.js';
-import { EgressPolicy, describeRefusal } from './egress.policy.js';
+import { EgressPolicy, describeRefusal, type EgressDestination, type EgressScope } from './egress.policy.js';
 
 const strict = EgressPolicy.fromEnv(undefined);
+/** A tenant no entry in these specs names, calling port 443. */
+const anyone: EgressScope = { tenantId: 'ten_anyone', port: 443 };
+const to = (hostname: string, protocol: string, scope: EgressScope = anyone): EgressDestination => ({ hostname, protocol, ...scope });
 
 const categoryOf = (policy: EgressPolicy, address: string): AddressCategory | 'not_an_ip' | 'allowed' => {
-  const verdict = policy.judge(address);
+  const verdict = policy.judge(address, anyone);
   return verdict.allowed ? 'allowed' : verdict.refusal.category;
 };
 
@@ -93,39 +96,42 @@ describe('EgressPolicy without an allowlist', () => {
     '64:ff9b::808:808',
     '2002:808:808::1',
   ])('allows the public address %s', (address) => {
-    expect(strict.judge(address)).toMatchObject({ allowed: true, category: 'public', allowlisted: false });
+    expect(strict.judge(address, anyone)).toMatchObject({ allowed: true, category: 'public', allowlisted: false });
   });
 
   it('names the address and the remedy', () => {
-    const refused = strict.admit('llm.internal', ['10.1.2.3'], 'https:');
+    const refused = strict.admit(to('llm.internal', 'https:'), ['10.1.2.3']);
     expect(!refused.ok && describeRefusal(refused.error)).toBe(
-      'endpoint resolves to a private address (10.1.2.3); allow it with SWITCHBOARD_EGRESS_ALLOW',
+      'endpoint llm.internal:443 resolves to a private address (10.1.2.3), which SWITCHBOARD_EGRESS_ALLOW does not allow for tenant ten_anyone ' +
+        'on port 443; an entry such as ten_anyone@10.1.2.3/32:443 would allow it',
     );
-    const mapped = strict.admit('x', ['::ffff:7f00:1'], 'https:');
+    const mapped = strict.admit(to('x', 'https:', { tenantId: null, port: 8443 }), ['::ffff:7f00:1']);
     expect(!mapped.ok && describeRefusal(mapped.error)).toBe(
-      'endpoint resolves to a loopback address (::ffff:127.0.0.1, which is 127.0.0.1); allow it with SWITCHBOARD_EGRESS_ALLOW',
+      'endpoint x:8443 resolves to a loopback address (::ffff:127.0.0.1, which is 127.0.0.1), which SWITCHBOARD_EGRESS_ALLOW does not allow ' +
+        'for this tenant on port 8443; an entry such as [::ffff:127.0.0.1/128]:8443 would allow it',
     );
-    const metadata = strict.admit('x', ['169.254.169.254'], 'https:');
+    const metadata = strict.admit(to('x', 'http:', { tenantId: null, port: 80 }), ['169.254.169.254']);
     expect(!metadata.ok && describeRefusal(metadata.error)).toBe(
-      'endpoint resolves to a cloud metadata address (169.254.169.254); allow it with SWITCHBOARD_EGRESS_ALLOW=169.254.169.254/32',
+      'endpoint x:80 resolves to a cloud metadata address (169.254.169.254); only an entry naming exactly that host allows it, ' +
+        'such as SWITCHBOARD_EGRESS_ALLOW=169.254.169.254/32:80',
     );
   });
 
   it('refuses a host if any one of its addresses is refused', () => {
-    const admitted = strict.admit('mixed.example', ['8.8.8.8', '2606:4700::1', '192.168.0.10'], 'https:');
+    const admitted = strict.admit(to('mixed.example', 'https:'), ['8.8.8.8', '2606:4700::1', '192.168.0.10']);
     expect(admitted).toMatchObject({ ok: false, error: { reason: 'address', refusal: { address: '192.168.0.10', category: 'private' } } });
   });
 
   it('admits public addresses over https only, in canonical form and resolver order', () => {
-    expect(strict.admit('api.example', ['8.8.8.8', '2606:4700:0:0::1'], 'https:')).toEqual({
+    expect(strict.admit(to('api.example', 'https:'), ['8.8.8.8', '2606:4700:0:0::1'])).toEqual({
       ok: true,
       value: { addresses: ['8.8.8.8', '2606:4700::1'], allowlisted: false },
     });
-    expect(strict.admit('api.example', ['8.8.8.8'], 'http:')).toEqual({
+    expect(strict.admit(to('api.example', 'http:', { tenantId: 'ten_anyone', port: 80 }), ['8.8.8.8'])).toEqual({
       ok: false,
-      error: { reason: 'plain_http', hostname: 'api.example', address: '8.8.8.8' },
+      error: { reason: 'plain_http', hostname: 'api.example', port: 80, tenantId: 'ten_anyone', address: '8.8.8.8' },
     });
-    expect(strict.admit('api.example', [], 'https:')).toMatchObject({ ok: false, error: { reason: 'no_address' } });
+    expect(strict.admit(to('api.example', 'https:'), [])).toMatchObject({ ok: false, error: { reason: 'no_address' } });
   });
 });
 
@@ -139,7 +145,7 @@ describe('EgressPolicy with SWITCHBOARD_EGRESS_ALLOW', () => {
   it.each(['10.1.2.3', '127.0.0.1', 'fd12::1', '192.168.1.7', '::ffff:127.0.0.1', '::ffff:10.9.9.9', '169.254.1.1', '203.0.113.5'])(
     'allows %s, marked as allowlisted',
     (address) => {
-      expect(policy.judge(address)).toMatchObject({ allowed: true, allowlisted: true });
+      expect(policy.judge(address, anyone)).toMatchObject({ allowed: true, allowlisted: true });
     },
   );
 
@@ -160,9 +166,9 @@ describe('EgressPolicy with SWITCHBOARD_EGRESS_ALLOW', () => {
 
   it('allows a metadata address only through an entry naming exactly that host', () => {
     const exact = EgressPolicy.fromEnv('169.254.169.254/32,fd00:ec2::254/128');
-    expect(exact.judge('169.254.169.254')).toMatchObject({ allowed: true, allowlisted: true });
-    expect(exact.judge('::ffff:169.254.169.254')).toMatchObject({ allowed: true });
-    expect(exact.judge('fd00:ec2::254')).toMatchObject({ allowed: true });
+    expect(exact.judge('169.254.169.254', anyone)).toMatchObject({ allowed: true, allowlisted: true });
+    expect(exact.judge('::ffff:169.254.169.254', anyone)).toMatchObject({ allowed: true });
+    expect(exact.judge('fd00:ec2::254', anyone)).toMatchObject({ allowed: true });
     expect(categoryOf(EgressPolicy.fromEnv('0.0.0.0/0,::/0'), '169.254.169.254')).toBe('metadata');
   });
 
@@ -179,12 +185,12 @@ describe('EgressPolicy with SWITCHBOARD_EGRESS_ALLOW', () => {
   });
 
   it('allows plain http only when every address is allowlisted', () => {
-    expect(policy.admit('vllm.lan', ['10.0.0.5', '127.0.0.1'], 'http:')).toEqual({
+    expect(policy.admit(to('vllm.lan', 'http:'), ['10.0.0.5', '127.0.0.1'])).toEqual({
       ok: true,
       value: { addresses: ['10.0.0.5', '127.0.0.1'], allowlisted: true },
     });
-    expect(policy.admit('vllm.lan', ['10.0.0.5', '8.8.8.8'], 'http:')).toMatchObject({ ok: false, error: { reason: 'plain_http', address: '8.8.8.8' } });
-    expect(policy.admit('vllm.lan', ['10.0.0.5', '8.8.8.8'], 'https:')).toMatchObject({ ok: true, value: { allowlisted: false } });
+    expect(policy.admit(to('vllm.lan', 'http:'), ['10.0.0.5', '8.8.8.8'])).toMatchObject({ ok: false, error: { reason: 'plain_http', address: '8.8.8.8' } });
+    expect(policy.admit(to('vllm.lan', 'https:'), ['10.0.0.5', '8.8.8.8'])).toMatchObject({ ok: true, value: { allowlisted: false } });
   });
 
   it.each([
@@ -204,5 +210,84 @@ describe('EgressPolicy with SWITCHBOARD_EGRESS_ALLOW', () => {
   it('treats an unset or blank variable as no allowlist', () => {
     expect(EgressPolicy.fromEnv('').allowlist).toEqual([]);
     expect(EgressPolicy.fromEnv(' , ').allowlist).toEqual([]);
+  });
+});
+
+describe('EgressPolicy with entries narrowed to a tenant or a port', () => {
+  const policy = EgressPolicy.fromEnv('ten_a@10.0.0.0/8:8000, 10.9.0.0/16:443, ten_b@10.1.0.0/16, [fd00::/8]:8000, 192.168.0.0/16, ten_a@169.254.169.254/32:80');
+  const verdict = (address: string, tenantId: string | null, port: number) => policy.judge(address, { tenantId, port });
+
+  it('allows a private address only for the tenant and the port an entry covers', () => {
+    expect(verdict('10.2.3.4', 'ten_a', 8000)).toMatchObject({ allowed: true, allowlisted: true });
+    expect(verdict('10.2.3.4', 'ten_b', 8000)).toMatchObject({ allowed: false, refusal: { remedy: 'allowlist' } });
+    expect(verdict('10.2.3.4', null, 8000)).toMatchObject({ allowed: false, refusal: { remedy: 'allowlist' } });
+    expect(verdict('10.2.3.4', 'ten_a', 8001)).toMatchObject({ allowed: false, refusal: { remedy: 'allowlist_port', ports: [8000] } });
+  });
+
+  it('lets an entry without a tenant cover every tenant on its port, and one without a port every port', () => {
+    expect(verdict('10.9.1.1', 'ten_zzz', 443)).toMatchObject({ allowed: true });
+    expect(verdict('10.9.1.1', null, 443)).toMatchObject({ allowed: true });
+    expect(verdict('10.9.1.1', 'ten_zzz', 80)).toMatchObject({ allowed: false, refusal: { remedy: 'allowlist_port', ports: [443] } });
+    expect(verdict('10.1.2.3', 'ten_b', 1)).toMatchObject({ allowed: true });
+    expect(verdict('10.1.2.3', 'ten_b', 65535)).toMatchObject({ allowed: true });
+    expect(verdict('10.1.2.3', 'ten_a', 8000)).toMatchObject({ allowed: true });
+    expect(verdict('10.1.2.3', 'ten_a', 9000)).toMatchObject({ allowed: false, refusal: { remedy: 'allowlist_port', ports: [8000] } });
+    expect(verdict('192.168.7.7', 'ten_anyone', 12345)).toMatchObject({ allowed: true });
+  });
+
+  it('keeps a plain CIDR meaning every tenant and every port', () => {
+    const plain = EgressPolicy.fromEnv('127.0.0.1/32');
+    for (const scope of [anyone, { tenantId: null, port: 80 }, { tenantId: 'ten_a', port: 4010 }]) {
+      expect(plain.judge('127.0.0.1', scope)).toMatchObject({ allowed: true, allowlisted: true });
+    }
+  });
+
+  it('matches IPv6 entries, bracketed with a port', () => {
+    expect(verdict('fd12::1', 'ten_anyone', 8000)).toMatchObject({ allowed: true });
+    expect(verdict('fd12::1', 'ten_anyone', 443)).toMatchObject({ allowed: false, refusal: { remedy: 'allowlist_port', ports: [8000] } });
+    expect(verdict('::ffff:10.2.3.4', 'ten_a', 8000)).toMatchObject({ allowed: true });
+    expect(verdict('::ffff:10.2.3.4', 'ten_b', 8000)).toMatchObject({ allowed: false });
+  });
+
+  it('keeps the metadata rule: only an exact host entry, and only for its tenant and port', () => {
+    expect(verdict('169.254.169.254', 'ten_a', 80)).toMatchObject({ allowed: true });
+    expect(verdict('169.254.169.254', 'ten_b', 80)).toMatchObject({ allowed: false, refusal: { category: 'metadata', remedy: 'allowlist_host' } });
+    expect(verdict('169.254.169.254', 'ten_a', 443)).toMatchObject({ allowed: false, refusal: { remedy: 'allowlist_host' } });
+  });
+
+  it('leaves public addresses allowed, but plain http only where an entry covers the tenant and port', () => {
+    expect(verdict('8.8.8.8', 'ten_b', 80)).toMatchObject({ allowed: true, allowlisted: false });
+    const lan = EgressPolicy.fromEnv('ten_a@203.0.113.0/24:80');
+    expect(lan.admit(to('doc.example', 'http:', { tenantId: 'ten_a', port: 80 }), ['203.0.113.5'])).toMatchObject({ ok: true });
+    expect(lan.admit(to('doc.example', 'http:', { tenantId: 'ten_b', port: 80 }), ['203.0.113.5'])).toMatchObject({ ok: false });
+  });
+
+  it('names the host, the port and the tenant, and never another tenant\'s entries', () => {
+    const tenantRefused = policy.admit(to('vllm.lan', 'http:', { tenantId: 'ten_b', port: 8000 }), ['10.2.3.4']);
+    expect(!tenantRefused.ok && describeRefusal(tenantRefused.error)).toBe(
+      'endpoint vllm.lan:8000 resolves to a private address (10.2.3.4), which SWITCHBOARD_EGRESS_ALLOW does not allow for tenant ten_b ' +
+        'on port 8000; an entry such as ten_b@10.2.3.4/32:8000 would allow it',
+    );
+    const portRefused = policy.admit(to('vllm.lan', 'http:', { tenantId: 'ten_a', port: 9000 }), ['10.2.3.4']);
+    expect(!portRefused.ok && describeRefusal(portRefused.error)).toBe(
+      'endpoint vllm.lan:9000 resolves to a private address (10.2.3.4), which SWITCHBOARD_EGRESS_ALLOW allows for tenant ten_a only on port 8000, not on port 9000',
+    );
+    const v6 = policy.admit(to('fd12::1', 'http:', { tenantId: null, port: 80 }), ['fd12::1']);
+    expect(!v6.ok && describeRefusal(v6.error)).toMatch(/^endpoint \[fd12::1\]:80 resolves to a unique-local address \(fd12::1\), which .* only on port 8000, not on port 80$/);
+    expect(!tenantRefused.ok && describeRefusal(tenantRefused.error)).not.toContain('ten_a');
+  });
+
+  it('gives tenants no entry names one connection scope, and every named tenant its own', () => {
+    expect(policy.connectionScope('ten_a')).toBe('ten_a');
+    expect(policy.connectionScope('ten_b')).toBe('ten_b');
+    expect(policy.connectionScope('ten_c')).toBeNull();
+    expect(policy.allowlist).toEqual([
+      'ten_a@10.0.0.0/8:8000',
+      '10.9.0.0/16:443',
+      'ten_b@10.1.0.0/16',
+      '[fd00::/8]:8000',
+      '192.168.0.0/16',
+      'ten_a@169.254.169.254/32:80',
+    ]);
   });
 });

@@ -25,24 +25,28 @@ export interface ParsedTarget {
 const DNS_TIMEOUT_MS = 5_000;
 
 /**
- * Save-time check of a provider endpoint. The URL parser normalises numeric hosts the way the OS
- * would (`2130706433`, `0x7f.1`, `017700000001`, `127.1` all become 127.0.0.1), then every address
- * the host resolves to must be allowed. Passing here is not a licence: the connection is checked
- * again when it is opened, because DNS can change in between.
+ * Save-time check of a provider endpoint for the tenant saving it. The URL parser normalises numeric
+ * hosts the way the OS would (`2130706433`, `0x7f.1`, `017700000001`, `127.1` all become 127.0.0.1),
+ * then every address the host resolves to must be allowed for this tenant on the URL's port. Passing
+ * here is not a licence: the connection is checked again when it is opened, because DNS can change
+ * in between. Request paths are appended to an endpoint, so it may carry no query: `?` would turn
+ * every appended path into a query string and leave the endpoint's own path as the one requested.
  */
 export async function checkEndpoint(
   url: string,
   policy: EgressPolicy,
+  tenantId: string,
   resolver: Resolver = systemResolver,
 ): Promise<Result<CheckedEndpoint, AppError>> {
   const target = parseTarget(url);
   if (!target.ok) return target;
+  if (url.includes('?')) return fail(appError('validation_failed', 'endpoint must not contain a query (?...); request paths are appended to it'));
   const { hostname, protocol, port } = target.value;
   const resolved = await resolveHost(hostname, resolver, DNS_TIMEOUT_MS);
   if (!resolved.ok) return fail(resolutionError(resolved.error));
-  const admitted = policy.admit(hostname, resolved.value, protocol);
+  const admitted = policy.admit({ hostname, protocol, port, tenantId }, resolved.value);
   if (!admitted.ok) {
-    const details = admitted.error.reason === 'address' ? { ...admitted.error.refusal } : { hostname };
+    const details = admitted.error.reason === 'address' ? { ...admitted.error.refusal, hostname, port } : { hostname, port };
     return fail(appError('validation_failed', describeRefusal(admitted.error), details));
   }
   const parsed = target.value.url;

@@ -1,14 +1,16 @@
 export { classifyAddress, type AddressCategory, type AddressClass, type Ipv4Embedding } from './address.classifier.js';
 export { cidrContains, formatCidr, parseCidr, type CidrRange } from './cidr.range.js';
+export { formatAllowEntry, parseAllowEntry, type AllowEntry } from './egress-allow.entry.js';
 export {
   EGRESS_ALLOW_ENV,
   EgressPolicy,
-  describeAddressRefusal,
   describeRefusal,
   type AddressRefusal,
   type AddressVerdict,
   type Admitted,
+  type EgressDestination,
   type EgressRefusal,
+  type EgressScope,
 } from './egress.policy.js';
 export { checkEndpoint, parseTarget, type CheckedEndpoint, type ParsedTarget } from './endpoint.check.js';
 export { resolveHost, systemResolver, type ResolvedAddress, type ResolutionFailure, type Resolver } from './host.resolver.js';

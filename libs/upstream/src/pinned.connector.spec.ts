@@ -17,10 +17,11 @@ function scriptedOpener(outcomes: readonly (Error | 'socket')[]): { open: Socket
   return { open, attempts };
 }
 
-function connect(answers: Answers, allow: string | undefined, outcomes: readonly (Error | 'socket')[], target: Partial<SocketTarget>) {
+function connect(answers: Answers, allow: string | undefined, outcomes: readonly (Error | 'socket')[], target: Partial<SocketTarget>, tenantId: string | null = null) {
   const opener = scriptedOpener(outcomes);
   const connector = pinnedConnector({
     policy: EgressPolicy.fromEnv(allow),
+    tenantId,
     resolver: fakeResolver(answers).resolve,
     resolveTimeoutMs: 1_000,
     openSocket: opener.open,
@@ -58,6 +59,25 @@ describe('pinnedConnector', () => {
     const { done, attempts } = connect({ 'upstream.test': ['104.18.6.192'] }, undefined, ['socket'], { protocol: 'http:', port: '80' });
     expect(await done).toBeInstanceOf(EgressRefusedError);
     expect(attempts).toEqual([]);
+  });
+
+  it('admits for its tenant and the target port, the default one when the target names none', async () => {
+    const allow = 'ten_a@10.0.0.0/8:8000, 10.9.0.0/16:443';
+    const answers = { 'upstream.test': ['10.0.0.7'], 'shared.test': ['10.9.0.7'] };
+    const owner = connect(answers, allow, ['socket'], { protocol: 'http:', port: '8000' }, 'ten_a');
+    expect(await owner.done).toBeInstanceOf(Socket);
+    expect(owner.attempts).toEqual([expect.objectContaining({ hostname: '10.0.0.7', port: '8000' })]);
+
+    const other = connect(answers, allow, ['socket'], { protocol: 'http:', port: '8000' }, null);
+    expect(await other.done).toBeInstanceOf(EgressRefusedError);
+    expect(other.attempts).toEqual([]);
+    const otherPort = connect(answers, allow, ['socket'], { protocol: 'http:', port: '8001' }, 'ten_a');
+    expect(((await otherPort.done) as Error).message).toContain('only on port 8000, not on port 8001');
+
+    const defaultPort = connect(answers, allow, ['socket'], { hostname: 'shared.test', protocol: 'https:', port: '' });
+    expect(await defaultPort.done).toBeInstanceOf(Socket);
+    const plainDefault = connect(answers, allow, ['socket'], { hostname: 'shared.test', protocol: 'http:', port: '' });
+    expect(((await plainDefault.done) as Error).message).toContain('endpoint shared.test:80 resolves');
   });
 
   it('fails with HostResolutionError when the name does not resolve', async () => {

@@ -9,6 +9,11 @@ export type SocketTarget = buildConnector.Options;
 
 export interface PinnedConnectorOptions {
   readonly policy: EgressPolicy;
+  /**
+   * The tenant every connection of this connector is admitted for (EgressPolicy.connectionScope): a pool
+   * built on it must carry only that scope's calls, since its sockets are reused without another check.
+   */
+  readonly tenantId: string | null;
   readonly resolver: Resolver;
   readonly resolveTimeoutMs: number;
   /** Opens the TCP/TLS socket; only ever called with an address that passed the policy. */
@@ -43,7 +48,8 @@ export function pinnedConnector(options: PinnedConnectorOptions): SocketConnecto
 async function admitTarget(target: SocketTarget, options: PinnedConnectorOptions): Promise<readonly string[] | Error> {
   const resolved = await resolveHost(target.hostname, options.resolver, options.resolveTimeoutMs);
   if (!resolved.ok) return new HostResolutionError(describeFailure(resolved.error), resolved.error.kind === 'timeout');
-  const admitted = options.policy.admit(target.hostname, resolved.value, target.protocol);
+  const port = Number(target.port) || (target.protocol === 'https:' ? 443 : 80);
+  const admitted = options.policy.admit({ hostname: target.hostname, protocol: target.protocol, port, tenantId: options.tenantId }, resolved.value);
   if (!admitted.ok) return new EgressRefusedError(describeRefusal(admitted.error));
   return admitted.value.addresses;
 }

@@ -39,6 +39,8 @@ export interface UpstreamClientOptions {
 }
 
 export interface UpstreamRequest {
+  /** The tenant the call is made for: SWITCHBOARD_EGRESS_ALLOW entries may be narrowed to tenants. */
+  readonly tenantId: string;
   readonly url: string;
   readonly method?: string;
   readonly headers?: Readonly<Record<string, string>>;
@@ -75,37 +77,54 @@ const REDIRECT_DRAIN_BYTES = 64 * 1024;
 
 /**
  * The one way out of the gateway to an LLM upstream (one instance per process). Owns the egress
- * policy (checked again on every new connection), keep-alive pools per origin, timeouts, the
- * no-redirect rule and error mapping. Proxy calls stream; discovery and Test read bounded JSON.
+ * policy (checked again on every new connection, for the calling tenant and port), keep-alive pools
+ * per origin, timeouts, the no-redirect rule and error mapping. Proxy calls stream; discovery and
+ * Test read bounded JSON.
  */
 export class UpstreamClient {
-  private readonly agent: Agent;
+  /**
+   * Pools per connection scope (EgressPolicy.connectionScope): a socket admitted for a tenant an entry
+   * names is never reused by another tenant. At most one per tenant named in the policy, plus one.
+   */
+  private readonly agents = new Map<string | null, Agent>();
   private readonly timeouts: UpstreamTimeouts;
   private readonly jsonTimeouts: Required<RequestTimeouts>;
   private readonly maxJsonBytes: number;
+  private readonly openSocket: SocketConnector;
+  private closed = false;
 
-  constructor(options: UpstreamClientOptions) {
+  constructor(private readonly options: UpstreamClientOptions) {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.jsonTimeouts = { ...DEFAULT_JSON_TIMEOUTS, ...options.jsonTimeouts };
     this.maxJsonBytes = options.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES;
     // One context built up front: passing `ca` per connection would rebuild the root store each time.
     const secureContext = options.extraCa === undefined ? undefined : createSecureContext({ ca: [...rootCertificates, ...options.extraCa] });
     const openSocket = buildConnector({ timeout: this.timeouts.connectMs, ...(secureContext === undefined ? {} : { secureContext }) });
+    this.openSocket = options.wrapSocketConnector?.(openSocket) ?? openSocket;
+  }
+
+  private agentFor(tenantId: string): Agent {
+    const scope = this.options.policy.connectionScope(tenantId);
+    const existing = this.agents.get(scope);
+    if (existing !== undefined) return existing;
     const connect = pinnedConnector({
-      policy: options.policy,
-      resolver: options.resolver ?? systemResolver,
+      policy: this.options.policy,
+      tenantId: scope,
+      resolver: this.options.resolver ?? systemResolver,
       resolveTimeoutMs: this.timeouts.connectMs,
-      openSocket: options.wrapSocketConnector?.(openSocket) ?? openSocket,
+      openSocket: this.openSocket,
     });
-    this.agent = new Agent({
+    const agent = new Agent({
       connect,
       headersTimeout: this.timeouts.headersMs,
       bodyTimeout: this.timeouts.bodyIdleMs,
-      keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000,
+      keepAliveTimeout: this.options.keepAliveTimeoutMs ?? 4_000,
       // No pipelining: an LLM call can run for minutes and would hold up every call queued behind it.
       pipelining: 1,
-      connections: options.connectionsPerOrigin ?? null,
+      connections: this.options.connectionsPerOrigin ?? null,
     });
+    this.agents.set(scope, agent);
+    return agent;
   }
 
   /** Sends a request and hands back the response as soon as its headers arrive. A 3xx is an error, never followed. */
@@ -115,8 +134,10 @@ export class UpstreamClient {
     const { url } = target.value;
     const origin = url.origin;
     if (request.signal?.aborted === true) return fail(toUpstreamError(undefined, origin, request.signal));
+    // A pool made after close() would never be closed.
+    if (this.closed) return fail(upstreamError('connect_failed', `request to ${origin} after the upstream client was closed`));
     try {
-      const response = await this.agent.request({
+      const response = await this.agentFor(request.tenantId).request({
         origin,
         path: `${url.pathname}${url.search}`,
         method: request.method ?? 'GET',
@@ -138,8 +159,8 @@ export class UpstreamClient {
   }
 
   /** Model discovery: a GET whose answer is read whole (bounded) and parsed as JSON. */
-  getJson(url: string, headers: Readonly<Record<string, string>> = {}, signal?: AbortSignal): Promise<Result<JsonResponse, UpstreamError>> {
-    return this.requestJson({ url, method: 'GET', headers, ...(signal === undefined ? {} : { signal }) });
+  getJson(request: Omit<UpstreamRequest, 'method' | 'body'>): Promise<Result<JsonResponse, UpstreamError>> {
+    return this.requestJson({ ...request, method: 'GET' });
   }
 
   /** The Test action and discovery: any request whose answer is read whole (at most maxJsonBytes) as JSON. */
@@ -168,8 +189,9 @@ export class UpstreamClient {
   }
 
   /** Closes idle connections and waits for requests in flight. */
-  close(): Promise<void> {
-    return this.agent.close();
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.agents.values()].map((agent) => agent.close()));
   }
 }
 
@@ -183,11 +205,15 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** Names where a redirect pointed, by origin only: its path or query may carry a signed token. */
+/**
+ * Says whether a redirect stayed on the upstream's origin, never where it went: the location is the upstream's
+ * to choose (a path or query may carry a signed token, an origin may be 80 KB long), and messages reach logs and
+ * API clients.
+ */
 function redirectTarget(location: string | string[] | undefined, base: URL): string {
   if (typeof location !== 'string') return '';
   try {
-    return ` (to ${new URL(location, base).origin})`;
+    return new URL(location, base).origin === base.origin ? ' (to the same origin)' : ' (to another origin)';
   } catch {
     return '';
   }

@@ -5,6 +5,9 @@ import { loopbackOnlySockets, startLoopbackServer, type LoopbackServer } from '.
 import { UpstreamClient, type UpstreamClientOptions } from './upstream.client.js';
 import { toUpstreamError } from './upstream.error.js';
 
+/** The calling tenant; no entry in these specs names a tenant. */
+const TENANT = 'ten_upstreamspec';
+
 const MiB = 1024 * 1024;
 
 describe('UpstreamClient responses, timeouts and limits (loopback server)', () => {
@@ -63,7 +66,7 @@ describe('UpstreamClient responses, timeouts and limits (loopback server)', () =
   };
 
   it('reads discovery JSON and asks for JSON', async () => {
-    expect(await clientWith().getJson(`${upstream.origin}/models`, { authorization: 'Bearer k' })).toMatchObject({
+    expect(await clientWith().getJson({ tenantId: TENANT, url: `${upstream.origin}/models`, headers: { authorization: 'Bearer k' } })).toMatchObject({
       ok: true,
       value: { status: 200, json: { object: 'list', data: [{ id: 'm1' }], accept: 'application/json' } },
     });
@@ -71,15 +74,15 @@ describe('UpstreamClient responses, timeouts and limits (loopback server)', () =
 
   it('hands a non-JSON error answer back as text, and refuses a non-JSON success', async () => {
     const client = clientWith();
-    expect(await client.getJson(`${upstream.origin}/unauthorized`)).toMatchObject({ ok: true, value: { status: 401, json: undefined, text: 'invalid api key' } });
-    expect(await client.getJson(`${upstream.origin}/html`)).toEqual({
+    expect(await client.getJson({ tenantId: TENANT, url: `${upstream.origin}/unauthorized` })).toMatchObject({ ok: true, value: { status: 401, json: undefined, text: 'invalid api key' } });
+    expect(await client.getJson({ tenantId: TENANT, url: `${upstream.origin}/html` })).toEqual({
       ok: false,
       error: { kind: 'bad_response', message: `${upstream.origin} answered 200 with a body that is not JSON` },
     });
   });
 
   it('streams the body as it arrives instead of buffering it', async () => {
-    const result = await clientWith().request({ url: `${upstream.origin}/stream`, method: 'POST', body: '{"stream":true}' });
+    const result = await clientWith().request({ tenantId: TENANT, url: `${upstream.origin}/stream`, method: 'POST', body: '{"stream":true}' });
     if (!result.ok) throw new Error(result.error.message);
     expect(result.value).toMatchObject({ status: 200, headers: { 'content-type': 'text/event-stream' } });
     const iterator = result.value.body[Symbol.asyncIterator]();
@@ -95,19 +98,19 @@ describe('UpstreamClient responses, timeouts and limits (loopback server)', () =
   it('maps a missing response to timeout (headers)', async () => {
     const client = clientWith();
     const started = Date.now();
-    const result = await client.request({ url: `${upstream.origin}/hang`, method: 'POST', body: '{}', timeouts: { headersMs: 200 } });
+    const result = await client.request({ tenantId: TENANT, url: `${upstream.origin}/hang`, method: 'POST', body: '{}', timeouts: { headersMs: 200 } });
     expect(result).toEqual({ ok: false, error: { kind: 'timeout', message: `${upstream.origin} did not send response headers in time` } });
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('maps a stalled body to timeout, for bounded reads and for streams', async () => {
     const client = clientWith({ jsonTimeouts: { bodyIdleMs: 200 } });
-    expect(await client.getJson(`${upstream.origin}/stall`)).toEqual({
+    expect(await client.getJson({ tenantId: TENANT, url: `${upstream.origin}/stall` })).toEqual({
       ok: false,
       error: { kind: 'timeout', message: `${upstream.origin} stopped sending the response body` },
     });
 
-    const streamed = await client.request({ url: `${upstream.origin}/stall`, timeouts: { bodyIdleMs: 200 } });
+    const streamed = await client.request({ tenantId: TENANT, url: `${upstream.origin}/stall`, timeouts: { bodyIdleMs: 200 } });
     if (!streamed.ok) throw new Error(streamed.error.message);
     const failure = await (async () => {
       for await (const _chunk of streamed.value.body) void _chunk;
@@ -119,7 +122,7 @@ describe('UpstreamClient responses, timeouts and limits (loopback server)', () =
   it('maps a connection that cannot be set up in time to timeout (connect)', async () => {
     const never: Resolver = () => new Promise(() => undefined);
     const client = clientWith({ resolver: never, timeouts: { connectMs: 200 } });
-    expect(await client.getJson('https://slow-dns.test/v1/models')).toEqual({
+    expect(await client.getJson({ tenantId: TENANT, url: 'https://slow-dns.test/v1/models' })).toEqual({
       ok: false,
       error: { kind: 'timeout', message: 'upstream https://slow-dns.test: resolving slow-dns.test timed out' },
     });
@@ -129,21 +132,21 @@ describe('UpstreamClient responses, timeouts and limits (loopback server)', () =
     const client = clientWith();
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    const during = await client.request({ url: `${upstream.origin}/hang`, method: 'POST', body: '{}', signal: controller.signal });
+    const during = await client.request({ tenantId: TENANT, url: `${upstream.origin}/hang`, method: 'POST', body: '{}', signal: controller.signal });
     expect(during).toEqual({ ok: false, error: { kind: 'aborted', message: `request to ${upstream.origin} was aborted` } });
-    expect(await client.getJson(`${upstream.origin}/models`, {}, controller.signal)).toMatchObject({ ok: false, error: { kind: 'aborted' } });
+    expect(await client.getJson({ tenantId: TENANT, url: `${upstream.origin}/models`, signal: controller.signal })).toMatchObject({ ok: false, error: { kind: 'aborted' } });
   });
 
   it('refuses to buffer more than 4 MiB for discovery, whether declared or streamed', async () => {
     const client = clientWith();
     const tooLarge = { ok: false, error: { kind: 'too_large', message: `response from ${upstream.origin} exceeds ${4 * MiB} bytes` } };
-    expect(await client.getJson(`${upstream.origin}/big-declared`)).toEqual(tooLarge);
-    expect(await client.getJson(`${upstream.origin}/big`)).toEqual(tooLarge);
-    expect(await clientWith({ maxJsonBytes: 6 * MiB }).getJson(`${upstream.origin}/big`)).toMatchObject({ ok: true, value: { json: {} } });
+    expect(await client.getJson({ tenantId: TENANT, url: `${upstream.origin}/big-declared` })).toEqual(tooLarge);
+    expect(await client.getJson({ tenantId: TENANT, url: `${upstream.origin}/big` })).toEqual(tooLarge);
+    expect(await clientWith({ maxJsonBytes: 6 * MiB }).getJson({ tenantId: TENANT, url: `${upstream.origin}/big` })).toMatchObject({ ok: true, value: { json: {} } });
   });
 
   it('reports a header undici refuses as invalid_request without its value', async () => {
-    const result = await clientWith().request({ url: `${upstream.origin}/models`, headers: { 'x-key': 'sk-1\r\nx-injected: 1' } });
+    const result = await clientWith().request({ tenantId: TENANT, url: `${upstream.origin}/models`, headers: { 'x-key': 'sk-1\r\nx-injected: 1' } });
     expect(result).toMatchObject({ ok: false, error: { kind: 'invalid_request' } });
     expect(JSON.stringify(result)).not.toContain('sk-1');
   });

@@ -7,6 +7,9 @@ import { fakeResolver } from './testing/fake.resolver.js';
 import { loopbackOnlySockets, startLoopbackServer, type LoopbackServer, type TlsMaterial } from './testing/loopback.fixture.js';
 import { UpstreamClient } from './upstream.client.js';
 
+/** The calling tenant; no entry in these specs names a tenant. */
+const TENANT = 'ten_upstreamspec';
+
 /** A throwaway self-signed certificate for upstream.test, made per run so no key lives in the repo. */
 function selfSigned(hostname: string): TlsMaterial {
   const dir = mkdtempSync(join(tmpdir(), 'upstream-tls-'));
@@ -53,20 +56,20 @@ describe('UpstreamClient over TLS with a pinned address (loopback server)', () =
   it('connects to the checked IP but verifies the certificate and sends SNI for the hostname', async () => {
     const { client, attempts } = clientWith(true);
     const before = upstream.servernames.length;
-    expect(await client.getJson(`https://upstream.test:${upstream.port}/v1/models`)).toMatchObject({ ok: true, value: { json: { secure: true } } });
+    expect(await client.getJson({ tenantId: TENANT, url: `https://upstream.test:${upstream.port}/v1/models` })).toMatchObject({ ok: true, value: { json: { secure: true } } });
     expect(upstream.servernames.slice(before)).toEqual(['upstream.test']);
     expect(attempts).toEqual([expect.objectContaining({ hostname: '127.0.0.1', servername: 'upstream.test', protocol: 'https:' })]);
   });
 
   it('maps a certificate for another name, or an untrusted one, to tls', async () => {
     const trusted = clientWith(true).client;
-    const mismatch = await trusted.getJson(`https://other.test:${upstream.port}/`);
+    const mismatch = await trusted.getJson({ tenantId: TENANT, url: `https://other.test:${upstream.port}/` });
     expect(mismatch).toEqual({ ok: false, error: { kind: 'tls', message: `TLS with https://other.test:${upstream.port} failed (ERR_TLS_CERT_ALTNAME_INVALID)` } });
-    const byAddress = await trusted.getJson(`https://127.0.0.1:${upstream.port}/`);
+    const byAddress = await trusted.getJson({ tenantId: TENANT, url: `https://127.0.0.1:${upstream.port}/` });
     expect(byAddress).toMatchObject({ ok: false, error: { kind: 'tls' } });
 
     const untrusting = clientWith(false).client;
-    expect(await untrusting.getJson(`https://upstream.test:${upstream.port}/`)).toMatchObject({
+    expect(await untrusting.getJson({ tenantId: TENANT, url: `https://upstream.test:${upstream.port}/` })).toMatchObject({
       ok: false,
       error: { kind: 'tls', message: expect.stringMatching(/SELF_SIGNED|UNABLE_TO_VERIFY/) },
     });

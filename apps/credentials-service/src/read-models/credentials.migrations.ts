@@ -1,4 +1,5 @@
 import type { Migration } from '@switchboard/event-store';
+import { tenantQuotasMigration } from '@switchboard/service-runtime';
 
 /** The service's schema; the event store's own tables live beside these. */
 export const SCHEMA = 'credentials';
@@ -11,6 +12,7 @@ export const SCHEMA = 'credentials';
  *   the AES-256-GCM iv / ciphertext / tag). Not derived from events — values never enter the event
  *   store — and deleted with the secret, which is what makes deletion a crypto-shred.
  * - `service_keys`: this service's own keys (transport key pair, fingerprint key), enveloped the same way.
+ * - `tenant_quotas`: the operator's per-tenant limits of secrets and recipients.
  */
 export const CREDENTIALS_MIGRATIONS: readonly Migration[] = [
   {
@@ -61,4 +63,13 @@ export const CREDENTIALS_MIGRATIONS: readonly Migration[] = [
        )`,
     ],
   },
+  {
+    id: 'credentials-service/002-list-pages',
+    sql: [
+      // Keyset pages walk (created_at, id) inside a tenant.
+      `CREATE INDEX secrets_tenant_page_idx ON ${SCHEMA}.secrets (tenant_id, created_at, id) WHERE deleted_at IS NULL`,
+      `CREATE INDEX recipients_tenant_page_idx ON ${SCHEMA}.recipients (tenant_id, created_at, id)`,
+    ],
+  },
+  tenantQuotasMigration('credentials-service/003-tenant-quotas', SCHEMA),
 ];

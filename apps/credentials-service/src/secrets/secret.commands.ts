@@ -1,13 +1,14 @@
-import type { Actor } from '@switchboard/contracts';
+import type { Actor, Result } from '@switchboard/contracts';
 import { secretDecider, type SecretCommand } from '@switchboard/credentials-domain';
-import { handleCommand, type PgEventStore, type Tx } from '@switchboard/event-store';
+import { handleCommand, type PgEventStore, type StoredEvent, type Tx } from '@switchboard/event-store';
 import { projectInline, projectInlineThen } from '../read-models/inline-projection.js';
 import { eventMetadata, streamIds } from '../shared/command-context.js';
 
 /**
  * How every secret write reaches the store: on the secret's own stream, in the caller's name, at the instant
  * the handler put on the command, with the read models projected in the same transaction, and `andThen`
- * (writing or shredding envelopes) in it too, so events and envelopes never disagree.
+ * (writing or shredding envelopes) in it too, so events and envelopes never disagree. `guard` runs first in the
+ * same transaction (a quota check): when it fails, nothing is written.
  */
 export function handleSecretCommand(
   store: PgEventStore,
@@ -15,7 +16,9 @@ export function handleSecretCommand(
   actor: Actor,
   command: SecretCommand,
   andThen?: (tx: Tx) => Promise<void>,
+  guard?: (tx: Tx) => Promise<Result<void>>,
 ) {
+  const project = andThen ? projectInlineThen(andThen) : projectInline;
   return handleCommand({
     store,
     decider: secretDecider,
@@ -24,6 +27,11 @@ export function handleSecretCommand(
     command,
     metadata: eventMetadata(actor),
     at: command.data.now,
-    afterAppend: andThen ? projectInlineThen(andThen) : projectInline,
+    afterAppend: guard
+      ? async (tx: Tx, events: readonly StoredEvent[]) => {
+          const passed = await guard(tx);
+          return passed.ok ? project(tx, events) : passed;
+        }
+      : project,
   });
 }

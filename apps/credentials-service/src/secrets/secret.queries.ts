@@ -1,6 +1,16 @@
-import { fail, ok, type Result, type SecretKind, type SecretView } from '@switchboard/contracts';
+import {
+  cutPage,
+  encodeCursor,
+  fail,
+  ok,
+  type Page,
+  type Result,
+  type SecretKind,
+  type SecretView,
+  type TimeIdSortKey,
+} from '@switchboard/contracts';
 import { secretNotFound } from '@switchboard/credentials-domain';
-import type { Tx } from '@switchboard/event-store';
+import { afterSortKey, sortInstantOf, type Tx } from '@switchboard/event-store';
 import { SCHEMA } from '../read-models/credentials.migrations.js';
 
 interface SecretRow {
@@ -27,18 +37,32 @@ function toView(row: SecretRow): SecretView {
   };
 }
 
+const COLUMNS = 'id, name, kind, version, fingerprint, hint, created_at, updated_at';
+
 /**
- * Live secrets of a tenant, oldest first; only those in `ids` when given. Another tenant's secret and a
- * deleted one are simply absent, so a caller cannot tell them from ids that never existed.
+ * The tenant's live secrets among `ids`, oldest first. Another tenant's secret and a deleted one are simply
+ * absent, so a caller cannot tell them from ids that never existed.
  */
-export async function secretViews(db: Tx, tenantId: string, ids?: readonly string[]): Promise<SecretView[]> {
+export async function secretViews(db: Tx, tenantId: string, ids: readonly string[]): Promise<SecretView[]> {
   const rows: SecretRow[] = await db.query(
-    `SELECT id, name, kind, version, fingerprint, hint, created_at, updated_at FROM ${SCHEMA}.secrets
-      WHERE tenant_id = $1 AND deleted_at IS NULL AND ($2::text[] IS NULL OR id = ANY($2::text[]))
+    `SELECT ${COLUMNS} FROM ${SCHEMA}.secrets
+      WHERE tenant_id = $1 AND deleted_at IS NULL AND id = ANY($2::text[])
       ORDER BY created_at, id`,
-    [tenantId, ids === undefined ? null : [...ids]],
+    [tenantId, [...ids]],
   );
   return rows.map(toView);
+}
+
+/** A page of the tenant's live secrets, oldest first, after the position `after` (a cursor's sort key). */
+export async function secretPage(db: Tx, tenantId: string, limit: number, after: TimeIdSortKey | null): Promise<Page<SecretView>> {
+  const rows: (SecretRow & { sort_at: string })[] = await db.query(
+    `SELECT ${COLUMNS}, ${sortInstantOf('created_at')} AS sort_at FROM ${SCHEMA}.secrets
+      WHERE tenant_id = $1 AND deleted_at IS NULL AND ${afterSortKey('created_at', 'id', 2, 3)}
+      ORDER BY created_at, id
+      LIMIT $4`,
+    [tenantId, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+  );
+  return cutPage(rows, limit, toView, (row) => encodeCursor('secrets', [row.sort_at, row.id]));
 }
 
 export async function secretView(db: Tx, tenantId: string, id: string): Promise<Result<SecretView>> {

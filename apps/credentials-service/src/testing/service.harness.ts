@@ -6,7 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import type { INestMicroservice } from '@nestjs/common';
 import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import pg from 'pg';
-import { CredentialsOps, type Actor, type Result } from '@switchboard/contracts';
+import { CredentialsOps, type Actor, type QuotaLimits, type Result } from '@switchboard/contracts';
 import { LocalKms, type KmsPort } from '@switchboard/kms';
 import { BusClient, ServiceIdentityModule, natsConfigFromEnv, natsMicroserviceOptions } from '@switchboard/messaging';
 import { startServiceStack, type ServiceStack } from '@switchboard/service-runtime/testing';
@@ -18,6 +18,8 @@ export interface TestStackOptions {
   /** Default: the local backend in a fresh temporary directory (removed on stop). */
   readonly kms?: KmsPort;
   readonly settings?: Partial<CredentialsSettings>;
+  /** The deployment's SWITCHBOARD_QUOTA_* (DEFAULT_QUOTAS when left out). */
+  readonly quotas?: QuotaLimits;
   /** Wait until the service keys are loaded (default true). */
   readonly waitForKeys?: boolean;
 }
@@ -67,6 +69,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       settings: { publicUrl: DEFAULT_PUBLIC_URL, credentialTtlSeconds: 3600, ...options.settings },
       serviceKeys: { backoffBaseMs: 50, backoffMaxMs: 200 },
       issuer: { retryDelayMs: 100 },
+      ...(options.quotas ? { quotas: options.quotas } : {}),
     });
     if (options.waitForKeys !== false) await service.serviceKeys.loaded();
     const sql = new pg.Pool({ connectionString: databaseUrl, max: 2 });

@@ -1,6 +1,6 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { AgentView, CreateAgentBody, ProvidersOps, StartAgentBody, UpdateAgentBody, type Actor } from '@switchboard/contracts';
+import { AgentView, CreateAgentBody, ProvidersOps, StartAgentBody, UpdateAgentBody, pageOf, type Actor, type Page } from '@switchboard/contracts';
 import { BusClient } from '@switchboard/messaging';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -9,7 +9,8 @@ import { unwrap } from '../http/api-error.exception.js';
 import { ZodBodyPipe } from '../http/body-validation.js';
 import { parseIfMatch, versioned } from '../http/etag.js';
 import { IdParamPipe } from '../http/id-param.pipe.js';
-import { ApiErrors, ApiIfMatch, ApiJsonBody, ApiJsonResponse, listOf } from '../openapi/zod-openapi.js';
+import { parseListQuery } from '../http/list-query.js';
+import { ApiErrors, ApiIfMatch, ApiJsonBody, ApiJsonResponse, ApiPageQuery } from '../openapi/zod-openapi.js';
 
 const StartedAgent = z.object({ startId: z.string() });
 const StoppedAgent = z.object({ revokedKeys: z.number().int() });
@@ -37,10 +38,11 @@ export class AgentsController {
 
   @Get()
   @Access('read')
-  @ApiJsonResponse(200, 'the tenant’s agents', listOf(AgentView))
-  @ApiErrors(403)
-  async list(@CurrentActor() actor: Actor): Promise<{ data: AgentView[] }> {
-    return unwrap(await this.bus.send(ProvidersOps.listAgents, { actor }));
+  @ApiPageQuery()
+  @ApiJsonResponse(200, 'a page of the tenant’s agents, oldest first', pageOf(AgentView))
+  @ApiErrors(400, 403)
+  async list(@Query() query: unknown, @CurrentActor() actor: Actor): Promise<Page<AgentView>> {
+    return unwrap(await this.bus.send(ProvidersOps.listAgents, { actor, ...parseListQuery(query) }));
   }
 
   @Get(':id')

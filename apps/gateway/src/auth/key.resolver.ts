@@ -8,6 +8,9 @@ import { ACCESS_KEY_PATTERN, hashAccessKey, sameKeyHash } from './access-key.js'
 import { PrincipalCache } from './principal.cache.js';
 
 /** The operator key given in the environment never reaches providers-service, so it has a fixed identity here. */
+const NEGATIVE_TTL_MS = 5_000;
+const NEGATIVE_CACHE_ENTRIES = 10_000;
+
 export const ENV_OPERATOR_PRINCIPAL: Principal = { keyId: 'operator', tenantId: null, role: 'operator', agentId: null };
 
 /**
@@ -20,6 +23,12 @@ export class KeyResolver {
   private readonly inFlight = new Map<string, Promise<Principal | null>>();
   /** Bumped on every revocation, so a lookup that overlapped one is used once but not cached. */
   private revocations = 0;
+  /**
+   * Hashes providers-service just said it does not know, each until its expiry: a flood of made-up keys costs one
+   * lookup per key and NEGATIVE_TTL_MS, not one per request. A real key is random and new, so none is ever
+   * presented before it exists.
+   */
+  private readonly unknown = new Map<string, number>();
 
   constructor(
     private readonly bus: BusClient,
@@ -37,12 +46,23 @@ export class KeyResolver {
     if (!ACCESS_KEY_PATTERN.test(key)) return Promise.resolve(null);
     const cached = this.cache.get(keyHash);
     if (cached) return Promise.resolve(cached);
+    const unknownUntil = this.unknown.get(keyHash);
+    if (unknownUntil !== undefined) {
+      if (unknownUntil > Date.now()) return Promise.resolve(null);
+      this.unknown.delete(keyHash);
+    }
     let pending = this.inFlight.get(keyHash);
     if (!pending) {
       pending = this.lookUp(keyHash).finally(() => this.inFlight.delete(keyHash));
       this.inFlight.set(keyHash, pending);
     }
     return pending;
+  }
+
+  private rememberUnknown(keyHash: string): void {
+    // Oldest first out: a Map iterates in insertion order.
+    if (this.unknown.size >= NEGATIVE_CACHE_ENTRIES) this.unknown.delete(this.unknown.keys().next().value as string);
+    this.unknown.set(keyHash, Date.now() + NEGATIVE_TTL_MS);
   }
 
   /** A revoked key stops working on this replica now, not after the cache TTL. */
@@ -56,6 +76,7 @@ export class KeyResolver {
     const result = await this.bus.send(ProvidersOps.resolveKey, { keyHash });
     if (!result.ok) {
       if (isServiceFault(result.error)) throw ApiErrorException.of(result.error);
+      this.rememberUnknown(keyHash);
       return null;
     }
     if (generation === this.revocations) this.cache.set(keyHash, result.value);

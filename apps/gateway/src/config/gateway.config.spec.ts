@@ -11,6 +11,9 @@ describe('loadGatewayConfig', () => {
       otlpEndpoint: null,
       egressAllow: '',
       spoolDir: '.switchboard/spool',
+      upstreamTimeoutMs: 600_000,
+      requestTimeoutMs: 60_000,
+      maxUploadsPerAddress: 32,
       budget: { reservationTtlMs: 1_800_000, defaultMaxOutputTokens: 4096, leases: true },
     });
   });
@@ -28,6 +31,9 @@ describe('loadGatewayConfig', () => {
       SWITCHBOARD_BUDGET_RESERVATION_TTL_MS: '600000',
       SWITCHBOARD_BUDGET_MAX_OUTPUT_TOKENS: '1024',
       SWITCHBOARD_BUDGET_LEASES: 'off',
+      SWITCHBOARD_UPSTREAM_TIMEOUT_MS: '120000',
+      SWITCHBOARD_REQUEST_TIMEOUT_MS: '30000',
+      SWITCHBOARD_MAX_UPLOADS_PER_ADDRESS: '0',
     });
     expect(config).toEqual({
       port: 9090,
@@ -38,8 +44,16 @@ describe('loadGatewayConfig', () => {
       otlpEndpoint: 'http://collector:4318',
       egressAllow: '10.0.0.0/8, 127.0.0.1/32',
       spoolDir: '/var/spool/sb',
+      upstreamTimeoutMs: 120_000,
+      requestTimeoutMs: 30_000,
+      maxUploadsPerAddress: 0,
       budget: { reservationTtlMs: 600_000, defaultMaxOutputTokens: 1024, leases: false },
     });
+  });
+
+  it('accepts entries narrowed to a tenant or a port', () => {
+    const value = 'ten_a@10.0.0.0/8:8000, 127.0.0.1/32:4010, [fd00::/8]:8000, ten_b@[::1]:443';
+    expect(loadGatewayConfig({ SWITCHBOARD_EGRESS_ALLOW: value }).egressAllow).toBe(value);
   });
 
   it('treats empty strings as unset', () => {
@@ -52,11 +66,15 @@ describe('loadGatewayConfig', () => {
     ['SWITCHBOARD_BUDGET_LEASES', 'maybe', 'SWITCHBOARD_BUDGET_LEASES: must be on or off'],
     ['SWITCHBOARD_BUDGET_MAX_OUTPUT_TOKENS', '0', 'SWITCHBOARD_BUDGET_MAX_OUTPUT_TOKENS: must be positive'],
     ['SWITCHBOARD_PORT', '70000', 'SWITCHBOARD_PORT: must be at most 65535'],
+    ['SWITCHBOARD_UPSTREAM_TIMEOUT_MS', '10', 'SWITCHBOARD_UPSTREAM_TIMEOUT_MS: must be at least 1000'],
+    ['SWITCHBOARD_REQUEST_TIMEOUT_MS', 'soon', 'SWITCHBOARD_REQUEST_TIMEOUT_MS: must be a number'],
+    ['SWITCHBOARD_MAX_UPLOADS_PER_ADDRESS', '-1', 'SWITCHBOARD_MAX_UPLOADS_PER_ADDRESS: must be 0 (no limit) or more'],
     ['SWITCHBOARD_OPERATOR_KEY', 'short', 'SWITCHBOARD_OPERATOR_KEY: must be at least 16 characters'],
     ['SWITCHBOARD_NAMESPACE', 'Bad-Name', 'SWITCHBOARD_NAMESPACE: must be at most 32 of a-z, 0-9, _'],
     ['NATS_URL', 'http://x y', 'NATS_URL: must be nats://host:port'],
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318', 'OTEL_EXPORTER_OTLP_ENDPOINT: must be an http(s) URL'],
     ['SWITCHBOARD_EGRESS_ALLOW', '10.0.0.0/33', 'SWITCHBOARD_EGRESS_ALLOW: '],
+    ['SWITCHBOARD_EGRESS_ALLOW', '10.0.0.0/8, ten_a@fd00::/8:8000', 'SWITCHBOARD_EGRESS_ALLOW: "ten_a@fd00::/8:8000": an IPv6 range with a port is written in brackets'],
   ])('refuses %s=%s with a message naming it', (name, value, message) => {
     expect(() => loadGatewayConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadGatewayConfig({ [name]: value })).toThrow(message);

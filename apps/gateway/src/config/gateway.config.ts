@@ -12,8 +12,11 @@ import { z } from 'zod';
  * | NATS_URL                    | nats://127.0.0.1:4222     | NATS server(s), comma-separated                                |
  * | SWITCHBOARD_NAMESPACE       | (empty)                   | NATS namespace isolating stacks on one server: [a-z0-9_]{0,32} |
  * | OTEL_EXPORTER_OTLP_ENDPOINT | unset: no trace export    | OTLP/HTTP endpoint traces go to                                |
- * | SWITCHBOARD_EGRESS_ALLOW    | (empty: public only)      | CIDRs upstream endpoints may resolve to though not public       |
+ * | SWITCHBOARD_EGRESS_ALLOW    | (empty: public only)      | `[tenantId@]CIDR[:port]` entries upstreams may reach though not public |
  * | SWITCHBOARD_SPOOL_DIR       | .switchboard/spool        | where usage events wait while NATS is unreachable              |
+ * | SWITCHBOARD_UPSTREAM_TIMEOUT_MS | 600000 (10 min)       | the longest one upstream call may take, request to last byte   |
+ * | SWITCHBOARD_REQUEST_TIMEOUT_MS  | 60000                 | the longest a client may take to send a whole request           |
+ * | SWITCHBOARD_MAX_UPLOADS_PER_ADDRESS | 32                | slow uploads (body arriving for over 1 s) per client address, 0: none |
  * | SWITCHBOARD_BUDGET_RESERVATION_TTL_MS | 1800000 (30 min) | when a budgeted call's reservation is released if it never reports |
  * | SWITCHBOARD_BUDGET_MAX_OUTPUT_TOKENS  | 4096       | output bound set on budgeted calls that send none              |
  * | SWITCHBOARD_BUDGET_LEASES   | on                        | busy budgets far from their limit admit from leases (off: every call reserves) |
@@ -25,9 +28,15 @@ export interface GatewayConfig {
   readonly natsUrl: string;
   readonly namespace: string;
   readonly otlpEndpoint: string | null;
-  /** Comma-separated CIDRs, checked at start (EgressPolicy.parse). */
+  /** Comma-separated `[<tenantId>@]<CIDR>[:<port>]` entries, checked at start (EgressPolicy.parse). */
   readonly egressAllow: string;
   readonly spoolDir: string;
+  /** The longest one upstream call may take, from request to last byte (SWITCHBOARD_UPSTREAM_TIMEOUT_MS). */
+  readonly upstreamTimeoutMs: number;
+  /** The longest a client may take to send one whole request, body included (SWITCHBOARD_REQUEST_TIMEOUT_MS). */
+  readonly requestTimeoutMs: number;
+  /** Slow uploads (a body still arriving after 1 s) one client address may have at once, 0 for no limit (SWITCHBOARD_MAX_UPLOADS_PER_ADDRESS). */
+  readonly maxUploadsPerAddress: number;
   readonly budget: { readonly reservationTtlMs: number; readonly defaultMaxOutputTokens: number; readonly leases: boolean };
 }
 
@@ -68,6 +77,18 @@ const GatewayEnv = z.object({
     }),
   ),
   SWITCHBOARD_SPOOL_DIR: z.preprocess(unset, z.string().default('.switchboard/spool')),
+  SWITCHBOARD_REQUEST_TIMEOUT_MS: z.preprocess(
+    unset,
+    z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1_000, 'must be at least 1000').max(3_600_000, 'must be at most 3600000').default(60_000),
+  ),
+  SWITCHBOARD_MAX_UPLOADS_PER_ADDRESS: z.preprocess(
+    unset,
+    z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(0, 'must be 0 (no limit) or more').max(100_000).default(32),
+  ),
+  SWITCHBOARD_UPSTREAM_TIMEOUT_MS: z.preprocess(
+    unset,
+    z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1_000, 'must be at least 1000').max(86_400_000, 'must be at most 86400000').default(600_000),
+  ),
   SWITCHBOARD_BUDGET_RESERVATION_TTL_MS: z.preprocess(
     unset,
     z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(10_000, 'must be at least 10000').max(86_400_000, 'must be at most 86400000').default(1_800_000),
@@ -100,6 +121,9 @@ export function loadGatewayConfig(env: Readonly<Record<string, string | undefine
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
     egressAllow: e.SWITCHBOARD_EGRESS_ALLOW,
     spoolDir: e.SWITCHBOARD_SPOOL_DIR,
+    upstreamTimeoutMs: e.SWITCHBOARD_UPSTREAM_TIMEOUT_MS,
+    requestTimeoutMs: e.SWITCHBOARD_REQUEST_TIMEOUT_MS,
+    maxUploadsPerAddress: e.SWITCHBOARD_MAX_UPLOADS_PER_ADDRESS,
     budget: {
       reservationTtlMs: e.SWITCHBOARD_BUDGET_RESERVATION_TTL_MS,
       defaultMaxOutputTokens: e.SWITCHBOARD_BUDGET_MAX_OUTPUT_TOKENS,

@@ -6,3 +6,5 @@ export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
 export const OPERATOR_KEY_ANNOUNCER = Symbol('OPERATOR_KEY_ANNOUNCER');
 
 export type OperatorKeyAnnouncer = (line: string) => void;
+/** A TokenCounter for usage estimates, or null for the gateway's own worker (specs count in-process). */
+export const TOKEN_COUNTER = Symbol('TOKEN_COUNTER');

@@ -19,6 +19,7 @@ describe('error code → HTTP status', () => {
     ['agent_name_taken', 409],
     ['provider_in_use', 409],
     ['secret_in_use', 409],
+    ['quota_exceeded', 409],
     ['invalid_state', 409],
     ['version_conflict', 412],
     ['not_implemented', 501],

@@ -1,7 +1,7 @@
 import type { AppError, ErrorCode } from '@switchboard/contracts';
 
 /** Codes only the HTTP edge produces (they never cross the bus). */
-export type EdgeErrorCode = ErrorCode | 'payload_too_large' | 'unsupported_media_type';
+export type EdgeErrorCode = ErrorCode | 'payload_too_large' | 'unsupported_media_type' | 'too_many_requests';
 
 /** How long a client should wait before retrying after a 503. */
 export const RETRY_AFTER_SECONDS = 2;
@@ -29,6 +29,7 @@ export function httpStatusOf(code: EdgeErrorCode): number {
     case 'agent_name_taken':
     case 'provider_in_use':
     case 'secret_in_use':
+    case 'quota_exceeded':
     case 'invalid_state':
       return 409;
     case 'version_conflict':
@@ -37,6 +38,8 @@ export function httpStatusOf(code: EdgeErrorCode): number {
       return 413;
     case 'unsupported_media_type':
       return 415;
+    case 'too_many_requests':
+      return 429;
     case 'not_implemented':
       return 501;
     case 'unavailable':
@@ -80,7 +83,7 @@ export function toHttpError(error: Pick<AppError, 'message' | 'details'> & { rea
       : undefined;
   return {
     status,
-    headers: error.code === 'unavailable' ? { 'retry-after': String(RETRY_AFTER_SECONDS) } : {},
+    headers: error.code === 'unavailable' || error.code === 'too_many_requests' ? { 'retry-after': String(RETRY_AFTER_SECONDS) } : {},
     body: { error: dependents === undefined ? { code: hidden ? 'internal' : error.code, message } : { code: error.code, message, dependents } },
   };
 }

@@ -5,6 +5,7 @@ import { ApiErrorException } from './api-error.exception.js';
 type NotFoundCode = Extract<ErrorCode, `${string}_not_found`>;
 
 const NOT_FOUND: Partial<Record<IdKind, NotFoundCode>> = {
+  tenant: 'tenant_not_found',
   key: 'key_not_found',
   provider: 'provider_not_found',
   model: 'model_not_found',

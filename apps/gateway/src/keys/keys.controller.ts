@@ -1,6 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CreateKeyBody, KeyView, ProvidersOps, newId, type Actor } from '@switchboard/contracts';
+import { CreateKeyBody, KeyView, ProvidersOps, newId, pageOf, type Actor, type Page } from '@switchboard/contracts';
 import { BusClient } from '@switchboard/messaging';
 import { z } from 'zod';
 import { generateAccessKey, hashAccessKey } from '../auth/access-key.js';
@@ -9,7 +9,8 @@ import { KeyResolver } from '../auth/key.resolver.js';
 import { unwrap } from '../http/api-error.exception.js';
 import { ZodBodyPipe } from '../http/body-validation.js';
 import { IdParamPipe } from '../http/id-param.pipe.js';
-import { ApiErrors, ApiJsonBody, ApiJsonResponse, listOf } from '../openapi/zod-openapi.js';
+import { parseListQuery } from '../http/list-query.js';
+import { ApiErrors, ApiJsonBody, ApiJsonResponse, ApiPageQuery } from '../openapi/zod-openapi.js';
 
 const CreatedKey = KeyView.omit({ lastUsedAt: true }).extend({ key: z.string() });
 type CreatedKey = z.infer<typeof CreatedKey>;
@@ -30,7 +31,7 @@ export class KeysController {
   @Access('write')
   @ApiJsonBody(CreateKeyBody)
   @ApiJsonResponse(201, 'key created; `key` is shown only here', CreatedKey)
-  @ApiErrors(400, 403, 404)
+  @ApiErrors(400, 403, 404, 409)
   async create(@Body(new ZodBodyPipe(CreateKeyBody)) body: CreateKeyBody, @CurrentActor() actor: Actor): Promise<CreatedKey> {
     const key = generateAccessKey();
     const view = unwrap(
@@ -41,10 +42,11 @@ export class KeysController {
 
   @Get()
   @Access('read')
-  @ApiJsonResponse(200, 'the tenant’s keys (never their values)', listOf(KeyView))
-  @ApiErrors(403)
-  async list(@CurrentActor() actor: Actor): Promise<{ data: KeyView[] }> {
-    return unwrap(await this.bus.send(ProvidersOps.listKeys, { actor }));
+  @ApiPageQuery()
+  @ApiJsonResponse(200, 'a page of the tenant’s keys (never their values), oldest first', pageOf(KeyView))
+  @ApiErrors(400, 403)
+  async list(@Query() query: unknown, @CurrentActor() actor: Actor): Promise<Page<KeyView>> {
+    return unwrap(await this.bus.send(ProvidersOps.listKeys, { actor, ...parseListQuery(query) }));
   }
 
   @Delete(':id')

@@ -1,12 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CreateModelBody, ModelView, ProvidersOps, type Actor } from '@switchboard/contracts';
+import { CreateModelBody, ModelView, ProvidersOps, pageOf, type Actor, type Page } from '@switchboard/contracts';
 import { BusClient } from '@switchboard/messaging';
 import { Access, AccessGuard, CurrentActor } from '../auth/access.guard.js';
 import { unwrap } from '../http/api-error.exception.js';
 import { ZodBodyPipe } from '../http/body-validation.js';
 import { IdParamPipe } from '../http/id-param.pipe.js';
-import { ApiErrors, ApiJsonBody, ApiJsonResponse, listOf } from '../openapi/zod-openapi.js';
+import { parseListQuery } from '../http/list-query.js';
+import { ApiErrors, ApiJsonBody, ApiJsonResponse, ApiPageQuery } from '../openapi/zod-openapi.js';
 
 /** Models live under their provider when listed or added, and on their own when removed. */
 @ApiTags('models')
@@ -18,13 +19,15 @@ export class ModelsController {
 
   @Get('providers/:id/models')
   @Access('read')
-  @ApiJsonResponse(200, 'the provider’s models', listOf(ModelView))
-  @ApiErrors(403, 404)
+  @ApiPageQuery()
+  @ApiJsonResponse(200, 'a page of the provider’s models, oldest first', pageOf(ModelView))
+  @ApiErrors(400, 403, 404)
   async list(
     @Param('id', new IdParamPipe('provider')) providerId: string,
+    @Query() query: unknown,
     @CurrentActor() actor: Actor,
-  ): Promise<{ data: ModelView[] }> {
-    return unwrap(await this.bus.send(ProvidersOps.listModels, { actor, providerId }));
+  ): Promise<Page<ModelView>> {
+    return unwrap(await this.bus.send(ProvidersOps.listModels, { actor, providerId, ...parseListQuery(query) }));
   }
 
   @Post('providers/:id/models')

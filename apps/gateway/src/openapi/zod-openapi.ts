@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiResponse, type SchemaObject } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiQuery, ApiResponse, type SchemaObject } from '@nestjs/swagger';
+import { PAGE_DEFAULT_LIMIT, PAGE_MAX_LIMIT } from '@switchboard/contracts';
 import { z } from 'zod';
 
 /**
@@ -21,7 +22,7 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   401: 'unauthorized: missing, unknown or revoked key',
   403: 'forbidden: this key role may not do this',
   404: 'not found (also for another tenant’s ids)',
-  409: 'conflict: name taken, or still in use (with dependents)',
+  409: 'conflict: name taken, still in use (with dependents), or quota_exceeded',
   412: 'version_conflict: If-Match is stale',
   413: 'body larger than 1 MiB',
   415: 'Content-Type must be application/json',
@@ -51,3 +52,11 @@ export function ApiIfMatch(): MethodDecorator {
 }
 
 export const listOf = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item) });
+
+/** `?limit&cursor` of a list route (its answer: `pageOf(item)` from contracts). */
+export function ApiPageQuery(): MethodDecorator {
+  return applyDecorators(
+    ApiQuery({ name: 'limit', required: false, description: `at most this many items (default ${PAGE_DEFAULT_LIMIT}, at most ${PAGE_MAX_LIMIT}); a page may hold fewer and still have a nextCursor` }),
+    ApiQuery({ name: 'cursor', required: false, description: 'the nextCursor of the page before (opaque); absent for the first page' }),
+  );
+}

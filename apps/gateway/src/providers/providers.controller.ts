@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import {
   CreateProviderBody,
@@ -6,7 +6,9 @@ import {
   ProviderView,
   ProvidersOps,
   UpdateProviderBody,
+  pageOf,
   type Actor,
+  type Page,
   type TenantActor,
 } from '@switchboard/contracts';
 import { BusClient } from '@switchboard/messaging';
@@ -17,7 +19,8 @@ import { unwrap } from '../http/api-error.exception.js';
 import { ZodBodyPipe } from '../http/body-validation.js';
 import { etagOf, parseIfMatch } from '../http/etag.js';
 import { IdParamPipe } from '../http/id-param.pipe.js';
-import { ApiErrors, ApiIfMatch, ApiJsonBody, ApiJsonResponse, listOf } from '../openapi/zod-openapi.js';
+import { parseListQuery } from '../http/list-query.js';
+import { ApiErrors, ApiIfMatch, ApiJsonBody, ApiJsonResponse, ApiPageQuery } from '../openapi/zod-openapi.js';
 import { ModelDiscovery } from '../proxy/model-discovery.service.js';
 import { ProxyRuntime } from '../proxy/proxy.runtime.js';
 import { ProviderRegistration } from './provider-registration.service.js';
@@ -46,7 +49,7 @@ export class ProvidersController {
     @CurrentTenantActor() actor: TenantActor,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ProviderView> {
-    if (body.endpoint !== undefined) await this.proxy.assertEndpointAllowed(body.endpoint);
+    if (body.endpoint !== undefined) await this.proxy.assertEndpointAllowed(body.endpoint, actor.tenantId);
     const view = await this.registration.register(actor, body);
     void reply.header('etag', etagOf(view.version));
     // After the answer is decided, never failing it: a provider with a key lists its models by itself.
@@ -56,11 +59,12 @@ export class ProvidersController {
 
   @Get()
   @Access('read')
-  @ApiJsonResponse(200, 'the tenant’s providers', listOf(ProviderView))
-  @ApiErrors(403)
-  async list(@CurrentActor() actor: Actor): Promise<{ data: ProviderView[] }> {
-    const { data } = unwrap(await this.bus.send(ProvidersOps.listProviders, { actor }));
-    return { data: await this.credentials.fill(actor, data) };
+  @ApiPageQuery()
+  @ApiJsonResponse(200, 'a page of the tenant’s providers, oldest first', pageOf(ProviderView))
+  @ApiErrors(400, 403)
+  async list(@Query() query: unknown, @CurrentActor() actor: Actor): Promise<Page<ProviderView>> {
+    const page = unwrap(await this.bus.send(ProvidersOps.listProviders, { actor, ...parseListQuery(query) }));
+    return { data: await this.credentials.fill(actor, page.data), nextCursor: page.nextCursor };
   }
 
   @Get(':id')
@@ -87,11 +91,11 @@ export class ProvidersController {
     @Param('id', new IdParamPipe('provider')) id: string,
     @Body(new ZodBodyPipe(UpdateProviderBody)) changes: UpdateProviderBody,
     @Headers('if-match') ifMatch: string | undefined,
-    @CurrentActor() actor: Actor,
+    @CurrentTenantActor() actor: TenantActor,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ProviderView> {
     const expectedVersion = parseIfMatch(ifMatch);
-    if (changes.endpoint !== undefined && changes.endpoint !== null) await this.proxy.assertEndpointAllowed(changes.endpoint);
+    if (changes.endpoint !== undefined && changes.endpoint !== null) await this.proxy.assertEndpointAllowed(changes.endpoint, actor.tenantId);
     const updated = unwrap(await this.bus.send(ProvidersOps.updateProvider, { actor, id, expectedVersion, changes }));
     const view = await this.credentials.fillOne(actor, updated);
     void reply.header('etag', etagOf(view.version));
@@ -115,12 +119,14 @@ export class ProvidersController {
 
   @Get(':id/history')
   @Access('read')
-  @ApiJsonResponse(200, 'the provider’s changes, oldest first (no secret values)', listOf(ProviderHistoryEntry))
-  @ApiErrors(403, 404)
+  @ApiPageQuery()
+  @ApiJsonResponse(200, 'a page of the provider’s changes, oldest first (no secret values)', pageOf(ProviderHistoryEntry))
+  @ApiErrors(400, 403, 404)
   async history(
     @Param('id', new IdParamPipe('provider')) id: string,
+    @Query() query: unknown,
     @CurrentActor() actor: Actor,
-  ): Promise<{ data: ProviderHistoryEntry[] }> {
-    return unwrap(await this.bus.send(ProvidersOps.providerHistory, { actor, id }));
+  ): Promise<Page<ProviderHistoryEntry>> {
+    return unwrap(await this.bus.send(ProvidersOps.providerHistory, { actor, id, ...parseListQuery(query) }));
   }
 }

@@ -1,5 +1,5 @@
 import { BudgetOps, budgetPeriodOf, roundUsd, type AgentRoute, type BudgetLimit } from '@switchboard/contracts';
-import { clientError, type ClientError, type ClientProtocol } from '@switchboard/llm-protocols';
+import { clientError, type ClientError, type ClientProtocol, type WorstCaseShape } from '@switchboard/llm-protocols';
 import { maxCostOf } from '@switchboard/pricing';
 import type { DirectClient } from '@switchboard/messaging';
 import type { Logger } from '@switchboard/telemetry';
@@ -38,6 +38,21 @@ export function budgetLimits(route: AgentRoute): BudgetLimit[] {
  */
 export function inputTokenBound(upstreamBodyBytes: number): number {
   return upstreamBodyBytes;
+}
+
+/**
+ * Why a budget cannot hold a request, or null when it can: history stored at the provider makes the input of
+ * unknown size, and server-run tools are billed apart from tokens. Budgeted routes refuse both (400).
+ */
+export function unboundedByBudget(shape: WorstCaseShape): string | null {
+  const [history] = shape.serverHistory;
+  if (history !== undefined) {
+    return `${history} brings in history stored at the provider, whose size a monthly budget cannot bound; send the history in the request instead`;
+  }
+  if (shape.pricedTools.length > 0) {
+    return `${shape.pricedTools.join(', ')} ${shape.pricedTools.length === 1 ? 'is a tool' : 'are tools'} the provider runs and bills apart from tokens, which a monthly budget cannot bound`;
+  }
+  return null;
 }
 
 /** The most a call can cost at the model's prices (every input token uncached); null when it has no price. */

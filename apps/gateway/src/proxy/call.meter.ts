@@ -1,5 +1,5 @@
 import type { UsageRecorded } from '@switchboard/contracts';
-import type { ClientProtocol, TokenUsage } from '@switchboard/llm-protocols';
+import type { ClientProtocol, TokenUsage, UsageTracker } from '@switchboard/llm-protocols';
 import { costOf } from '@switchboard/pricing';
 import type { RouteModel } from './model.resolution.js';
 import { newRequestId } from './request-id.js';
@@ -27,11 +27,26 @@ export class CallMeter {
   usage: TokenUsage | null = null;
   errorKind: string | undefined;
   model: RouteModel | null = null;
+  /**
+   * The upstream answered 2xx: from then on it may bill for the call, so usage it did not report is estimated,
+   * never taken as zero. Refused and failed-before-answer calls cost nothing and are recorded at zero.
+   */
+  accepted = false;
+  /** The upstream's usage report is whole (the final streamed report, or the whole body's): nothing to estimate. */
+  usageComplete = false;
+  /** A streamed answer's tracker: what it generated, for an estimate. */
+  tracker: UsageTracker | null = null;
+  usageSource: 'upstream' | 'estimated' = 'upstream';
   /** Set when the call was admitted under a budget lease; its settlement takes reservedUsd off it. */
   budgetLease: { readonly leaseId: string; readonly reservedUsd: number } | undefined;
   private done = false;
 
   constructor(readonly identity: CallIdentity) {}
+
+  /** The upstream accepted the call and did not report all its usage. */
+  get needsEstimate(): boolean {
+    return this.accepted && !this.usageComplete;
+  }
 
   firstByte(elapsedMs: number): void {
     if (this.ttfbMs === null) this.ttfbMs = round(elapsedMs);
@@ -58,6 +73,7 @@ export class CallMeter {
       inputTokens: usage.inputTokens,
       outputTokens: usage.outputTokens,
       cachedTokens: usage.cachedTokens,
+      usageSource: this.usageSource,
       ...(price === null ? {} : { costUsd: costOf(price, usage), price }),
       ...(this.budgetLease === undefined ? {} : { budgetLease: this.budgetLease }),
       latencyMs: round(latencyMs),

@@ -44,7 +44,7 @@ export class ModelDiscovery {
     if (!provider.ok) return provider;
     const headers = await this.authHeaders(actor.tenantId, provider.value);
     if (!headers.ok) return headers;
-    const answer = await this.runtime.upstream.getJson(upstreamUrl(provider.value.endpoint, '/models'), headers.value);
+    const answer = await this.runtime.upstream.getJson({ tenantId: actor.tenantId, url: upstreamUrl(provider.value.endpoint, '/models'), headers: headers.value });
     if (!answer.ok) {
       const code = answer.error.kind === 'refused_address' ? 'validation_failed' : 'unavailable';
       return fail(appError(code, `model discovery failed: ${answer.error.message}`));
@@ -64,7 +64,8 @@ export class ModelDiscovery {
     for (const providerId of providerIds) {
       void this.discover(actor, providerId).then(
         (result) => {
-          if (!result.ok) this.logger.info('automatic model discovery skipped', { providerId, code: result.error.code, reason: result.error.message });
+          // The code only: the message may quote what the upstream sent.
+          if (!result.ok) this.logger.info('automatic model discovery skipped', { providerId, code: result.error.code });
         },
         (error: unknown) => this.logger.warn('automatic model discovery failed', { providerId, error: (error as Error).message }),
       );
@@ -90,6 +91,7 @@ export class ModelDiscovery {
     const body = { model: model.upstreamModel, max_tokens: 1, messages: [{ role: 'user', content: 'ping' }] };
     const started = performance.now();
     const answer = await this.runtime.upstream.requestJson({
+      tenantId: actor.tenantId,
       url: upstreamUrl(provider.endpoint, path),
       method: 'POST',
       headers: { ...headers.value, 'content-type': 'application/json' },

@@ -50,6 +50,20 @@ describe('model resolution', () => {
     expect(upstreamUrl('https://x/v1', '/models')).toBe('https://x/v1/models');
   });
 
+  it.each([
+    ['https://x/v1', '/models', 'https://x/v1/models'],
+    ['https://x/v1/', '/models', 'https://x/v1/models'],
+    ['https://x', '/chat/completions', 'https://x/chat/completions'],
+    ['https://x/', '/chat/completions', 'https://x/chat/completions'],
+    ['http://10.0.0.5:8000/team-a/openai/v1', '/chat/completions', 'http://10.0.0.5:8000/team-a/openai/v1/chat/completions'],
+    ['http://10.0.0.5:8000/team-a/openai/v1/', '/responses', 'http://10.0.0.5:8000/team-a/openai/v1/responses'],
+    // Stored before queries and fragments were refused: they are dropped rather than left to swallow the path.
+    ['http://10.0.0.5/admin/users?x=', '/chat/completions', 'http://10.0.0.5/admin/users/chat/completions'],
+    ['http://10.0.0.5/v1#x', '/models', 'http://10.0.0.5/v1/models'],
+  ])('appends to %s the path %s, keeping its base path', (endpoint, path, url) => {
+    expect(upstreamUrl(endpoint, path)).toBe(url);
+  });
+
   it('refuses an unknown model with 404 and a protocol the provider does not speak with 400', () => {
     expect(resolveModel(route('openai'), 'openai_chat', 'nope')).toMatchObject({ ok: false, kind: 'model_not_found' });
     expect(resolveModel(route('openai'), 'anthropic_messages', 'fast')).toMatchObject({

@@ -15,9 +15,17 @@ export function findModel(route: AgentRoute, requested: string): RouteModel | nu
   return route.models.find((m) => m.name === requested) ?? route.models.find((m) => m.upstreamModel === requested) ?? null;
 }
 
-/** `${endpoint}/chat/completions` etc.: endpoints are stored with their `/v1` and maybe a trailing slash. */
+/**
+ * `${endpoint}/chat/completions` etc., built with the URL API: the endpoint's path (`/v1`, with or without a
+ * trailing slash, or a longer base path) is kept and the protocol path appended to it. A query or fragment of
+ * an endpoint stored before they were refused is dropped, so it can never swallow the appended path.
+ */
 export function upstreamUrl(endpoint: string, path: string): string {
-  return `${endpoint.endsWith('/') ? endpoint.slice(0, -1) : endpoint}${path}`;
+  const base = new URL(endpoint);
+  base.search = '';
+  base.hash = '';
+  if (!base.pathname.endsWith('/')) base.pathname = `${base.pathname}/`;
+  return new URL(path.replace(/^\/+/, ''), base).href;
 }
 
 /**

@@ -1,27 +1,36 @@
 import { isServiceFault, type AgentRoute } from '@switchboard/contracts';
 import {
   clientError,
+  estimateUsage,
   modelsListBody,
   modelsListProtocol,
   parseProxyRequest,
   prepareUpstreamBody,
+  promptText,
+  tokenizerFamilyOf,
   upstreamAuthHeaders,
+  worstCaseShape,
+  MEDIA_PART_TOKENS,
   type ClientError,
   type ClientProtocol,
+  type JsonObject,
+  type TokenCounter,
 } from '@switchboard/llm-protocols';
-import type { UpstreamClient } from '@switchboard/upstream';
+import type { UpstreamClient, UpstreamErrorKind } from '@switchboard/upstream';
 import type { Logger } from '@switchboard/telemetry';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { KeyResolver } from '../auth/key.resolver.js';
 import { RETRY_AFTER_SECONDS } from '../http/error-status.table.js';
 import type { AgentRouteCache } from './agent-route.cache.js';
-import { budgetLimits, inputTokenBound, maxCallCostUsd, type BudgetAdmission } from './budget.admission.js';
+import { budgetLimits, inputTokenBound, maxCallCostUsd, unboundedByBudget, type BudgetAdmission } from './budget.admission.js';
+import { CallDeadline } from './call.deadline.js';
 import { CallMeter } from './call.meter.js';
 import type { GatewayCredential, GatewayCredentialCache } from './gateway-credential.cache.js';
 import { modelListings, resolveModel } from './model.resolution.js';
 import { AGENT_HEADER, isRefusal, presentedKey, selectCaller } from './proxy-caller.js';
 import { RateLimitUnavailable, type RpmLimiter } from './rpm.limiter.js';
-import { forwardStream, forwardWhole, sendClientError, upstreamErrorAnswer, upstreamFailure } from './upstream.forwarder.js';
+import { forwardStream } from './stream.forwarder.js';
+import { discardBody, forwardWhole, isRelayedJson, isRelayedStream, sendClientError, upstreamErrorAnswer, upstreamFailure } from './upstream.forwarder.js';
 import type { UsagePublisher } from './usage.publisher.js';
 
 export interface ProxyDependencies {
@@ -32,7 +41,21 @@ export interface ProxyDependencies {
   readonly budget: BudgetAdmission;
   readonly upstream: UpstreamClient;
   readonly usage: UsagePublisher;
+  /** Counts tokens for the estimate of a call whose upstream did not report them all. */
+  readonly tokens: TokenCounter;
+  /** The longest one upstream call may take, from request to last byte (SWITCHBOARD_UPSTREAM_TIMEOUT_MS). */
+  readonly upstreamTimeoutMs: number;
   readonly logger: Logger;
+}
+
+/** Failures after which the upstream had the request and may have worked on it (and billed it). */
+const SENT_KINDS: ReadonlySet<UpstreamErrorKind> = new Set(['aborted', 'timeout', 'connection_lost']);
+
+/** What an estimate needs of the request, kept until the call's usage event. */
+interface EstimateContext {
+  readonly body: JsonObject;
+  /** A non-streamed answer that never arrived is charged its output bound. */
+  readonly outputFloor: number;
 }
 
 type Routed = { readonly route: AgentRoute } | { readonly error: ClientError };
@@ -46,9 +69,28 @@ const unavailable = (protocol: ClientProtocol, what: string): ClientError =>
  * credential (cached), stream back, and publish a usage event once the response has ended.
  */
 export class ProxyHandler {
+  /** Estimates still counting: their usage events are not queued yet. */
+  private readonly estimating = new Set<Promise<void>>();
+
   constructor(private readonly d: ProxyDependencies) {}
 
+  /** Resolves once every estimate in flight has queued its usage event (before the publisher stops). */
+  async estimatesSettled(): Promise<void> {
+    await Promise.all([...this.estimating]);
+  }
+
   async call(protocol: ClientProtocol, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    let ended = (): void => undefined;
+    const handled = new Promise<void>((resolve) => (ended = resolve));
+    try {
+      await this.handle(protocol, request, reply, handled);
+    } finally {
+      ended();
+    }
+  }
+
+  /** `handled` resolves once this has returned: the usage event waits for it, whenever the client left. */
+  private async handle(protocol: ClientProtocol, request: FastifyRequest, reply: FastifyReply, handled: Promise<void>): Promise<void> {
     const routed = await this.route(protocol, request);
     if ('error' in routed) return sendClientError(reply, routed.error);
     const parsed = parseProxyRequest(protocol, request.body);
@@ -67,10 +109,17 @@ export class ProxyHandler {
       protocol,
       stream: parsed.value.stream,
     });
-    // The event waits for the forwarding to settle: a client that leaves mid-stream closes the response
-    // before the upstream stream has reported what it used.
-    let forwarding: Promise<unknown> = Promise.resolve();
-    reply.raw.once('close', () => void forwarding.then(() => this.record(meter, reply)));
+    // The event waits for the call to be handled: a client that leaves closes the response before the upstream
+    // has reported what it used, or even answered.
+    let estimate: EstimateContext | null = null;
+    const deadline = new CallDeadline(this.d.upstreamTimeoutMs);
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) deadline.clientLeft();
+      void handled.then(() => {
+        deadline.settle();
+        this.record(meter, reply, estimate, route.provider.protocol);
+      });
+    });
     if (!resolution.ok) return this.fail(reply, meter, clientError(protocol, resolution.kind, resolution.message));
     meter.model = resolution.model;
 
@@ -87,8 +136,12 @@ export class ProxyHandler {
     const admissions: Promise<ClientError | null>[] = [];
     if (provider.rateLimitRpm !== null) admissions.push(this.admit(protocol, provider.id, provider.rateLimitRpm));
     if (budgeted) {
-      const maxOutput = parsed.value.maxOutputTokens ?? this.d.budget.defaultMaxOutputTokens;
-      const amount = maxCallCostUsd(resolution.model, inputTokenBound(Buffer.byteLength(payload)), maxOutput);
+      const shape = worstCaseShape(protocol, prepared.body);
+      const unbounded = unboundedByBudget(shape);
+      if (unbounded !== null) return this.fail(reply, meter, clientError(protocol, 'bad_request', unbounded, { param: shape.serverHistory[0] ?? 'tools' }));
+      const maxOutput = (parsed.value.maxOutputTokens ?? this.d.budget.defaultMaxOutputTokens) * shape.choices;
+      const maxInput = inputTokenBound(Buffer.byteLength(payload)) + shape.mediaParts * MEDIA_PART_TOKENS;
+      const amount = maxCallCostUsd(resolution.model, maxInput, maxOutput);
       if (amount === null) {
         return this.fail(
           reply,
@@ -134,14 +187,16 @@ export class ProxyHandler {
     headers['content-type'] = 'application/json';
     headers['accept'] = parsed.value.stream ? 'text/event-stream' : 'application/json';
 
-    const abort = new AbortController();
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) abort.abort();
-    });
-    const sent = await this.d.upstream.request({ url: resolution.url, method: 'POST', headers, body: payload, signal: abort.signal });
+    const origin = new URL(resolution.url).origin;
+    // A non-streamed answer that never arrives was generated all the same, up to the call's output bound.
+    estimate = { body: prepared.body, outputFloor: parsed.value.stream ? 0 : (parsed.value.maxOutputTokens ?? this.d.budget.defaultMaxOutputTokens) };
+    const sent = await this.d.upstream.request({ tenantId: route.tenantId, url: resolution.url, method: 'POST', headers, body: payload, signal: deadline.signal });
     if (!sent.ok) {
-      if (sent.error.kind === 'aborted') meter.errorKind = 'client_closed';
-      return this.fail(reply, meter, upstreamFailure(protocol, sent.error));
+      const failure = deadline.timedOut ? deadline.failureOf(null, origin) : sent.error;
+      if (failure.kind === 'aborted') meter.errorKind = 'client_closed';
+      // Left or cut while the upstream worked on it (a non-streamed answer is generated before its headers): billed.
+      meter.accepted = SENT_KINDS.has(failure.kind);
+      return this.fail(reply, meter, upstreamFailure(protocol, failure));
     }
     const response = sent.value;
     meter.firstByte(reply.elapsedTime);
@@ -150,16 +205,20 @@ export class ProxyHandler {
       if (response.status === 401 && credential !== null) this.d.credentials.drop(credential.secretId);
       return this.fail(reply, meter, await upstreamErrorAnswer(protocol, response, provider.id));
     }
-    const origin = new URL(resolution.url).origin;
     const contentType = response.headers['content-type'];
-    if (parsed.value.stream && typeof contentType === 'string' && contentType.startsWith('text/event-stream')) {
-      forwarding = forwardStream(reply, response, meter, prepared.stripUsageChunk, origin, abort.signal);
-      await forwarding;
-      return;
+    const streamed = isRelayedStream(contentType);
+    if (!streamed && !isRelayedJson(contentType)) {
+      discardBody(response);
+      meter.errorKind = 'upstream_bad_response';
+      const shown = typeof contentType === 'string' ? contentType.slice(0, 100) : 'none';
+      return this.fail(reply, meter, clientError(protocol, 'upstream_unavailable', `Upstream Unavailable: provider ${provider.id} answered content type ${shown}, which is not relayed`));
     }
-    const whole = forwardWhole(reply, response, meter, origin, abort.signal);
-    forwarding = whole;
-    const failure = await whole;
+    // From here the upstream works on the call, and bills it whether or not it reports what it used.
+    meter.accepted = true;
+    if (parsed.value.stream && streamed) {
+      return forwardStream(reply, response, meter, prepared.stripUsageChunk, origin, deadline);
+    }
+    const failure = await forwardWhole(reply, response, meter, origin, deadline);
     if (failure !== null) this.fail(reply, meter, failure);
   }
 
@@ -220,9 +279,36 @@ export class ProxyHandler {
     sendClientError(reply, error);
   }
 
-  private record(meter: CallMeter, reply: FastifyReply): void {
+  /**
+   * The call's usage event, once. A call the upstream accepted but did not report in full is estimated first (off
+   * the response path: the tokenizers run in a worker), so it is never recorded, nor settled against its budget, as free.
+   */
+  private record(meter: CallMeter, reply: FastifyReply, estimate: EstimateContext | null, providerProtocol: AgentRoute['provider']['protocol']): void {
     const raw = reply.raw;
-    const event = meter.complete(raw.statusCode, reply.elapsedTime, raw.writableFinished, raw.headersSent);
-    if (event !== null) this.d.usage.record(meter.identity.tenantId, event);
+    const { statusCode, headersSent, writableFinished } = raw;
+    const latencyMs = reply.elapsedTime;
+    const publish = (): void => {
+      const event = meter.complete(statusCode, latencyMs, writableFinished, headersSent);
+      if (event !== null) this.d.usage.record(meter.identity.tenantId, event);
+    };
+    if (!meter.needsEstimate || estimate === null) return publish();
+    const { protocol } = meter.identity;
+    const estimating: Promise<void> = estimateUsage(this.d.tokens, {
+      family: tokenizerFamilyOf(providerProtocol),
+      prompt: promptText(protocol, estimate.body),
+      reported: meter.usage,
+      generated: meter.tracker?.generatedText() ?? null,
+      outputFloor: estimate.outputFloor,
+    })
+      .then((usage) => {
+        meter.usage = usage;
+        meter.usageSource = 'estimated';
+      })
+      .catch((error: unknown) => this.d.logger.error('usage estimate failed; the upstream figures are recorded', { requestId: meter.requestId, error: (error as Error).message }))
+      .finally(() => {
+        publish();
+        this.estimating.delete(estimating);
+      });
+    this.estimating.add(estimating);
   }
 }

@@ -3,11 +3,12 @@ import { busNames } from '@switchboard/contracts';
 import { BusClient, DirectClient, SERVICE_IDENTITY } from '@switchboard/messaging';
 import type { ServiceIdentity } from '@switchboard/service-identity';
 import type { Logger } from '@switchboard/telemetry';
+import type { TokenCounter } from '@switchboard/llm-protocols';
 import { EgressPolicy, UpstreamClient, checkEndpoint } from '@switchboard/upstream';
 import type { FastifyInstance } from 'fastify';
 import { KeyResolver } from '../auth/key.resolver.js';
 import type { GatewayConfig } from '../config/gateway.config.js';
-import { GATEWAY_CONFIG, GATEWAY_LOGGER } from '../core/core.tokens.js';
+import { GATEWAY_CONFIG, GATEWAY_LOGGER, TOKEN_COUNTER } from '../core/core.tokens.js';
 import { NatsLink } from '../core/nats.link.js';
 import { ApiErrorException } from '../http/api-error.exception.js';
 import { AgentRouteCache } from './agent-route.cache.js';
@@ -20,6 +21,10 @@ import { registerProxyRoutes } from './proxy.routes.js';
 import { RpmLimiter } from './rpm.limiter.js';
 import { UsagePublisher } from './usage.publisher.js';
 import { UsageSpool } from './usage.spool.js';
+import { WorkerTokenCounter } from './usage-estimate/worker.token-counter.js';
+
+/** The built worker script beside this module (dist/proxy/usage-estimate/). */
+const TOKEN_COUNTER_WORKER = new URL('./usage-estimate/token-counter.worker.js', import.meta.url);
 
 /**
  * The proxy's process-wide parts, built once: the one UpstreamClient (egress policy, keep-alive pools), the
@@ -37,6 +42,8 @@ export class ProxyRuntime implements OnApplicationBootstrap, BeforeApplicationSh
   readonly budget: BudgetAdmission;
   readonly handler: ProxyHandler;
   private readonly listener: ProxyCacheListener;
+  /** Counts tokens for estimates in a worker of its own, unless the app was given a counter. */
+  private readonly tokens: WorkerTokenCounter | null;
 
   constructor(
     bus: BusClient,
@@ -45,6 +52,7 @@ export class ProxyRuntime implements OnApplicationBootstrap, BeforeApplicationSh
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
     @Inject(GATEWAY_LOGGER) private readonly logger: Logger,
     @Inject(SERVICE_IDENTITY) identity: ServiceIdentity,
+    @Inject(TOKEN_COUNTER) tokenCounter: TokenCounter | null,
   ) {
     const names = busNames(config.namespace);
     this.policy = EgressPolicy.fromEnv(config.egressAllow);
@@ -63,6 +71,7 @@ export class ProxyRuntime implements OnApplicationBootstrap, BeforeApplicationSh
       ...(config.budget.leases ? { leases: new BudgetLeases({ client: ledger, logger, ttlMs: config.budget.reservationTtlMs }) } : {}),
     });
     this.listener = new ProxyCacheListener(names, this.routes, this.credentials, logger);
+    this.tokens = tokenCounter === null ? new WorkerTokenCounter(TOKEN_COUNTER_WORKER, logger) : null;
     this.handler = new ProxyHandler({
       keys,
       routes: this.routes,
@@ -71,16 +80,19 @@ export class ProxyRuntime implements OnApplicationBootstrap, BeforeApplicationSh
       budget: this.budget,
       upstream: this.upstream,
       usage: this.usage,
+      tokens: tokenCounter ?? (this.tokens as WorkerTokenCounter).count,
+      upstreamTimeoutMs: config.upstreamTimeoutMs,
       logger,
     });
   }
 
   /**
-   * Save-time check of a provider endpoint against the egress policy (400 validation_failed with the reason,
-   * before anything is written); connections are checked again when opened, as DNS may change in between.
+   * Save-time check of a provider endpoint against the egress policy, for the tenant saving it (400
+   * validation_failed with the reason, before anything is written); connections are checked again when
+   * opened, as DNS may change in between.
    */
-  async assertEndpointAllowed(endpoint: string): Promise<void> {
-    const checked = await checkEndpoint(endpoint, this.policy);
+  async assertEndpointAllowed(endpoint: string, tenantId: string): Promise<void> {
+    const checked = await checkEndpoint(endpoint, this.policy, tenantId);
     if (!checked.ok) throw new ApiErrorException(checked.error.code, `endpoint: ${checked.error.message}`);
   }
 
@@ -101,8 +113,10 @@ export class ProxyRuntime implements OnApplicationBootstrap, BeforeApplicationSh
 
   async onApplicationShutdown(): Promise<void> {
     this.listener.stop();
-    // The HTTP server is closed by now: every call has ended and queued its usage event.
+    // The HTTP server is closed by now: every call has ended, and once its estimate (if any) is done, queued its usage event.
+    await this.handler.estimatesSettled();
     await this.usage.stop();
+    await this.tokens?.close();
     await this.upstream.close().catch(() => undefined);
   }
 }

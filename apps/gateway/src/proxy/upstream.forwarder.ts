@@ -1,15 +1,16 @@
 import type { Readable } from 'node:stream';
 import {
-  UsageChunkStripper,
-  UsageTracker,
   clientError,
   mapUpstreamError,
+  usageFromFragments,
   usageFromResponse,
   type ClientError,
   type ClientProtocol,
 } from '@switchboard/llm-protocols';
-import { toUpstreamError, type UpstreamError, type UpstreamResponse } from '@switchboard/upstream';
+import type { UpstreamError, UpstreamResponse } from '@switchboard/upstream';
 import type { FastifyReply } from 'fastify';
+import { BodyWindow } from './body.window.js';
+import type { CallDeadline } from './call.deadline.js';
 import type { CallMeter } from './call.meter.js';
 
 /** Enough of an upstream error body for its message; the rest is discarded. */
@@ -48,85 +49,89 @@ export async function upstreamErrorAnswer(protocol: ClientProtocol, response: Up
   return mapUpstreamError(protocol, response.status, text, { providerName, retryAfter: typeof retryAfter === 'string' ? retryAfter : null });
 }
 
-/** Reads the whole (non-streamed) answer, forwards it byte for byte, and takes its usage. */
-export async function forwardWhole(reply: FastifyReply, response: UpstreamResponse, meter: CallMeter, origin: string, signal: AbortSignal): Promise<ClientError | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
-      meter.firstByte(reply.elapsedTime);
-      chunks.push(chunk);
-      size += chunk.length;
-    }
-  } catch (error) {
-    const failure = toUpstreamError(error, origin, signal);
-    meter.errorKind = failure.kind === 'aborted' ? 'client_closed' : `upstream_${failure.kind}`;
-    return upstreamFailure(meter.identity.protocol, failure);
-  }
-  const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
-  const contentType = response.headers['content-type'];
-  void reply
-    .code(response.status)
-    .header('content-type', typeof contentType === 'string' ? contentType : 'application/json')
-    .header('x-request-id', meter.requestId)
-    .send(body);
-  // After the answer is on its way: parsing the whole body for its usage is the costliest step here and only the
-  // usage event (recorded once the response has closed) needs it.
-  meter.usage = usageFromResponse(meter.identity.protocol, parseJson(body));
-  return null;
+/** Answers up to this size are read whole before anything is sent, so an upstream that fails midway still gets a clean error. */
+export const WHOLE_ANSWER_BYTES = 1024 * 1024;
+
+/** What a non-streamed answer may be relayed as: JSON only (an HTML page or a file from an internal host is not). */
+export const isRelayedJson = (contentType: unknown): boolean => typeof contentType === 'string' && /^application\/json\b/i.test(contentType);
+export const isRelayedStream = (contentType: unknown): boolean => typeof contentType === 'string' && /^text\/event-stream\b/i.test(contentType);
+
+/** Headers of every relayed answer: its type as the upstream said, never to be sniffed into something else. */
+export function relayedHeaders(contentType: string, requestId: string, stream: boolean): Record<string, string> {
+  return {
+    'content-type': contentType,
+    'x-content-type-options': 'nosniff',
+    'x-request-id': requestId,
+    ...(stream ? { 'cache-control': 'no-cache' } : {}),
+  };
 }
 
 /**
- * Streams an SSE answer to the client chunk by chunk as it arrives (no buffering, backpressure honoured),
- * teeing each chunk into a UsageTracker, and dropping the usage chunk the client did not ask for. Resolves
- * when the upstream ended or broke off; an upstream that breaks off mid-stream ends the client's stream too.
+ * Relays a non-streamed answer and takes its usage, in bounded memory: an answer of up to WHOLE_ANSWER_BYTES is
+ * read whole, sent, and parsed for its usage; a larger one streams through with back-pressure from then on, and
+ * its usage is read from its first and last 64 KiB (usageFromFragments). An upstream that breaks off a streamed-
+ * through answer leaves the client's connection cut, so a truncated body is never taken for a whole one.
  */
-export function forwardStream(reply: FastifyReply, response: UpstreamResponse, meter: CallMeter, strip: boolean, origin: string, signal: AbortSignal): Promise<void> {
-  reply.hijack();
+export async function forwardWhole(reply: FastifyReply, response: UpstreamResponse, meter: CallMeter, origin: string, deadline: CallDeadline): Promise<ClientError | null> {
+  const contentType = String(response.headers['content-type']);
+  const protocol = meter.identity.protocol;
   const raw = reply.raw;
-  const contentType = response.headers['content-type'];
-  raw.writeHead(response.status, {
-    'content-type': typeof contentType === 'string' ? contentType : 'text/event-stream',
-    'cache-control': 'no-cache',
-    'x-request-id': meter.requestId,
-  });
-  const tracker = new UsageTracker(meter.identity.protocol);
-  const stripper = strip ? new UsageChunkStripper() : null;
-  const body = response.body;
-  const resume = (): void => void body.resume();
-  return new Promise<void>((resolve) => {
-    let settled = false;
-    const finish = (error: unknown): void => {
-      if (settled) return;
-      settled = true;
-      body.off('data', onData);
-      tracker.end();
-      const rest = stripper?.end();
-      if (rest !== undefined && rest.length > 0 && !raw.destroyed) raw.write(rest);
-      meter.usage = tracker.usage();
-      if (error !== null) {
-        const failure = toUpstreamError(error, origin, signal);
-        meter.errorKind = failure.kind === 'aborted' ? 'client_closed' : `upstream_${failure.kind}`;
-      } else if (tracker.streamError !== null) {
-        meter.errorKind = tracker.streamError;
+  const window = new BodyWindow();
+  const held: Buffer[] = [];
+  let heldBytes = 0;
+  let passing = false;
+  try {
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      meter.firstByte(reply.elapsedTime);
+      window.push(chunk);
+      if (passing) {
+        if (!raw.write(chunk)) await drained(raw);
+        continue;
       }
-      raw.end();
+      held.push(chunk);
+      heldBytes += chunk.length;
+      if (heldBytes <= WHOLE_ANSWER_BYTES) continue;
+      passing = true;
+      reply.hijack();
+      raw.writeHead(response.status, relayedHeaders(contentType, meter.requestId, false));
+      for (const part of held.splice(0)) if (!raw.write(part)) await drained(raw);
+    }
+  } catch (error) {
+    const failure = deadline.failureOf(error, origin);
+    meter.errorKind = failure.kind === 'aborted' ? 'client_closed' : `upstream_${failure.kind}`;
+    if (!passing) return upstreamFailure(protocol, failure);
+    raw.destroy();
+    return null;
+  }
+  if (passing) {
+    raw.end();
+    meter.usage = usageFromFragments(protocol, window.head(), window.tail());
+  } else {
+    const body = held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held, heldBytes);
+    void reply.code(response.status).headers(relayedHeaders(contentType, meter.requestId, false)).send(body);
+    // After the answer is on its way: parsing it for its usage only matters to the usage event.
+    meter.usage = usageFromResponse(protocol, parseJson(body));
+  }
+  meter.usageComplete = meter.usage !== null;
+  return null;
+}
+
+/** Drops an answer unread: destroying undici's body emits an abort error, which must not go unheard (it would end the process). */
+export function discardBody(response: UpstreamResponse): void {
+  response.body.on('error', () => undefined);
+  response.body.destroy();
+}
+
+/** Resolves when the client can take more, or is gone (then the upstream read fails on the abort that follows). */
+export function drained(raw: FastifyReply['raw']): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      raw.off('drain', done);
+      raw.off('close', done);
       resolve();
     };
-    const onData = (chunk: Buffer): void => {
-      meter.firstByte(reply.elapsedTime);
-      tracker.push(chunk);
-      const out = stripper === null ? chunk : stripper.push(chunk);
-      if (out.length > 0 && !raw.write(out)) {
-        body.pause();
-        raw.once('drain', resume);
-      }
-    };
-    body.on('data', onData);
-    body.once('end', () => finish(null));
-    body.once('error', finish);
-    // A body destroyed without an error (aborted by us when the client left) still settles the call.
-    body.once('close', () => finish(body.readableEnded ? null : new Error('upstream stream closed before its end')));
+    raw.once('drain', done);
+    raw.once('close', done);
   });
 }
 

@@ -1,12 +1,13 @@
-import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CreateRecipientBody, CredentialsOps, RecipientView, type TenantActor } from '@switchboard/contracts';
+import { CreateRecipientBody, CredentialsOps, RecipientView, pageOf, type Page, type TenantActor } from '@switchboard/contracts';
 import { BusClient } from '@switchboard/messaging';
 import { parseRecipientPublicKey } from '@switchboard/sealing';
 import { Access, AccessGuard, CurrentTenantActor } from '../auth/access.guard.js';
 import { ApiErrorException, unwrap } from '../http/api-error.exception.js';
 import { ZodBodyPipe } from '../http/body-validation.js';
-import { ApiErrors, ApiJsonBody, ApiJsonResponse, listOf } from '../openapi/zod-openapi.js';
+import { parseListQuery } from '../http/list-query.js';
+import { ApiErrors, ApiJsonBody, ApiJsonResponse, ApiPageQuery } from '../openapi/zod-openapi.js';
 
 /** Who may receive sealed credentials: orchestrators and gateways, each by its X25519 public key. */
 @ApiTags('recipients')
@@ -21,7 +22,7 @@ export class RecipientsController {
   @Access('write')
   @ApiJsonBody(CreateRecipientBody)
   @ApiJsonResponse(201, 'recipient registered', RecipientView)
-  @ApiErrors(400, 403)
+  @ApiErrors(400, 403, 409)
   async register(
     @Body(new ZodBodyPipe(CreateRecipientBody)) body: CreateRecipientBody,
     @CurrentTenantActor() actor: TenantActor,
@@ -34,9 +35,10 @@ export class RecipientsController {
 
   @Get()
   @Access('read')
-  @ApiJsonResponse(200, 'the tenant’s recipients', listOf(RecipientView))
-  @ApiErrors(403)
-  async list(@CurrentTenantActor() actor: TenantActor): Promise<{ data: RecipientView[] }> {
-    return unwrap(await this.bus.send(CredentialsOps.listRecipients, { actor }));
+  @ApiPageQuery()
+  @ApiJsonResponse(200, 'a page of the tenant’s recipients, oldest first', pageOf(RecipientView))
+  @ApiErrors(400, 403)
+  async list(@Query() query: unknown, @CurrentTenantActor() actor: TenantActor): Promise<Page<RecipientView>> {
+    return unwrap(await this.bus.send(CredentialsOps.listRecipients, { actor, ...parseListQuery(query) }));
   }
 }

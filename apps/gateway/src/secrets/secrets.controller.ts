@@ -1,6 +1,6 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CreateSecretBody, CredentialsOps, RotateSecretBody, SecretView, type TenantActor } from '@switchboard/contracts';
+import { CreateSecretBody, CredentialsOps, RotateSecretBody, SecretView, pageOf, type Page, type TenantActor } from '@switchboard/contracts';
 import { BusClient } from '@switchboard/messaging';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -10,7 +10,8 @@ import { unwrap } from '../http/api-error.exception.js';
 import { ZodBodyPipe } from '../http/body-validation.js';
 import { parseIfMatch, versioned } from '../http/etag.js';
 import { IdParamPipe } from '../http/id-param.pipe.js';
-import { ApiErrors, ApiIfMatch, ApiJsonBody, ApiJsonResponse, listOf } from '../openapi/zod-openapi.js';
+import { parseListQuery } from '../http/list-query.js';
+import { ApiErrors, ApiIfMatch, ApiJsonBody, ApiJsonResponse, ApiPageQuery } from '../openapi/zod-openapi.js';
 import { ModelDiscovery } from '../proxy/model-discovery.service.js';
 
 /** An API key as a string; a headers secret (made from a provider's customHeaders) as its object. */
@@ -36,7 +37,7 @@ export class SecretsController {
   @Access('write')
   @ApiJsonBody(CreateSecretBody)
   @ApiJsonResponse(201, 'secret stored (ETag: its version); the value is never shown again', SecretView)
-  @ApiErrors(400, 403)
+  @ApiErrors(400, 403, 409)
   async create(
     @Body(new ZodBodyPipe(CreateSecretBody)) body: CreateSecretBody,
     @CurrentTenantActor() actor: TenantActor,
@@ -47,10 +48,11 @@ export class SecretsController {
 
   @Get()
   @Access('read')
-  @ApiJsonResponse(200, 'the tenant’s secrets (never their values)', listOf(SecretView))
-  @ApiErrors(403)
-  async list(@CurrentTenantActor() actor: TenantActor): Promise<{ data: SecretView[] }> {
-    return unwrap(await this.bus.send(CredentialsOps.listSecrets, { actor }));
+  @ApiPageQuery()
+  @ApiJsonResponse(200, 'a page of the tenant’s secrets (never their values), oldest first', pageOf(SecretView))
+  @ApiErrors(400, 403)
+  async list(@Query() query: unknown, @CurrentTenantActor() actor: TenantActor): Promise<Page<SecretView>> {
+    return unwrap(await this.bus.send(CredentialsOps.listSecrets, { actor, ...parseListQuery(query) }));
   }
 
   @Get(':id')

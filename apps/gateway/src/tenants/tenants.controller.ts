@@ -1,15 +1,39 @@
-import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CreateTenantBody, ProvidersOps, newId, type Actor } from '@switchboard/contracts';
+import {
+  CreateTenantBody,
+  CredentialsOps,
+  ProvidersOps,
+  PutTenantQuotasBody,
+  QUOTA_OWNERS,
+  TenantQuotasView,
+  newId,
+  type Actor,
+  type OwnedTenantQuotas,
+  type TenantQuotaChanges,
+} from '@switchboard/contracts';
 import { BusClient } from '@switchboard/messaging';
 import { z } from 'zod';
 import { generateAccessKey, hashAccessKey } from '../auth/access-key.js';
 import { Access, AccessGuard, CurrentActor } from '../auth/access.guard.js';
-import { unwrap } from '../http/api-error.exception.js';
+import { ApiErrorException, unwrap } from '../http/api-error.exception.js';
 import { ZodBodyPipe } from '../http/body-validation.js';
+import { IdParamPipe } from '../http/id-param.pipe.js';
 import { ApiErrors, ApiJsonBody, ApiJsonResponse } from '../openapi/zod-openapi.js';
 
 const CreatedTenant = z.object({ id: z.string(), name: z.string(), adminKey: z.string() });
+
+/** The changes a service keeps: each kind goes to the service that counts it (QUOTA_OWNERS). */
+function changesFor(owner: 'providers' | 'credentials', body: PutTenantQuotasBody): TenantQuotaChanges {
+  return Object.fromEntries(Object.entries(body).filter(([kind]) => QUOTA_OWNERS[kind as keyof typeof QUOTA_OWNERS] === owner));
+}
+
+/** Both services' parts make the whole view; a part that lacks a kind is a service built from another contract. */
+function wholeView(...parts: OwnedTenantQuotas[]): TenantQuotasView {
+  const parsed = TenantQuotasView.safeParse(Object.assign({}, ...parts));
+  if (!parsed.success) throw new ApiErrorException('internal', 'a service answered tenant quotas without all its kinds');
+  return parsed.data;
+}
 
 @ApiTags('tenants')
 @ApiBearerAuth()
@@ -39,5 +63,35 @@ export class TenantsController {
       }),
     );
     return { id: tenant.id, name: tenant.name, adminKey };
+  }
+
+  /** providers-service first: it knows whether the tenant exists, and nothing else is asked when it does not. */
+  @Get(':id/quotas')
+  @Access('operator')
+  @ApiJsonResponse(200, 'the tenant’s quotas: limit in force, whether it is the tenant’s own or the default, and what is used', TenantQuotasView)
+  @ApiErrors(403, 404)
+  async quotas(@Param('id', new IdParamPipe('tenant')) tenantId: string, @CurrentActor() actor: Actor): Promise<TenantQuotasView> {
+    const providers = unwrap(await this.bus.send(ProvidersOps.tenantQuotas, { actor, tenantId }));
+    const credentials = unwrap(await this.bus.send(CredentialsOps.tenantQuotas, { actor, tenantId }));
+    return wholeView(providers, credentials);
+  }
+
+  /**
+   * Sets the tenant's own limits (a number) or returns kinds to the deployment's default (null). Idempotent:
+   * should the second service be unreachable (503), the same PUT again completes it.
+   */
+  @Put(':id/quotas')
+  @Access('operator')
+  @ApiJsonBody(PutTenantQuotasBody)
+  @ApiJsonResponse(200, 'the tenant’s quotas now in force', TenantQuotasView)
+  @ApiErrors(400, 403, 404)
+  async setQuotas(
+    @Param('id', new IdParamPipe('tenant')) tenantId: string,
+    @Body(new ZodBodyPipe(PutTenantQuotasBody)) body: PutTenantQuotasBody,
+    @CurrentActor() actor: Actor,
+  ): Promise<TenantQuotasView> {
+    const providers = unwrap(await this.bus.send(ProvidersOps.setTenantQuotas, { actor, tenantId, changes: changesFor('providers', body) }));
+    const credentials = unwrap(await this.bus.send(CredentialsOps.setTenantQuotas, { actor, tenantId, changes: changesFor('credentials', body) }));
+    return wholeView(providers, credentials);
   }
 }

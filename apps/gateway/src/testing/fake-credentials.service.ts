@@ -103,7 +103,7 @@ export class FakeCredentialsController {
 
   @HandleOperation(CredentialsOps.listSecrets)
   async listSecrets(@Payload() r: Req<'listSecrets'>): Res<'listSecrets'> {
-    return ok({ data: [...this.s.secrets.values()].filter((v) => v.tenantId === r.actor.tenantId).map(strip) });
+    return ok({ data: [...this.s.secrets.values()].filter((v) => v.tenantId === r.actor.tenantId).map(strip), nextCursor: null });
   }
 
   @HandleOperation(CredentialsOps.getSecret)
@@ -181,7 +181,7 @@ export class FakeCredentialsController {
 
   @HandleOperation(CredentialsOps.listRecipients)
   async listRecipients(@Payload() r: Req<'listRecipients'>): Res<'listRecipients'> {
-    return ok({ data: [...this.s.recipients.values()].filter((v) => v.tenantId === r.actor.tenantId).map(strip) });
+    return ok({ data: [...this.s.recipients.values()].filter((v) => v.tenantId === r.actor.tenantId).map(strip), nextCursor: null });
   }
 
   private owned(id: string, tenantId: string | null): Owned<SecretView> | undefined {

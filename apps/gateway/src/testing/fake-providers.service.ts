@@ -43,6 +43,8 @@ export class FakeProvidersState {
   routeLookups = 0;
   /** Provider ids whose discovered models were recorded, in order. */
   readonly discoveries: string[] = [];
+  /** Ids the next created tenants get, in order (a gateway configured for a tenant before it exists). */
+  readonly nextTenantIds: string[] = [];
 
   /** Revokes behind the gateway's back, as another replica would: only the key.revoked event tells it. */
   revokeDirectly(keyId: string): void {
@@ -94,7 +96,7 @@ export class FakeProvidersController {
 
   @HandleOperation(ProvidersOps.createTenant)
   async createTenant(@Payload() r: Req<'createTenant'>): Res<'createTenant'> {
-    const tenantId = newId('tenant');
+    const tenantId = this.s.nextTenantIds.shift() ?? newId('tenant');
     this.addKey(tenantId, r.adminKeyId, r.adminKeyHash, 'admin', 'admin', null);
     return ok({ id: tenantId, name: r.name, createdAt: at(), version: 1 });
   }
@@ -125,7 +127,7 @@ export class FakeProvidersController {
 
   @HandleOperation(ProvidersOps.listKeys)
   async listKeys(@Payload() r: Req<'listKeys'>): Res<'listKeys'> {
-    return ok({ data: [...this.s.keys.values()].filter((k) => k.tenantId === r.actor.tenantId).map(strip) });
+    return ok({ data: [...this.s.keys.values()].filter((k) => k.tenantId === r.actor.tenantId).map(strip), nextCursor: null });
   }
 
   @HandleOperation(ProvidersOps.revokeKey)
@@ -168,7 +170,7 @@ export class FakeProvidersController {
 
   @HandleOperation(ProvidersOps.listProviders)
   async listProviders(@Payload() r: Req<'listProviders'>): Res<'listProviders'> {
-    return ok({ data: [...this.s.providers.values()].filter((p) => p.tenantId === r.actor.tenantId).map(strip) });
+    return ok({ data: [...this.s.providers.values()].filter((p) => p.tenantId === r.actor.tenantId).map(strip), nextCursor: null });
   }
 
   @HandleOperation(ProvidersOps.getProvider)
@@ -207,7 +209,7 @@ export class FakeProvidersController {
   async providerHistory(@Payload() r: Req<'providerHistory'>): Res<'providerHistory'> {
     const provider = owned(this.s.providers, r.id, r.actor.tenantId);
     if (!provider) return fail(appError('provider_not_found', `provider ${r.id} not found`));
-    return ok({ data: [{ type: 'provider.registered', at: provider.createdAt, actor: r.actor.keyId, version: 1, changes: {} }] });
+    return ok({ data: [{ type: 'provider.registered', at: provider.createdAt, actor: r.actor.keyId, version: 1, changes: {} }], nextCursor: null });
   }
 
   @HandleOperation(ProvidersOps.addModel)
@@ -234,7 +236,7 @@ export class FakeProvidersController {
   @HandleOperation(ProvidersOps.listModels)
   async listModels(@Payload() r: Req<'listModels'>): Res<'listModels'> {
     if (!owned(this.s.providers, r.providerId, r.actor.tenantId)) return fail(appError('provider_not_found', 'no such provider'));
-    return ok({ data: [...this.s.models.values()].filter((m) => m.providerId === r.providerId).map(strip) });
+    return ok({ data: [...this.s.models.values()].filter((m) => m.providerId === r.providerId).map(strip), nextCursor: null });
   }
 
   @HandleOperation(ProvidersOps.removeModel)
@@ -266,7 +268,7 @@ export class FakeProvidersController {
 
   @HandleOperation(ProvidersOps.listAgents)
   async listAgents(@Payload() r: Req<'listAgents'>): Res<'listAgents'> {
-    return ok({ data: [...this.s.agents.values()].filter((a) => a.tenantId === r.actor.tenantId).map(strip) });
+    return ok({ data: [...this.s.agents.values()].filter((a) => a.tenantId === r.actor.tenantId).map(strip), nextCursor: null });
   }
 
   @HandleOperation(ProvidersOps.getAgent)

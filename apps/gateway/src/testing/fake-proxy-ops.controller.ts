@@ -67,7 +67,7 @@ export class FakeProxyOpsController {
     const data: ModelView[] = [...this.s.models.values()]
       .filter((m) => m.providerId === provider.id)
       .map(({ tenantId: _t, ...view }) => view);
-    return ok({ data });
+    return ok({ data, nextCursor: null, omitted: 0 });
   }
 
   @HandleOperation(ProvidersOps.secretDependents)

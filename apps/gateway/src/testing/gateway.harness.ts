@@ -9,6 +9,7 @@ import { testIdentities } from '@switchboard/service-identity/testing';
 import { createLogger } from '@switchboard/telemetry';
 import type { GatewayConfig } from '../config/gateway.config.js';
 import { createGatewayApp } from '../gateway.app.js';
+import { countTokensInProcess } from '../proxy/usage-estimate/token-count.js';
 import { FakeCredentialsState, fakeCredentialsModule, fakeUsageHealthModule } from './fake-credentials.service.js';
 import { fakeProvidersModule } from './fake-agent-runs.controller.js';
 import { FakeProvidersState } from './fake-providers.service.js';
@@ -45,6 +46,8 @@ export interface HarnessOptions {
   /** SWITCHBOARD_EGRESS_ALLOW of the gateway under test, e.g. `127.0.0.1/32` for a mock upstream. */
   readonly egressAllow?: string;
   readonly spoolDir?: string;
+  /** SWITCHBOARD_UPSTREAM_TIMEOUT_MS of the gateway under test. */
+  readonly upstreamTimeoutMs?: number;
 }
 
 /**
@@ -84,6 +87,9 @@ export class GatewayHarness {
       otlpEndpoint: null,
       egressAllow: options.egressAllow ?? '',
       spoolDir: options.spoolDir ?? '.switchboard/spool',
+      upstreamTimeoutMs: options.upstreamTimeoutMs ?? 600_000,
+      requestTimeoutMs: 60_000,
+      maxUploadsPerAddress: 32,
       budget: { reservationTtlMs: 1_800_000, defaultMaxOutputTokens: 4096, leases: true },
     };
     const lines = options.logLines;
@@ -94,6 +100,8 @@ export class GatewayHarness {
       config,
       nats,
       identity: testIdentities().identity('gateway'),
+      // Jest runs the sources, from which no worker thread can start: estimates count in this process.
+      tokenCounter: countTokensInProcess,
       logger,
       announceOperatorKey: options.announceOperatorKey,
       swaggerUi: false,

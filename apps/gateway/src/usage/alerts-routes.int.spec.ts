@@ -70,17 +70,18 @@ describe('alert routes (gateway in-process, real NATS, fake providers- and usage
       for (const key of [admin, member]) {
         const res = await h.request('GET', '/v1/alerts', { key });
         expect(res.status).toBe(200);
-        expect(res.body).toEqual({ data: [alert] });
+        expect(res.body).toEqual({ data: [alert], nextCursor: null });
         const asked = state.lists.at(-1);
-        expect(asked).toEqual({ actor: expect.objectContaining({ tenantId: expect.stringMatching(/^ten_/) }) });
+        expect(asked).toEqual({ actor: expect.objectContaining({ tenantId: expect.stringMatching(/^ten_/) }), limit: 100 });
       }
-      const filtered = await h.request('GET', '/v1/alerts?since=2025-07-01T10:00:00Z&kind=token_spike&limit=20', { key: member });
+      const filtered = await h.request('GET', '/v1/alerts?since=2025-07-01T10:00:00Z&kind=token_spike&limit=20&cursor=abc_-1', { key: member });
       expect(filtered.status).toBe(200);
       expect(state.lists.at(-1)).toEqual({
         actor: expect.objectContaining({ role: 'member' }),
         since: '2025-07-01T10:00:00Z',
         kind: 'token_spike',
         limit: 20,
+        cursor: 'abc_-1',
       });
     });
 
@@ -88,9 +89,10 @@ describe('alert routes (gateway in-process, real NATS, fake providers- and usage
       ['since=yesterday', 'since: must be an ISO-8601 time like 2025-01-31T10:00:00Z'],
       ['since=2025-07-01', 'since: must be an ISO-8601 time like 2025-01-31T10:00:00Z'],
       ['kind=outage', 'kind: must be one of "token_spike", "error_rate", "slow_responses", "unpriced_model", "budget_threshold"'],
-      ['limit=0', 'limit: must be a whole number from 1 to 500'],
-      ['limit=ten', 'limit: must be a whole number from 1 to 500'],
-      ['limit=501', 'limit: must be at most 500'],
+      ['limit=0', 'limit: must be a whole number from 1 to 1000'],
+      ['limit=ten', 'limit: must be a whole number from 1 to 1000'],
+      ['limit=1001', 'limit: must be at most 1000'],
+      ['cursor=a%2Fb', 'cursor: is not a cursor this API gave out'],
       ['kind=error_rate&kind=token_spike', 'kind: must be one of "token_spike", "error_rate", "slow_responses", "unpriced_model", "budget_threshold"'],
       ['type=error_rate', 'type: is not a known field'],
     ])('answers 400 to ?%s without asking usage-service', async (query, message) => {

@@ -1,22 +1,13 @@
 import { Body, Controller, Get, Headers, Put, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
-import {
-  ALERT_LIST_DEFAULT_LIMIT,
-  ALERT_LIST_MAX_LIMIT,
-  AlertKind,
-  AlertOps,
-  AlertSettingsView,
-  AlertView,
-  PutAlertSettingsBody,
-  type Actor,
-} from '@switchboard/contracts';
+import { AlertKind, AlertOps, AlertSettingsView, AlertView, PutAlertSettingsBody, pageOf, type Actor, type Page } from '@switchboard/contracts';
 import { BusClient } from '@switchboard/messaging';
 import type { FastifyReply } from 'fastify';
 import { Access, AccessGuard, CurrentActor } from '../auth/access.guard.js';
 import { unwrap } from '../http/api-error.exception.js';
 import { ZodBodyPipe } from '../http/body-validation.js';
 import { parseIfMatch, versioned } from '../http/etag.js';
-import { ApiErrors, ApiIfMatch, ApiJsonBody, ApiJsonResponse, listOf } from '../openapi/zod-openapi.js';
+import { ApiErrors, ApiIfMatch, ApiJsonBody, ApiJsonResponse, ApiPageQuery } from '../openapi/zod-openapi.js';
 import { parseAlertsQuery } from './alerts-query.params.js';
 
 /** Alerts (admin and member keys) and their thresholds (admins change them): thin over AlertOps. */
@@ -31,13 +22,13 @@ export class AlertsController {
   @Access('read')
   @ApiQuery({ name: 'since', required: false, description: 'only alerts raised at or after this ISO-8601 time' })
   @ApiQuery({ name: 'kind', required: false, enum: AlertKind.options })
-  @ApiQuery({ name: 'limit', required: false, description: `at most this many (default ${ALERT_LIST_DEFAULT_LIMIT}, at most ${ALERT_LIST_MAX_LIMIT})` })
-  @ApiJsonResponse(200, 'the tenant’s alerts, newest first', listOf(AlertView))
+  @ApiPageQuery()
+  @ApiJsonResponse(200, 'a page of the tenant’s alerts, newest first', pageOf(AlertView))
   @ApiErrors(400, 403)
-  async list(@Query() query: unknown, @CurrentActor() actor: Actor): Promise<{ data: AlertView[] }> {
-    const { since, kind, limit } = parseAlertsQuery(query);
+  async list(@Query() query: unknown, @CurrentActor() actor: Actor): Promise<Page<AlertView>> {
+    const { since, kind, limit, cursor } = parseAlertsQuery(query);
     return unwrap(
-      await this.bus.send(AlertOps.list, { actor, ...(since ? { since } : {}), ...(kind ? { kind } : {}), ...(limit ? { limit } : {}) }),
+      await this.bus.send(AlertOps.list, { actor, ...(since ? { since } : {}), ...(kind ? { kind } : {}), limit, ...(cursor ? { cursor } : {}) }),
     );
   }
 

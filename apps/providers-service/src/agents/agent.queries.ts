@@ -1,5 +1,16 @@
-import { appError, fail, ok, type AgentView, type AppError, type Result } from '@switchboard/contracts';
-import type { Tx } from '@switchboard/event-store';
+import {
+  appError,
+  cutPage,
+  encodeCursor,
+  fail,
+  ok,
+  type AgentView,
+  type AppError,
+  type Page,
+  type Result,
+  type TimeIdSortKey,
+} from '@switchboard/contracts';
+import { afterSortKey, sortInstantOf, type Tx } from '@switchboard/event-store';
 import { SCHEMA } from '../read-models/read-models.migrations.js';
 
 interface AgentRow {
@@ -32,20 +43,23 @@ export const agentNotFound = (id: string): AppError => appError('agent_not_found
 export const agentNameTakenError = (name: string): AppError =>
   appError('agent_name_taken', `an agent named ${name} already exists in the tenant`);
 
-/** Live agents of a tenant, oldest first; one when `id` is given. */
-export async function agentViews(db: Tx, tenantId: string, id?: string): Promise<AgentView[]> {
-  const rows: AgentRow[] = await db.query(
-    `SELECT * FROM ${SCHEMA}.agents
-      WHERE tenant_id = $1 AND deleted_at IS NULL AND ($2::text IS NULL OR id = $2)
-      ORDER BY created_at, id`,
-    [tenantId, id ?? null],
+/** A page of a tenant's live agents, oldest first, after the position `after` (a cursor's sort key). */
+export async function agentPage(db: Tx, tenantId: string, limit: number, after: TimeIdSortKey | null): Promise<Page<AgentView>> {
+  const rows: (AgentRow & { sort_at: string })[] = await db.query(
+    `SELECT *, ${sortInstantOf('created_at')} AS sort_at FROM ${SCHEMA}.agents
+      WHERE tenant_id = $1 AND deleted_at IS NULL AND ${afterSortKey('created_at', 'id', 2, 3)}
+      ORDER BY created_at, id
+      LIMIT $4`,
+    [tenantId, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
   );
-  return rows.map(toView);
+  return cutPage(rows, limit, toView, (row) => encodeCursor('agents', [row.sort_at, row.id]));
 }
 
+/** One live agent of the tenant; another tenant's is simply absent. */
 export async function agentView(db: Tx, tenantId: string, id: string): Promise<Result<AgentView>> {
-  const [view] = await agentViews(db, tenantId, id);
-  return view ? ok(view) : fail(agentNotFound(id));
+  const rows: AgentRow[] = await db.query(`SELECT * FROM ${SCHEMA}.agents WHERE tenant_id = $1 AND deleted_at IS NULL AND id = $2`, [tenantId, id]);
+  const row = rows[0];
+  return row ? ok(toView(row)) : fail(agentNotFound(id));
 }
 
 export async function agentNameTaken(db: Tx, tenantId: string, name: string, exceptId?: string): Promise<boolean> {

@@ -1,5 +1,5 @@
-import { appError, type AppError, type KeyView, type Principal } from '@switchboard/contracts';
-import type { Tx } from '@switchboard/event-store';
+import { appError, cutPage, encodeCursor, type AppError, type KeyView, type Page, type Principal, type TimeIdSortKey } from '@switchboard/contracts';
+import { afterSortKey, sortInstantOf, type Tx } from '@switchboard/event-store';
 import { SCHEMA } from '../read-models/read-models.migrations.js';
 
 interface KeyRow {
@@ -16,21 +16,27 @@ export const keyNotFound = (id: string): AppError => appError('key_not_found', `
 /** A key past its expiry is as dead as a revoked one (the database clock decides, the same for every replica). */
 const UNEXPIRED = `(expires_at IS NULL OR expires_at > now())`;
 
-/** Keys that still work, oldest first; revoked and expired keys are history, found in the event store. */
-export async function activeKeyViews(db: Tx, tenantId: string): Promise<KeyView[]> {
-  const rows: KeyRow[] = await db.query(
-    `SELECT id, name, role, agent_id, created_at, last_used_at FROM ${SCHEMA}.access_keys
-      WHERE tenant_id = $1 AND revoked_at IS NULL AND ${UNEXPIRED} ORDER BY created_at, id`,
-    [tenantId],
+/**
+ * A page of the keys that still work, oldest first, after the position `after` (a cursor's sort key); revoked and
+ * expired keys are history, found in the event store.
+ */
+export async function activeKeyPage(db: Tx, tenantId: string, limit: number, after: TimeIdSortKey | null): Promise<Page<KeyView>> {
+  const rows: (KeyRow & { sort_at: string })[] = await db.query(
+    `SELECT id, name, role, agent_id, created_at, last_used_at, ${sortInstantOf('created_at')} AS sort_at FROM ${SCHEMA}.access_keys
+      WHERE tenant_id = $1 AND revoked_at IS NULL AND ${UNEXPIRED} AND ${afterSortKey('created_at', 'id', 2, 3)}
+      ORDER BY created_at, id
+      LIMIT $4`,
+    [tenantId, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
   );
-  return rows.map((row) => ({
+  const view = (row: KeyRow): KeyView => ({
     id: row.id,
     name: row.name,
     role: row.role,
     agentId: row.agent_id,
     createdAt: row.created_at.toISOString(),
     lastUsedAt: row.last_used_at?.toISOString() ?? null,
-  }));
+  });
+  return cutPage(rows, limit, view, (row) => encodeCursor('keys', [row.sort_at, row.id]));
 }
 
 export async function activeKeyExists(db: Tx, tenantId: string, id: string): Promise<boolean> {

@@ -1,5 +1,15 @@
-import { appError, type AppError, type ModelPrice, type ModelView, type ProviderType } from '@switchboard/contracts';
-import type { Tx } from '@switchboard/event-store';
+import {
+  appError,
+  cutPage,
+  encodeCursor,
+  type AppError,
+  type ModelPrice,
+  type ModelView,
+  type Page,
+  type ProviderType,
+  type TimeIdSortKey,
+} from '@switchboard/contracts';
+import { afterSortKey, sortInstantOf, type Tx } from '@switchboard/event-store';
 import { resolveModelPrice } from '@switchboard/pricing';
 import { SCHEMA } from '../read-models/read-models.migrations.js';
 
@@ -54,18 +64,36 @@ function toView(row: ModelRow): ModelView {
 
 export const modelNotFound = (id: string): AppError => appError('model_not_found', `model ${id} not found`);
 
-/** Live models of one provider, or the one model `id`; both scoped to the tenant. */
-export async function modelViews(db: Tx, tenantId: string, filter: { providerId: string } | { id: string }): Promise<ModelView[]> {
-  const byProvider = 'providerId' in filter;
+/** The one live model `id`, scoped to the tenant (empty when it is not the tenant's). */
+export async function modelViews(db: Tx, tenantId: string, filter: { id: string }): Promise<ModelView[]> {
   const rows: ModelRow[] = await db.query(
     `SELECT m.*, p.type AS provider_type, p.endpoint AS provider_endpoint
        FROM ${SCHEMA}.models m
        JOIN ${SCHEMA}.providers p ON p.id = m.provider_id
-      WHERE m.tenant_id = $1 AND m.deleted_at IS NULL AND m.${byProvider ? 'provider_id' : 'id'} = $2
-      ORDER BY m.created_at, m.id`,
-    [tenantId, byProvider ? filter.providerId : filter.id],
+      WHERE m.tenant_id = $1 AND m.deleted_at IS NULL AND m.id = $2`,
+    [tenantId, filter.id],
   );
   return rows.map(toView);
+}
+
+/** A page of one provider's live models, oldest first, after the position `after` (a cursor's sort key). */
+export async function modelPage(
+  db: Tx,
+  tenantId: string,
+  providerId: string,
+  limit: number,
+  after: TimeIdSortKey | null,
+): Promise<Page<ModelView>> {
+  const rows: (ModelRow & { sort_at: string })[] = await db.query(
+    `SELECT m.*, p.type AS provider_type, p.endpoint AS provider_endpoint, ${sortInstantOf('m.created_at')} AS sort_at
+       FROM ${SCHEMA}.models m
+       JOIN ${SCHEMA}.providers p ON p.id = m.provider_id
+      WHERE m.tenant_id = $1 AND m.deleted_at IS NULL AND m.provider_id = $2 AND ${afterSortKey('m.created_at', 'm.id', 3, 4)}
+      ORDER BY m.created_at, m.id
+      LIMIT $5`,
+    [tenantId, providerId, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+  );
+  return cutPage(rows, limit, toView, (row) => encodeCursor('models', [row.sort_at, row.id]));
 }
 
 export async function modelNameTaken(db: Tx, providerId: string, name: string): Promise<boolean> {

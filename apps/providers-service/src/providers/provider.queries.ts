@@ -1,6 +1,18 @@
-import { appError, fail, ok, type AppError, type ProviderView, type Result, type StartProviderSnapshot } from '@switchboard/contracts';
+import {
+  appError,
+  cutPage,
+  encodeCursor,
+  fail,
+  ok,
+  type AppError,
+  type Page,
+  type ProviderView,
+  type Result,
+  type StartProviderSnapshot,
+  type TimeIdSortKey,
+} from '@switchboard/contracts';
 import type { ProviderDependents } from '@switchboard/providers-domain';
-import type { Tx } from '@switchboard/event-store';
+import { afterSortKey, sortInstantOf, type Tx } from '@switchboard/event-store';
 import { SCHEMA } from '../read-models/read-models.migrations.js';
 
 interface ProviderRow {
@@ -46,22 +58,29 @@ const LIVE = `p.deleted_at IS NULL`;
 
 export const providerNotFound = (id: string): AppError => appError('provider_not_found', `provider ${id} not found`);
 
-/** Live providers of a tenant, oldest first; one when `id` is given. Another tenant's provider is simply absent. */
-export async function providerViews(db: Tx, tenantId: string, id?: string): Promise<ProviderView[]> {
-  const rows: ProviderRow[] = await db.query(
-    `SELECT p.*,
-            (SELECT count(*)::int FROM ${SCHEMA}.models m WHERE m.provider_id = p.id AND m.deleted_at IS NULL) AS model_count
+const MODEL_COUNT = `(SELECT count(*)::int FROM ${SCHEMA}.models m WHERE m.provider_id = p.id AND m.deleted_at IS NULL) AS model_count`;
+
+/** A page of a tenant's live providers, oldest first, after the position `after` (a cursor's sort key). */
+export async function providerPage(db: Tx, tenantId: string, limit: number, after: TimeIdSortKey | null): Promise<Page<ProviderView>> {
+  const rows: (ProviderRow & { sort_at: string })[] = await db.query(
+    `SELECT p.*, ${MODEL_COUNT}, ${sortInstantOf('p.created_at')} AS sort_at
        FROM ${SCHEMA}.providers p
-      WHERE p.tenant_id = $1 AND ${LIVE} AND ($2::text IS NULL OR p.id = $2)
-      ORDER BY p.created_at, p.id`,
-    [tenantId, id ?? null],
+      WHERE p.tenant_id = $1 AND ${LIVE} AND ${afterSortKey('p.created_at', 'p.id', 2, 3)}
+      ORDER BY p.created_at, p.id
+      LIMIT $4`,
+    [tenantId, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
   );
-  return rows.map(toView);
+  return cutPage(rows, limit, toView, (row) => encodeCursor('providers', [row.sort_at, row.id]));
 }
 
+/** One live provider of the tenant; another tenant's is simply absent. */
 export async function providerView(db: Tx, tenantId: string, id: string): Promise<Result<ProviderView>> {
-  const [view] = await providerViews(db, tenantId, id);
-  return view ? ok(view) : fail(providerNotFound(id));
+  const rows: ProviderRow[] = await db.query(
+    `SELECT p.*, ${MODEL_COUNT} FROM ${SCHEMA}.providers p WHERE p.tenant_id = $1 AND ${LIVE} AND p.id = $2`,
+    [tenantId, id],
+  );
+  const row = rows[0];
+  return row ? ok(toView(row)) : fail(providerNotFound(id));
 }
 
 export async function liveProviderExists(db: Tx, tenantId: string, id: string): Promise<boolean> {

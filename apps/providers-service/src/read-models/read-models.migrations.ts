@@ -1,4 +1,5 @@
 import type { Migration } from '@switchboard/event-store';
+import { tenantQuotasMigration } from '@switchboard/service-runtime';
 
 /** The service's schema; the event store's own tables live beside the read models. */
 export const SCHEMA = 'providers';
@@ -162,4 +163,16 @@ export const READ_MODEL_MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE ${SCHEMA}.operator_key ADD COLUMN source text NOT NULL DEFAULT 'generated' CHECK (source IN ('generated', 'environment'))`,
     ],
   },
+  {
+    id: 'providers-service/007-list-pages',
+    sql: [
+      // Keyset pages walk (created_at, id) inside a tenant (models: inside a provider); quotas count live rows per tenant.
+      `CREATE INDEX providers_tenant_page_idx ON ${SCHEMA}.providers (tenant_id, created_at, id) WHERE deleted_at IS NULL`,
+      `CREATE INDEX agents_tenant_page_idx ON ${SCHEMA}.agents (tenant_id, created_at, id) WHERE deleted_at IS NULL`,
+      `CREATE INDEX models_provider_page_idx ON ${SCHEMA}.models (provider_id, created_at, id) WHERE deleted_at IS NULL`,
+      `CREATE INDEX models_tenant_live_idx ON ${SCHEMA}.models (tenant_id) WHERE deleted_at IS NULL`,
+      `CREATE INDEX access_keys_tenant_page_idx ON ${SCHEMA}.access_keys (tenant_id, created_at, id) WHERE revoked_at IS NULL`,
+    ],
+  },
+  tenantQuotasMigration('providers-service/008-tenant-quotas', SCHEMA),
 ];

@@ -5,6 +5,7 @@ import { HandleOperation } from '@switchboard/messaging';
 import type { OpRequest, OpResult } from '../shared/provider-ops.types.js';
 import { CreateTenantHandler } from './create-tenant/create-tenant.handler.js';
 import { GetTenantSettingsHandler } from './get-tenant-settings/get-tenant-settings.handler.js';
+import { GetTenantQuotasHandler, SetTenantQuotasHandler } from './tenant-quotas/tenant-quotas.handler.js';
 import { UpdateTenantSettingsHandler } from './update-tenant-settings/update-tenant-settings.handler.js';
 
 @Controller()
@@ -13,6 +14,8 @@ export class TenantsController {
     private readonly createTenant: CreateTenantHandler,
     private readonly getSettings: GetTenantSettingsHandler,
     private readonly updateSettings: UpdateTenantSettingsHandler,
+    private readonly getQuotas: GetTenantQuotasHandler,
+    private readonly setQuotas: SetTenantQuotasHandler,
   ) {}
 
   @HandleOperation(ProvidersOps.createTenant)
@@ -28,5 +31,15 @@ export class TenantsController {
   @HandleOperation(ProvidersOps.updateTenantSettings)
   changeSettings(@Payload() request: OpRequest<'updateTenantSettings'>): OpResult<'updateTenantSettings'> {
     return this.updateSettings.execute(request);
+  }
+
+  @HandleOperation(ProvidersOps.tenantQuotas)
+  quotas(@Payload() request: OpRequest<'tenantQuotas'>): OpResult<'tenantQuotas'> {
+    return this.getQuotas.execute(request);
+  }
+
+  @HandleOperation(ProvidersOps.setTenantQuotas)
+  changeQuotas(@Payload() request: OpRequest<'setTenantQuotas'>): OpResult<'setTenantQuotas'> {
+    return this.setQuotas.execute(request);
   }
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { newId, ProvidersOps, type Actor, type Result } from '@switchboard/contracts';
+import { newId, ProvidersOps, type Actor, type QuotaLimits, type Result } from '@switchboard/contracts';
 import { natsConfigFromEnv } from '@switchboard/messaging';
 import { startServiceStack, type ServiceStack } from '@switchboard/service-runtime/testing';
 import type { RunningProvidersService } from '../providers-service.bootstrap.js';
@@ -8,15 +8,24 @@ export interface TestStack extends ServiceStack {
   readonly services: readonly RunningProvidersService[];
 }
 
-/** `instances` copies of the service, as main() starts it, in one queue group on a fresh database and namespace. */
-export function startTestStack(instances = 1): Promise<TestStack> {
+/**
+ * `instances` copies of the service, as main() starts it, in one queue group on a fresh database and namespace;
+ * `quotas` stands for the deployment's SWITCHBOARD_QUOTA_* (DEFAULT_QUOTAS when left out).
+ */
+export function startTestStack(instances = 1, options: { readonly quotas?: QuotaLimits } = {}): Promise<TestStack> {
   return startServiceStack('providers-service', async ({ databaseUrl, logger, identities }) => {
     // Imported only now, with the namespace set: controllers read it when their decorators run.
     const { startProvidersService } = await import('../providers-service.bootstrap.js');
     const services: RunningProvidersService[] = [];
     for (let i = 0; i < instances; i++) {
       services.push(
-        await startProvidersService({ databaseUrl, nats: natsConfigFromEnv(`providers-service-${i}`), logger, identity: identities.identity('providers') }),
+        await startProvidersService({
+          databaseUrl,
+          nats: natsConfigFromEnv(`providers-service-${i}`),
+          logger,
+          identity: identities.identity('providers'),
+          ...(options.quotas ? { quotas: options.quotas } : {}),
+        }),
       );
     }
     return { services };

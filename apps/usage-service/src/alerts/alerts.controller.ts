@@ -1,7 +1,18 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { DataSource } from 'typeorm';
-import { AlertOps, appError, fail, ok, type Actor, type ParsedRequestOf, type ReplyOf, type Result } from '@switchboard/contracts';
+import {
+  AlertOps,
+  appError,
+  decodeCursor,
+  fail,
+  ok,
+  TimeIdSortKey,
+  type Actor,
+  type ParsedRequestOf,
+  type ReplyOf,
+  type Result,
+} from '@switchboard/contracts';
 import { HandleOperation } from '@switchboard/messaging';
 import { USAGE_CLOCK, type UsageClock } from '../queries/usage.controller.js';
 import { getAlertSettings, listAlerts, putAlertSettings } from './alerts.queries.js';
@@ -29,7 +40,9 @@ export class AlertsController {
     const tenant = reader(request.actor);
     if (!tenant.ok) return tenant;
     const { since, kind, limit } = request;
-    return ok({ data: await listAlerts(this.dataSource, tenant.value, { ...(since ? { since } : {}), ...(kind ? { kind } : {}), ...(limit ? { limit } : {}) }) });
+    const after = decodeCursor(request.cursor, 'alerts', TimeIdSortKey);
+    if (!after.ok) return after;
+    return ok(await listAlerts(this.dataSource, tenant.value, { ...(since ? { since } : {}), ...(kind ? { kind } : {}) }, limit, after.value));
   }
 
   @HandleOperation(AlertOps.getSettings)

@@ -1,4 +1,4 @@
-import { AlertOps, DEFAULT_ALERT_SETTINGS, type Actor, type AlertView, type UsageRecorded } from '@switchboard/contracts';
+import { AlertOps, DEFAULT_ALERT_SETTINGS, encodeCursor, type Actor, type AlertView, type UsageRecorded } from '@switchboard/contracts';
 import { eventually, readStreamMessages } from '@switchboard/testing';
 import { memberOf, newTenantId, startTestStack, usageCall, value, type TestStack } from '../testing/service.harness.js';
 
@@ -213,6 +213,33 @@ describe('usage alerts (real Postgres and NATS)', () => {
     expect(refused).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     const badSince = await stack.bus.send(AlertOps.list, { actor: memberOf(tenantId), since: 'yesterday' });
     expect(badSince).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+  });
+
+  it('pages newest first by cursor, each alert once while more are raised, and refuses a cursor it never gave out', async () => {
+    const tenantId = newTenantId();
+    const days = ['2025-08-01', '2025-08-02', '2025-08-03', '2025-08-04', '2025-08-05'].map((day) => `${day}T01:00:00.000Z`);
+    await publishAll(tenantId, days.map((at, i) => ({ call: usageCall({ model: `p${i}`, costUsd: undefined }), at })));
+    const page = (cursor?: string) => stack.bus.send(AlertOps.list, { actor: memberOf(tenantId), limit: 2, ...(cursor ? { cursor } : {}) });
+
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let i = 0; i < 10; i++) {
+      const { data, nextCursor } = value(await page(cursor));
+      seen.push(...data.map((a) => a.at));
+      if (nextCursor === null) break;
+      cursor = nextCursor;
+      // Raised meanwhile: a newer alert lands before the first page, an older one in a page still to come.
+      const at = i % 2 === 0 ? `2025-09-0${i + 1}T01:00:00.000Z` : `2025-07-0${i + 1}T01:00:00.000Z`;
+      await publishAll(tenantId, [{ call: usageCall({ model: `late${i}`, costUsd: undefined }), at }]);
+    }
+    expect(seen).toEqual([...[...days].reverse(), '2025-07-02T01:00:00.000Z']);
+
+    for (const bad of ['%%', 'AAAA', encodeCursor('providers', ['2025-08-01T01:00:00.000000Z', 'prv_00000000000000000000'])]) {
+      expect(await page(bad)).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    }
+    expect(await stack.bus.send(AlertOps.list, { actor: memberOf(tenantId), limit: 1001 })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    // Another tenant's cursor is a position in the caller's own alerts: it shows none of the first tenant's.
+    expect(value(await stack.bus.send(AlertOps.list, { actor: memberOf(newTenantId()), cursor: value(await page()).nextCursor ?? undefined })).data).toEqual([]);
   });
 
   it('keeps per-tenant settings with versions, and evaluates with them', async () => {

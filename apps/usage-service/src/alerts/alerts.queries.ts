@@ -1,7 +1,11 @@
 import type { EntityManager } from 'typeorm';
+import { afterSortKey, sortInstantOf } from '@switchboard/event-store';
 import {
-  ALERT_LIST_DEFAULT_LIMIT,
+  cutPage,
   DEFAULT_ALERT_SETTINGS,
+  encodeCursor,
+  type Page,
+  type TimeIdSortKey,
   type AlertKind,
   type AlertSettings,
   type AlertSettingsView,
@@ -23,19 +27,23 @@ interface AlertRecord {
 export interface AlertFilter {
   readonly since?: string;
   readonly kind?: AlertKind;
-  readonly limit?: number;
 }
 
-/** The tenant's alerts, newest first (ties broken by id, so pages are stable). */
-export async function listAlerts(sql: Sql, tenantId: string, filter: AlertFilter): Promise<AlertView[]> {
-  const rows: AlertRecord[] = await sql.query(
-    `SELECT alert_id, kind, subject, at, detail FROM ${SCHEMA}.alerts
+/**
+ * A page of the tenant's alerts, newest first (ties broken by id), after the position `after` (a cursor's sort
+ * key): an alert raised while a client pages lands before its first page, never inside the ones to come.
+ */
+export async function listAlerts(sql: Sql, tenantId: string, filter: AlertFilter, limit: number, after: TimeIdSortKey | null): Promise<Page<AlertView>> {
+  const rows: (AlertRecord & { sort_at: string })[] = await sql.query(
+    `SELECT alert_id, kind, subject, at, detail, ${sortInstantOf('at')} AS sort_at FROM ${SCHEMA}.alerts
       WHERE tenant_id = $1 AND ($2::timestamptz IS NULL OR at >= $2::timestamptz) AND ($3::text IS NULL OR kind = $3)
+        AND ${afterSortKey('at', 'alert_id', 4, 5, 'desc')}
       ORDER BY at DESC, alert_id DESC
-      LIMIT $4`,
-    [tenantId, filter.since ?? null, filter.kind ?? null, filter.limit ?? ALERT_LIST_DEFAULT_LIMIT],
+      LIMIT $6`,
+    [tenantId, filter.since ?? null, filter.kind ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
   );
-  return rows.map((row) => ({ id: row.alert_id, kind: row.kind, subject: row.subject, at: row.at.toISOString(), detail: row.detail }));
+  const view = (row: AlertRecord): AlertView => ({ id: row.alert_id, kind: row.kind, subject: row.subject, at: row.at.toISOString(), detail: row.detail });
+  return cutPage(rows, limit, view, (row) => encodeCursor('alerts', [row.sort_at, row.alert_id]));
 }
 
 interface SettingsRecord {

@@ -108,6 +108,7 @@ export function usageCall(overrides: Partial<UsageRecorded> = {}): UsageRecorded
     stream: false,
     status: 200,
     inputTokens: 10,
+    usageSource: 'upstream',
     outputTokens: 5,
     cachedTokens: 0,
     costUsd: 0.001,

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { ok } from '@switchboard/contracts';
+import { decodeCursor, ok, TimeIdSortKey } from '@switchboard/contracts';
 import { PgEventStore } from '@switchboard/event-store';
 import { requireTenant } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/credentials-ops.types.js';
-import { recipientViews } from '../recipient.queries.js';
+import { recipientPage } from '../recipient.queries.js';
 
 @Injectable()
 export class ListRecipientsHandler implements OperationHandler<'listRecipients'> {
@@ -12,6 +12,8 @@ export class ListRecipientsHandler implements OperationHandler<'listRecipients'>
   async execute(request: OpRequest<'listRecipients'>): OpResult<'listRecipients'> {
     const tenant = requireTenant(request.actor);
     if (!tenant.ok) return tenant;
-    return ok({ data: await recipientViews(this.store.dataSource.manager, tenant.value) });
+    const after = decodeCursor(request.cursor, 'recipients', TimeIdSortKey);
+    if (!after.ok) return after;
+    return ok(await recipientPage(this.store.dataSource.manager, tenant.value, request.limit, after.value));
   }
 }

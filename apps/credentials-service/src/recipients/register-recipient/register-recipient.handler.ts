@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { appError, fail, newId } from '@switchboard/contracts';
 import { recipientDecider } from '@switchboard/credentials-domain';
-import { handleCommand, PgEventStore } from '@switchboard/event-store';
+import { handleCommand, PgEventStore, type StoredEvent, type Tx } from '@switchboard/event-store';
+import { TenantQuotas } from '@switchboard/service-runtime';
 import { parseRecipientPublicKey } from '@switchboard/sealing';
 import { projectInline } from '../../read-models/inline-projection.js';
 import { eventMetadata, requireTenantAdmin, streamIds } from '../../shared/command-context.js';
@@ -11,7 +12,10 @@ import { recipientViews } from '../recipient.queries.js';
 /** A key that credentials may be sealed to. Small-order and non-canonical keys are refused: they would make a seal openable by anyone. */
 @Injectable()
 export class RegisterRecipientHandler implements OperationHandler<'registerRecipient'> {
-  constructor(private readonly store: PgEventStore) {}
+  constructor(
+    private readonly store: PgEventStore,
+    private readonly quotas: TenantQuotas,
+  ) {}
 
   async execute(request: OpRequest<'registerRecipient'>): OpResult<'registerRecipient'> {
     const tenant = requireTenantAdmin(request.actor);
@@ -31,7 +35,11 @@ export class RegisterRecipientHandler implements OperationHandler<'registerRecip
       command: { type: 'RegisterRecipient', data: { recipientId, name, publicKey, now } },
       metadata: eventMetadata(request.actor),
       at: now,
-      afterAppend: projectInline,
+      // Counted and inserted under the tenant's recipient-quota lock: two registrations at the limit cannot both pass.
+      afterAppend: async (tx: Tx, events: readonly StoredEvent[]) => {
+        const admitted = await this.quotas.admit(tx, tenantId, 'recipients');
+        return admitted.ok ? projectInline(tx, events) : admitted;
+      },
     });
     if (!handled.ok) return handled;
     const [view] = await recipientViews(this.store.dataSource.manager, tenantId, recipientId);

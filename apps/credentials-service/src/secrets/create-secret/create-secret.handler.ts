@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { newId } from '@switchboard/contracts';
 import { PgEventStore } from '@switchboard/event-store';
+import { TenantQuotas } from '@switchboard/service-runtime';
 import { ServiceKeys } from '../../service-keys/service-keys.js';
 import { requireTenantAdmin } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/credentials-ops.types.js';
@@ -14,6 +15,9 @@ import { SecretVault } from '../secret.vault.js';
  * Opens the value the gateway sealed to the transport key, encrypts it under a fresh data key, then appends
  * SecretCreated and stores the envelope in one transaction. KMS is asked before anything is written, so a
  * KMS outage leaves no trace. Names need not be unique: the id is the secret's identity.
+ *
+ * The secrets quota is checked twice: before KMS, so a tenant at its limit costs no KMS call, and in the
+ * transaction under the tenant's quota lock, which is what decides between creates racing at the limit.
  */
 @Injectable()
 export class CreateSecretHandler implements OperationHandler<'createSecret'> {
@@ -21,6 +25,7 @@ export class CreateSecretHandler implements OperationHandler<'createSecret'> {
     private readonly store: PgEventStore,
     private readonly keys: ServiceKeys,
     private readonly vault: SecretVault,
+    private readonly quotas: TenantQuotas,
   ) {}
 
   async execute(request: OpRequest<'createSecret'>): OpResult<'createSecret'> {
@@ -30,6 +35,8 @@ export class CreateSecretHandler implements OperationHandler<'createSecret'> {
     const keys = this.keys.current();
     if (!keys.ok) return keys;
     const { name, kind } = request;
+    const room = await this.quotas.precheck(this.store.dataSource.manager, tenantId, 'secrets');
+    if (!room.ok) return room;
 
     const secretId = newId('secret');
     const encrypted = await encryptIncomingValue(
@@ -49,6 +56,7 @@ export class CreateSecretHandler implements OperationHandler<'createSecret'> {
       request.actor,
       { type: 'CreateSecret', data: { secretId, name, kind, fingerprint, hint, now } },
       (tx) => insertSecretVersion(tx, { tenantId, secretId, version: 1, kind, envelope, at: now }),
+      (tx) => this.quotas.admit(tx, tenantId, 'secrets'),
     );
     if (!handled.ok) return handled;
     return secretView(this.store.dataSource.manager, tenantId, secretId);

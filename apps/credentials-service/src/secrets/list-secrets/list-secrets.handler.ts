@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { ok } from '@switchboard/contracts';
+import { decodeCursor, ok, TimeIdSortKey } from '@switchboard/contracts';
 import { PgEventStore } from '@switchboard/event-store';
 import { requireTenant } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/credentials-ops.types.js';
-import { secretViews } from '../secret.queries.js';
+import { secretPage } from '../secret.queries.js';
 
 @Injectable()
 export class ListSecretsHandler implements OperationHandler<'listSecrets'> {
@@ -12,6 +12,8 @@ export class ListSecretsHandler implements OperationHandler<'listSecrets'> {
   async execute(request: OpRequest<'listSecrets'>): OpResult<'listSecrets'> {
     const tenant = requireTenant(request.actor);
     if (!tenant.ok) return tenant;
-    return ok({ data: await secretViews(this.store.dataSource.manager, tenant.value) });
+    const after = decodeCursor(request.cursor, 'secrets', TimeIdSortKey);
+    if (!after.ok) return after;
+    return ok(await secretPage(this.store.dataSource.manager, tenant.value, request.limit, after.value));
   }
 }

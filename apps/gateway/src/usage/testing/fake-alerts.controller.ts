@@ -38,7 +38,7 @@ export class FakeAlertsController {
   @HandleOperation(AlertOps.list)
   async list(@Payload() request: ParsedRequestOf<Ops['list']>): Promise<Result<ReplyOf<Ops['list']>>> {
     this.s.lists.push(request);
-    return ok({ data: this.s.alerts });
+    return ok({ data: this.s.alerts, nextCursor: null });
   }
 
   @HandleOperation(AlertOps.getSettings)

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { fail, newId } from '@switchboard/contracts';
 import { handleCommand, PgEventStore, type Tx } from '@switchboard/event-store';
 import { agentDecider } from '@switchboard/providers-domain';
+import { TenantQuotas } from '@switchboard/service-runtime';
 import { guardedProjection } from '../../read-models/inline-projection.js';
 import { eventMetadata, requireTenant, streamIds } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
@@ -10,7 +11,10 @@ import { agentNameTaken, agentNameTakenError, agentView } from '../agent.queries
 
 @Injectable()
 export class CreateAgentHandler implements OperationHandler<'createAgent'> {
-  constructor(private readonly store: PgEventStore) {}
+  constructor(
+    private readonly store: PgEventStore,
+    private readonly quotas: TenantQuotas,
+  ) {}
 
   async execute(request: OpRequest<'createAgent'>): OpResult<'createAgent'> {
     const tenant = requireTenant(request.actor);
@@ -31,8 +35,11 @@ export class CreateAgentHandler implements OperationHandler<'createAgent'> {
       command: { type: 'CreateAgent', data: { agentId, ...body, providerExists, now } },
       metadata: eventMetadata(request.actor),
       at: now,
-      // Races with the provider's deletion: see lockLiveProvider.
-      afterAppend: guardedProjection((tx: Tx) => lockLiveProvider(tx, tenantId, body.providerId, 'share')),
+      // Races with the provider's deletion: see lockLiveProvider. The quota is counted under the tenant's agent-quota lock.
+      afterAppend: guardedProjection(async (tx: Tx) => {
+        const locked = await lockLiveProvider(tx, tenantId, body.providerId, 'share');
+        return locked.ok ? this.quotas.admit(tx, tenantId, 'agents') : locked;
+      }),
     });
     if (!handled.ok) return handled;
     return agentView(db, tenantId, agentId);

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { ok } from '@switchboard/contracts';
+import { decodeCursor, ok, TimeIdSortKey } from '@switchboard/contracts';
 import { PgEventStore } from '@switchboard/event-store';
 import { requireTenant } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
-import { agentViews } from '../agent.queries.js';
+import { agentPage } from '../agent.queries.js';
 
 @Injectable()
 export class ListAgentsHandler implements OperationHandler<'listAgents'> {
@@ -12,6 +12,8 @@ export class ListAgentsHandler implements OperationHandler<'listAgents'> {
   async execute(request: OpRequest<'listAgents'>): OpResult<'listAgents'> {
     const tenant = requireTenant(request.actor);
     if (!tenant.ok) return tenant;
-    return ok({ data: await agentViews(this.store.dataSource.manager, tenant.value) });
+    const after = decodeCursor(request.cursor, 'agents', TimeIdSortKey);
+    if (!after.ok) return after;
+    return ok(await agentPage(this.store.dataSource.manager, tenant.value, request.limit, after.value));
   }
 }

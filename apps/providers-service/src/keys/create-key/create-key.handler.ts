@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { fail, ok } from '@switchboard/contracts';
 import { handleCommand, PgEventStore, type Tx } from '@switchboard/event-store';
 import { accessKeyDecider } from '@switchboard/providers-domain';
+import { TenantQuotas } from '@switchboard/service-runtime';
 import { agentNotFound, liveAgentExists } from '../../agents/agent.queries.js';
 import { guardedProjection } from '../../read-models/inline-projection.js';
 import { eventMetadata, requireTenant, streamIds } from '../../shared/command-context.js';
@@ -9,7 +10,10 @@ import type { OperationHandler, OpRequest, OpResult } from '../../shared/provide
 
 @Injectable()
 export class CreateKeyHandler implements OperationHandler<'createKey'> {
-  constructor(private readonly store: PgEventStore) {}
+  constructor(
+    private readonly store: PgEventStore,
+    private readonly quotas: TenantQuotas,
+  ) {}
 
   async execute(request: OpRequest<'createKey'>): OpResult<'createKey'> {
     const tenant = requireTenant(request.actor);
@@ -29,8 +33,8 @@ export class CreateKeyHandler implements OperationHandler<'createKey'> {
       metadata: eventMetadata(request.actor),
       at: now,
       afterAppend: guardedProjection(async (tx: Tx) => {
-        if (agentId === null || (await liveAgentExists(tx, tenantId, agentId, 'share'))) return ok(undefined);
-        return fail(agentNotFound(agentId));
+        if (agentId !== null && !(await liveAgentExists(tx, tenantId, agentId, 'share'))) return fail(agentNotFound(agentId));
+        return this.quotas.admit(tx, tenantId, 'keys');
       }),
     });
     if (!handled.ok) return handled;

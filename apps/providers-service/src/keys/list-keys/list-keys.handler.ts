@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { ok } from '@switchboard/contracts';
+import { decodeCursor, ok, TimeIdSortKey } from '@switchboard/contracts';
 import { PgEventStore } from '@switchboard/event-store';
 import { requireTenant } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
-import { activeKeyViews } from '../key.queries.js';
+import { activeKeyPage } from '../key.queries.js';
 
 @Injectable()
 export class ListKeysHandler implements OperationHandler<'listKeys'> {
@@ -12,6 +12,8 @@ export class ListKeysHandler implements OperationHandler<'listKeys'> {
   async execute(request: OpRequest<'listKeys'>): OpResult<'listKeys'> {
     const tenant = requireTenant(request.actor);
     if (!tenant.ok) return tenant;
-    return ok({ data: await activeKeyViews(this.store.dataSource.manager, tenant.value) });
+    const after = decodeCursor(request.cursor, 'keys', TimeIdSortKey);
+    if (!after.ok) return after;
+    return ok(await activeKeyPage(this.store.dataSource.manager, tenant.value, request.limit, after.value));
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { appError, fail, newId, ok } from '@switchboard/contracts';
 import { handleCommand, PgEventStore, type Tx } from '@switchboard/event-store';
 import { modelDecider } from '@switchboard/providers-domain';
+import { TenantQuotas } from '@switchboard/service-runtime';
 import { guardedProjection } from '../../read-models/inline-projection.js';
 import { eventMetadata, requireTenant, streamIds } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
@@ -10,7 +11,10 @@ import { modelNameTaken, modelNotFound, modelViews } from '../model.queries.js';
 
 @Injectable()
 export class AddModelHandler implements OperationHandler<'addModel'> {
-  constructor(private readonly store: PgEventStore) {}
+  constructor(
+    private readonly store: PgEventStore,
+    private readonly quotas: TenantQuotas,
+  ) {}
 
   async execute(request: OpRequest<'addModel'>): OpResult<'addModel'> {
     const tenant = requireTenant(request.actor);
@@ -33,8 +37,12 @@ export class AddModelHandler implements OperationHandler<'addModel'> {
       command: { type: 'AddModel', data: { modelId, providerId, ...body, providerExists, now } },
       metadata: eventMetadata(request.actor),
       at: now,
-      // A model added while its provider is being deleted would outlive it; the row lock orders the two.
-      afterAppend: guardedProjection((tx: Tx) => lockLiveProvider(tx, tenantId, providerId, 'share')),
+      // A model added while its provider is being deleted would outlive it; the row lock orders the two. The quota
+      // is counted and the model inserted under the tenant's model-quota lock.
+      afterAppend: guardedProjection(async (tx: Tx) => {
+        const locked = await lockLiveProvider(tx, tenantId, providerId, 'share');
+        return locked.ok ? this.quotas.admit(tx, tenantId, 'models') : locked;
+      }),
     });
     if (!handled.ok) return handled;
     const [view] = await modelViews(db, tenantId, { id: modelId });

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { fail, ok } from '@switchboard/contracts';
+import { decodeCursor, fail, ok, TimeIdSortKey } from '@switchboard/contracts';
 import { PgEventStore } from '@switchboard/event-store';
 import { requireTenant } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
 import { liveProviderExists, providerNotFound } from '../../providers/provider.queries.js';
-import { modelViews } from '../model.queries.js';
+import { modelPage } from '../model.queries.js';
 
 @Injectable()
 export class ListModelsHandler implements OperationHandler<'listModels'> {
@@ -15,6 +15,8 @@ export class ListModelsHandler implements OperationHandler<'listModels'> {
     if (!tenant.ok) return tenant;
     const db = this.store.dataSource.manager;
     if (!(await liveProviderExists(db, tenant.value, request.providerId))) return fail(providerNotFound(request.providerId));
-    return ok({ data: await modelViews(db, tenant.value, { providerId: request.providerId }) });
+    const after = decodeCursor(request.cursor, 'models', TimeIdSortKey);
+    if (!after.ok) return after;
+    return ok(await modelPage(db, tenant.value, request.providerId, request.limit, after.value));
   }
 }

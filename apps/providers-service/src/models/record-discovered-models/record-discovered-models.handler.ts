@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { fail, newId, ok, type AppError, type Result } from '@switchboard/contracts';
+import { fail, newId, ok, PAGE_MAX_LIMIT, type AppError, type Result } from '@switchboard/contracts';
 import { PgEventStore, type EventMetadata, type Tx } from '@switchboard/event-store';
 import { modelDecider } from '@switchboard/providers-domain';
+import { TenantQuotas } from '@switchboard/service-runtime';
 import { projectInline } from '../../read-models/inline-projection.js';
 import { eventMetadata, requireTenantAdmin, streamIds } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
 import { liveProviderExists, lockLiveProvider, providerNotFound } from '../../providers/provider.queries.js';
-import { liveModelNames, modelViews } from '../model.queries.js';
+import { liveModelNames, modelPage } from '../model.queries.js';
 import { modelsToDiscover } from './discovered-models.selection.js';
 
 /** Unwinds the discovery's transaction with the error it failed on. */
@@ -21,14 +22,22 @@ class DiscoveryRollback extends Error {
  * (case-insensitively) becomes a `discovered` model named as the upstream names it, without prices; models
  * already there, manual or discovered, stay as they are. Models the upstream stopped listing are kept too:
  * a listing can be partial or briefly wrong, and removing a model is the user's decision, not discovery's.
- * Answers the provider's whole model list, so calling it again with the same listing changes nothing.
+ * Answers the first page of the provider's models (the largest page; `nextCursor` continues with listModels), so
+ * calling it again with the same listing changes nothing.
+ *
+ * The tenant's models quota bounds what is recorded: past it, the first new models in the upstream's order are
+ * kept up to the limit and the rest left out, counted in `omitted` — a refusal would record nothing, and discovery
+ * often runs on its own after a key is saved. Discovering again once there is room records the ones left out.
  *
  * The upstream's own createdAt is not recorded (ModelAdded has no field for it); a model's createdAt is when
  * Switchboard first saw it.
  */
 @Injectable()
 export class RecordDiscoveredModelsHandler implements OperationHandler<'recordDiscoveredModels'> {
-  constructor(private readonly store: PgEventStore) {}
+  constructor(
+    private readonly store: PgEventStore,
+    private readonly quotas: TenantQuotas,
+  ) {}
 
   async execute(request: OpRequest<'recordDiscoveredModels'>): OpResult<'recordDiscoveredModels'> {
     const tenant = requireTenantAdmin(request.actor);
@@ -39,32 +48,38 @@ export class RecordDiscoveredModelsHandler implements OperationHandler<'recordDi
     if (!(await liveProviderExists(db, tenantId, providerId))) return fail(providerNotFound(providerId));
 
     // Repeated discovery usually finds nothing new: that answer needs no write transaction.
+    let omitted = 0;
     if (modelsToDiscover(await liveModelNames(db, tenantId, providerId), request.models).length > 0) {
       const recorded = await this.recordNew(request, tenantId);
       if (!recorded.ok) return recorded;
+      omitted = recorded.value.omitted;
     }
-    return ok({ data: await modelViews(db, tenantId, { providerId }) });
+    return ok({ ...(await modelPage(db, tenantId, providerId, PAGE_MAX_LIMIT, null)), omitted });
   }
 
   /**
    * One transaction for the whole listing: all new models or none. The provider's row is locked FOR UPDATE
    * (not FOR SHARE as by a single model add), so two discoveries of one provider run one after the other and
    * the second, re-reading the names under the lock, finds the first's models; it also orders discovery
-   * against the provider's deletion.
+   * against the provider's deletion. The models quota is counted after that, under its own lock (as by a single
+   * add), and only as many new models as it has room for are appended.
    */
-  private async recordNew(request: OpRequest<'recordDiscoveredModels'>, tenantId: string): Promise<Result<void, AppError>> {
+  private async recordNew(request: OpRequest<'recordDiscoveredModels'>, tenantId: string): Promise<Result<{ omitted: number }, AppError>> {
     const { providerId } = request;
     const now = new Date();
     const metadata = eventMetadata(request.actor);
     try {
-      await this.store.transaction(async (tx: Tx) => {
-        const locked = await lockLiveProvider(tx, tenantId, providerId, 'update');
-        if (!locked.ok) throw new DiscoveryRollback(locked.error);
-        for (const upstreamModel of modelsToDiscover(await liveModelNames(tx, tenantId, providerId), request.models)) {
-          await this.appendDiscovered(tx, { tenantId, providerId, upstreamModel, now, metadata });
-        }
-      });
-      return ok(undefined);
+      return ok(
+        await this.store.transaction(async (tx: Tx) => {
+          const locked = await lockLiveProvider(tx, tenantId, providerId, 'update');
+          if (!locked.ok) throw new DiscoveryRollback(locked.error);
+          const fresh = modelsToDiscover(await liveModelNames(tx, tenantId, providerId), request.models);
+          const { room } = fresh.length > 0 ? await this.quotas.room(tx, tenantId, 'models') : { room: 0 };
+          const kept = fresh.slice(0, room);
+          for (const upstreamModel of kept) await this.appendDiscovered(tx, { tenantId, providerId, upstreamModel, now, metadata });
+          return { omitted: fresh.length - kept.length };
+        }),
+      );
     } catch (err) {
       if (err instanceof DiscoveryRollback) return fail(err.error);
       throw err;

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { ok } from '@switchboard/contracts';
+import { decodeCursor, ok, TimeIdSortKey } from '@switchboard/contracts';
 import { PgEventStore } from '@switchboard/event-store';
 import { requireTenant } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
-import { providerViews } from '../provider.queries.js';
+import { providerPage } from '../provider.queries.js';
 
 @Injectable()
 export class ListProvidersHandler implements OperationHandler<'listProviders'> {
@@ -12,6 +12,8 @@ export class ListProvidersHandler implements OperationHandler<'listProviders'> {
   async execute(request: OpRequest<'listProviders'>): OpResult<'listProviders'> {
     const tenant = requireTenant(request.actor);
     if (!tenant.ok) return tenant;
-    return ok({ data: await providerViews(this.store.dataSource.manager, tenant.value) });
+    const after = decodeCursor(request.cursor, 'providers', TimeIdSortKey);
+    if (!after.ok) return after;
+    return ok(await providerPage(this.store.dataSource.manager, tenant.value, request.limit, after.value));
   }
 }

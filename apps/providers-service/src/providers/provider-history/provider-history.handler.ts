@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { EVENT_DATA_SCHEMAS, fail, ok, type ProviderHistoryEntry } from '@switchboard/contracts';
+import { z } from 'zod';
+import { cutPage, decodeCursor, encodeCursor, EVENT_DATA_SCHEMAS, fail, ok, type ProviderHistoryEntry } from '@switchboard/contracts';
 import { PgEventStore, type StoredEvent } from '@switchboard/event-store';
 import { busTypeOf } from '../../shared/bus-types.js';
 import { requireTenant, streamIds } from '../../shared/command-context.js';
@@ -23,6 +24,17 @@ function changesOf(event: StoredEvent): Record<string, unknown> {
   }
 }
 
+/** History pages are keyed by the stream version of their last entry. */
+const HistorySortKey = z.tuple([z.number().int().min(0).max(2_147_483_647)]);
+
+const entryOf = (event: StoredEvent): ProviderHistoryEntry => ({
+  type: busTypeOf(event.type),
+  at: event.recordedAt.toISOString(),
+  actor: event.metadata.actor?.keyId ?? null,
+  version: event.version,
+  changes: changesOf(event),
+});
+
 @Injectable()
 export class ProviderHistoryHandler implements OperationHandler<'providerHistory'> {
   constructor(private readonly store: PgEventStore) {}
@@ -30,17 +42,13 @@ export class ProviderHistoryHandler implements OperationHandler<'providerHistory
   async execute(request: OpRequest<'providerHistory'>): OpResult<'providerHistory'> {
     const tenant = requireTenant(request.actor);
     if (!tenant.ok) return tenant;
-    const { id } = request;
+    const { id, limit } = request;
     if (!(await liveProviderExists(this.store.dataSource.manager, tenant.value, id))) return fail(providerNotFound(id));
-    const { events } = await this.store.readStream(streamIds.provider(id));
-    if (events[0]?.tenantId !== tenant.value) return fail(providerNotFound(id));
-    const data: ProviderHistoryEntry[] = events.map((event) => ({
-      type: busTypeOf(event.type),
-      at: event.recordedAt.toISOString(),
-      actor: event.metadata.actor?.keyId ?? null,
-      version: event.version,
-      changes: changesOf(event),
-    }));
-    return ok({ data });
+    const after = decodeCursor(request.cursor, 'history', HistorySortKey);
+    if (!after.ok) return after;
+    const events = await this.store.readStreamPage(streamIds.provider(id), after.value?.[0] ?? 0, limit + 1);
+    // Every event of the stream is the tenant's; one that is not means the id names someone else's stream.
+    if (events.some((event) => event.tenantId !== tenant.value)) return fail(providerNotFound(id));
+    return ok(cutPage(events, limit, entryOf, (event) => encodeCursor('history', [event.version])));
   }
 }

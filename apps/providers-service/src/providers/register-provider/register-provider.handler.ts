@@ -1,15 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { appError, fail, newId } from '@switchboard/contracts';
-import { handleCommand, PgEventStore } from '@switchboard/event-store';
+import { handleCommand, PgEventStore, type Tx } from '@switchboard/event-store';
 import { providerDecider, resolveProviderSettings } from '@switchboard/providers-domain';
-import { projectInline } from '../../read-models/inline-projection.js';
+import { TenantQuotas } from '@switchboard/service-runtime';
+import { guardedProjection } from '../../read-models/inline-projection.js';
 import { eventMetadata, requireTenant, streamIds } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
 import { providerNameTaken, providerView } from '../provider.queries.js';
 
 @Injectable()
 export class RegisterProviderHandler implements OperationHandler<'registerProvider'> {
-  constructor(private readonly store: PgEventStore) {}
+  constructor(
+    private readonly store: PgEventStore,
+    private readonly quotas: TenantQuotas,
+  ) {}
 
   async execute(request: OpRequest<'registerProvider'>): OpResult<'registerProvider'> {
     const tenant = requireTenant(request.actor);
@@ -42,7 +46,8 @@ export class RegisterProviderHandler implements OperationHandler<'registerProvid
       },
       metadata: eventMetadata(request.actor),
       at: now,
-      afterAppend: projectInline,
+      // Counted and inserted under the tenant's provider-quota lock: two registrations at the limit cannot both pass.
+      afterAppend: guardedProjection((tx: Tx) => this.quotas.admit(tx, tenantId, 'providers')),
     });
     if (!handled.ok) return handled;
     return providerView(db, tenantId, providerId);
