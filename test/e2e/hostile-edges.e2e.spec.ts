@@ -120,6 +120,7 @@ describe('the gateway under hostile upstreams and clients', () => {
     });
     expect([200, 502]).toContain(result.status);
     if (result.status === 200) expect(result.bytes).toBeGreaterThan(HUGE_BYTES);
+    process.stdout.write(`1 GiB answer: status ${result.status}, ${(result.bytes / MIB).toFixed(0)} MiB relayed, gateway RSS grew ${(growth / MIB).toFixed(1)} MiB\n`);
     expect(growth).toBeLessThan(100 * MIB);
   }, 120_000);
 
@@ -182,6 +183,7 @@ describe('the gateway under hostile upstreams and clients', () => {
       expect(ms).toBeLessThanOrEqual(2_000);
     }
     expect(result.answers.filter((a) => a.answer.startsWith('HTTP/1.1 401')).length).toBeGreaterThan(0);
+    process.stdout.write(`50 half-sent 30 MiB uploads: gateway RSS grew ${(growth / MIB).toFixed(1)} MiB\n`);
     expect(growth).toBeLessThan(100 * MIB);
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
     process.stdout.write(`agent call p50 before ${median(baseline).toFixed(1)} ms, during the uploads ${median(result.during).toFixed(1)} ms\n`);

@@ -61,6 +61,14 @@ export function tenantQuotasMigration(id: string, schema: string): Migration {
 /** How many of a kind the tenant has now (live rows only: what a delete gives back counts no more). */
 export type QuotaCounter = (db: Tx, tenantId: string) => Promise<number>;
 
+/** A counter from one `SELECT count(*)::int AS n … WHERE tenant_id = $1` statement. */
+export const countedBy =
+  (sql: string): QuotaCounter =>
+  async (db, tenantId) => {
+    const rows: { n: number }[] = await db.query(sql, [tenantId]);
+    return rows[0]?.n ?? 0;
+  };
+
 /**
  * The quotas of the kinds one service owns. A create asks `admit` in the transaction that inserts, before the insert:
  * it takes a transaction-scoped advisory lock for (tenant, kind) and counts after it, so of two creates racing at the

@@ -1,14 +1,6 @@
 import type { QuotaLimits } from '@switchboard/contracts';
-import type { Tx } from '@switchboard/event-store';
-import { TenantQuotas, type QuotaCounter } from '@switchboard/service-runtime';
+import { TenantQuotas, countedBy as counted } from '@switchboard/service-runtime';
 import { SCHEMA } from '../read-models/read-models.migrations.js';
-
-const counted =
-  (sql: string): QuotaCounter =>
-  async (db: Tx, tenantId: string) => {
-    const rows: { n: number }[] = await db.query(sql, [tenantId]);
-    return rows[0]?.n ?? 0;
-  };
 
 /**
  * The quotas of providers-service's kinds, counted on the read models: live providers, models and agents, and the
