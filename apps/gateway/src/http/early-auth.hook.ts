@@ -1,9 +1,15 @@
 import { clientError, clientProtocolForRoute, modelsListProtocol, type ClientError, type ClientProtocol } from '@switchboard/llm-protocols';
+import type { Principal } from '@switchboard/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { KeyResolver } from '../auth/key.resolver.js';
 import { presentedKey } from '../proxy/proxy-caller.js';
 import { ApiErrorException } from './api-error.exception.js';
 import { RETRY_AFTER_SECONDS, toHttpError } from './error-status.table.js';
+
+/** The principal a request's key resolved to before its body was read, for the route to take over. */
+const principals = new WeakMap<FastifyRequest, Principal>();
+
+export const earlyPrincipal = (request: FastifyRequest): Principal | undefined => principals.get(request);
 
 /** Routes under /v1 anyone may call: the published keys that sign credential.issued. */
 const PUBLIC_ROUTES = new Set(['/v1/credential-issuer']);
@@ -38,7 +44,9 @@ export function registerEarlyAuth(fastify: FastifyInstance, keys: KeyResolver, o
     if (key === null) refusal = { kind: 'unauthorized', message: 'send an access key as Authorization: Bearer <key>' };
     else {
       try {
-        if ((await keys.resolve(key)) === null) refusal = { kind: 'unauthorized', message: 'unknown or revoked access key' };
+        const principal = await keys.resolve(key);
+        if (principal === null) refusal = { kind: 'unauthorized', message: 'unknown or revoked access key' };
+        else principals.set(request, principal);
       } catch (error) {
         // The resolver's own message says which service is away; anything else stays generic.
         const unavailable = error instanceof ApiErrorException && error.code === 'unavailable';

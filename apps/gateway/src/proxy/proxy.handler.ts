@@ -1,4 +1,4 @@
-import { isServiceFault, type AgentRoute } from '@switchboard/contracts';
+import { isServiceFault, type AgentRoute, type Principal } from '@switchboard/contracts';
 import {
   clientError,
   estimateUsage,
@@ -20,6 +20,7 @@ import type { UpstreamClient, UpstreamErrorKind } from '@switchboard/upstream';
 import type { Logger } from '@switchboard/telemetry';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { KeyResolver } from '../auth/key.resolver.js';
+import { earlyPrincipal } from '../http/early-auth.hook.js';
 import { RETRY_AFTER_SECONDS } from '../http/error-status.table.js';
 import type { AgentRouteCache } from './agent-route.cache.js';
 import { budgetLimits, inputTokenBound, maxCallCostUsd, unboundedByBudget, type BudgetAdmission } from './budget.admission.js';
@@ -232,15 +233,18 @@ export class ProxyHandler {
   }
 
   private async route(protocol: ClientProtocol, request: FastifyRequest): Promise<Routed> {
-    const key = presentedKey(request.headers.authorization, request.headers['x-api-key']);
-    if (key === null) {
-      return { error: clientError(protocol, 'invalid_api_key', 'Invalid API Key: send a Switchboard key as Authorization: Bearer <key> or x-api-key') };
-    }
-    let principal;
-    try {
-      principal = await this.d.keys.resolve(key);
-    } catch {
-      return { error: unavailable(protocol, 'keys cannot be checked right now') };
+    // Usually resolved already, before the body was read (registerEarlyAuth).
+    let principal: Principal | null | undefined = earlyPrincipal(request);
+    if (principal === undefined) {
+      const key = presentedKey(request.headers.authorization, request.headers['x-api-key']);
+      if (key === null) {
+        return { error: clientError(protocol, 'invalid_api_key', 'Invalid API Key: send a Switchboard key as Authorization: Bearer <key> or x-api-key') };
+      }
+      try {
+        principal = await this.d.keys.resolve(key);
+      } catch {
+        return { error: unavailable(protocol, 'keys cannot be checked right now') };
+      }
     }
     if (principal === null) return { error: clientError(protocol, 'invalid_api_key', 'Invalid API Key: unknown or revoked Switchboard key') };
     const caller = selectCaller(principal, request.headers[AGENT_HEADER]);
