@@ -1,20 +1,15 @@
 import { isServiceFault, type AgentRoute, type Principal } from '@switchboard/contracts';
 import {
   clientError,
-  estimateUsage,
   modelsListBody,
   modelsListProtocol,
   parseProxyRequest,
   prepareUpstreamBody,
-  promptText,
-  tokenizerFamilyOf,
   upstreamAuthHeaders,
   worstCaseShape,
   MEDIA_PART_TOKENS,
   type ClientError,
   type ClientProtocol,
-  type JsonObject,
-  type TokenCounter,
 } from '@switchboard/llm-protocols';
 import type { UpstreamClient, UpstreamErrorKind } from '@switchboard/upstream';
 import type { Logger } from '@switchboard/telemetry';
@@ -32,7 +27,7 @@ import { AGENT_HEADER, isRefusal, presentedKey, selectCaller } from './proxy-cal
 import { RateLimitUnavailable, type RpmLimiter } from './rpm.limiter.js';
 import { forwardStream } from './stream.forwarder.js';
 import { discardBody, forwardWhole, isRelayedJson, isRelayedStream, sendClientError, upstreamErrorAnswer, upstreamFailure } from './upstream.forwarder.js';
-import type { UsagePublisher } from './usage.publisher.js';
+import type { EstimateContext, UsageRecorder } from './usage.recorder.js';
 
 export interface ProxyDependencies {
   readonly keys: KeyResolver;
@@ -41,9 +36,8 @@ export interface ProxyDependencies {
   readonly limiter: RpmLimiter;
   readonly budget: BudgetAdmission;
   readonly upstream: UpstreamClient;
-  readonly usage: UsagePublisher;
-  /** Counts tokens for the estimate of a call whose upstream did not report them all. */
-  readonly tokens: TokenCounter;
+  /** Queues each call's usage event, estimated first where the upstream did not report it all. */
+  readonly recorder: UsageRecorder;
   /** The longest one upstream call may take, from request to last byte (SWITCHBOARD_UPSTREAM_TIMEOUT_MS). */
   readonly upstreamTimeoutMs: number;
   readonly logger: Logger;
@@ -51,13 +45,6 @@ export interface ProxyDependencies {
 
 /** Failures after which the upstream had the request and may have worked on it (and billed it). */
 const SENT_KINDS: ReadonlySet<UpstreamErrorKind> = new Set(['aborted', 'timeout', 'connection_lost']);
-
-/** What an estimate needs of the request, kept until the call's usage event. */
-interface EstimateContext {
-  readonly body: JsonObject;
-  /** A non-streamed answer that never arrived is charged its output bound. */
-  readonly outputFloor: number;
-}
 
 type Routed = { readonly route: AgentRoute } | { readonly error: ClientError };
 
@@ -67,18 +54,10 @@ const unavailable = (protocol: ClientProtocol, what: string): ClientError =>
 /**
  * One proxied call, as plain functions over Fastify's request and reply (no Nest layer per request):
  * authenticate (cached), resolve the agent's route (cached), admit (RPM and budget reservation), forward with the provider's
- * credential (cached), stream back, and publish a usage event once the response has ended.
+ * credential (cached), stream back, and record a usage event once the call has been handled.
  */
 export class ProxyHandler {
-  /** Estimates still counting: their usage events are not queued yet. */
-  private readonly estimating = new Set<Promise<void>>();
-
   constructor(private readonly d: ProxyDependencies) {}
-
-  /** Resolves once every estimate in flight has queued its usage event (before the publisher stops). */
-  async estimatesSettled(): Promise<void> {
-    await Promise.all([...this.estimating]);
-  }
 
   async call(protocol: ClientProtocol, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     let ended = (): void => undefined;
@@ -118,7 +97,7 @@ export class ProxyHandler {
       if (!reply.raw.writableFinished) deadline.clientLeft();
       void handled.then(() => {
         deadline.settle();
-        this.record(meter, reply, estimate, route.provider.protocol);
+        this.d.recorder.record(meter, reply, estimate);
       });
     });
     if (!resolution.ok) return this.fail(reply, meter, clientError(protocol, resolution.kind, resolution.message));
@@ -190,7 +169,11 @@ export class ProxyHandler {
 
     const origin = new URL(resolution.url).origin;
     // A non-streamed answer that never arrives was generated all the same, up to the call's output bound.
-    estimate = { body: prepared.body, outputFloor: parsed.value.stream ? 0 : (parsed.value.maxOutputTokens ?? this.d.budget.defaultMaxOutputTokens) };
+    estimate = {
+      body: prepared.body,
+      providerProtocol: provider.protocol,
+      outputFloor: parsed.value.stream ? 0 : (parsed.value.maxOutputTokens ?? this.d.budget.defaultMaxOutputTokens),
+    };
     const sent = await this.d.upstream.request({ tenantId: route.tenantId, url: resolution.url, method: 'POST', headers, body: payload, signal: deadline.signal });
     if (!sent.ok) {
       const failure = deadline.timedOut ? deadline.failureOf(null, origin) : sent.error;
@@ -281,38 +264,5 @@ export class ProxyHandler {
     }
     if (reply.raw.destroyed) return;
     sendClientError(reply, error);
-  }
-
-  /**
-   * The call's usage event, once. A call the upstream accepted but did not report in full is estimated first (off
-   * the response path: the tokenizers run in a worker), so it is never recorded, nor settled against its budget, as free.
-   */
-  private record(meter: CallMeter, reply: FastifyReply, estimate: EstimateContext | null, providerProtocol: AgentRoute['provider']['protocol']): void {
-    const raw = reply.raw;
-    const { statusCode, headersSent, writableFinished } = raw;
-    const latencyMs = reply.elapsedTime;
-    const publish = (): void => {
-      const event = meter.complete(statusCode, latencyMs, writableFinished, headersSent);
-      if (event !== null) this.d.usage.record(meter.identity.tenantId, event);
-    };
-    if (!meter.needsEstimate || estimate === null) return publish();
-    const { protocol } = meter.identity;
-    const estimating: Promise<void> = estimateUsage(this.d.tokens, {
-      family: tokenizerFamilyOf(providerProtocol),
-      prompt: promptText(protocol, estimate.body),
-      reported: meter.usage,
-      generated: meter.tracker?.generatedText() ?? null,
-      outputFloor: estimate.outputFloor,
-    })
-      .then((usage) => {
-        meter.usage = usage;
-        meter.usageSource = 'estimated';
-      })
-      .catch((error: unknown) => this.d.logger.error('usage estimate failed; the upstream figures are recorded', { requestId: meter.requestId, error: (error as Error).message }))
-      .finally(() => {
-        publish();
-        this.estimating.delete(estimating);
-      });
-    this.estimating.add(estimating);
   }
 }

@@ -20,6 +20,7 @@ import { ProxyHandler } from './proxy.handler.js';
 import { registerProxyRoutes } from './proxy.routes.js';
 import { RpmLimiter } from './rpm.limiter.js';
 import { UsagePublisher } from './usage.publisher.js';
+import { UsageRecorder } from './usage.recorder.js';
 import { UsageSpool } from './usage.spool.js';
 import { WorkerTokenCounter } from './usage-estimate/worker.token-counter.js';
 
@@ -44,6 +45,7 @@ export class ProxyRuntime implements OnApplicationBootstrap, BeforeApplicationSh
   private readonly listener: ProxyCacheListener;
   /** Counts tokens for estimates in a worker of its own, unless the app was given a counter. */
   private readonly tokens: WorkerTokenCounter | null;
+  private readonly recorder: UsageRecorder;
 
   constructor(
     bus: BusClient,
@@ -72,6 +74,7 @@ export class ProxyRuntime implements OnApplicationBootstrap, BeforeApplicationSh
     });
     this.listener = new ProxyCacheListener(names, this.routes, this.credentials, logger);
     this.tokens = tokenCounter === null ? new WorkerTokenCounter(TOKEN_COUNTER_WORKER, logger) : null;
+    this.recorder = new UsageRecorder(this.usage, tokenCounter ?? (this.tokens as WorkerTokenCounter).count, logger);
     this.handler = new ProxyHandler({
       keys,
       routes: this.routes,
@@ -79,8 +82,7 @@ export class ProxyRuntime implements OnApplicationBootstrap, BeforeApplicationSh
       limiter: this.limiter,
       budget: this.budget,
       upstream: this.upstream,
-      usage: this.usage,
-      tokens: tokenCounter ?? (this.tokens as WorkerTokenCounter).count,
+      recorder: this.recorder,
       upstreamTimeoutMs: config.upstreamTimeoutMs,
       logger,
     });
@@ -114,7 +116,7 @@ export class ProxyRuntime implements OnApplicationBootstrap, BeforeApplicationSh
   async onApplicationShutdown(): Promise<void> {
     this.listener.stop();
     // The HTTP server is closed by now: every call has ended, and once its estimate (if any) is done, queued its usage event.
-    await this.handler.estimatesSettled();
+    await this.recorder.settled();
     await this.usage.stop();
     await this.tokens?.close();
     await this.upstream.close().catch(() => undefined);

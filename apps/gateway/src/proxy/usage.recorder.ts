@@ -1,0 +1,61 @@
+import { estimateUsage, promptText, tokenizerFamilyOf, type JsonObject, type ProviderProtocol, type TokenCounter } from '@switchboard/llm-protocols';
+import type { Logger } from '@switchboard/telemetry';
+import type { FastifyReply } from 'fastify';
+import type { CallMeter } from './call.meter.js';
+import type { UsagePublisher } from './usage.publisher.js';
+
+/** What an estimate needs of the request, kept until the call's usage event. */
+export interface EstimateContext {
+  readonly body: JsonObject;
+  readonly providerProtocol: ProviderProtocol;
+  /** A non-streamed answer that never arrived is charged its output bound. */
+  readonly outputFloor: number;
+}
+
+/**
+ * Queues each call's usage event, once. A call the upstream accepted but did not report in full is estimated first,
+ * off the response path (the tokenizers run in a worker), so it is never recorded, nor settled against its budget,
+ * as free.
+ */
+export class UsageRecorder {
+  /** Estimates still counting: their usage events are not queued yet. */
+  private readonly estimating = new Set<Promise<void>>();
+
+  constructor(
+    private readonly usage: UsagePublisher,
+    private readonly tokens: TokenCounter,
+    private readonly logger: Logger,
+  ) {}
+
+  record(meter: CallMeter, reply: FastifyReply, estimate: EstimateContext | null): void {
+    const { statusCode, headersSent, writableFinished } = reply.raw;
+    const latencyMs = reply.elapsedTime;
+    const publish = (): void => {
+      const event = meter.complete(statusCode, latencyMs, writableFinished, headersSent);
+      if (event !== null) this.usage.record(meter.identity.tenantId, event);
+    };
+    if (!meter.needsEstimate || estimate === null) return publish();
+    const estimating: Promise<void> = estimateUsage(this.tokens, {
+      family: tokenizerFamilyOf(estimate.providerProtocol),
+      prompt: promptText(meter.identity.protocol, estimate.body),
+      reported: meter.usage,
+      generated: meter.tracker?.generatedText() ?? null,
+      outputFloor: estimate.outputFloor,
+    })
+      .then((usage) => {
+        meter.usage = usage;
+        meter.usageSource = 'estimated';
+      })
+      .catch((error: unknown) => this.logger.error('usage estimate failed; the upstream figures are recorded', { requestId: meter.requestId, error: (error as Error).message }))
+      .finally(() => {
+        publish();
+        this.estimating.delete(estimating);
+      });
+    this.estimating.add(estimating);
+  }
+
+  /** Resolves once every estimate in flight has queued its usage event (before the publisher stops). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.estimating]);
+  }
+}
