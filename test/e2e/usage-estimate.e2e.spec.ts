@@ -228,4 +228,45 @@ describe('usage that the upstream did not report is estimated, never zero', () =
     expect(searching.status).toBe(400);
     expect(await searching.json()).toMatchObject({ error: { message: expect.stringContaining('web_search') } });
   });
+
+  it("admits history stored at the provider and priced tools within the tenant's bounds, and charges the tool calls reported", async () => {
+    // PRICES: a token costs a tenth of a cent, so a bound of 1,000 history tokens adds $1 to a call's worst case.
+    const { providerId, key } = await route('bounded', 'openai', 0.5);
+    const call = (body: Json) =>
+      fetch(`${stack.gatewayUrl}/v1/responses`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const statusOf = async (body: Json) => (await call(body)).status;
+    const history = { model: 'metered', input: 'go on', previous_response_id: 'resp_123', max_output_tokens: 8 };
+    const bound = async (changes: Json) => expect((await admin.patch<Json>('/v1/settings', changes)).body).toMatchObject(changes);
+
+    await bound({ serverHistoryTokens: 1_000 });
+    // Reserved with its bound, the call no longer fits a $0.50 budget; with a smaller bound it does.
+    expect(await eventually(() => statusOf(history), (status) => status === 429, 10_000)).toBe(429);
+    await bound({ serverHistoryTokens: 100 });
+    expect(await eventually(() => statusOf(history), (status) => status === 200, 10_000)).toBe(200);
+
+    const searching = { model: 'metered', input: 'look it up', tools: [{ type: 'web_search' }], max_output_tokens: 8 };
+    await bound({ serverToolCallUsd: 0.05 });
+    const uncapped = await eventually(
+      async () => (await (await call(searching)).json()) as { error?: { param?: string; message?: string } },
+      (answer) => answer.error?.message?.includes('max_tool_calls') === true,
+      10_000,
+    );
+    expect(uncapped).toMatchObject({ error: { param: 'tools', message: expect.stringContaining('max_tool_calls') } });
+    // Ten searches at $0.05 would not fit what is left of the budget; two do.
+    expect(await statusOf({ ...searching, max_tool_calls: 10 })).toBe(429);
+    mock.configure({ serverToolCalls: 2 });
+    try {
+      const capped = await call({ ...searching, max_tool_calls: 2 });
+      expect(capped.status).toBe(200);
+      const usage = await usageOf(capped.headers.get('x-request-id') ?? '');
+      const tokensUsd = ((usage['inputTokens'] as number) + (usage['outputTokens'] as number)) / 1000;
+      expect(usage).toMatchObject({ usageSource: 'upstream', serverToolCalls: 2 });
+      expect(usage['costUsd']).toBeCloseTo(tokensUsd + 2 * 0.05, 9);
+      const budget = await eventually(async () => (await admin.get<Json>(`/v1/providers/${providerId}/budget`)).body, (b) => b['reservedUsd'] === 0, 15_000);
+      expect(budget['spentUsd']).toBeGreaterThanOrEqual(usage['costUsd'] as number);
+    } finally {
+      mock.configure({ serverToolCalls: 0 });
+      await bound({ serverHistoryTokens: null, serverToolCallUsd: null });
+    }
+  });
 });

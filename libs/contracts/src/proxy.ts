@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Delivery } from './agents.js';
 import { ModelPrice } from './models.js';
-import { UnpricedModelsPolicy } from './tenants.js';
+import { TenantSettings } from './tenants.js';
 import { AuthMethod, Protocol, ProviderType } from './providers.js';
 
 /** Everything the proxy needs to route one agent's calls; cached in the gateway, dropped on events. */
@@ -36,7 +36,7 @@ export const AgentRoute = z.object({
       createdAt: z.string(),
     }),
   ),
-  tenant: z.object({ unpricedModels: UnpricedModelsPolicy }),
+  tenant: TenantSettings,
 });
 export type AgentRoute = z.infer<typeof AgentRoute>;
 
@@ -62,6 +62,11 @@ export const UsageRecorded = z.object({
    * below what was relayed. Events from before this field are the upstream's.
    */
   usageSource: z.enum(['upstream', 'estimated']).default('upstream'),
+  /**
+   * Calls of tools the provider runs and bills itself, charged at the tenant's `serverToolCallUsd` and included in
+   * `costUsd`: as the upstream reported them, or the request's cap when it did not report them all.
+   */
+  serverToolCalls: z.number().int().min(0).optional(),
   /** Absent when the model is unpriced; then `price` is absent too. */
   costUsd: z.number().min(0).optional(),
   /** Set when the call was admitted under a budget lease: its settlement takes reservedUsd off that lease. */

@@ -13,8 +13,19 @@ export const ANTHROPIC_MESSAGES_CONFIG: ProtocolConfig = {
   errorDialect: 'anthropic',
 };
 
+/** `server_tool_use` {web_search_requests, web_fetch_requests, …}: every count in it is a billed tool call. */
+function serverToolCalls(usage: JsonObject): number | undefined {
+  const use = objectAt(usage, 'server_tool_use');
+  if (use === undefined) return undefined;
+  let calls = 0;
+  for (const key of Object.keys(use)) calls += countAt(use, key) ?? 0;
+  // Reported only when there were some: a complete answer without the field made none.
+  return calls > 0 ? calls : undefined;
+}
+
 /**
- * `usage` {input_tokens (cache excluded), output_tokens, cache_read_input_tokens, cache_creation_input_tokens}.
+ * `usage` {input_tokens (cache excluded), output_tokens, cache_read_input_tokens, cache_creation_input_tokens,
+ * server_tool_use}.
  * In a stream the counters are whole-message totals, omitted or null where they do not apply, so a
  * later event overwrites a field only when it reports it.
  */
@@ -25,6 +36,7 @@ function anthropicUsage(usage: JsonObject | undefined): RawUsage | null {
     output: countAt(usage, 'output_tokens'),
     cacheRead: countAt(usage, 'cache_read_input_tokens'),
     cacheWrite: countAt(usage, 'cache_creation_input_tokens'),
+    serverToolCalls: serverToolCalls(usage),
   });
 }
 

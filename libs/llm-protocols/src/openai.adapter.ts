@@ -38,13 +38,27 @@ function chatUsage(usage: JsonObject | undefined): RawUsage | null {
   });
 }
 
-/** Responses: `usage` {input_tokens (cached included), output_tokens, input_tokens_details.cached_tokens}. */
-function responsesUsage(usage: JsonObject | undefined): RawUsage | null {
+/** Output items of tools the provider runs and bills per call (see worst-case.ts for the tools it counts as priced). */
+const SERVER_TOOL_CALL_ITEMS = /^(web_search|file_search|code_interpreter|image_generation|mcp|computer)_call$/;
+
+/**
+ * Responses: `usage` {input_tokens (cached included), output_tokens, input_tokens_details.cached_tokens}, and the
+ * server tool calls among the response's `output` items.
+ */
+function responsesUsage(response: JsonObject | undefined): RawUsage | null {
+  const usage = objectAt(response, 'usage');
   if (usage === undefined) return null;
+  const output = response?.['output'];
+  const toolCalls = Array.isArray(output)
+    ? output.filter((item) => SERVER_TOOL_CALL_ITEMS.test(stringAt(isJsonObject(item) ? item : undefined, 'type') ?? '')).length
+    : 0;
+  // Reported only when there were some: a complete answer without the field made none.
+  const serverToolCalls = toolCalls > 0 ? toolCalls : undefined;
   return definedOnly({
     input: countAt(usage, 'input_tokens'),
     output: countAt(usage, 'output_tokens'),
     cacheRead: countAt(objectAt(usage, 'input_tokens_details'), 'cached_tokens'),
+    serverToolCalls,
   });
 }
 
@@ -94,7 +108,7 @@ function responsesEventFacts(data: JsonObject): StreamFacts {
   if (type === 'error') return { error: stringAt(data, 'code') ?? 'error' };
   if (RESPONSE_TERMINAL_EVENTS.has(type)) {
     const response = objectAt(data, 'response');
-    const usage = responsesUsage(objectAt(response, 'usage')) ?? undefined;
+    const usage = responsesUsage(response) ?? undefined;
     const error = type === 'response.failed' ? (stringAt(objectAt(response, 'error'), 'code') ?? 'response_failed') : undefined;
     return definedOnly({ usage, error, final: usage !== undefined || undefined });
   }
@@ -129,7 +143,7 @@ export const openAiChatAdapter: ProtocolAdapter = {
 
 export const openAiResponsesAdapter: ProtocolAdapter = {
   config: OPENAI_RESPONSES_CONFIG,
-  rawUsageFromResponse: (json) => responsesUsage(objectAt(json, 'usage')),
+  rawUsageFromResponse: (json) => responsesUsage(isJsonObject(json) ? json : undefined),
   streamEventFacts: responsesEventFacts,
   streamEventText: responsesEventText,
   modelsListBody: openAiModelsList,

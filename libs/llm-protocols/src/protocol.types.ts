@@ -17,6 +17,8 @@ export interface TokenUsage {
   readonly inputTokens: number;
   readonly outputTokens: number;
   readonly cachedTokens: number;
+  /** Calls of tools the provider ran and bills apart (searches, code runs), where the upstream reported them. */
+  readonly serverToolCalls?: number;
 }
 
 /** Counts as one wire event or body reports them; absent fields were not reported there. */
@@ -25,6 +27,7 @@ export interface RawUsage {
   readonly output?: number;
   readonly cacheRead?: number;
   readonly cacheWrite?: number;
+  readonly serverToolCalls?: number;
 }
 
 /** What one streamed event tells the proxy. */

@@ -1,5 +1,7 @@
 import { estimateUsage, MEDIA_PART_TOKENS, MESSAGE_OVERHEAD_TOKENS, mediaPartsOf, promptText, tokenizedSample, TOKENIZED_CHARS, type TokenCounter } from './usage.estimate.js';
 import { worstCaseShape } from './worst-case.js';
+import { ADAPTERS } from './protocol.registry.js';
+import { usageFromResponse } from './usage.extractor.js';
 
 /** One token per character: the arithmetic around the tokenizer is what these specs check. */
 const perChar: TokenCounter = async (_family, texts) => texts.map((t) => t.length);
@@ -55,6 +57,13 @@ describe('estimateUsage', () => {
     expect(floored.outputTokens).toBe(64);
   });
 
+  it("adds the tenant's bound on history stored at the provider to a counted input, never to a reported one", async () => {
+    const counted = await estimateUsage(perChar, { family: 'openai', prompt, reported: null, generated: null, outputFloor: 0, historyTokens: 5000 });
+    expect(counted.inputTokens).toBe(100 + 2 * MESSAGE_OVERHEAD_TOKENS + MEDIA_PART_TOKENS + 5000);
+    const reported = { inputTokens: 9000, outputTokens: 0, cachedTokens: 0 };
+    expect((await estimateUsage(perChar, { family: 'openai', prompt, reported, generated: null, outputFloor: 0, historyTokens: 5000 })).inputTokens).toBe(9000);
+  });
+
   it('tokenizes at most TOKENIZED_CHARS and counts the rest at the same rate', async () => {
     const long = 'z'.repeat(TOKENIZED_CHARS * 3);
     expect(tokenizedSample(long)).toEqual({ sample: long.slice(0, TOKENIZED_CHARS), scale: 3 });
@@ -84,6 +93,38 @@ describe('worstCaseShape', () => {
     expect(worstCaseShape('openai_responses', { conversation: 'conv_1', input: 'x' }).serverHistory).toEqual(['conversation']);
     expect(worstCaseShape('openai_chat', { messages: [], web_search_options: {} }).pricedTools).toEqual(['web_search_options']);
     expect(worstCaseShape('anthropic_messages', { messages: [], tools: [{ type: 'web_search_20250305', name: 'web_search' }] }).pricedTools).toEqual(['web_search_20250305']);
-    expect(worstCaseShape('openai_chat', { messages: [] })).toEqual({ choices: 1, mediaParts: 0, serverHistory: [], pricedTools: [] });
+    expect(worstCaseShape('openai_chat', { messages: [] })).toEqual({ choices: 1, mediaParts: 0, serverHistory: [], pricedTools: [], toolCallCap: 0 });
+  });
+
+  it("caps priced tool calls by max_tool_calls, by the sum of each tool's max_uses, at one search for web_search_options, else not at all", () => {
+    const web = { type: 'web_search' };
+    expect(worstCaseShape('openai_responses', { input: 'x', tools: [web], max_tool_calls: 3 }).toolCallCap).toBe(3);
+    expect(worstCaseShape('openai_responses', { input: 'x', tools: [web] }).toolCallCap).toBeNull();
+    expect(worstCaseShape('openai_responses', { input: 'x', tools: [web], max_tool_calls: 0 }).toolCallCap).toBeNull();
+    expect(worstCaseShape('openai_responses', { input: 'x', tools: [{ type: 'function', name: 'f' }] }).toolCallCap).toBe(0);
+    const search = { type: 'web_search_20250305', name: 'web_search', max_uses: 5 };
+    const fetch = { type: 'web_fetch_20250910', name: 'web_fetch', max_uses: 2 };
+    expect(worstCaseShape('anthropic_messages', { messages: [], tools: [search, fetch] }).toolCallCap).toBe(7);
+    expect(worstCaseShape('anthropic_messages', { messages: [], tools: [search, { ...fetch, max_uses: undefined }] }).toolCallCap).toBeNull();
+    expect(worstCaseShape('anthropic_messages', { messages: [], tools: [search], mcp_servers: [{ url: 'https://x' }] }).toolCallCap).toBeNull();
+    expect(worstCaseShape('openai_chat', { messages: [], web_search_options: {} }).toolCallCap).toBe(1);
+  });
+});
+
+describe('server tool calls in the usage an upstream reports', () => {
+  const usage = { input_tokens: 10, output_tokens: 5 };
+  it('counts the server tool call items of a responses answer, streamed or not', () => {
+    const output = [{ type: 'web_search_call' }, { type: 'message' }, { type: 'web_search_call' }, { type: 'function_call' }, { type: 'code_interpreter_call' }];
+    expect(usageFromResponse('openai_responses', { output, usage })?.serverToolCalls).toBe(3);
+    expect(usageFromResponse('openai_responses', { output: [{ type: 'message' }], usage })?.serverToolCalls).toBeUndefined();
+    const facts = ADAPTERS.openai_responses.streamEventFacts({ type: 'response.completed', response: { output, usage } });
+    expect(facts).toMatchObject({ final: true, usage: { serverToolCalls: 3 } });
+  });
+
+  it("adds up every count in Anthropic's server_tool_use", () => {
+    const reported = { ...usage, server_tool_use: { web_search_requests: 2, web_fetch_requests: 1, note: 'x' } };
+    expect(usageFromResponse('anthropic_messages', { usage: reported })?.serverToolCalls).toBe(3);
+    expect(ADAPTERS.anthropic_messages.streamEventFacts({ type: 'message_delta', usage: reported }).usage?.serverToolCalls).toBe(3);
+    expect(usageFromResponse('anthropic_messages', { usage: { ...usage, server_tool_use: { web_search_requests: 0 } } })?.serverToolCalls).toBeUndefined();
   });
 });

@@ -99,6 +99,8 @@ export interface EstimateInput {
    * call's output bound.
    */
   readonly outputFloor: number;
+  /** Tokens of history stored at the provider that the request referred to, as the tenant bounds it: part of the input. */
+  readonly historyTokens?: number;
 }
 
 /**
@@ -113,7 +115,8 @@ export async function estimateUsage(count: TokenCounter, input: EstimateInput): 
   const output = tokenizedSample(generated?.text ?? '');
   const [promptTokens = 0, outputTokens = 0] = await count(input.family, [reportedInput === null ? prompt.sample : '', output.sample]);
   const inputTokens =
-    reportedInput ?? Math.ceil(promptTokens * prompt.scale) + input.prompt.messages * MESSAGE_OVERHEAD_TOKENS + input.prompt.mediaParts * MEDIA_PART_TOKENS;
+    reportedInput ??
+    Math.ceil(promptTokens * prompt.scale) + input.prompt.messages * MESSAGE_OVERHEAD_TOKENS + input.prompt.mediaParts * MEDIA_PART_TOKENS + (input.historyTokens ?? 0);
   // The kept part of a stream stands for all of it: a stream longer than what was kept is counted at its rate.
   const streamScale = generated !== null && generated.keptBytes > 0 ? generated.totalBytes / generated.keptBytes : 1;
   const generatedTokens = Math.ceil(outputTokens * output.scale * streamScale);

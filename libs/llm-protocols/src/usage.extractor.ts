@@ -12,6 +12,7 @@ export function normalizeUsage(config: ProtocolConfig, raw: RawUsage): TokenUsag
     inputTokens: config.inputIncludesCached ? input : input + cacheRead + (raw.cacheWrite ?? 0),
     outputTokens: raw.output ?? 0,
     cachedTokens: cacheRead,
+    ...(raw.serverToolCalls === undefined ? {} : { serverToolCalls: raw.serverToolCalls }),
   };
 }
 

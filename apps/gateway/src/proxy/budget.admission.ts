@@ -1,4 +1,4 @@
-import { BudgetOps, budgetPeriodOf, roundUsd, type AgentRoute, type BudgetLimit } from '@switchboard/contracts';
+import { BudgetOps, budgetPeriodOf, roundUsd, type AgentRoute, type BudgetLimit, type TenantSettings } from '@switchboard/contracts';
 import { clientError, type ClientError, type ClientProtocol, type WorstCaseShape } from '@switchboard/llm-protocols';
 import { maxCostOf } from '@switchboard/pricing';
 import type { DirectClient } from '@switchboard/messaging';
@@ -40,19 +40,49 @@ export function inputTokenBound(upstreamBodyBytes: number): number {
   return upstreamBodyBytes;
 }
 
+/** How a budgeted call's reservation covers what the provider adds on its side, within the tenant's bounds. */
+export interface ServerSideBound {
+  /** Tokens of history stored at the provider (the tenant's serverHistoryTokens), 0 when the call refers to none. */
+  readonly historyTokens: number;
+  /** The USD of the tool calls the call may make at most (its cap at the tenant's serverToolCallUsd). */
+  readonly toolCallsUsd: number;
+}
+
 /**
- * Why a budget cannot hold a request, or null when it can: history stored at the provider makes the input of
- * unknown size, and server-run tools are billed apart from tokens. Budgeted routes refuse both (400).
+ * What a budgeted call adds on the provider's side, bounded by the tenant's settings, or why a budget cannot hold
+ * it (400): history stored at the provider makes the input of unknown size, and server-run tools are billed apart
+ * from tokens, so each needs the tenant's bound, and tools a cap in the request.
  */
-export function unboundedByBudget(shape: WorstCaseShape): string | null {
+export function serverSideBound(shape: WorstCaseShape, tenant: TenantSettings): { readonly refusal: string; readonly param: string } | ServerSideBound {
   const [history] = shape.serverHistory;
-  if (history !== undefined) {
-    return `${history} brings in history stored at the provider, whose size a monthly budget cannot bound; send the history in the request instead`;
+  if (history !== undefined && tenant.serverHistoryTokens === null) {
+    return {
+      param: history,
+      refusal:
+        `${history} brings in history stored at the provider, whose size a monthly budget cannot bound; send the history in the request ` +
+        'instead, or have an admin set serverHistoryTokens (PATCH /v1/settings) to the most such history may hold',
+    };
   }
-  if (shape.pricedTools.length > 0) {
-    return `${shape.pricedTools.join(', ')} ${shape.pricedTools.length === 1 ? 'is a tool' : 'are tools'} the provider runs and bills apart from tokens, which a monthly budget cannot bound`;
+  const tools = shape.pricedTools.join(', ');
+  const are = shape.pricedTools.length === 1 ? 'is a tool' : 'are tools';
+  if (shape.pricedTools.length > 0 && tenant.serverToolCallUsd === null) {
+    return {
+      param: 'tools',
+      refusal:
+        `${tools} ${are} the provider runs and bills apart from tokens, which a monthly budget cannot bound; ` +
+        "an admin can set serverToolCallUsd (PATCH /v1/settings) to the providers' price per tool call",
+    };
   }
-  return null;
+  if (shape.toolCallCap === null) {
+    return {
+      param: 'tools',
+      refusal: `${tools} ${are} the provider runs and bills per call; on a budgeted provider cap them (max_tool_calls, or max_uses on each tool)`,
+    };
+  }
+  return {
+    historyTokens: history === undefined ? 0 : (tenant.serverHistoryTokens ?? 0),
+    toolCallsUsd: shape.toolCallCap * (tenant.serverToolCallUsd ?? 0),
+  };
 }
 
 /** The most a call can cost at the model's prices (every input token uncached); null when it has no price. */

@@ -1,6 +1,6 @@
-import type { UsageRecorded } from '@switchboard/contracts';
 import type { ClientProtocol, TokenUsage, UsageTracker } from '@switchboard/llm-protocols';
 import { costOf } from '@switchboard/pricing';
+import { roundUsd, type UsageRecorded } from '@switchboard/contracts';
 import type { RouteModel } from './model.resolution.js';
 import { newRequestId } from './request-id.js';
 
@@ -37,6 +37,11 @@ export class CallMeter {
   /** A streamed answer's tracker: what it generated, for an estimate. */
   tracker: UsageTracker | null = null;
   usageSource: 'upstream' | 'estimated' = 'upstream';
+  /**
+   * The call switched on tools the provider bills per call and the tenant priced them: each call counted is charged
+   * `usdPerCall`. Counted as the upstream reported them; where its report is missing or cut short, at the request's cap.
+   */
+  serverTools: { readonly usdPerCall: number; readonly cap: number | null } | undefined;
   /** Set when the call was admitted under a budget lease; its settlement takes reservedUsd off it. */
   budgetLease: { readonly leaseId: string; readonly reservedUsd: number } | undefined;
   private done = false;
@@ -61,6 +66,9 @@ export class CallMeter {
     const errorKind = this.errorKind ?? (finished ? undefined : 'client_closed');
     // Priced as the route had it when the call was made; an unpriced model's call carries no cost at all.
     const price = this.model?.price ?? null;
+    const toolCalls = this.serverToolCalls(usage);
+    const toolsUsd = toolCalls * (this.serverTools?.usdPerCall ?? 0);
+    const costUsd = price === null ? undefined : toolsUsd === 0 ? costOf(price, usage) : roundUsd(costOf(price, usage) + toolsUsd);
     return {
       requestId: this.requestId,
       agentId: identity.agentId,
@@ -74,11 +82,21 @@ export class CallMeter {
       outputTokens: usage.outputTokens,
       cachedTokens: usage.cachedTokens,
       usageSource: this.usageSource,
-      ...(price === null ? {} : { costUsd: costOf(price, usage), price }),
+      ...(this.serverTools === undefined ? {} : { serverToolCalls: toolCalls }),
+      ...(price === null ? {} : { costUsd, price }),
       ...(this.budgetLease === undefined ? {} : { budgetLease: this.budgetLease }),
       latencyMs: round(latencyMs),
       ttfbMs: this.ttfbMs,
     };
+  }
+
+  /** None unless the upstream accepted the call; chat completions never report theirs, so there the cap applies. */
+  private serverToolCalls(usage: TokenUsage): number {
+    if (this.serverTools === undefined || !this.accepted) return 0;
+    const reported = usage.serverToolCalls;
+    const { cap } = this.serverTools;
+    if (this.usageComplete && (reported !== undefined || this.identity.protocol !== 'openai_chat')) return reported ?? 0;
+    return Math.max(reported ?? 0, cap ?? 0);
   }
 }
 

@@ -1,4 +1,4 @@
-import { isServiceFault, type AgentRoute, type Principal } from '@switchboard/contracts';
+import { isServiceFault, roundUsd, type AgentRoute, type Principal } from '@switchboard/contracts';
 import {
   clientError,
   modelsListBody,
@@ -18,7 +18,7 @@ import type { KeyResolver } from '../auth/key.resolver.js';
 import { earlyPrincipal } from '../http/early-auth.hook.js';
 import { RETRY_AFTER_SECONDS } from '../http/error-status.table.js';
 import type { AgentRouteCache } from './agent-route.cache.js';
-import { budgetLimits, inputTokenBound, maxCallCostUsd, unboundedByBudget, type BudgetAdmission } from './budget.admission.js';
+import { budgetLimits, inputTokenBound, maxCallCostUsd, serverSideBound, type BudgetAdmission } from './budget.admission.js';
 import { CallDeadline } from './call.deadline.js';
 import { CallMeter } from './call.meter.js';
 import type { GatewayCredential, GatewayCredentialCache } from './gateway-credential.cache.js';
@@ -115,13 +115,20 @@ export class ProxyHandler {
     // (at zero) through its usage event, like every other failed call.
     const admissions: Promise<ClientError | null>[] = [];
     if (provider.rateLimitRpm !== null) admissions.push(this.admit(protocol, provider.id, provider.rateLimitRpm));
-    if (budgeted) {
-      const shape = worstCaseShape(protocol, prepared.body);
-      const unbounded = unboundedByBudget(shape);
-      if (unbounded !== null) return this.fail(reply, meter, clientError(protocol, 'bad_request', unbounded, { param: shape.serverHistory[0] ?? 'tools' }));
+    const { tenant } = route;
+    const shape = budgeted || tenant.serverToolCallUsd !== null ? worstCaseShape(protocol, prepared.body) : null;
+    let historyTokens = 0;
+    if (shape !== null && tenant.serverToolCallUsd !== null && shape.pricedTools.length > 0) {
+      meter.serverTools = { usdPerCall: tenant.serverToolCallUsd, cap: shape.toolCallCap };
+    }
+    if (budgeted && shape !== null) {
+      const bound = serverSideBound(shape, tenant);
+      if ('refusal' in bound) return this.fail(reply, meter, clientError(protocol, 'bad_request', bound.refusal, { param: bound.param }));
+      historyTokens = bound.historyTokens;
       const maxOutput = (parsed.value.maxOutputTokens ?? this.d.budget.defaultMaxOutputTokens) * shape.choices;
-      const maxInput = inputTokenBound(Buffer.byteLength(payload)) + shape.mediaParts * MEDIA_PART_TOKENS;
-      const amount = maxCallCostUsd(resolution.model, maxInput, maxOutput);
+      const maxInput = inputTokenBound(Buffer.byteLength(payload)) + shape.mediaParts * MEDIA_PART_TOKENS + historyTokens;
+      const tokensUsd = maxCallCostUsd(resolution.model, maxInput, maxOutput);
+      const amount = tokensUsd === null ? null : roundUsd(tokensUsd + bound.toolCallsUsd);
       if (amount === null) {
         return this.fail(
           reply,
@@ -173,6 +180,7 @@ export class ProxyHandler {
       body: prepared.body,
       providerProtocol: provider.protocol,
       outputFloor: parsed.value.stream ? 0 : (parsed.value.maxOutputTokens ?? this.d.budget.defaultMaxOutputTokens),
+      historyTokens,
     };
     const sent = await this.d.upstream.request({ tenantId: route.tenantId, url: resolution.url, method: 'POST', headers, body: payload, signal: deadline.signal });
     if (!sent.ok) {

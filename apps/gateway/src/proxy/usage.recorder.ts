@@ -10,6 +10,8 @@ export interface EstimateContext {
   readonly providerProtocol: ProviderProtocol;
   /** A non-streamed answer that never arrived is charged its output bound. */
   readonly outputFloor: number;
+  /** The tenant's bound on history stored at the provider that the call referred to (0 when none): counted as input. */
+  readonly historyTokens: number;
 }
 
 /**
@@ -41,6 +43,7 @@ export class UsageRecorder {
       reported: meter.usage,
       generated: meter.tracker?.generatedText() ?? null,
       outputFloor: estimate.outputFloor,
+      historyTokens: estimate.historyTokens,
     })
       .then((usage) => {
         meter.usage = usage;

@@ -1,6 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import {
+  DEFAULT_TENANT_SETTINGS,
   PROVIDER_DEFAULTS,
   ProvidersOps,
   appError,
@@ -103,16 +104,16 @@ export class FakeProvidersController {
 
   @HandleOperation(ProvidersOps.getTenantSettings)
   async getTenantSettings(@Payload() r: Req<'getTenantSettings'>): Res<'getTenantSettings'> {
-    return ok(this.s.tenantSettings.get(r.actor.tenantId ?? '') ?? { unpricedModels: 'allow', version: 1 });
+    return ok(this.s.tenantSettings.get(r.actor.tenantId ?? '') ?? { ...DEFAULT_TENANT_SETTINGS, version: 1 });
   }
 
   @HandleOperation(ProvidersOps.updateTenantSettings)
   async updateTenantSettings(@Payload() r: Req<'updateTenantSettings'>): Res<'updateTenantSettings'> {
     const tenantId = r.actor.tenantId ?? '';
     if (r.actor.role !== 'admin') return fail(appError('forbidden', 'only an admin key may do this'));
-    const current = this.s.tenantSettings.get(tenantId) ?? { unpricedModels: 'allow', version: 1 };
+    const current = this.s.tenantSettings.get(tenantId) ?? { ...DEFAULT_TENANT_SETTINGS, version: 1 };
     if (r.expectedVersion !== undefined && r.expectedVersion !== current.version) return fail(appError('version_conflict', 'stale version'));
-    const changed = r.changes.unpricedModels !== undefined && r.changes.unpricedModels !== current.unpricedModels;
+    const changed = Object.entries(r.changes).some(([field, value]) => value !== undefined && value !== current[field as keyof typeof current]);
     const next = changed ? { ...current, ...r.changes, version: current.version + 1 } : current;
     this.s.tenantSettings.set(tenantId, next);
     return ok(next);

@@ -1,8 +1,14 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { ProvidersOps, appError, fail, newId, ok, type ModelView } from '@switchboard/contracts';
+import { DEFAULT_TENANT_SETTINGS, ProvidersOps, appError, fail, newId, ok, type ModelView, type TenantSettings } from '@switchboard/contracts';
 import { HandleOperation } from '@switchboard/messaging';
 import { FAKE_STATE, FakeProvidersState, owned, type Req, type Res } from './fake-providers.service.js';
+
+/** The route's snapshot of the tenant's settings (without the aggregate's version). */
+function tenantSettingsOf(stored: TenantSettings | undefined): TenantSettings {
+  const { unpricedModels, serverHistoryTokens, serverToolCallUsd } = stored ?? DEFAULT_TENANT_SETTINGS;
+  return { unpricedModels, serverHistoryTokens, serverToolCallUsd };
+}
 
 /** The operations the proxy and model discovery need from providers-service, over the fake's state. */
 @Controller()
@@ -39,7 +45,7 @@ export class FakeProxyOpsController {
         price: m.price,
         createdAt: m.createdAt,
       })),
-      tenant: { unpricedModels: this.s.tenantSettings.get(r.tenantId)?.unpricedModels ?? 'allow' },
+      tenant: tenantSettingsOf(this.s.tenantSettings.get(r.tenantId)),
     });
   }
 

@@ -175,4 +175,12 @@ export const READ_MODEL_MIGRATIONS: readonly Migration[] = [
     ],
   },
   tenantQuotasMigration('providers-service/008-tenant-quotas', SCHEMA),
+  {
+    id: 'providers-service/009-server-side-bounds',
+    sql: [
+      // Null: budgeted routes refuse history stored at the provider and tools it bills apart (the tenant set no bound).
+      `ALTER TABLE ${SCHEMA}.tenants ADD COLUMN server_history_tokens integer NULL`,
+      `ALTER TABLE ${SCHEMA}.tenants ADD COLUMN server_tool_call_usd double precision NULL`,
+    ],
+  },
 ];

@@ -15,7 +15,11 @@ const PROVIDER_COLUMNS = {
   monthlyBudgetUsd: 'monthly_budget_usd',
 } as const;
 
-const TENANT_SETTING_COLUMNS = { unpricedModels: 'unpriced_models' } as const;
+const TENANT_SETTING_COLUMNS = {
+  unpricedModels: 'unpriced_models',
+  serverHistoryTokens: 'server_history_tokens',
+  serverToolCallUsd: 'server_tool_call_usd',
+} as const;
 
 const AGENT_COLUMNS = {
   name: 'name',

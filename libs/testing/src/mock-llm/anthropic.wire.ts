@@ -1,12 +1,13 @@
 import type { MockUsage } from './mock-llm.types.js';
 import { sseFrame, textOf, type Json, type WireContext, type WireEvent } from './mock-llm.wire.js';
 
-/** Anthropic reports cache reads beside input_tokens, not inside it. */
-const anthropicUsage = (u: MockUsage, outputTokens: number) => ({
+/** Anthropic reports cache reads beside input_tokens, not inside it, and searches in server_tool_use. */
+const anthropicUsage = (u: MockUsage, outputTokens: number, searches = 0) => ({
   input_tokens: u.inputTokens - u.cachedTokens,
   cache_creation_input_tokens: 0,
   cache_read_input_tokens: u.cachedTokens,
   output_tokens: outputTokens,
+  ...(searches > 0 ? { server_tool_use: { web_search_requests: searches } } : {}),
   service_tier: 'standard',
 });
 
@@ -20,7 +21,7 @@ function messageObject(ctx: WireContext, done: boolean): Json {
     stop_reason: done ? 'end_turn' : null,
     stop_sequence: null,
     // message_start reports one output token, as the real API does; message_delta the final count.
-    usage: anthropicUsage(ctx.usage, done ? ctx.usage.outputTokens : Math.min(1, ctx.usage.outputTokens)),
+    usage: done ? anthropicUsage(ctx.usage, ctx.usage.outputTokens, ctx.serverToolCalls) : anthropicUsage(ctx.usage, Math.min(1, ctx.usage.outputTokens)),
   };
 }
 
@@ -42,7 +43,10 @@ export function messageEvents(ctx: WireContext): WireEvent[] {
     event('content_block_stop', { index: 0 }),
     event(
       'message_delta',
-      { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: ctx.usage.outputTokens } },
+      {
+        delta: { stop_reason: 'end_turn', stop_sequence: null },
+        usage: { output_tokens: ctx.usage.outputTokens, ...(ctx.serverToolCalls > 0 ? { server_tool_use: { web_search_requests: ctx.serverToolCalls } } : {}) },
+      },
       { usage: ctx.usage },
     ),
     event('message_stop', {}),

@@ -164,6 +164,7 @@ export class MockLlmUpstream {
       pieces: splitReply(this.options.reply, this.options.chunks),
       usage: plannedUsage(endpoint, json, this.options),
       body: json,
+      serverToolCalls: this.options.serverToolCalls,
     };
     if (!call.stream) {
       const body = endpoint === 'chat_completions' ? chatCompletion(ctx) : endpoint === 'responses' ? response(ctx) : message(ctx);

@@ -29,6 +29,11 @@ export interface MockLlmOptions {
   readonly inputTokens: number | null;
   /** Cached tokens reported (capped at the input tokens). */
   readonly cachedTokens: number;
+  /**
+   * Web searches the answer reports having run (Responses: `web_search_call` output items; Messages:
+   * `usage.server_tool_use.web_search_requests`), as a provider that bills them per call does.
+   */
+  readonly serverToolCalls: number;
   /** Served by GET /v1/models. */
   readonly models: readonly string[];
   /** Refuse models not in `models` with 404, as the real APIs do. Off by default: tests name models freely. */
@@ -48,6 +53,7 @@ export const DEFAULT_MOCK_LLM_OPTIONS: MockLlmOptions = {
   outputTokens: 16,
   inputTokens: null,
   cachedTokens: 0,
+  serverToolCalls: 0,
   models: ['gpt-mock', 'claude-mock'],
   rejectUnknownModels: false,
   requiredKey: null,

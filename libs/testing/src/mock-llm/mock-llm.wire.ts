@@ -11,6 +11,8 @@ export interface WireContext {
   readonly pieces: readonly string[];
   readonly usage: MockUsage;
   readonly body: Json;
+  /** Web searches the answer reports having run. */
+  readonly serverToolCalls: number;
 }
 
 /** One SSE frame of a streamed answer, marked so the server can time chunks, cut and record usage. */

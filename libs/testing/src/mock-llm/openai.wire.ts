@@ -51,6 +51,10 @@ const responsesUsage = (u: MockUsage) => ({
   total_tokens: u.inputTokens + u.outputTokens,
 });
 
+/** The searches the answer ran, as completed output items before its message. */
+const searchCalls = (ctx: WireContext) =>
+  Array.from({ length: ctx.serverToolCalls }, (_, i) => ({ id: `ws_${ctx.id.slice('resp_'.length)}_${i}`, type: 'web_search_call', status: 'completed' }));
+
 const messageId = (ctx: WireContext) => `msg_${ctx.id.slice('resp_'.length)}`;
 
 const outputText = (text: string) => ({ type: 'output_text', text, annotations: [], logprobs: [] });
@@ -68,7 +72,7 @@ function responseObject(ctx: WireContext, done: boolean): Json {
     instructions: ctx.body['instructions'] ?? null,
     max_output_tokens: ctx.body['max_output_tokens'] ?? null,
     model: ctx.model,
-    output: done ? [item] : [],
+    output: done ? [...searchCalls(ctx), item] : [],
     parallel_tool_calls: true,
     previous_response_id: null,
     reasoning: { effort: null, summary: null },

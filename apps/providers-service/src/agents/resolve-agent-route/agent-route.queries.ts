@@ -28,6 +28,8 @@ interface RouteRow {
   monthly_budget_usd: number | null;
   secret_id: string | null;
   unpriced_models: AgentRoute['tenant']['unpricedModels'];
+  server_history_tokens: number | null;
+  server_tool_call_usd: number | null;
   /** Built by Postgres in route shape, createdAt formatted as toISOString() does. */
   models: StoredRouteModel[];
 }
@@ -40,7 +42,7 @@ const ROUTE_SQL = `
   SELECT a.id AS agent_id, a.name AS agent_name, a.model AS agent_model, a.delivery,
          a.monthly_budget_usd AS agent_monthly_budget_usd, a.provider_id AS agent_provider_id,
          p.id AS provider_id, p.type, p.protocol, p.endpoint, p.auth_method, p.organization_id, p.default_model,
-         p.rate_limit_rpm, p.monthly_budget_usd, p.secret_id, t.unpriced_models,
+         p.rate_limit_rpm, p.monthly_budget_usd, p.secret_id, t.unpriced_models, t.server_history_tokens, t.server_tool_call_usd,
          COALESCE(m.models, '[]'::json) AS models
     FROM ${SCHEMA}.agents a
     JOIN ${SCHEMA}.tenants t ON t.id = a.tenant_id
@@ -92,6 +94,10 @@ export async function agentRoute(db: Tx, tenantId: string, agentId: string): Pro
       secretId: row.secret_id,
     },
     models: row.models.map(({ prices, ...model }) => ({ ...model, price: modelPrice({ type, endpoint }, model.upstreamModel, prices) })),
-    tenant: { unpricedModels: row.unpriced_models },
+    tenant: {
+      unpricedModels: row.unpriced_models,
+      serverHistoryTokens: row.server_history_tokens,
+      serverToolCallUsd: row.server_tool_call_usd,
+    },
   });
 }

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { newId, ProvidersOps, type AgentRoute, type Result } from '@switchboard/contracts';
+import { DEFAULT_TENANT_SETTINGS, newId, ProvidersOps, type AgentRoute, type Result } from '@switchboard/contracts';
 import { startTestStack, type TestStack, value, errorCode, createTenant } from '../../testing/service.harness.js';
 
 let stack: TestStack;
@@ -80,7 +80,7 @@ describe('resolveAgentRoute', () => {
         },
         { id: unpriced.id, name: 'inhouse', upstreamModel: 'inhouse-finetune-7b', price: null, createdAt: unpriced.createdAt },
       ],
-      tenant: { unpricedModels: 'allow' },
+      tenant: { unpricedModels: 'allow', serverHistoryTokens: null, serverToolCallUsd: null },
     });
 
     // The route follows the read model: an agent moved to another provider routes there.
@@ -101,20 +101,34 @@ describe('resolveAgentRoute', () => {
     const { tenantId, admin } = await newTenant('Strict');
     const provider = value(await stack.bus.send(ProvidersOps.registerProvider, { actor: admin, body: { name: 'P', type: 'openai' } }));
     const agent = value(await stack.bus.send(ProvidersOps.createAgent, { actor: admin, body: { name: 'a', providerId: provider.id } }));
-    expect(value(await stack.bus.send(ProvidersOps.getTenantSettings, { actor: admin }))).toEqual({ unpricedModels: 'allow', version: 1 });
+    expect(value(await stack.bus.send(ProvidersOps.getTenantSettings, { actor: admin }))).toEqual({ ...DEFAULT_TENANT_SETTINGS, version: 1 });
 
     const member = { ...admin, keyId: newId('key'), role: 'member' as const };
     expect(errorCode(await stack.bus.send(ProvidersOps.updateTenantSettings, { actor: member, changes: { unpricedModels: 'refuse' } }))).toBe('forbidden');
     expect(errorCode(await stack.bus.send(ProvidersOps.updateTenantSettings, { actor: admin, expectedVersion: 7, changes: { unpricedModels: 'refuse' } })))
       .toBe('version_conflict');
     const changed = value(await stack.bus.send(ProvidersOps.updateTenantSettings, { actor: admin, expectedVersion: 1, changes: { unpricedModels: 'refuse' } }));
-    expect(changed).toEqual({ unpricedModels: 'refuse', version: 2 });
+    expect(changed).toEqual({ ...DEFAULT_TENANT_SETTINGS, unpricedModels: 'refuse', version: 2 });
     expect(value(await stack.bus.send(ProvidersOps.getTenantSettings, { actor: member }))).toEqual(changed);
-    expect(value(await route(tenantId, agent.id)).tenant).toEqual({ unpricedModels: 'refuse' });
+    expect(value(await route(tenantId, agent.id)).tenant).toEqual({ ...DEFAULT_TENANT_SETTINGS, unpricedModels: 'refuse' });
     const event = await stack.lastEvent(tenantId, 'tenant.settings_changed');
     expect(event?.json()).toMatchObject({ type: 'tenant.settings_changed', tenantId, changes: { unpricedModels: 'refuse' } });
     // The same value again records nothing.
     expect(value(await stack.bus.send(ProvidersOps.updateTenantSettings, { actor: admin, changes: { unpricedModels: 'refuse' } })).version).toBe(2);
+  });
+
+  it('carries the bounds a tenant sets on server-side history and tool calls into its routes, and clears them with null', async () => {
+    const { tenantId, admin } = await newTenant('Bounded');
+    const provider = value(await stack.bus.send(ProvidersOps.registerProvider, { actor: admin, body: { name: 'P', type: 'openai' } }));
+    const agent = value(await stack.bus.send(ProvidersOps.createAgent, { actor: admin, body: { name: 'a', providerId: provider.id } }));
+    const bounded = value(
+      await stack.bus.send(ProvidersOps.updateTenantSettings, { actor: admin, changes: { serverHistoryTokens: 50_000, serverToolCallUsd: 0.01 } }),
+    );
+    expect(bounded).toEqual({ unpricedModels: 'allow', serverHistoryTokens: 50_000, serverToolCallUsd: 0.01, version: 2 });
+    expect(value(await route(tenantId, agent.id)).tenant).toEqual({ unpricedModels: 'allow', serverHistoryTokens: 50_000, serverToolCallUsd: 0.01 });
+    const cleared = value(await stack.bus.send(ProvidersOps.updateTenantSettings, { actor: admin, changes: { serverHistoryTokens: null } }));
+    expect(cleared).toEqual({ unpricedModels: 'allow', serverHistoryTokens: null, serverToolCallUsd: 0.01, version: 3 });
+    expect(value(await route(tenantId, agent.id)).tenant.serverHistoryTokens).toBeNull();
   });
 
   it('answers an empty model list for a provider without models', async () => {
