@@ -15,8 +15,9 @@ export default [
     },
   },
   {
-    // Specs may also use the test harness (libs/testing); production code never does.
-    files: ['**/*.spec.ts'],
+    // Specs, and each app's test-only helpers beside src (apps/*/test), may also use the test harness (libs/testing);
+    // production code never does.
+    files: ['**/*.spec.ts', 'apps/*/test/**/*.ts'],
     rules: { '@nx/enforce-module-boundaries': ['error', boundaries(true)] },
   },
 ];

@@ -3,10 +3,12 @@
 # overwriting a file that exists:
 #   nats/<user>.password     one random password per NATS user (permissions.conf), 0600
 #   nats/ca.crt, ca.key      a private CA for the NATS cluster (keep ca.key offline once the certificates exist)
-#   nats/server.crt, .key    the NATS nodes' certificate: nats-1..3 and localhost, for clients and routes
+#   nats/server.crt, .key    the NATS nodes' certificate: nats-1..3 (compose), nats.switchboard and
+#                            *.nats-headless (Kubernetes) and localhost, for clients and routes
 #   service-keys/*.pem       each service's Ed25519 identity key, and service-keys/trusted-keys.json
+#   kms/master.key           the local KMS master key for compose (base64 of 32 random bytes), 0600
 # Needs openssl and a build (npm run build) for the service keys. Files are 0600 (certificates 0644): make them
-# readable by the containers' users (uid 1000 for the services) without widening the mode.
+# readable by the containers' users (uid 10001 for the services) without widening the mode.
 set -eu
 cd "$(dirname "$0")/.."
 out=${1:-deploy/secrets}
@@ -30,12 +32,17 @@ if [ ! -e "$nats/server.crt" ]; then
     -keyout "$nats/server.key" -out "$nats/server.csr" 2>/dev/null
   # clientAuth too: a node presents the same certificate when it opens a route to another node.
   printf '%s\n' basicConstraints=critical,CA:FALSE keyUsage=critical,digitalSignature extendedKeyUsage=serverAuth,clientAuth \
-    subjectAltName=DNS:nats-1,DNS:nats-2,DNS:nats-3,DNS:localhost,IP:127.0.0.1 > "$nats/server.ext"
+    subjectAltName=DNS:nats-1,DNS:nats-2,DNS:nats-3,DNS:nats,DNS:nats.switchboard,DNS:nats.switchboard.svc,DNS:*.nats-headless,DNS:*.nats-headless.switchboard.svc,DNS:localhost,IP:127.0.0.1 > "$nats/server.ext"
   openssl x509 -req -in "$nats/server.csr" -CA "$nats/ca.crt" -CAkey "$nats/ca.key" -CAcreateserial -days 825 \
     -extfile "$nats/server.ext" -out "$nats/server.crt" 2>/dev/null
   rm -f "$nats/server.csr" "$nats/server.ext"
 fi
 chmod 0644 "$nats/ca.crt" "$nats/server.crt"
+
+# The local KMS master key compose's kms-init puts into the credentials-service key volume (base64 of 32 bytes).
+# Keep a copy offline: every secret stored under it is lost with it.
+mkdir -p "$out/kms"
+[ -e "$out/kms/master.key" ] || openssl rand -base64 32 > "$out/kms/master.key"
 
 node libs/service-identity/dist/service-keys.cli.js init --dir "$out/service-keys"
 echo "secrets in $out"

@@ -4,6 +4,25 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+case "${1:-}" in
+  -h | --help)
+    cat <<'USAGE'
+usage: bash scripts/ensure-services.sh [-h | --help]
+
+Starts the local PostgreSQL (pg_ctlcluster) and NATS with JetStream (nats-server on 127.0.0.1:4222) if they are
+not answering, and runs `npm ci` if the dependencies are missing. Idempotent; npm start and npm test run it first.
+Environment: PGPORT (default 5432).
+Exit codes: 0 both answer and dependencies are installed, 1 something could not be started, 2 bad arguments.
+USAGE
+    exit 0
+    ;;
+  "") ;;
+  *)
+    echo "ensure-services.sh: unknown argument '$1' (try --help)" >&2
+    exit 2
+    ;;
+esac
+
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 wait_port() {

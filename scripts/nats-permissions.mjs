@@ -15,6 +15,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import * as contracts from '@switchboard/contracts';
 
 const { BUS_EVENT_TYPES, SERVICE_NAMES, serviceHealth } = contracts;
@@ -44,10 +45,16 @@ const EVENT_LISTENERS = {
   gateway: ['key.revoked', 'provider.*', 'model.*', 'agent.*', 'tenant.settings_changed', 'secret.rotated', 'secret.deleted'],
 };
 
-/** Durable pull consumers on EVENTS (one filter each): credentials' agent-start issuer and usage's projector. */
+/**
+ * Durable pull consumers on EVENTS (one filter each): credentials' agent-start issuer, usage's projector and
+ * usage's webhook intake (one per event type a webhook may subscribe to).
+ */
 const DURABLES = {
   credentials: [{ name: 'credentials-issuer', busType: 'agent.start_requested' }],
-  usage: [{ name: 'usage-projector', busType: 'usage.recorded' }],
+  usage: [
+    { name: 'usage-projector', busType: 'usage.recorded' },
+    ...contracts.WEBHOOK_EVENT_TYPES.map((busType) => ({ name: `webhook-intake-${busType.replace('.', '-')}`, busType })),
+  ],
 };
 
 /** The services that open the store and create or update EVENTS at start (libs/service-runtime startService). */
@@ -193,17 +200,43 @@ export function renderPermissions(model = permissionModel(), { nkeys = false } =
   return lines.join('\n');
 }
 
-function main(args) {
-  if (args.includes('--json')) {
+const USAGE = `usage: node scripts/nats-permissions.mjs [--stdout | --json | --check] [--nkeys] [-h | --help]
+
+Generates deploy/nats/permissions.conf, the NATS users of the production cluster, from the access lists in
+@switchboard/contracts (built: run \`npm run build\` first). Without options it writes the file.
+  --stdout   print it instead
+  --json     print the users and their grants as JSON
+  --check    exit 1 when the committed file differs from what is generated now
+  --nkeys    users authenticated by nkey ($NATS_<USER>_NKEY) instead of password ($NATS_<USER>_PASSWORD)
+Reads no environment. Exit codes: 0 done (or up to date), 1 out of date, 2 bad arguments.`;
+
+function main(argv) {
+  let args;
+  try {
+    ({ values: args } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: { stdout: { type: 'boolean' }, json: { type: 'boolean' }, check: { type: 'boolean' }, nkeys: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    }));
+  } catch (error) {
+    process.stderr.write(`nats-permissions: ${error.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (args.json) {
     process.stdout.write(`${JSON.stringify(permissionModel(), null, 2)}\n`);
     return 0;
   }
-  const text = renderPermissions(permissionModel(), { nkeys: args.includes('--nkeys') });
-  if (args.includes('--stdout')) {
+  const text = renderPermissions(permissionModel(), { nkeys: args.nkeys === true });
+  if (args.stdout) {
     process.stdout.write(text);
     return 0;
   }
-  if (args.includes('--check')) {
+  if (args.check) {
     let committed = '';
     try {
       committed = readFileSync(OUTPUT, 'utf8');

@@ -1,10 +1,35 @@
 // Sums Jest's JSON reports and the failed non-Jest checks into the one totals line CI reads.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 
-const [dir, failedChecksArg] = process.argv.slice(2);
+const USAGE = `usage: node scripts/test-totals.mjs <report dir> [<failed checks>] [-h | --help]
+
+Sums the Jest JSON reports (*.json) in <report dir> and the number of failed non-Jest checks into one line,
+"N passed, M failed" (what scripts/test.sh ends with and CI reads), listing each failed test above it.
+Reads no environment. Exit codes: 0 nothing failed, 1 something failed, 2 bad arguments.`;
+
+function commandLine() {
+  try {
+    const { values, positionals } = parseArgs({ strict: true, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+    if (values.help) {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    }
+    const [dir, failedChecks = '0', ...rest] = positionals;
+    if (dir === undefined) throw new Error('a report directory is needed');
+    if (rest.length > 0) throw new Error(`unexpected argument '${rest[0]}'`);
+    if (!/^\d+$/.test(failedChecks)) throw new Error(`<failed checks> must be a count, not '${failedChecks}'`);
+    return { dir, failedChecks: Number(failedChecks) };
+  } catch (error) {
+    process.stderr.write(`test-totals: ${error.message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
+
+const { dir, failedChecks } = commandLine();
 let passed = 0;
-let failed = Number(failedChecksArg ?? 0);
+let failed = failedChecks;
 for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
   const report = JSON.parse(readFileSync(join(dir, file), 'utf8'));
   passed += report.numPassedTests;

@@ -4,6 +4,27 @@
 # one line of totals: `N passed, M failed`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+
+case "${1:-}" in
+  -h | --help)
+    cat <<'USAGE'
+usage: npm test [-- --help]        (bash scripts/test.sh)
+
+Starts PostgreSQL and NATS if they are not answering and installs dependencies if missing (scripts/ensure-services.sh),
+then builds, type-checks the specs, lints (module boundaries), runs the unit and integration specs (apps/, libs/) and
+the whole-stack specs (test/), and ends with one line: "N passed, M failed". Reports go to .switchboard/test-results/.
+Environment: PGPORT (default 5432); the specs' own, such as SWITCHBOARD_TEST_ADMIN_DATABASE_URL and NATS_URL.
+Exit codes: 0 everything passed, 1 something failed, 2 bad arguments.
+USAGE
+    exit 0
+    ;;
+  "") ;;
+  *)
+    echo "npm test: unknown argument '$1' (try: npm test -- --help)" >&2
+    exit 2
+    ;;
+esac
+
 export NX_DAEMON=false
 mkdir -p .switchboard/test-results
 rm -f .switchboard/test-results/*.json

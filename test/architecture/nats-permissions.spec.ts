@@ -61,8 +61,12 @@ describe('NATS permissions (scripts/nats-permissions.mjs)', () => {
       expect([service, subscribe.allow.filter((s) => s.startsWith('sb.')).sort()]).toEqual([service, serves.sort()]);
       expect([service, user(service).allowResponses]).toEqual([service, serves.length > 0]);
     }
-    expect(user('usage').publish.allow.filter((s) => s.startsWith('sb.'))).toEqual([]);
-    expect(user('usage').publish.allow.some((s) => s.startsWith('sb.credentials.'))).toBe(false);
+    // usage-service asks credentials-service for webhook secrets only: made, used to sign, destroyed.
+    expect(user('usage').publish.allow.filter((s) => s.startsWith('sb.')).sort()).toEqual([
+      'sb.credentials.v1.webhook-secret.create',
+      'sb.credentials.v1.webhook-secret.destroy',
+      'sb.credentials.v1.webhook-secret.sign',
+    ]);
     expect(user('credentials').publish.allow.filter((s) => s.startsWith('sb.')).sort()).toEqual(['sb.providers.v1.key.issue-agent', 'sb.providers.v1.secret.dependents']);
     expect(user('orchestrator').publish.allow.some((s) => s.startsWith('sb.'))).toBe(false);
   });

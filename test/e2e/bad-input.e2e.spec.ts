@@ -128,9 +128,9 @@ describe('bad input, unknown ids, stale versions, tenant isolation and roles', (
   it('answers 412 to a stale If-Match and applies a fresh one', async () => {
     const current = await adminA.get(`/v1/providers/${providerId}`);
     const etag = current.headers.get('etag') as string;
-    const updated = await adminA.patch<Json>(`/v1/providers/${providerId}`, { defaultModel: 'm' }, { headers: { 'if-match': etag } });
+    const updated = await adminA.patch<Json>(`/v1/providers/${providerId}`, { rateLimitRpm: 10 }, { headers: { 'if-match': etag } });
     expect(updated.status).toBe(200);
-    const stale = await adminA.patch<ErrorBody>(`/v1/providers/${providerId}`, { defaultModel: 'n' }, { headers: { 'if-match': etag } });
+    const stale = await adminA.patch<ErrorBody>(`/v1/providers/${providerId}`, { rateLimitRpm: 20 }, { headers: { 'if-match': etag } });
     expect(stale.status).toBe(412);
     expect(stale.body.error.code).toBe('version_conflict');
     const staleDelete = await adminA.delete<ErrorBody>(`/v1/providers/${providerId}`, { headers: { 'if-match': etag } });

@@ -53,7 +53,8 @@ describe('management API on the real stack', () => {
       defaultModel: 'gpt-4o-mini',
       rateLimitRpm: 600,
       monthlyBudgetUsd: 250,
-      modelCount: 0,
+      // The default model named at registration is one of its models from the start.
+      modelCount: 1,
       version: 1,
     });
     const providerId = provider.body.id as string;
@@ -84,11 +85,14 @@ describe('management API on the real stack', () => {
     const readProvider = await admin.get<Json>(`/v1/providers/${providerId}`);
     expect(readProvider.status).toBe(200);
     expect(readProvider.headers.get('etag')).toBe('"1"');
-    expect(readProvider.body).toMatchObject({ id: providerId, name: 'openai-main', modelCount: 1 });
+    expect(readProvider.body).toMatchObject({ id: providerId, name: 'openai-main', modelCount: 2 });
     const providers = await admin.get<{ data: Json[] }>('/v1/providers');
     expect(providers.body.data.map((p) => p.name).sort()).toEqual(['claude', 'openai-main']);
     const models = await admin.get<{ data: Json[] }>(`/v1/providers/${providerId}/models`);
-    expect(models.body.data).toEqual([expect.objectContaining({ id: model.body.id, name: 'fast', source: 'manual' })]);
+    expect(models.body.data).toEqual([
+      expect.objectContaining({ name: 'gpt-4o-mini', upstreamModel: 'gpt-4o-mini', source: 'manual' }),
+      expect.objectContaining({ id: model.body.id, name: 'fast', source: 'manual' }),
+    ]);
     const readAgent = await admin.get<Json>(`/v1/agents/${agentId}`);
     expect(readAgent.body).toMatchObject({ id: agentId, providerId, model: 'fast' });
 

@@ -80,7 +80,7 @@ describe('NATS users and permissions generated from the access lists', () => {
     await expect(connect({ servers: nats.url, user: 'usage', pass: passwords.usage })).rejects.toThrow(/certificate/);
   });
 
-  it('refuses the usage user every request to credentials-service: the server drops them, and it may not listen there either', async () => {
+  it('refuses the usage user every request to credentials-service but the webhook-secret ones: the server drops them, and it may not listen there either', async () => {
     const subjects = Object.values(CredentialsOps).map((op) => `sb.${op.subject}`);
     const credentials = await connectAs('credentials');
     const received: string[] = [];
@@ -153,6 +153,10 @@ describe('NATS users and permissions generated from the access lists', () => {
       const orchestrator = generateRecipientKeyPair();
       const recipient = await admin.post<Json>('/v1/recipients', { name: 'orchestrator', publicKey: orchestrator.publicKey });
       expect(recipient.status).toBe(201);
+      // A webhook: usage-service asks credentials-service for its secret (made, then destroyed on delete).
+      const webhook = await admin.post<Json>('/v1/webhooks', { url: `${mock.baseUrl}/hooks`, events: ['alert.raised'] });
+      expect(webhook.status).toBe(201);
+      expect((await admin.delete(`/v1/webhooks/${webhook.body.id as string}`)).status).toBe(204);
 
       const issuer = CredentialIssuerView.parse(await (await fetch(`${running.gatewayUrl}/v1/credential-issuer`)).json());
       const issued: IssuedCredential[] = [];

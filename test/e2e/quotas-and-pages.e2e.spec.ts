@@ -52,6 +52,7 @@ describe('quotas and list pages on the real stack', () => {
       keys: { limit: 1000, source: 'default', used: 1 },
       secrets: { limit: 500, source: 'default', used: 0 },
       recipients: { limit: 2, source: 'default', used: 0 },
+      webhooks: { limit: 20, source: 'default', used: 0 },
     });
     const set = await operator.put<Json>(`/v1/tenants/${id}/quotas`, { providers: 1, recipients: 5, secrets: null });
     expect(set.status).toBe(200);

@@ -30,7 +30,7 @@ describe('two providers-service replicas behind one queue group', () => {
     const changes: Json[] = [
       { name: 'shared-renamed' },
       { endpoint: 'http://127.0.0.1:9/v1' },
-      { defaultModel: 'gpt-4o' },
+      { authMethod: 'x_api_key' },
       { organizationId: 'org-9' },
       { rateLimitRpm: 1200 },
       { monthlyBudgetUsd: 99.5 },
@@ -48,7 +48,7 @@ describe('two providers-service replicas behind one queue group', () => {
     const created = await admin.post<Json>('/v1/providers', { name: 'contended', type: 'openai' });
     const id = created.body.id as string;
     const writers = Array.from({ length: 10 }, (_, i) =>
-      admin.patch(`/v1/providers/${id}`, { defaultModel: `model-${i}` }, { headers: { 'if-match': '"1"' } }),
+      admin.patch(`/v1/providers/${id}`, { rateLimitRpm: 100 + i }, { headers: { 'if-match': '"1"' } }),
     );
     const statuses = (await Promise.all(writers)).map((r) => r.status).sort();
     expect(statuses).toEqual([200, ...Array(9).fill(412)]);

@@ -2,7 +2,7 @@ import { ApiClient, eventually, readStreamMessages } from '@switchboard/testing'
 import { startFuzzStack, x25519PublicKey, type FuzzStack, type SeededTenant } from '../fuzz/fuzz.fixture.js';
 
 type Json = Record<string, unknown>;
-type IdKind = 'tenant' | 'provider' | 'model' | 'agent' | 'secret' | 'key';
+type IdKind = 'tenant' | 'provider' | 'model' | 'agent' | 'secret' | 'key' | 'webhook';
 type Access = 'operator' | 'read' | 'write' | 'admin';
 
 const UNKNOWN: Record<IdKind, string> = {
@@ -12,9 +12,10 @@ const UNKNOWN: Record<IdKind, string> = {
   agent: 'agt_00000000000000000000',
   secret: 'sec_00000000000000000000',
   key: 'key_00000000000000000000',
+  webhook: 'whk_00000000000000000000',
 };
 const idOf = (t: SeededTenant, kind: IdKind): string =>
-  ({ tenant: t.id, provider: t.providerId, model: t.modelId, agent: t.agentId, secret: t.secretId, key: t.keyId })[kind];
+  ({ tenant: t.id, provider: t.providerId, model: t.modelId, agent: t.agentId, secret: t.secretId, key: t.keyId, webhook: t.webhookId })[kind];
 
 interface MatrixRoute {
   readonly method: string;
@@ -68,6 +69,11 @@ const ROUTES: readonly MatrixRoute[] = [
   { method: 'GET', template: '/v1/alerts', access: 'read' },
   { method: 'GET', template: '/v1/alerts/settings', access: 'read' },
   { method: 'PUT', template: '/v1/alerts/settings', access: 'write', body: () => ({ errorRatePct: 50 }) },
+  { method: 'POST', template: '/v1/webhooks', access: 'write', body: () => ({ url: 'http://127.0.0.1:9/stolen', events: ['budget.restored'] }) },
+  { method: 'GET', template: '/v1/webhooks', access: 'read' },
+  { method: 'GET', template: '/v1/webhooks/:id', id: 'webhook', access: 'read' },
+  { method: 'GET', template: '/v1/webhooks/:id/deliveries', id: 'webhook', access: 'read' },
+  { method: 'DELETE', template: '/v1/webhooks/:id', id: 'webhook', access: 'write' },
 ];
 
 /** Calls naming another tenant's resource in the body, made by tenant B's admin on B's own resources. */
@@ -257,8 +263,9 @@ describe('tenant isolation and roles, route by route', () => {
       a.admin.post('/v1/secrets', { name: 'tenant-a-second-secret', value: 'v-second-1234' }),
       a.admin.post('/v1/recipients', { name: 'tenant-a-second-orchestrator', publicKey: x25519PublicKey() }),
       a.admin.patch(`/v1/providers/${a.providerId}`, { rateLimitRpm: 1000 }),
+      a.admin.post('/v1/webhooks', { url: 'http://127.0.0.1:9/tenant-a-second', events: ['budget.restored'] }),
     ]);
-    expect(created.map((res) => res.status)).toEqual([201, 201, 201, 201, 201, 200]);
+    expect(created.map((res) => res.status)).toEqual([201, 201, 201, 201, 201, 200, 201]);
 
     const lists: [string, (t: SeededTenant) => string][] = [
       ['GET /v1/keys', () => '/v1/keys'],
@@ -268,6 +275,7 @@ describe('tenant isolation and roles, route by route', () => {
       ['GET /v1/agents', () => '/v1/agents'],
       ['GET /v1/secrets', () => '/v1/secrets'],
       ['GET /v1/recipients', () => '/v1/recipients'],
+      ['GET /v1/webhooks', () => '/v1/webhooks'],
     ];
     const mine: Cell[] = [];
     for (const [route, pathOf] of lists) {

@@ -8,6 +8,7 @@ import {
   CreateRecipientBody,
   CreateSecretBody,
   CreateTenantBody,
+  CreateWebhookBody,
   PutAlertSettingsBody,
   PutTenantQuotasBody,
   RotateSecretBody,
@@ -56,8 +57,8 @@ export interface FuzzCase {
   readonly statuses?: readonly number[];
 }
 
-type IdKind = 'tenant' | 'provider' | 'model' | 'agent' | 'secret' | 'key';
-const PREFIX: Record<IdKind, string> = { tenant: 'ten', provider: 'prv', model: 'mdl', agent: 'agt', secret: 'sec', key: 'key' };
+type IdKind = 'tenant' | 'provider' | 'model' | 'agent' | 'secret' | 'key' | 'webhook';
+const PREFIX: Record<IdKind, string> = { tenant: 'ten', provider: 'prv', model: 'mdl', agent: 'agt', secret: 'sec', key: 'key', webhook: 'whk' };
 /** `?limit&cursor` of every list route (API.md, "Lists"). */
 const PAGE = ['limit', 'cursor'] as const;
 
@@ -120,6 +121,11 @@ function managementRoutes(fx: FuzzStack): ManagementRoute[] {
     { method: 'GET', template: '/v1/alerts', by: 'admin', queryKeys: ['since', 'kind', ...PAGE] },
     { method: 'GET', template: '/v1/alerts/settings', by: 'admin' },
     { method: 'PUT', template: '/v1/alerts/settings', by: 'admin', schema: PutAlertSettingsBody, valid: { errorRatePct: 50 }, versionOf: '/v1/alerts/settings' },
+    { method: 'POST', template: '/v1/webhooks', by: 'admin', schema: CreateWebhookBody, valid: { url: 'https://hooks.example.com/sb', events: ['alert.raised'] } },
+    { method: 'GET', template: '/v1/webhooks', by: 'admin', queryKeys: PAGE },
+    { method: 'GET', template: '/v1/webhooks/:id', id: 'webhook', by: 'admin' },
+    { method: 'DELETE', template: '/v1/webhooks/:id', id: 'webhook', by: 'admin', actsOnCall: true },
+    { method: 'GET', template: '/v1/webhooks/:id/deliveries', id: 'webhook', by: 'admin', queryKeys: PAGE },
   ];
 }
 
@@ -134,8 +140,16 @@ const management = (): Dialect => 'management';
 
 function managementCases(fx: FuzzStack): FuzzCase[] {
   const a = fx.a;
-  const realIds: Record<IdKind, string> = { tenant: a.id, provider: a.providerId, model: a.modelId, agent: a.agentId, secret: a.secretId, key: a.keyId };
-  const allIds = [fx.a, fx.b].flatMap((t) => [t.id, t.providerId, t.modelId, t.agentId, t.secretId, t.keyId, t.recipientId]);
+  const realIds: Record<IdKind, string> = {
+    tenant: a.id,
+    provider: a.providerId,
+    model: a.modelId,
+    agent: a.agentId,
+    secret: a.secretId,
+    key: a.keyId,
+    webhook: a.webhookId,
+  };
+  const allIds = [fx.a, fx.b].flatMap((t) => [t.id, t.providerId, t.modelId, t.agentId, t.secretId, t.keyId, t.recipientId, t.webhookId]);
   const cases: FuzzCase[] = [];
   for (const r of managementRoutes(fx)) {
     const route = `${r.method} ${r.template}`;

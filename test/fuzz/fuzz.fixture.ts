@@ -11,7 +11,7 @@ export function x25519PublicKey(): string {
   return der.subarray(der.length - 32).toString('base64');
 }
 
-/** One tenant with one of everything: a provider on the mock upstream, a model, an agent, a secret, keys and a recipient. */
+/** One tenant with one of everything: a provider on the mock upstream, a model, an agent, a secret, keys, a recipient and a webhook. */
 export interface SeededTenant {
   readonly id: string;
   readonly admin: ApiClient;
@@ -25,6 +25,8 @@ export interface SeededTenant {
   readonly secretId: string;
   readonly keyId: string;
   readonly recipientId: string;
+  /** Subscribed to budget.restored only, which no fuzzed request can cause: nothing is ever delivered to it. */
+  readonly webhookId: string;
   /** The versions GET answers in its ETag, by resource path (`/v1/providers/<id>`, `/v1/settings`, …). */
   readonly versions: Readonly<Record<string, number>>;
 }
@@ -51,6 +53,7 @@ export async function seedTenant(stack: Stack, mock: MockLlmUpstream, name: stri
   const member = must(await admin.post<Json>('/v1/keys', { name: 'reader', role: 'member' }), 201, 'member key');
   const agentKey = must(await admin.post<Json>('/v1/keys', { name: 'bot', role: 'agent', agentId }), 201, 'agent key');
   const recipient = must(await admin.post<Json>('/v1/recipients', { name: `${name}-orchestrator`, publicKey: x25519PublicKey() }), 201, 'recipient');
+  const webhook = must(await admin.post<Json>('/v1/webhooks', { url: `${mock.baseUrl}/hooks/${name}`, events: ['budget.restored'] }), 201, 'webhook');
   const versions: Record<string, number> = {};
   for (const path of [`/v1/providers/${providerId}`, `/v1/agents/${agentId}`, `/v1/secrets/${secret.id}`, '/v1/settings', '/v1/alerts/settings']) {
     const res = await admin.get(path);
@@ -71,6 +74,7 @@ export async function seedTenant(stack: Stack, mock: MockLlmUpstream, name: stri
     secretId: secret.id as string,
     keyId: member.id as string,
     recipientId: recipient.id as string,
+    webhookId: webhook.id as string,
     versions,
   };
 }

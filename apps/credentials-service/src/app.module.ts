@@ -1,27 +1,16 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PgEventStore } from '@switchboard/event-store';
 import type { KmsPort } from '@switchboard/kms';
-import { BusClient } from '@switchboard/messaging';
+import { BusClient, loadUseCases, operationsController, useCasesOf } from '@switchboard/messaging';
+import { CredentialsOps, WebhookSecretOps } from '@switchboard/contracts';
+import { CqrsModule } from '@nestjs/cqrs';
 import { TenantQuotas } from '@switchboard/service-runtime';
 import { HealthController } from './health/health.controller.js';
-import { TenantQuotasController } from './quotas/tenant-quotas.controller.js';
-import { IssueCredentialHandler } from './issuance/issue-credential/issue-credential.handler.js';
-import { ListRecipientsHandler } from './recipients/list-recipients/list-recipients.handler.js';
-import { RecipientsController } from './recipients/recipients.controller.js';
-import { RegisterRecipientHandler } from './recipients/register-recipient/register-recipient.handler.js';
-import { CreateSecretHandler } from './secrets/create-secret/create-secret.handler.js';
-import { DeleteSecretHandler } from './secrets/delete-secret/delete-secret.handler.js';
-import { DescribeSecretsHandler } from './secrets/describe-secrets/describe-secrets.handler.js';
-import { GatewayCredentialHandler } from './secrets/gateway-credential/gateway-credential.handler.js';
-import { GetSecretHandler } from './secrets/get-secret/get-secret.handler.js';
-import { ListSecretsHandler } from './secrets/list-secrets/list-secrets.handler.js';
-import { RevealSecretHandler } from './secrets/reveal-secret/reveal-secret.handler.js';
-import { RotateSecretHandler } from './secrets/rotate-secret/rotate-secret.handler.js';
-import { SecretsController } from './secrets/secrets.controller.js';
+import { IssueCredentialHandler } from './issuance/issue-credential/issue-credential.service.js';
 import { SecretVault } from './secrets/secret.vault.js';
 import { ServiceKeys } from './service-keys/service-keys.js';
-import { TransportKeyController } from './service-keys/transport-key.controller.js';
 import { CREDENTIALS_SETTINGS, KMS, type CredentialsSettings } from './shared/credentials.settings.js';
+import { WebhookSecrets } from './webhook-secrets/webhook-secrets.service.js';
 
 export interface AppDependencies {
   readonly store: PgEventStore;
@@ -33,28 +22,21 @@ export interface AppDependencies {
   readonly quotas: TenantQuotas;
 }
 
-const handlers = [
-  SecretVault,
-  CreateSecretHandler,
-  ListSecretsHandler,
-  GetSecretHandler,
-  DescribeSecretsHandler,
-  RotateSecretHandler,
-  RevealSecretHandler,
-  DeleteSecretHandler,
-  GatewayCredentialHandler,
-  RegisterRecipientHandler,
-  ListRecipientsHandler,
-  IssueCredentialHandler,
-];
-
-/** Store, KMS, keys and bus client are built before Nest starts, so a service that cannot reach Postgres never listens. */
+/**
+ * The service's use cases are the `*.handler` classes below this folder, each registered by its own decorator
+ * (CommandOperation, QueryOperation): adding one is adding its folder. Issuance runs from the agent-start consumer,
+ * not the bus's request/reply. Store, KMS, keys and bus client are built before Nest starts, so a service that cannot
+ * reach Postgres never listens.
+ */
 @Module({})
 export class AppModule {
-  static forRoot(deps: AppDependencies): DynamicModule {
+  static async forRoot(deps: AppDependencies): Promise<DynamicModule> {
+    await loadUseCases(new URL('.', import.meta.url));
+    const useCases = [...useCasesOf(CredentialsOps), ...useCasesOf(WebhookSecretOps)];
     return {
       module: AppModule,
-      controllers: [HealthController, TransportKeyController, SecretsController, RecipientsController, TenantQuotasController],
+      imports: [CqrsModule.forRoot()],
+      controllers: [HealthController, operationsController(useCases)],
       providers: [
         { provide: PgEventStore, useValue: deps.store },
         { provide: KMS, useValue: deps.kms },
@@ -62,7 +44,10 @@ export class AppModule {
         { provide: BusClient, useValue: deps.bus },
         { provide: CREDENTIALS_SETTINGS, useValue: deps.settings },
         { provide: TenantQuotas, useValue: deps.quotas },
-        ...handlers,
+        SecretVault,
+        WebhookSecrets,
+        IssueCredentialHandler,
+        ...useCases.map((u) => u.handler),
       ],
     };
   }

@@ -7,7 +7,7 @@ import { openServiceStore, startService, type RunningService, type ServiceDefini
 import type { Logger } from '@switchboard/telemetry';
 import { AppModule } from './app.module.js';
 import { startAgentStartConsumer, type AgentStartConsumerOptions } from './issuance/agent-start.consumer.js';
-import { IssueCredentialHandler } from './issuance/issue-credential/issue-credential.handler.js';
+import { IssueCredentialHandler } from './issuance/issue-credential/issue-credential.service.js';
 import { CREDENTIALS_MIGRATIONS, SCHEMA } from './read-models/credentials.migrations.js';
 import { ServiceKeys, type ServiceKeysLoaderOptions } from './service-keys/service-keys.js';
 import { busTypeOf } from './shared/bus-types.js';
@@ -58,7 +58,7 @@ export function startCredentialsService(options: CredentialsServiceOptions): Pro
     onClose(() => serviceKeys.stop());
 
     const quotas = credentialsQuotas(options.quotas ?? DEFAULT_QUOTAS);
-    const app = await listen(AppModule.forRoot({ store, kms: options.kms, serviceKeys, bus, settings: options.settings, quotas }));
+    const app = await listen(await AppModule.forRoot({ store, kms: options.kms, serviceKeys, bus, settings: options.settings, quotas }));
     // After listen, because it hands events to the app's handler; stopped before the app closes.
     const consumer = await startAgentStartConsumer(nc, names, app.get(IssueCredentialHandler), options.identity, logger.child({ component: 'issuer' }), options.issuer);
     onClose(() => consumer.stop());

@@ -8,7 +8,7 @@ import { newId } from '@switchboard/contracts';
 import { connectNats, ensureEventsStream } from '@switchboard/messaging';
 import { MockLlmUpstream, deleteEventsStream } from '@switchboard/testing';
 import { generateAccessKey } from './auth/access-key.js';
-import type { GatewayHarness } from './testing/gateway.harness.js';
+import type { GatewayHarness } from '../test/gateway.harness.js';
 
 // Set before the harness (and the fakes' decorators, which read it) is imported.
 const namespace = `t${randomBytes(5).toString('hex')}`;
@@ -77,7 +77,7 @@ describe('egress rules per tenant and port, and endpoint paths (gateway in-proce
     h.request('POST', '/v1/chat/completions', { key: agentKey, body: { model, messages: [{ role: 'user', content: 'hi' }] } });
 
   beforeAll(async () => {
-    const { GatewayHarness } = await import('./testing/gateway.harness.js');
+    const { GatewayHarness } = await import('../test/gateway.harness.js');
     mock = await new MockLlmUpstream({ requiredKey: UPSTREAM_KEY, models: ['gpt-owned'] }).start();
     based = await recordingUpstream();
     spoolDir = mkdtempSync(join(tmpdir(), 'sb-egress-spool-'));

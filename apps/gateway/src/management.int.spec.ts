@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { generateAccessKey } from './auth/access-key.js';
-import type { GatewayHarness } from './testing/gateway.harness.js';
+import type { GatewayHarness } from '../test/gateway.harness.js';
 
 // Set before the harness (and the fake's decorators, which read it) is imported.
 const namespace = `t${randomBytes(5).toString('hex')}`;
@@ -27,7 +27,7 @@ describe('management routes (gateway in-process, real NATS, fake providers-servi
   }
 
   beforeAll(async () => {
-    const { GatewayHarness } = await import('./testing/gateway.harness.js');
+    const { GatewayHarness } = await import('../test/gateway.harness.js');
     h = await GatewayHarness.start({ namespace, operatorKey });
     const tenant = await h.request('POST', '/v1/tenants', { key: operatorKey, body: { name: 'acme' } });
     expect(tenant.status).toBe(201);

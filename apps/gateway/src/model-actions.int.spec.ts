@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { MockLlmUpstream } from '@switchboard/testing';
 import { generateAccessKey } from './auth/access-key.js';
-import type { GatewayHarness } from './testing/gateway.harness.js';
+import type { GatewayHarness } from '../test/gateway.harness.js';
 
 // Set before the harness (and the fakes' decorators, which read it) is imported.
 const namespace = `t${randomBytes(5).toString('hex')}`;
@@ -21,7 +21,7 @@ describe('endpoint checks, model discovery and the Test action (gateway in-proce
   const request = (method: string, url: string, body?: Json, key = admin) => h.request(method, url, { key, body });
 
   beforeAll(async () => {
-    const { GatewayHarness } = await import('./testing/gateway.harness.js');
+    const { GatewayHarness } = await import('../test/gateway.harness.js');
     mock = await new MockLlmUpstream({ requiredKey: UPSTREAM_KEY, models: ['gpt-a', 'gpt-b'] }).start();
     h = await GatewayHarness.start({ namespace, operatorKey, egressAllow: '127.0.0.1/32' });
     admin = ((await request('POST', '/v1/tenants', { name: 'discovery' }, operatorKey)).body as Json).adminKey as string;
@@ -87,7 +87,7 @@ describe('endpoint checks, model discovery and the Test action (gateway in-proce
     const result = await request('POST', `/v1/models/${modelId}/test`);
     expect(result.status).toBe(200);
     expect(result.body).toEqual({ ok: true, latencyMs: expect.any(Number) });
-    expect(mock.calls().at(-1)).toMatchObject({ endpoint: 'chat_completions', model: 'gpt-a', stream: false, body: expect.objectContaining({ max_tokens: 1 }) });
+    expect(mock.calls().at(-1)).toMatchObject({ endpoint: 'chat_completions', model: 'gpt-a', stream: false, body: expect.objectContaining({ max_completion_tokens: 1 }) });
 
     mock.configure({ fault: { kind: 'status', status: 401 }, faultCount: 1 });
     const failed = await request('POST', `/v1/models/${modelId}/test`);

@@ -5,14 +5,14 @@ import { testIdentities } from '@switchboard/service-identity/testing';
 import { startTelemetry, type Telemetry } from '@switchboard/telemetry';
 import { generateAccessKey } from './auth/access-key.js';
 import { OperatorKeyBootstrap } from './auth/operator-key.bootstrap.js';
-import type { GatewayHarness } from './testing/gateway.harness.js';
+import type { GatewayHarness } from '../test/gateway.harness.js';
 
 // Set before the harness (and the fake's decorators, which read it) is imported.
 const namespace = `t${randomBytes(5).toString('hex')}`;
 process.env.SWITCHBOARD_NAMESPACE = namespace;
 
 type Json = Record<string, unknown>;
-type Harness = typeof import('./testing/gateway.harness.js').GatewayHarness;
+type Harness = typeof import('../test/gateway.harness.js').GatewayHarness;
 
 async function eventually(check: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -29,7 +29,7 @@ describe('gateway operations (in-process, real NATS, fake providers-service)', (
 
   beforeAll(async () => {
     telemetry = startTelemetry('gateway', { spanProcessors: [new SimpleSpanProcessor(spans)] });
-    Gateway = (await import('./testing/gateway.harness.js')).GatewayHarness;
+    Gateway = (await import('../test/gateway.harness.js')).GatewayHarness;
   });
 
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { generateRecipientKeyPair } from '@switchboard/sealing';
 import { generateAccessKey } from './auth/access-key.js';
-import type { GatewayHarness } from './testing/gateway.harness.js';
+import type { GatewayHarness } from '../test/gateway.harness.js';
 
 // Set before the harness (and the fakes' decorators, which read it) is imported.
 const namespace = `t${randomBytes(5).toString('hex')}`;
@@ -19,7 +19,7 @@ describe('provider credentials, recipients and agent runs (gateway in-process, r
   const secretNamed = (name: string) => [...h.credentials.secrets.values()].find((s) => s.name === name);
 
   beforeAll(async () => {
-    const { GatewayHarness } = await import('./testing/gateway.harness.js');
+    const { GatewayHarness } = await import('../test/gateway.harness.js');
     // No tap: a stopped fake then answers "no responders" at once instead of timing out.
     // 10.0.0.0/8 allowed: the self-hosted endpoint below passes the save-time egress check.
     h = await GatewayHarness.start({ namespace, operatorKey, tapBus: false, egressAllow: '10.0.0.0/8' });
@@ -75,7 +75,7 @@ describe('provider credentials, recipients and agent runs (gateway in-process, r
       const headers = secretNamed('vllm headers');
       const wrongKind = await h.request('POST', '/v1/providers', { key: admin, body: { name: 'p2', type: 'openai', secretId: headers?.id } });
       expect(wrongKind.status).toBe(400);
-      expect(errorOf(wrongKind.body).message).toMatch(/^secretId: /);
+      expect(errorOf(wrongKind.body).message).toMatch(/^authMethod bearer needs an API key, but secretId \(secret sec_\w+\) is a header map/);
     });
 
     it('shows hint and version on reads, and still answers without them while credentials-service is away', async () => {

@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import { connectNats, ensureEventsStream } from '@switchboard/messaging';
 import { MockLlmUpstream, deleteEventsStream, eventually, readStreamMessages } from '@switchboard/testing';
 import { generateAccessKey } from './auth/access-key.js';
-import type { GatewayHarness } from './testing/gateway.harness.js';
+import type { GatewayHarness } from '../test/gateway.harness.js';
 
 // Set before the harness (and the fakes' decorators, which read it) is imported.
 const namespace = `t${randomBytes(5).toString('hex')}`;
@@ -40,7 +40,7 @@ describe('LLM proxy (gateway in-process, real NATS, fake services, mock upstream
   }
 
   beforeAll(async () => {
-    const { GatewayHarness } = await import('./testing/gateway.harness.js');
+    const { GatewayHarness } = await import('../test/gateway.harness.js');
     mock = await new MockLlmUpstream({ requiredKey: UPSTREAM_KEY }).start();
     spoolDir = mkdtempSync(join(tmpdir(), 'sb-proxy-spool-'));
     h = await GatewayHarness.start({ namespace, operatorKey, egressAllow: '127.0.0.1/32', spoolDir });

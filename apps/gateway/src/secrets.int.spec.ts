@@ -3,7 +3,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-tr
 import { testIdentities, untrustedIdentity } from '@switchboard/service-identity/testing';
 import { startTelemetry, type Telemetry } from '@switchboard/telemetry';
 import { generateAccessKey } from './auth/access-key.js';
-import type { GatewayHarness, HarnessResponse } from './testing/gateway.harness.js';
+import type { GatewayHarness, HarnessResponse } from '../test/gateway.harness.js';
 
 // Set before the harness (and the fakes' decorators, which read it) is imported.
 const namespace = `t${randomBytes(5).toString('hex')}`;
@@ -33,7 +33,7 @@ describe('secrets (gateway in-process, real NATS, fake services)', () => {
 
   beforeAll(async () => {
     telemetry = startTelemetry('gateway', { spanProcessors: [new SimpleSpanProcessor(spans)] });
-    const { GatewayHarness } = await import('./testing/gateway.harness.js');
+    const { GatewayHarness } = await import('../test/gateway.harness.js');
     h = await GatewayHarness.start({ namespace, operatorKey, logLines });
     const tenant = await h.request('POST', '/v1/tenants', { key: operatorKey, body: { name: 'vault' } });
     admin = (tenant.body as Json).adminKey as string;

@@ -37,5 +37,5 @@ export function openEventStore(databaseUrl: string): Promise<PgEventStore> {
 /** Everything main() starts, in one place so integration specs boot exactly what production runs. */
 export function startProvidersService(options: ProvidersServiceOptions): Promise<RunningProvidersService> {
   const quotas = providerQuotas(options.quotas ?? DEFAULT_QUOTAS);
-  return startService(SERVICE, options, async (runtime) => ({ app: await runtime.listen(AppModule.forRoot(runtime.store, quotas)) }));
+  return startService(SERVICE, options, async (runtime) => ({ app: await runtime.listen(await AppModule.forRoot(runtime.store, quotas)) }));
 }

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { newId, ProvidersOps, type Actor, type AgentView, type ModelView, type ProviderView, type Result } from '@switchboard/contracts';
 import { withSpan } from '@switchboard/telemetry';
-import { newKeyHash, operator, startTestStack, type TestStack, value, createTenant } from './testing/service.harness.js';
+import { newKeyHash, operator, startTestStack, type TestStack, value, createTenant } from '../test/service.harness.js';
 
 let stack: TestStack;
 

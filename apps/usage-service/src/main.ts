@@ -1,4 +1,5 @@
-import { runServiceMain } from '@switchboard/service-runtime';
+import { quotasFromEnv, runServiceMain } from '@switchboard/service-runtime';
+import { EGRESS_ALLOW_ENV, EgressPolicy } from '@switchboard/upstream';
 import { SERVICE_NAME, startUsageService } from './usage-service.bootstrap.js';
 
 const databaseUrl = process.env['DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/switchboard';
@@ -8,6 +9,9 @@ if (admissionCommit !== 'fast' && admissionCommit !== 'durable') {
   process.exit(2);
 }
 
-await runServiceMain(SERVICE_NAME, 'usage', async ({ logger, nats, identity }) =>
-  startUsageService({ databaseUrl, nats, logger, identity, admissionCommit }),
-);
+await runServiceMain(SERVICE_NAME, 'usage', async ({ logger, nats, identity }) => {
+  // These throw on bad configuration, naming the variable.
+  const quotas = quotasFromEnv();
+  const egress = EgressPolicy.fromEnv(process.env[EGRESS_ALLOW_ENV]);
+  return startUsageService({ databaseUrl, nats, logger, identity, admissionCommit, quotas, egress });
+});

@@ -1,20 +1,24 @@
 import type { INestMicroservice } from '@nestjs/common';
-import { BUS_EVENT_TYPES, type DomainEventType } from '@switchboard/contracts';
+import { BUS_EVENT_TYPES, DEFAULT_QUOTAS, type DomainEventType, type QuotaLimits } from '@switchboard/contracts';
 import type { PgEventStore } from '@switchboard/event-store';
-import type { DurableConsumer, NatsConfig } from '@switchboard/messaging';
+import { BusClient, type DurableConsumer, type NatsConfig } from '@switchboard/messaging';
 import { openServiceStore, startService, type RunningService, type ServiceDefinition } from '@switchboard/service-runtime';
 import type { Logger } from '@switchboard/telemetry';
+import { EgressPolicy, UpstreamClient } from '@switchboard/upstream';
 import { AlertEvaluator, type AlertEvaluatorOptions } from './alerts/alert.evaluator.js';
 import { AppModule } from './app.module.js';
-import { serveBudgetAdmission } from './budget/budget.controller.js';
+import { serveBudgetAdmission } from './budget/budget-admission.direct.js';
 import { admissionPool, type AdmissionCommit } from './budget/admission.pool.js';
 import { BudgetLedger, needsAttention } from './budget/budget.ledger.js';
 import { BudgetSweeper, type BudgetSweeperOptions } from './budget/budget.sweeper.js';
 import { projectionHorizon, startUsageProjector, type UsageProjectorOptions } from './projection/usage-projector.consumer.js';
 import type { ChargedLedgerRow } from './projection/usage.projection.js';
 import { SCHEMA, USAGE_MIGRATIONS } from './projection/usage.migrations.js';
-import type { UsageClock } from './queries/usage.controller.js';
+import type { UsageClock } from './shared/usage.clock.js';
 import type { ServiceIdentity } from '@switchboard/service-identity';
+import { DELIVERY_TIMEOUT_MS, WebhookDeliveryWorker, type WebhookWorkerOptions } from './webhooks/webhook-delivery.worker.js';
+import { startWebhookIntake } from './webhooks/webhook-intake.consumer.js';
+import { usageQuotas } from './webhooks/webhook.quotas.js';
 
 export const SERVICE_NAME = 'usage-service';
 
@@ -40,6 +44,11 @@ export interface UsageServiceOptions {
   readonly admissionCommit?: AdmissionCommit;
   /** The alert evaluator's period and clock (specs pin the clock and call evaluate() themselves). */
   readonly alerts?: AlertEvaluatorOptions;
+  /** Which webhook URLs may be reached (main: SWITCHBOARD_EGRESS_ALLOW); public addresses only when left out. */
+  readonly egress?: EgressPolicy;
+  /** Deployment-wide quotas (main: quotasFromEnv); DEFAULT_QUOTAS when left out. */
+  readonly quotas?: QuotaLimits;
+  readonly webhooks?: WebhookWorkerOptions;
 }
 
 export interface RunningUsageService extends RunningService {
@@ -48,6 +57,7 @@ export interface RunningUsageService extends RunningService {
   readonly ledger: BudgetLedger;
   readonly sweeper: BudgetSweeper;
   readonly alerts: AlertEvaluator;
+  readonly webhooks: WebhookDeliveryWorker;
 }
 
 /** The data source on the service's schema with its migrations applied (for the rebuild command). */
@@ -61,7 +71,13 @@ export function startUsageService(options: UsageServiceOptions): Promise<Running
     const admissions = admissionPool(store.dataSource, options.admissionCommit ?? 'fast');
     onClose(() => admissions.end());
     const ledger = new BudgetLedger(store.dataSource, store, admissions);
-    const app = await listen(AppModule.forRoot({ dataSource: store.dataSource, ledger, ...(options.clock ? { clock: options.clock } : {}) }));
+    const bus = BusClient.create({ ...options.nats, name: `${options.nats.name}-client` }, options.identity);
+    onClose(() => bus.close());
+    const egress = options.egress ?? EgressPolicy.fromEnv(undefined);
+    const quotas = usageQuotas(options.quotas ?? DEFAULT_QUOTAS);
+    const app = await listen(
+      await AppModule.forRoot({ dataSource: store.dataSource, ledger, bus, egress, quotas, ...(options.clock ? { clock: options.clock } : {}) }),
+    );
     const budgetLogger = logger.child({ component: 'budget-ledger' });
     const admission = serveBudgetAdmission(nc, names, ledger, budgetLogger, options.identity);
     onClose(() => Promise.all(admission.map((subscription) => subscription.drain())));
@@ -84,6 +100,14 @@ export function startUsageService(options: UsageServiceOptions): Promise<Running
     const alerts = new AlertEvaluator(store, logger.child({ component: 'alert-evaluator' }), options.alerts);
     alerts.start();
     onClose(() => alerts.stop());
-    return { app, projector, ledger, sweeper, alerts };
+    const webhookLogger = logger.child({ component: 'webhooks' });
+    const upstream = new UpstreamClient({ policy: egress, timeouts: { connectMs: DELIVERY_TIMEOUT_MS, headersMs: DELIVERY_TIMEOUT_MS, bodyIdleMs: DELIVERY_TIMEOUT_MS } });
+    onClose(() => upstream.close());
+    const webhooks = new WebhookDeliveryWorker(store.dataSource, bus, upstream, webhookLogger, options.webhooks);
+    webhooks.start();
+    onClose(() => webhooks.stop());
+    const intake = await startWebhookIntake(nc, names, store.dataSource, options.identity, webhookLogger, () => webhooks.notify());
+    onClose(() => Promise.all(intake.map((consumer) => consumer.stop())));
+    return { app, projector, ledger, sweeper, alerts, webhooks };
   });
 }

@@ -3,7 +3,7 @@ import { TenantKeyRole } from './access.js';
 import { Delivery } from './agents.js';
 import { AlertKind } from './alerts.js';
 import { ModelSource } from './models.js';
-import { ProviderSettings } from './providers.js';
+import { CredentialCheckSource, CredentialState, ProviderSettings } from './providers.js';
 import { TenantSettings } from './tenants.js';
 import { UsageRecorded } from './proxy.js';
 import { CredentialDeniedFields, CredentialIssuedFields, SecretKind, StartProviderSnapshot } from './credentials.js';
@@ -33,8 +33,21 @@ export const ProviderRegistered = ProviderSettings.omit({ type: true }).extend({
   providerType: ProviderSettings.shape.type,
   secretId: z.string().nullable(),
 });
-export const ProviderUpdated = z.object({ providerId: z.string(), changes: ProviderSettings.partial() });
+/** `changes.secretId`: the provider's credential was replaced by this secret (calls that start later use it). */
+export const ProviderUpdated = z.object({ providerId: z.string(), changes: ProviderSettings.partial().extend({ secretId: z.string().optional() }) });
 export const ProviderDeleted = z.object({ providerId: z.string() });
+/**
+ * The upstream's verdict on a provider's credential (the secret it names), from discovery, the Test action or a
+ * proxied call it refused with 401. Kept in a stream of its own per provider, so checks never move the provider's
+ * version (its ETag).
+ */
+export const ProviderCredentialChecked = z.object({
+  providerId: z.string(),
+  secretId: z.string().nullable(),
+  state: CredentialState.exclude(['unchecked']),
+  source: CredentialCheckSource,
+  detail: z.string().max(300).nullable(),
+});
 export const ModelAdded = z.object({
   modelId: z.string(),
   providerId: z.string(),
@@ -119,6 +132,7 @@ export const BUS_EVENT_TYPES = {
   ProviderRegistered: 'provider.registered',
   ProviderUpdated: 'provider.updated',
   ProviderDeleted: 'provider.deleted',
+  ProviderCredentialChecked: 'provider.credential-checked',
   ModelAdded: 'model.added',
   ModelRemoved: 'model.removed',
   AgentCreated: 'agent.created',
@@ -148,6 +162,7 @@ export const EVENT_DATA_SCHEMAS = {
   ProviderRegistered,
   ProviderUpdated,
   ProviderDeleted,
+  ProviderCredentialChecked,
   ModelAdded,
   ModelRemoved,
   AgentCreated,

@@ -13,6 +13,8 @@ export const ID_PREFIXES = {
   event: 'evt',
   request: 'req',
   alert: 'alr',
+  webhook: 'whk',
+  webhookSecret: 'whs',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

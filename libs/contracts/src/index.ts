@@ -20,3 +20,4 @@ export * from './budgets.js';
 export * from './alerts.js';
 export * from './pages.js';
 export * from './quotas.js';
+export * from './webhooks.js';

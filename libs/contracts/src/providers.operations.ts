@@ -8,7 +8,7 @@ import { defineOperation } from './operation.js';
 import { PageRequest, pageOf } from './pages.js';
 import { OwnedTenantQuotas, TenantQuotaChanges } from './quotas.js';
 import { fromGateway } from './service-access.js';
-import { CreateProviderBody, ProviderHistoryEntry, ProviderView, UpdateProviderBody } from './providers.js';
+import { CreateProviderBody, CredentialCheckSource, CredentialState, ProviderDependentsView, ProviderHistoryEntry, ProviderView, UpdateProviderBody } from './providers.js';
 import { TenantSettingsView, TenantView, UpdateTenantSettingsBody } from './tenants.js';
 import { AgentRoute, DiscoveredModel } from './proxy.js';
 
@@ -83,10 +83,29 @@ export const ProvidersOps = {
     ProviderView,
     fromGateway,
   ),
+  /**
+   * The gateway's record of what an upstream said of a provider's credential. On the service's own behalf (a
+   * proxied call has no admin behind it); a verdict on a secret the provider no longer uses is dropped.
+   */
+  recordCredentialCheck: defineOperation(
+    'providers.v1.provider.credential.checked',
+    z.object({
+      tenantId: Id,
+      providerId: Id,
+      secretId: Id.nullable(),
+      state: CredentialState.exclude(['unchecked']),
+      source: CredentialCheckSource,
+      detail: z.string().max(300).nullable(),
+    }),
+    z.object({ recorded: z.boolean() }),
+    fromGateway,
+  ),
+
+  /** `dryRun`: deletes nothing and answers what still refers to the provider (what a delete would refuse or take along). */
   deleteProvider: defineOperation(
     'providers.v1.provider.delete',
-    z.object({ ...actor, id: Id, expectedVersion: ExpectedVersion }),
-    Empty,
+    z.object({ ...actor, id: Id, expectedVersion: ExpectedVersion, dryRun: z.boolean().default(false) }),
+    z.object({ dependents: ProviderDependentsView.optional() }),
     fromGateway,
   ),
   providerHistory: defineOperation(

@@ -8,6 +8,11 @@ export type ProviderType = z.infer<typeof ProviderType>;
 export const Protocol = z.enum(['openai', 'anthropic_messages']);
 export type Protocol = z.infer<typeof Protocol>;
 
+/** What clients may send: `responses` is another name for `openai` (the one other platforms' configurations use). */
+export const ProtocolInput = z
+  .enum(['openai', 'anthropic_messages', 'responses'])
+  .transform((protocol): Protocol => (protocol === 'responses' ? 'openai' : protocol));
+
 export const AuthMethod = z.enum(['bearer', 'x_api_key', 'custom_headers']);
 export type AuthMethod = z.infer<typeof AuthMethod>;
 
@@ -47,7 +52,7 @@ export const ApiKeyValue = z.string().min(1, 'must not be empty').max(8192).rege
 const MutableProviderFields = {
   name: Name,
   endpoint: HttpUrl,
-  protocol: Protocol,
+  protocol: ProtocolInput,
   authMethod: AuthMethod,
   organizationId: z.string().trim().min(1).max(200).nullable(),
   defaultModel: z.string().trim().min(1).max(200).nullable(),
@@ -60,7 +65,7 @@ export const CreateProviderBody = z
     name: Name,
     type: ProviderType,
     endpoint: MutableProviderFields.endpoint.optional(),
-    protocol: Protocol.optional(),
+    protocol: ProtocolInput.optional(),
     authMethod: AuthMethod.optional(),
     apiKey: ApiKeyValue.optional(),
     secretId: Id.optional(),
@@ -94,12 +99,19 @@ export const UpdateProviderBody = z
     endpoint: MutableProviderFields.endpoint.optional(),
     protocol: MutableProviderFields.protocol.optional(),
     authMethod: MutableProviderFields.authMethod.optional(),
+    apiKey: ApiKeyValue.optional(),
+    secretId: Id.optional(),
+    customHeaders: CustomHeaders.optional(),
     organizationId: MutableProviderFields.organizationId.optional(),
     defaultModel: MutableProviderFields.defaultModel.optional(),
     rateLimitRpm: MutableProviderFields.rateLimitRpm.optional(),
     monthlyBudgetUsd: MutableProviderFields.monthlyBudgetUsd.optional(),
   })
-  .refine((b) => Object.keys(b).length > 0, 'must change at least one field');
+  .refine((b) => Object.keys(b).length > 0, 'must change at least one field')
+  .superRefine((body, ctx) => {
+    const given = ['apiKey', 'secretId', 'customHeaders'].filter((k) => body[k as keyof typeof body] !== undefined);
+    if (given.length > 1) ctx.addIssue({ code: 'custom', path: [given[1]], message: 'give only one of apiKey, secretId, customHeaders' });
+  });
 export type UpdateProviderBody = z.infer<typeof UpdateProviderBody>;
 
 /** The settings of a provider as stored in its events (credentials excluded). */
@@ -122,10 +134,28 @@ export const ProviderCredentialView = z.object({
   version: z.number().int().nullable(),
 });
 
+/**
+ * What the upstream last said of the provider's credential: `valid` (it answered), `rejected` (401/403),
+ * `unreachable` (no answer, or an answer that was not one), `unchecked` (not tried since the credential was set).
+ */
+export const CredentialState = z.enum(['unchecked', 'valid', 'rejected', 'unreachable']);
+export type CredentialState = z.infer<typeof CredentialState>;
+/** How a check came about: model discovery, the Test action, or a proxied call the upstream refused. */
+export const CredentialCheckSource = z.enum(['discovery', 'test', 'proxy']);
+export type CredentialCheckSource = z.infer<typeof CredentialCheckSource>;
+export const CredentialStatus = z.object({
+  state: CredentialState,
+  checkedAt: z.string().nullable(),
+  /** What was found, in the product's words (`the upstream answered 401 to GET /models`); never upstream text. */
+  detail: z.string().nullable(),
+});
+export type CredentialStatus = z.infer<typeof CredentialStatus>;
+
 export const ProviderView = ProviderSettings.extend({
   id: z.string(),
   modelCount: z.number().int(),
   credential: ProviderCredentialView.nullable(),
+  credentialStatus: CredentialStatus,
   version: z.number().int(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -140,3 +170,7 @@ export const ProviderHistoryEntry = z.object({
   changes: z.record(z.string(), z.unknown()),
 });
 export type ProviderHistoryEntry = z.infer<typeof ProviderHistoryEntry>;
+
+/** What refers to a provider: agents block its deletion, models go with it. Answered by DELETE ?dryRun=true and by 409 provider_in_use. */
+export const ProviderDependentsView = z.object({ agents: z.array(z.string()), models: z.array(z.string()) });
+export type ProviderDependentsView = z.infer<typeof ProviderDependentsView>;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Delivery } from './agents.js';
 import { ModelPrice } from './models.js';
 import { TenantSettings } from './tenants.js';
-import { AuthMethod, Protocol, ProviderType } from './providers.js';
+import { AuthMethod, CredentialStatus, Protocol, ProviderType } from './providers.js';
 
 /** Everything the proxy needs to route one agent's calls; cached in the gateway, dropped on events. */
 export const AgentRoute = z.object({
@@ -25,6 +25,8 @@ export const AgentRoute = z.object({
     rateLimitRpm: z.number().int().nullable(),
     monthlyBudgetUsd: z.number().nullable(),
     secretId: z.string().nullable(),
+    /** What the upstream last said of that credential: a 404 for a model discovery never found says why. */
+    credentialStatus: CredentialStatus,
   }),
   models: z.array(
     z.object({
@@ -79,3 +81,4 @@ export const UsageRecorded = z.object({
 export type UsageRecorded = z.infer<typeof UsageRecorded>;
 
 export const DiscoveredModel = z.object({ upstreamModel: z.string().min(1).max(200), createdAt: z.string().nullable() });
+export type DiscoveredModel = z.infer<typeof DiscoveredModel>;

@@ -6,18 +6,20 @@ import { appError, type AppError } from './result.js';
  * database fills per tenant, and a per-provider bound would still multiply by the provider quota); `keys` the
  * access keys the tenant made that still work (not the short-lived keys issued at agent starts).
  */
-export const QUOTA_KINDS = ['providers', 'models', 'agents', 'keys', 'secrets', 'recipients'] as const;
+export const QUOTA_KINDS = ['providers', 'models', 'agents', 'keys', 'secrets', 'recipients', 'webhooks'] as const;
 export const QuotaKind = z.enum(QUOTA_KINDS);
 export type QuotaKind = z.infer<typeof QuotaKind>;
 
 /** Which service owns (counts and enforces) each kind. */
-export const QUOTA_OWNERS: Readonly<Record<QuotaKind, 'providers' | 'credentials'>> = {
+export type QuotaOwner = 'providers' | 'credentials' | 'usage';
+export const QUOTA_OWNERS: Readonly<Record<QuotaKind, QuotaOwner>> = {
   providers: 'providers',
   models: 'providers',
   agents: 'providers',
   keys: 'providers',
   secrets: 'credentials',
   recipients: 'credentials',
+  webhooks: 'usage',
 };
 
 /** The largest limit an operator may set; past it a "limit" would no longer bound anything a page can show. */
@@ -38,6 +40,7 @@ export const DEFAULT_QUOTAS: QuotaLimits = Object.freeze({
   keys: 1000,
   secrets: 500,
   recipients: 100,
+  webhooks: 20,
 });
 
 /** Past the limit: 409 at the edge; the message names the kind and the limit. */
@@ -55,6 +58,7 @@ const eachKind = <T extends z.ZodType>(schema: T): Record<QuotaKind, T> => ({
   keys: schema,
   secrets: schema,
   recipients: schema,
+  webhooks: schema,
 });
 
 /**

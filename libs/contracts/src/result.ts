@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'agent_not_found',
   'secret_not_found',
   'recipient_not_found',
+  'webhook_not_found',
   'provider_name_taken',
   'model_name_taken',
   'agent_name_taken',

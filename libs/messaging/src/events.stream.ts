@@ -15,7 +15,8 @@ export interface EventsStreamOptions {
 
 /**
  * Creates the events stream, or brings an existing one to the wanted subjects and duplicate window.
- * Safe to run from every replica at startup, concurrently.
+ * Replicas are raised to `replicas` but never lowered: a service started without the setting must not set a
+ * production R3 stream back to R1. Safe to run from every replica at startup, concurrently.
  */
 export async function ensureEventsStream(nc: NatsConnection, names: BusNames, options: EventsStreamOptions = {}): Promise<void> {
   const jsm = await jetstreamManager(nc);
@@ -26,16 +27,22 @@ export async function ensureEventsStream(nc: NatsConnection, names: BusNames, op
   };
   const existing = await streamInfo(nc, names.eventsStream);
   if (existing) {
-    if (!matches(existing.config, wanted)) await jsm.streams.update(names.eventsStream, wanted);
+    const kept = keepReplicas(existing, wanted);
+    if (!matches(existing.config, kept)) await jsm.streams.update(names.eventsStream, kept);
     return;
   }
   try {
     await jsm.streams.add({ name: names.eventsStream, storage: StorageType.File, ...wanted });
   } catch (error) {
     // Another replica created it between our info and add, possibly with an older configuration.
-    if (!(await streamInfo(nc, names.eventsStream))) throw error;
-    await jsm.streams.update(names.eventsStream, wanted);
+    const created = await streamInfo(nc, names.eventsStream);
+    if (!created) throw error;
+    await jsm.streams.update(names.eventsStream, keepReplicas(created, wanted));
   }
+}
+
+function keepReplicas<T extends { num_replicas: number }>(existing: StreamInfo, wanted: T): T {
+  return { ...wanted, num_replicas: Math.max(wanted.num_replicas, existing.config.num_replicas) };
 }
 
 async function streamInfo(nc: NatsConnection, stream: string): Promise<StreamInfo | null> {

@@ -18,3 +18,5 @@ export type { NatsConnection } from '@nats-io/transport-node';
 export type { JetStreamClient } from '@nats-io/jetstream';
 export { DirectClient, serveDirect } from './direct.operation.js';
 export { ServiceIdentityModule, SERVICE_IDENTITY } from './service-identity.module.js';
+export { CommandOperation, QueryOperation, loadUseCases, operationMessageClass, operationsController, useCasesOf } from './use-case.registry.js';
+export type { RegisteredUseCase, UseCase, UseCaseKind, UseCaseRequest, UseCaseResult } from './use-case.registry.js';

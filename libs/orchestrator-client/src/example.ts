@@ -20,10 +20,20 @@ import { CredentialIssuerView } from '@switchboard/contracts';
 import type { IssuerKey } from './credential-event.opener.js';
 import { OrchestratorClient } from './orchestrator.client.js';
 
-const USAGE = `usage:
-  example.js --generate-key <file>
-  example.js --pin-issuer <gateway URL> --issuer-keys <file>
-  example.js --tenant <id> --recipient <id> --private-key-file <file> --issuer-keys <file>`;
+const USAGE = `usage: node libs/orchestrator-client/dist/example.js <mode> [-h | --help]
+
+A minimal orchestrator: prints, per credential it receives, the agent and the NAMES of the variables its
+container would get, never a value. Modes:
+  --generate-key <file>
+      writes a fresh X25519 private key to <file> (mode 0600, never overwritten) and prints the public key
+      to register with POST /v1/recipients
+  --pin-issuer <gateway URL> --issuer-keys <file>
+      fetches GET /v1/credential-issuer once and writes the keys to <file> (never overwritten)
+  --tenant <id> --recipient <id> --private-key-file <file> --issuer-keys <file>
+      follows credential.issued for the tenant until SIGINT/SIGTERM
+
+Environment (listening mode only): NATS_URL (default nats://127.0.0.1:4222), SWITCHBOARD_NAMESPACE and the
+NATS_* credentials, as for the services. Exit codes: 0 done, 1 failed, 2 bad arguments.`;
 
 function out(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -88,9 +98,13 @@ async function listen(tenantId: string, recipientId: string, keyFile: string, is
   process.once('SIGTERM', () => void stop());
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
+function parseCommandLine(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
     options: {
+      help: { type: 'boolean', short: 'h' },
       'generate-key': { type: 'string' },
       tenant: { type: 'string' },
       recipient: { type: 'string' },
@@ -98,7 +112,19 @@ async function main(): Promise<void> {
       'pin-issuer': { type: 'string' },
       'issuer-keys': { type: 'string' },
     },
-  });
+  }).values;
+}
+
+async function main(): Promise<void> {
+  let values: ReturnType<typeof parseCommandLine>;
+  try {
+    values = parseCommandLine(process.argv.slice(2));
+  } catch (error) {
+    err(`example: ${(error as Error).message}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (values.help) return out(USAGE);
   if (values['generate-key'] !== undefined) return generateKey(values['generate-key']);
   const { tenant, recipient } = values;
   const keyFile = values['private-key-file'];

@@ -9,7 +9,7 @@ import { parseRecipientPublicKey } from './recipient-key.js';
  * into another operation, tenant or secret.
  */
 export interface TransportContext {
-  readonly purpose: 'secret.create' | 'secret.rotate' | 'secret.reveal' | 'gateway.credential';
+  readonly purpose: 'secret.create' | 'secret.rotate' | 'secret.reveal' | 'gateway.credential' | 'webhook.secret';
   readonly tenantId: string;
   /** The secret's name on create, its id on rotate, reveal and gateway.credential. */
   readonly subject: string;

@@ -2,6 +2,7 @@ import type { ServiceName } from '@switchboard/contracts';
 import { natsConfigFromEnv, type NatsConfig } from '@switchboard/messaging';
 import { serviceIdentityFromEnv, type ServiceIdentity } from '@switchboard/service-identity';
 import { createLogger, startTelemetry, type Logger } from '@switchboard/telemetry';
+import { exitOnServiceArguments } from './service.command-line.js';
 
 /** What a service's main() gets before it starts: configured from the environment, named after the service. */
 export interface MainContext {
@@ -22,7 +23,7 @@ export interface StartedMain {
 const EXIT_GRACE_MS = 10_000;
 
 /**
- * A service process: telemetry first, then `start`; on SIGTERM or SIGINT an ordered close, telemetry flushed
+ * A service process: its arguments checked (`--help`), telemetry, then `start`; on SIGTERM or SIGINT an ordered close, telemetry flushed
  * last. A failed start is logged and exits with 1; a failed close sets exit code 1.
  */
 export async function runServiceMain(
@@ -30,6 +31,7 @@ export async function runServiceMain(
   identityName: ServiceName,
   start: (context: MainContext) => Promise<StartedMain>,
 ): Promise<void> {
+  exitOnServiceArguments(serviceName);
   const telemetry = startTelemetry(serviceName);
   const logger = createLogger(serviceName);
 

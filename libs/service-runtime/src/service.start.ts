@@ -15,6 +15,7 @@ import {
 import { EVENT_PROOF_HEADER, type ServiceIdentity } from '@switchboard/service-identity';
 import { NestLogger, type Logger } from '@switchboard/telemetry';
 import { openServiceStore, type ServiceDefinition } from './service.store.js';
+import { eventsReplicasFromEnv } from './stream-replicas.js';
 
 export interface ServiceStartOptions {
   readonly databaseUrl: string;
@@ -22,6 +23,8 @@ export interface ServiceStartOptions {
   readonly logger: Logger;
   /** The service's bus identity: every operation it handles checks callers with it and signs replies with it. */
   readonly identity: ServiceIdentity;
+  /** Replicas of the EVENTS stream (raised, never lowered); default SWITCHBOARD_EVENTS_REPLICAS, else 1. */
+  readonly eventsReplicas?: number;
 }
 
 /** What every event-sourced service has running once its store, NATS and outbox relay are up. */
@@ -53,6 +56,7 @@ export async function startService<Extra extends object>(
   build: (runtime: ServiceRuntime) => Promise<Extra>,
 ): Promise<RunningService & Extra> {
   const { logger } = options;
+  const eventsReplicas = options.eventsReplicas ?? eventsReplicasFromEnv();
   const store = await openServiceStore(service, options.databaseUrl);
   const opened: (() => Promise<unknown>)[] = [() => store.dataSource.destroy()];
   const undo = async () => {
@@ -62,7 +66,10 @@ export async function startService<Extra extends object>(
     const names = busNamesFromEnv();
     const nc = await connectNats(options.nats);
     opened.push(() => nc.drain());
-    await ensureEventsStream(nc, names);
+    await ensureEventsStream(nc, names, { replicas: eventsReplicas }).catch((error: unknown) => {
+      // A single server refuses R3 ("insufficient resources"): say which setting asked for it.
+      throw new Error(`EVENTS stream with ${eventsReplicas} replica(s) (SWITCHBOARD_EVENTS_REPLICAS): ${(error as Error).message}`, { cause: error });
+    });
     const { identity } = options;
     const relay = new OutboxRelay(store, jetStreamClient(nc), {
       logger: logger.child({ component: 'outbox-relay' }),

@@ -1,16 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { createDatabaseIfMissing, withDatabase } from '@switchboard/launcher';
+
+export { withDatabase };
 
 /** The server test databases are created on; read when used, so a test may point it at a server of its own. */
 export function adminDatabaseUrl(): string {
   return process.env.SWITCHBOARD_TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-}
-
-/** Replaces the database name of a connection URL. */
-export function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
 }
 
 async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -25,14 +21,11 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
 
 const DB_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
-/** Creates a database if it does not exist; returns its URL. */
+/** Creates a database on the test server if it does not exist; returns its URL. */
 export async function ensureDatabase(name: string): Promise<string> {
-  if (!DB_NAME.test(name)) throw new Error(`invalid database name ${name}`);
-  await admin(async (c) => {
-    const { rowCount } = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (!rowCount) await c.query(`CREATE DATABASE ${name}`);
-  });
-  return withDatabase(adminDatabaseUrl(), name);
+  const url = withDatabase(adminDatabaseUrl(), name);
+  await createDatabaseIfMissing(url);
+  return url;
 }
 
 /** A database of its own for one test file: `sb_t_<random>`. */

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { LoopbackServer, readBody } from './loopback.server.js';
 
 const ACCOUNT_ID = '111122223333';
@@ -259,11 +260,29 @@ function dataKeyLength(body: Json): number {
   throw new KmsFault('ValidationException', 'KeySpec must be AES_256 or AES_128; NumberOfBytes 1 to 1024');
 }
 
+const EMULATOR_USAGE = `usage: node libs/testing/dist/kms-emulator.js [--port <port>] [-h | --help]
+
+A local KMS-protocol emulator on 127.0.0.1 (GenerateDataKey, Decrypt, ReEncrypt, ... over the AWS JSON protocol),
+for KMS_BACKEND=aws without AWS. Creates one key at start and prints KMS_ENDPOINT and KMS_KEY_ID; keys live in
+memory only. Serves until SIGINT/SIGTERM.
+  --port <port>   default 4599 (0: any free port)
+Reads no environment. Exit codes: 0 stopped, 2 bad arguments.`;
+
 // Standalone: `node libs/testing/dist/kms-emulator.js --port 4599`.
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const portFlag = process.argv.indexOf('--port');
-  const port = portFlag >= 0 ? Number(process.argv[portFlag + 1]) : 4599;
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error('--port must be an integer from 0 to 65535');
+  let port = 4599;
+  try {
+    const { values } = parseArgs({ options: { port: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    if (values.help) {
+      process.stdout.write(`${EMULATOR_USAGE}\n`);
+      process.exit(0);
+    }
+    port = values.port === undefined ? port : Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error('--port must be an integer from 0 to 65535');
+  } catch (error) {
+    process.stderr.write(`kms-emulator: ${(error as Error).message}\n\n${EMULATOR_USAGE}\n`);
+    process.exit(2);
+  }
   const emulator = await new KmsEmulator().start(port);
   const keyId = emulator.createKey('created at start');
   process.stdout.write(`KMS emulator listening\nKMS_ENDPOINT=${emulator.endpoint}\nKMS_KEY_ID=${keyId}\n`);

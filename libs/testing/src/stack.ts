@@ -1,11 +1,23 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { busNames, SERVICE_NAMES as IDENTITY_NAMES, type BusNames, type ServiceName as IdentityName } from '@switchboard/contracts';
+import {
+  assertServicesBuilt,
+  identityFileEnvironment,
+  identityNameOf,
+  isRunning,
+  randomOperatorKey,
+  serviceEnvironment,
+  SERVICES,
+  spawnServiceProcess,
+  stopServiceProcesses,
+  waitGatewaysReady,
+  type RunningService,
+  type ServiceName,
+} from '@switchboard/launcher';
 import {
   generateServiceKeyPair,
   keyFileOf,
@@ -17,14 +29,8 @@ import {
 } from '@switchboard/service-identity';
 import { createTestDatabase, dropDatabase, ensureDatabase } from './database.js';
 
-export const SERVICES = ['providers-service', 'credentials-service', 'usage-service', 'gateway'] as const;
-export type ServiceName = (typeof SERVICES)[number];
-
-/** The bus identity a service process runs as. */
-export const identityNameOf = (service: ServiceName): IdentityName => (service === 'gateway' ? 'gateway' : (service.replace('-service', '') as IdentityName));
-
-/** libs/testing/{src,dist}/stack.* → repository root. */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+// The service processes are started as `npm start` starts them (libs/launcher); the stack adds what tests need.
+export { identityNameOf, randomOperatorKey, REPO_ROOT, SERVICES, type RunningService, type ServiceName } from '@switchboard/launcher';
 
 export interface StackOptions {
   /** Database name; default a fresh `sb_t_<random>` dropped on stop. */
@@ -55,14 +61,6 @@ export interface StackOptions {
   readonly kms?: { readonly backend: 'aws'; readonly endpoint?: string; readonly keyId: string } | { readonly backend: 'local'; readonly localDir: string };
 }
 
-export interface RunningService {
-  readonly name: ServiceName;
-  readonly index: number;
-  readonly child: ChildProcess;
-  readonly exited: Promise<number | null>;
-  output(): string;
-}
-
 export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -71,15 +69,12 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export const randomOperatorKey = (): string => `sbk_${randomBytes(32).toString('base64url')}`;
-
 /** The four services as real processes (built output in apps/*\/dist), on the real PostgreSQL and NATS. */
 export class Stack {
   readonly services: RunningService[] = [];
   /** One identity key pair per service, made for this stack; every process trusts exactly these. */
   readonly serviceKeys: Readonly<Record<IdentityName, ServiceKeyPair>>;
   readonly trustedKeysJson: string;
-  private readonly files: WriteStream[] = [];
   private readonly kmsDir: string | null;
 
   private constructor(
@@ -108,18 +103,15 @@ export class Stack {
   }
 
   /** Where a process finds its identity: the files of serviceKeyDir (as deployments do), or inline keys. */
-  private identityEnv(name: IdentityName): Record<string, string> {
+  private identityEnv(name: ServiceName): Record<string, string> {
     const keyDir = this.options.serviceKeyDir;
     return keyDir
-      ? { SWITCHBOARD_SERVICE_KEY_FILE: keyFileOf(keyDir, name), SWITCHBOARD_TRUSTED_KEYS_FILE: join(keyDir, TRUSTED_KEYS_FILE) }
-      : { SWITCHBOARD_SERVICE_KEY: this.serviceKeys[name].privateKeyPem, SWITCHBOARD_TRUSTED_KEYS: this.trustedKeysJson };
+      ? identityFileEnvironment(keyDir, name)
+      : { SWITCHBOARD_SERVICE_KEY: this.serviceKeys[identityNameOf(name)].privateKeyPem, SWITCHBOARD_TRUSTED_KEYS: this.trustedKeysJson };
   }
 
   static async start(options: StackOptions = {}): Promise<Stack> {
-    for (const name of SERVICES) {
-      const main = join(REPO_ROOT, 'apps', name, 'dist', 'main.js');
-      if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
-    }
+    assertServicesBuilt();
     const db = options.database
       ? { name: options.database, url: await ensureDatabase(options.database), drop: false }
       : await createTestDatabase().then((d) => ({ name: d.name, url: d.url, drop: true }));
@@ -166,46 +158,26 @@ export class Stack {
 
   /** Starts one process of a service (again, after a kill, or as an extra replica). */
   spawn(name: ServiceName, index = 0): RunningService {
-    const env: Record<string, string> = {
-      ...(process.env as Record<string, string>),
-      DATABASE_URL: this.databaseUrl,
-      NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
-      SWITCHBOARD_NAMESPACE: this.namespace,
-      SWITCHBOARD_OPERATOR_KEY: this.operatorKey,
-      SWITCHBOARD_HOST: this.options.gatewayHost ?? '127.0.0.1',
-      SWITCHBOARD_PORT: String(this.gatewayPorts[index] ?? this.gatewayPorts[0]),
+    const stackEnv = {
+      databaseUrl: this.databaseUrl,
+      natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+      namespace: this.namespace,
+      operatorKey: this.operatorKey,
+      gatewayHost: this.options.gatewayHost ?? '127.0.0.1',
+      gatewayPort: this.gatewayPorts[index] ?? this.gatewayPorts[0],
+      publicUrl: this.gatewayUrl,
+    };
+    const env = {
+      ...process.env,
+      ...serviceEnvironment(stackEnv, name, index),
       OTEL_BSP_SCHEDULE_DELAY: '100',
-      OTEL_RESOURCE_ATTRIBUTES: `service.instance.id=${name}-${index}`,
-      SWITCHBOARD_PUBLIC_URL: this.gatewayUrl,
-      ...this.identityEnv(identityNameOf(name)),
+      ...this.identityEnv(name),
       ...this.kmsEnv(),
       ...(this.options.otlpEndpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: this.options.otlpEndpoint } : {}),
       ...this.options.env,
       ...this.options.serviceEnv?.[name],
     };
-    delete env.NODE_OPTIONS;
-    const child = spawn(process.execPath, [...(this.options.nodeArgs?.[name] ?? ['--enable-source-maps']), join(REPO_ROOT, 'apps', name, 'dist', 'main.js')], {
-      cwd: REPO_ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const chunks: string[] = [];
-    let file: WriteStream | null = null;
-    if (this.options.logDir) {
-      mkdirSync(this.options.logDir, { recursive: true });
-      file = createWriteStream(join(this.options.logDir, `${name}-${index}.log`), { flags: 'a' });
-      this.files.push(file);
-    }
-    const collect = (data: Buffer) => {
-      const text = data.toString('utf8');
-      chunks.push(text);
-      file?.write(text);
-      if (this.options.echo) process.stdout.write(text.replace(/^/gm, `[${name}#${index}] `));
-    };
-    child.stdout?.on('data', collect);
-    child.stderr?.on('data', collect);
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    const running: RunningService = { name, index, child, exited, output: () => chunks.join('') };
+    const running = spawnServiceProcess(name, index, { env, nodeArgs: this.options.nodeArgs?.[name], logDir: this.options.logDir, echo: this.options.echo });
     this.services.push(running);
     return running;
   }
@@ -233,7 +205,7 @@ export class Stack {
   }
 
   running(name: ServiceName): RunningService[] {
-    return this.services.filter((s) => s.name === name && s.child.exitCode === null && s.child.signalCode === null);
+    return this.services.filter((s) => s.name === name && isRunning(s));
   }
 
   async kill(name: ServiceName, signal: NodeJS.Signals = 'SIGKILL', index?: number): Promise<void> {
@@ -243,37 +215,12 @@ export class Stack {
   }
 
   async waitReady(timeoutMs = 45_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (const url of this.gatewayUrls) {
-      let last = '';
-      for (;;) {
-        const exited = this.services.find((s) => s.child.exitCode !== null);
-        if (exited) throw new Error(`${exited.name}#${exited.index} exited with code ${exited.child.exitCode}`);
-        try {
-          const res = await fetch(`${url}/readyz`);
-          last = `${res.status} ${await res.text()}`;
-          if (res.status === 200) break;
-        } catch (error) {
-          last = (error as Error).message;
-        }
-        if (Date.now() > deadline) throw new Error(`stack not ready within ${timeoutMs} ms: ${last}`);
-        await new Promise((r) => setTimeout(r, 150));
-      }
-    }
+    await waitGatewaysReady(this.gatewayUrls, this.services, timeoutMs);
   }
 
   /** SIGTERM to everything (graceful: spans flush), SIGKILL after a grace period; drops a test database. */
   async stop(): Promise<void> {
-    const alive = this.services.filter((s) => s.child.exitCode === null && s.child.signalCode === null);
-    for (const s of alive) s.child.kill('SIGTERM');
-    await Promise.all(
-      alive.map(async (s) => {
-        const grace = setTimeout(() => s.child.kill('SIGKILL'), 8000);
-        await s.exited;
-        clearTimeout(grace);
-      }),
-    );
-    for (const f of this.files) f.end();
+    await stopServiceProcesses(this.services);
     if (this.dropOnStop) await dropDatabase(this.databaseName);
     if (this.kmsDir) rmSync(this.kmsDir, { recursive: true, force: true });
   }

@@ -3,7 +3,7 @@ import { DurableConsumer, type NatsConnection, type ReceivedEvent } from '@switc
 import { EVENT_PROOF_HEADER, type ServiceIdentity } from '@switchboard/service-identity';
 import type { Logger } from '@switchboard/telemetry';
 import { AgentStartMessage } from './agent-start.event.js';
-import type { IssueCredentialHandler } from './issue-credential/issue-credential.handler.js';
+import type { IssueCredentialHandler } from './issue-credential/issue-credential.service.js';
 
 /** Shared by every replica: each start event is handled by one of them at a time. */
 export const ISSUER_DURABLE = 'credentials-issuer';

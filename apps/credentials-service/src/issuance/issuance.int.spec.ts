@@ -7,8 +7,8 @@ import { generateRecipientKeyPair, openCredential, sealForTransport, type Recipi
 import { EVENT_PROOF_HEADER, type ServiceIdentity } from '@switchboard/service-identity';
 import { untrustedIdentity } from '@switchboard/service-identity/testing';
 import { KmsEmulator } from '@switchboard/testing';
-import { IssueCredentialHandler } from './issue-credential/issue-credential.handler.js';
-import { adminOf, newTenantId, startTestStack, transportKeyOf, value, type TestStack } from '../testing/service.harness.js';
+import { IssueCredentialHandler } from './issue-credential/issue-credential.service.js';
+import { adminOf, newTenantId, startTestStack, transportKeyOf, value, type TestStack } from '../../test/service.harness.js';
 
 const PUBLIC_URL = 'https://switchboard.example.test';
 let emulator: KmsEmulator;

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { CredentialsOps, DEFAULT_QUOTAS, type Actor, type Result } from '@switchboard/contracts';
 import { generateRecipientKeyPair, sealForTransport } from '@switchboard/sealing';
-import { adminOf, errorCode, newTenantId, startTestStack, transportKeyOf, value, type TestStack } from '../testing/service.harness.js';
+import { adminOf, errorCode, newTenantId, startTestStack, transportKeyOf, value, type TestStack } from '../../test/service.harness.js';
 
 let stack: TestStack;
 let transportKey: string;

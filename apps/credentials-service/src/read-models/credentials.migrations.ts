@@ -13,6 +13,8 @@ export const SCHEMA = 'credentials';
  *   store — and deleted with the secret, which is what makes deletion a crypto-shred.
  * - `service_keys`: this service's own keys (transport key pair, fingerprint key), enveloped the same way.
  * - `tenant_quotas`: the operator's per-tenant limits of secrets and recipients.
+ * - `webhook_secrets`: the signing secret of each webhook (usage-service's), enveloped like secret versions;
+ *   a table of its own so it is never listed, described or revealed as a tenant secret.
  */
 export const CREDENTIALS_MIGRATIONS: readonly Migration[] = [
   {
@@ -72,4 +74,20 @@ export const CREDENTIALS_MIGRATIONS: readonly Migration[] = [
     ],
   },
   tenantQuotasMigration('credentials-service/003-tenant-quotas', SCHEMA),
+  {
+    id: 'credentials-service/004-webhook-secrets',
+    sql: [
+      `CREATE TABLE ${SCHEMA}.webhook_secrets (
+         id text PRIMARY KEY,
+         tenant_id text NOT NULL,
+         webhook_id text NOT NULL,
+         wrapped_key bytea NOT NULL,
+         kms_key_id text NOT NULL,
+         iv bytea NOT NULL,
+         ciphertext bytea NOT NULL,
+         tag bytea NOT NULL,
+         created_at timestamptz NOT NULL
+       )`,
+    ],
+  },
 ];

@@ -1,6 +1,6 @@
 import { CredentialsOps, encodeCursor, type Actor, type Page, type Result } from '@switchboard/contracts';
 import { generateRecipientKeyPair, sealForTransport } from '@switchboard/sealing';
-import { adminOf, errorCode, newTenantId, startTestStack, transportKeyOf, value, type TestStack } from '../testing/service.harness.js';
+import { adminOf, errorCode, newTenantId, startTestStack, transportKeyOf, value, type TestStack } from '../../test/service.harness.js';
 
 let stack: TestStack;
 let transportKey: string;

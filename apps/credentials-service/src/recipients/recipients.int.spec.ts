@@ -1,6 +1,6 @@
 import { CredentialsOps } from '@switchboard/contracts';
 import { generateRecipientKeyPair } from '@switchboard/sealing';
-import { adminOf, errorCode, memberOf, newTenantId, startTestStack, value, type TestStack } from '../testing/service.harness.js';
+import { adminOf, errorCode, memberOf, newTenantId, startTestStack, value, type TestStack } from '../../test/service.harness.js';
 
 let stack: TestStack;
 

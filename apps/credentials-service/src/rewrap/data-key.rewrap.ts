@@ -3,6 +3,7 @@ import { isKmsError, type KmsContext, type KmsPort } from '@switchboard/kms';
 import { SCHEMA } from '../read-models/credentials.migrations.js';
 import { secretContext } from '../secrets/secret-versions.repository.js';
 import { serviceKeyContext } from '../service-keys/service-keys.repository.js';
+import { webhookSecretContext } from '../webhook-secrets/webhook-secret.repository.js';
 
 export const REWRAP_BATCH_SIZE = 100;
 
@@ -24,6 +25,7 @@ const TABLES: readonly EnvelopeTable[] = [
     contextOf: (row) => secretContext(String(row['tenant_id']), String(row['secret_id']), Number(row['version'])),
   },
   { name: 'service_keys', keys: ['name'], contextColumns: [], contextOf: (row) => serviceKeyContext(String(row['name'])) },
+  { name: 'webhook_secrets', keys: ['id'], contextColumns: ['tenant_id'], contextOf: (row) => webhookSecretContext(String(row['tenant_id']), String(row['id'])) },
 ];
 
 export interface RewrapProgress {

@@ -4,7 +4,7 @@ import { decryptSecret, encryptSecret, LocalKms, type KmsContext } from '@switch
 import { generateRecipientKeyPair, sealForTransport } from '@switchboard/sealing';
 import { secretContext } from '../secrets/secret-versions.repository.js';
 import { serviceKeyContext } from '../service-keys/service-keys.repository.js';
-import { adminOf, newTenantId, startTestStack, transportKeyOf, value, type TestStack } from '../testing/service.harness.js';
+import { adminOf, newTenantId, startTestStack, transportKeyOf, value, type TestStack } from '../../test/service.harness.js';
 import { runRewrapCommand } from './rewrap.command.js';
 
 /** Rows written straight into secret_versions, so the run spans several batches of 100. */

@@ -2,7 +2,7 @@ import { CredentialsOps, type Actor } from '@switchboard/contracts';
 import { AwsKms } from '@switchboard/kms';
 import { generateRecipientKeyPair, sealForTransport } from '@switchboard/sealing';
 import { KmsEmulator } from '@switchboard/testing';
-import { adminOf, errorCode, newTenantId, startTestStack, transportKeyOf, value, type TestStack } from '../testing/service.harness.js';
+import { adminOf, errorCode, newTenantId, startTestStack, transportKeyOf, value, type TestStack } from '../../test/service.harness.js';
 
 let emulator: KmsEmulator;
 let kms: AwsKms;

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { CredentialsOps, type Actor } from '@switchboard/contracts';
 import { decryptSecret, KmsError } from '@switchboard/kms';
 import { generateRecipientKeyPair, sealForTransport } from '@switchboard/sealing';
-import { adminOf, errorCode, newTenantId, startTestStack, transportKeyOf, value, type TestStack } from '../testing/service.harness.js';
+import { adminOf, errorCode, newTenantId, startTestStack, transportKeyOf, value, type TestStack } from '../../test/service.harness.js';
 import { secretContext } from './secret-versions.repository.js';
 
 let stack: TestStack;

@@ -1,6 +1,6 @@
 import { CredentialsOps, type Actor, type SecretView } from '@switchboard/contracts';
 import { generateRecipientKeyPair, openFromTransport, sealForTransport } from '@switchboard/sealing';
-import { adminOf, errorCode, memberOf, newTenantId, startTestStack, transportKeyOf, value, type TestStack } from '../testing/service.harness.js';
+import { adminOf, errorCode, memberOf, newTenantId, startTestStack, transportKeyOf, value, type TestStack } from '../../test/service.harness.js';
 
 let stack: TestStack;
 let transportKey: string;

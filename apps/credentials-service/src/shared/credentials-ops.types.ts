@@ -1,6 +1,10 @@
-import type { CredentialsOps, ParsedRequestOf, ReplyOf, Result } from '@switchboard/contracts';
+import type { CredentialsOps, ParsedRequestOf, ReplyOf, Result, WebhookSecretOps } from '@switchboard/contracts';
 
-type Ops = typeof CredentialsOps;
+type Ops = typeof CredentialsOps & {
+  readonly webhookSecretCreate: typeof WebhookSecretOps.create;
+  readonly webhookSecretSign: typeof WebhookSecretOps.sign;
+  readonly webhookSecretDestroy: typeof WebhookSecretOps.destroy;
+};
 
 /** The request of an operation as the bus boundary parsed it (defaults applied). */
 export type OpRequest<K extends keyof Ops> = ParsedRequestOf<Ops[K]>;

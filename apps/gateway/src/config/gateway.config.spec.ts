@@ -11,6 +11,7 @@ describe('loadGatewayConfig', () => {
       otlpEndpoint: null,
       egressAllow: '',
       spoolDir: '.switchboard/spool',
+      kvReplicas: 1,
       upstreamTimeoutMs: 600_000,
       requestTimeoutMs: 60_000,
       maxUploadsPerAddress: 32,
@@ -28,6 +29,7 @@ describe('loadGatewayConfig', () => {
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
       SWITCHBOARD_EGRESS_ALLOW: '10.0.0.0/8, 127.0.0.1/32',
       SWITCHBOARD_SPOOL_DIR: '/var/spool/sb',
+      SWITCHBOARD_KV_REPLICAS: '3',
       SWITCHBOARD_BUDGET_RESERVATION_TTL_MS: '600000',
       SWITCHBOARD_BUDGET_MAX_OUTPUT_TOKENS: '1024',
       SWITCHBOARD_BUDGET_LEASES: 'off',
@@ -44,6 +46,7 @@ describe('loadGatewayConfig', () => {
       otlpEndpoint: 'http://collector:4318',
       egressAllow: '10.0.0.0/8, 127.0.0.1/32',
       spoolDir: '/var/spool/sb',
+      kvReplicas: 3,
       upstreamTimeoutMs: 120_000,
       requestTimeoutMs: 30_000,
       maxUploadsPerAddress: 0,
@@ -54,6 +57,12 @@ describe('loadGatewayConfig', () => {
   it('accepts entries narrowed to a tenant or a port', () => {
     const value = 'ten_a@10.0.0.0/8:8000, 127.0.0.1/32:4010, [fd00::/8]:8000, ten_b@[::1]:443';
     expect(loadGatewayConfig({ SWITCHBOARD_EGRESS_ALLOW: value }).egressAllow).toBe(value);
+  });
+
+  it('takes the KV replicas from SWITCHBOARD_KV_REPLICAS, else SWITCHBOARD_EVENTS_REPLICAS', () => {
+    expect(loadGatewayConfig({ SWITCHBOARD_EVENTS_REPLICAS: '3' }).kvReplicas).toBe(3);
+    expect(loadGatewayConfig({ SWITCHBOARD_EVENTS_REPLICAS: '3', SWITCHBOARD_KV_REPLICAS: '1' }).kvReplicas).toBe(1);
+    expect(() => loadGatewayConfig({ SWITCHBOARD_KV_REPLICAS: '7' })).toThrow('SWITCHBOARD_KV_REPLICAS: must be 1 to 5');
   });
 
   it('treats empty strings as unset', () => {

@@ -14,6 +14,7 @@ import { z } from 'zod';
  * | OTEL_EXPORTER_OTLP_ENDPOINT | unset: no trace export    | OTLP/HTTP endpoint traces go to                                |
  * | SWITCHBOARD_EGRESS_ALLOW    | (empty: public only)      | `[tenantId@]CIDR[:port]` entries upstreams may reach though not public |
  * | SWITCHBOARD_SPOOL_DIR       | .switchboard/spool        | where usage events wait while NATS is unreachable              |
+ * | SWITCHBOARD_KV_REPLICAS     | SWITCHBOARD_EVENTS_REPLICAS, else 1 | replicas of the KV buckets (RPM counters) when created  |
  * | SWITCHBOARD_UPSTREAM_TIMEOUT_MS | 600000 (10 min)       | the longest one upstream call may take, request to last byte   |
  * | SWITCHBOARD_REQUEST_TIMEOUT_MS  | 60000                 | the longest a client may take to send a whole request           |
  * | SWITCHBOARD_MAX_UPLOADS_PER_ADDRESS | 32                | slow uploads (body arriving for over 1 s) per client address, 0: none |
@@ -31,6 +32,8 @@ export interface GatewayConfig {
   /** Comma-separated `[<tenantId>@]<CIDR>[:<port>]` entries, checked at start (EgressPolicy.parse). */
   readonly egressAllow: string;
   readonly spoolDir: string;
+  /** Replicas of the gateway's KV buckets when it creates them (SWITCHBOARD_KV_REPLICAS, else SWITCHBOARD_EVENTS_REPLICAS, else 1). */
+  readonly kvReplicas: number;
   /** The longest one upstream call may take, from request to last byte (SWITCHBOARD_UPSTREAM_TIMEOUT_MS). */
   readonly upstreamTimeoutMs: number;
   /** The longest a client may take to send one whole request, body included (SWITCHBOARD_REQUEST_TIMEOUT_MS). */
@@ -41,6 +44,9 @@ export interface GatewayConfig {
 }
 
 const unset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+/** JetStream keeps 1 to 5 copies of a stream. */
+const replicas = z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1, 'must be 1 to 5').max(5, 'must be 1 to 5');
 
 const NatsServer = /^((nats|tls|ws|wss):\/\/)?[^\s,/]+(:\d{1,5})?\/?$/;
 
@@ -77,6 +83,8 @@ const GatewayEnv = z.object({
     }),
   ),
   SWITCHBOARD_SPOOL_DIR: z.preprocess(unset, z.string().default('.switchboard/spool')),
+  SWITCHBOARD_KV_REPLICAS: z.preprocess(unset, replicas.optional()),
+  SWITCHBOARD_EVENTS_REPLICAS: z.preprocess(unset, replicas.optional()),
   SWITCHBOARD_REQUEST_TIMEOUT_MS: z.preprocess(
     unset,
     z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1_000, 'must be at least 1000').max(3_600_000, 'must be at most 3600000').default(60_000),
@@ -121,6 +129,7 @@ export function loadGatewayConfig(env: Readonly<Record<string, string | undefine
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT ?? null,
     egressAllow: e.SWITCHBOARD_EGRESS_ALLOW,
     spoolDir: e.SWITCHBOARD_SPOOL_DIR,
+    kvReplicas: e.SWITCHBOARD_KV_REPLICAS ?? e.SWITCHBOARD_EVENTS_REPLICAS ?? 1,
     upstreamTimeoutMs: e.SWITCHBOARD_UPSTREAM_TIMEOUT_MS,
     requestTimeoutMs: e.SWITCHBOARD_REQUEST_TIMEOUT_MS,
     maxUploadsPerAddress: e.SWITCHBOARD_MAX_UPLOADS_PER_ADDRESS,

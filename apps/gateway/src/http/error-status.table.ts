@@ -23,6 +23,7 @@ export function httpStatusOf(code: EdgeErrorCode): number {
     case 'agent_not_found':
     case 'secret_not_found':
     case 'recipient_not_found':
+    case 'webhook_not_found':
       return 404;
     case 'provider_name_taken':
     case 'model_name_taken':

@@ -12,6 +12,7 @@ const NOT_FOUND: Partial<Record<IdKind, NotFoundCode>> = {
   agent: 'agent_not_found',
   secret: 'secret_not_found',
   recipient: 'recipient_not_found',
+  webhook: 'webhook_not_found',
 };
 
 /**

@@ -1,7 +1,9 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
 import {
   CreateProviderBody,
+  ProviderDependentsView,
   ProviderHistoryEntry,
   ProviderView,
   ProvidersOps,
@@ -15,7 +17,7 @@ import { BusClient } from '@switchboard/messaging';
 import type { FastifyReply } from 'fastify';
 import { Access, AccessGuard, CurrentActor, CurrentTenantActor } from '../auth/access.guard.js';
 import { ProviderCredentials } from '../credentials/provider-credentials.service.js';
-import { unwrap } from '../http/api-error.exception.js';
+import { ApiErrorException, unwrap } from '../http/api-error.exception.js';
 import { ZodBodyPipe } from '../http/body-validation.js';
 import { etagOf, parseIfMatch } from '../http/etag.js';
 import { IdParamPipe } from '../http/id-param.pipe.js';
@@ -24,6 +26,16 @@ import { ApiErrors, ApiIfMatch, ApiJsonBody, ApiJsonResponse, ApiPageQuery } fro
 import { ModelDiscovery } from '../proxy/model-discovery.service.js';
 import { ProxyRuntime } from '../proxy/proxy.runtime.js';
 import { ProviderRegistration } from './provider-registration.service.js';
+
+const DryRunAnswer = z.object({ dependents: ProviderDependentsView });
+type DryRunAnswer = z.infer<typeof DryRunAnswer>;
+
+/** `?dryRun=true|false`; anything else is a 400 rather than a delete nobody asked for. */
+function parseDryRun(value: unknown): boolean {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new ApiErrorException('validation_failed', 'dryRun: must be true or false');
+}
 
 @ApiTags('providers')
 @ApiBearerAuth()
@@ -96,9 +108,12 @@ export class ProvidersController {
   ): Promise<ProviderView> {
     const expectedVersion = parseIfMatch(ifMatch);
     if (changes.endpoint !== undefined && changes.endpoint !== null) await this.proxy.assertEndpointAllowed(changes.endpoint, actor.tenantId);
-    const updated = unwrap(await this.bus.send(ProvidersOps.updateProvider, { actor, id, expectedVersion, changes }));
-    const view = await this.credentials.fillOne(actor, updated);
+    const view = await this.registration.update(actor, id, expectedVersion, changes);
     void reply.header('etag', etagOf(view.version));
+    // A new credential lists the provider's models by itself, as one given at registration does.
+    if (changes.apiKey !== undefined || changes.customHeaders !== undefined || changes.secretId !== undefined) {
+      this.discovery.discoverInBackground(actor, [view.id]);
+    }
     return view;
   }
 
@@ -106,15 +121,23 @@ export class ProvidersController {
   @HttpCode(204)
   @Access('write')
   @ApiIfMatch()
+  @ApiQuery({ name: 'dryRun', required: false, type: Boolean, description: 'true: delete nothing and answer 200 with what refers to the provider' })
   @ApiJsonResponse(204, 'deleted')
+  @ApiJsonResponse(200, 'dry run: what refers to the provider (agents block the delete; models go with it)', DryRunAnswer)
   @ApiErrors(400, 403, 404, 409, 412)
   async remove(
     @Param('id', new IdParamPipe('provider')) id: string,
+    @Query('dryRun') dryRunParam: unknown,
     @Headers('if-match') ifMatch: string | undefined,
     @CurrentActor() actor: Actor,
-  ): Promise<void> {
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<DryRunAnswer | undefined> {
+    const dryRun = parseDryRun(dryRunParam);
     const expectedVersion = parseIfMatch(ifMatch);
-    unwrap(await this.bus.send(ProvidersOps.deleteProvider, { actor, id, expectedVersion }));
+    const answered = unwrap(await this.bus.send(ProvidersOps.deleteProvider, { actor, id, expectedVersion, dryRun }));
+    if (!dryRun || answered.dependents === undefined) return undefined;
+    void reply.status(200);
+    return { dependents: answered.dependents };
   }
 
   @Get(':id/history')

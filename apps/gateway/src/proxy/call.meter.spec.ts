@@ -5,7 +5,7 @@ const PRICED: RouteModel = {
   id: 'mdl_1',
   name: 'm',
   upstreamModel: 'gpt-mock',
-  price: { inputUsdPerMTok: 1_000_000, outputUsdPerMTok: 1_000_000, cachedInputUsdPerMTok: 1_000_000 },
+  price: { inputUsdPerMTok: 1_000_000, outputUsdPerMTok: 1_000_000, cachedInputUsdPerMTok: 1_000_000, source: 'override', catalogModel: null },
   createdAt: '2026-01-01T00:00:00.000Z',
 };
 

@@ -6,6 +6,8 @@ import {
   ok,
   type Actor,
   type AppError,
+  type CredentialCheckSource,
+  type DiscoveredModel,
   type ModelView,
   type ProviderView,
   type Result,
@@ -16,7 +18,25 @@ import { mapUpstreamError, upstreamAuthHeaders, type ClientProtocol } from '@swi
 import type { Logger } from '@switchboard/telemetry';
 import { GATEWAY_LOGGER } from '../core/core.tokens.js';
 import { upstreamUrl } from './model.resolution.js';
-import { discoveredModels } from './models-list.parser.js';
+import { discoveredModels, MAX_MODELS } from './models-list.parser.js';
+
+/** What one check found of the provider's credential. */
+interface Verdict {
+  readonly state: CheckedState;
+  readonly detail: string;
+}
+
+/** The Test action's call in each dialect. */
+const TEST_CALLS: Readonly<Record<ClientProtocol, (model: string) => { path: string; body: Record<string, unknown> }>> = {
+  openai_chat: (model) => ({ path: '/chat/completions', body: { model, max_completion_tokens: 1, messages: [{ role: 'user', content: 'ping' }] } }),
+  // The Responses API takes no fewer than 16 output tokens.
+  openai_responses: (model) => ({ path: '/responses', body: { model, max_output_tokens: 16, input: 'ping' } }),
+  anthropic_messages: (model) => ({ path: '/messages', body: { model, max_tokens: 1, messages: [{ role: 'user', content: 'ping' }] } }),
+};
+
+/** Pages of a model list discovery reads at most (Anthropic serves up to 1000 models a page). */
+const MAX_PAGES = 50;
+import type { CheckedState } from './credential-checks.js';
 import { ProxyRuntime } from './proxy.runtime.js';
 
 export interface ModelTestResult {
@@ -44,19 +64,55 @@ export class ModelDiscovery {
     if (!provider.ok) return provider;
     const headers = await this.authHeaders(actor.tenantId, provider.value);
     if (!headers.ok) return headers;
-    const answer = await this.runtime.upstream.getJson({ tenantId: actor.tenantId, url: upstreamUrl(provider.value.endpoint, '/models'), headers: headers.value });
-    if (!answer.ok) {
-      const code = answer.error.kind === 'refused_address' ? 'validation_failed' : 'unavailable';
-      return fail(appError(code, `model discovery failed: ${answer.error.message}`));
-    }
-    const { status, json } = answer.value;
-    if (status === 401 || status === 403) {
-      return fail(appError('validation_failed', `model discovery failed: the provider rejected its credential (${status})`));
-    }
-    if (status >= 400) return fail(appError('unavailable', `model discovery failed: the provider answered ${status}`));
-    const models = discoveredModels(json);
-    if (models === null) return fail(appError('unavailable', 'model discovery failed: the provider answered an unrecognised model list'));
+    const { listed, verdict } = await this.listModels(actor.tenantId, provider.value, headers.value);
+    if (verdict !== null) this.reportCheck(actor.tenantId, provider.value, 'discovery', verdict);
+    if (!listed.ok) return listed;
+    const models = listed.value;
     return this.bus.send(ProvidersOps.recordDiscoveredModels, { actor, providerId, models });
+  }
+
+  /**
+   * Every page of the upstream's model list: Anthropic's pages (`limit`, `after_id`), and OpenAI-style lists that
+   * say `has_more` (`after`). Stops at MAX_MODELS models or MAX_PAGES pages, and on a page that does not advance.
+   */
+  private async listModels(tenantId: string, provider: ProviderView, headers: Record<string, string>): Promise<{ listed: Result<DiscoveredModel[], AppError>; verdict: Verdict | null }> {
+    const anthropic = provider.protocol === 'anthropic_messages';
+    const models: DiscoveredModel[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < MAX_PAGES && models.length < MAX_MODELS; page++) {
+      const url = new URL(upstreamUrl(provider.endpoint, '/models'));
+      if (anthropic) url.searchParams.set('limit', '1000');
+      if (after !== null) url.searchParams.set(anthropic ? 'after_id' : 'after', after);
+      const answer = await this.runtime.upstream.getJson({ tenantId, url: url.href, headers });
+      if (!answer.ok) {
+        const refused = answer.error.kind === 'refused_address';
+        return {
+          listed: fail(appError(refused ? 'validation_failed' : 'unavailable', `model discovery failed: ${answer.error.message}`)),
+          verdict: refused ? null : { state: 'unreachable', detail: `the upstream could not be reached when models were discovered (${answer.error.kind})` },
+        };
+      }
+      const { status, json } = answer.value;
+      if (status === 401 || status === 403) {
+        return {
+          listed: fail(appError('validation_failed', `model discovery failed: the provider rejected its credential (${status})`)),
+          verdict: { state: 'rejected', detail: `rejected by the upstream (${status}) when models were discovered` },
+        };
+      }
+      if (status >= 400) return { listed: fail(appError('unavailable', `model discovery failed: the provider answered ${status}`)), verdict: null };
+      const listed = discoveredModels(json);
+      if (listed === null) {
+        return { listed: fail(appError('unavailable', 'model discovery failed: the provider answered an unrecognised model list')), verdict: null };
+      }
+      models.push(...listed.models.slice(0, MAX_MODELS - models.length));
+      if (listed.after === null || listed.after === after) break;
+      after = listed.after;
+    }
+    return { listed: ok(models), verdict: { state: 'valid', detail: 'accepted by the upstream when models were discovered' } };
+  }
+
+  private reportCheck(tenantId: string, provider: ProviderView, source: CredentialCheckSource, verdict: Verdict): void {
+    const secretId = provider.credential?.secretId ?? null;
+    this.runtime.credentialChecks.report({ tenantId, providerId: provider.id, secretId, source, ...verdict });
   }
 
   /** After a credential was saved: best effort, never failing the request that saved it. */
@@ -79,32 +135,61 @@ export class ModelDiscovery {
     if (dependents.ok) this.discoverInBackground(actor, dependents.value.providers);
   }
 
-  /** POST /v1/models/:id/test: max_tokens 1, not streamed, through the same client, headers and credential. */
+  /**
+   * POST /v1/models/:id/test: the smallest real call, not streamed, through the same client, headers and credential,
+   * in the model family's dialect: Anthropic messages with `max_tokens`, OpenAI chat completions with
+   * `max_completion_tokens` (reasoning models refuse `max_tokens`), and the Responses API with `max_output_tokens`
+   * for a model the upstream serves only there.
+   */
   async test(actor: TenantActor, modelId: string): Promise<Result<ModelTestResult, AppError>> {
     const found = await this.findModel(actor, modelId);
     if (!found.ok) return found;
     const { provider, model } = found.value;
     const headers = await this.authHeaders(actor.tenantId, provider);
     if (!headers.ok) return headers;
-    const protocol: ClientProtocol = provider.protocol === 'anthropic_messages' ? 'anthropic_messages' : 'openai_chat';
-    const path = protocol === 'anthropic_messages' ? '/messages' : '/chat/completions';
-    const body = { model: model.upstreamModel, max_tokens: 1, messages: [{ role: 'user', content: 'ping' }] };
     const started = performance.now();
+    const first: ClientProtocol = provider.protocol === 'anthropic_messages' ? 'anthropic_messages' : 'openai_chat';
+    let probed = await this.probe(actor.tenantId, provider, model.upstreamModel, first, headers.value, started);
+    if (first === 'openai_chat' && !probed.result.ok && /v1\/responses/.test(probed.result.error?.message ?? '')) {
+      probed = await this.probe(actor.tenantId, provider, model.upstreamModel, 'openai_responses', headers.value, started);
+    }
+    const { result, status } = probed;
+    const verdict: Verdict | null =
+      status === null
+        ? { state: 'unreachable', detail: `the upstream could not be reached when model ${model.name} was tested` }
+        : status === 401 || status === 403
+          ? { state: 'rejected', detail: `rejected by the upstream (${status}) when model ${model.name} was tested` }
+          : status < 500
+            ? { state: 'valid', detail: `accepted by the upstream when model ${model.name} was tested` }
+            : null;
+    if (verdict !== null) this.reportCheck(actor.tenantId, provider, 'test', verdict);
+    return ok(result);
+  }
+
+  private async probe(
+    tenantId: string,
+    provider: ProviderView,
+    upstreamModel: string,
+    protocol: ClientProtocol,
+    headers: Record<string, string>,
+    started: number,
+  ): Promise<{ readonly result: ModelTestResult; readonly status: number | null }> {
+    const { path, body } = TEST_CALLS[protocol](upstreamModel);
     const answer = await this.runtime.upstream.requestJson({
-      tenantId: actor.tenantId,
+      tenantId,
       url: upstreamUrl(provider.endpoint, path),
       method: 'POST',
-      headers: { ...headers.value, 'content-type': 'application/json' },
+      headers: { ...headers, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
     const latencyMs = Math.round(performance.now() - started);
-    if (!answer.ok) return ok({ ok: false, latencyMs, error: { code: `upstream_${answer.error.kind}`, message: answer.error.message } });
-    if (answer.value.status >= 400) {
-      const mapped = mapUpstreamError(protocol, answer.value.status, answer.value.json ?? answer.value.text, { providerName: provider.name });
-      const message = mapped.body['error'] as { message?: string } | undefined;
-      return ok({ ok: false, latencyMs, error: { code: mapped.kind, message: message?.message ?? `upstream answered ${answer.value.status}` } });
-    }
-    return ok({ ok: true, latencyMs });
+    if (!answer.ok) return { status: null, result: { ok: false, latencyMs, error: { code: `upstream_${answer.error.kind}`, message: answer.error.message } } };
+    const { status } = answer.value;
+    if (status < 400) return { status, result: { ok: true, latencyMs } };
+    const mapped = mapUpstreamError(protocol, answer.value.status, answer.value.json ?? answer.value.text, { providerName: provider.name });
+    // The upstream's own message where it describes the request; never for a 401, where providers echo part of the key.
+    const message = (mapped.body['error'] as { message?: string } | undefined)?.message;
+    return { status, result: { ok: false, latencyMs, error: { code: mapped.kind, message: message ?? `upstream answered ${status}` } } };
   }
 
   /** There is no get-model operation: the tenant's providers are searched (a management action, not the hot path). */

@@ -30,6 +30,7 @@ const route = (
     rateLimitRpm: null,
     monthlyBudgetUsd: null,
     secretId: null,
+    credentialStatus: { state: 'unchecked', checkedAt: null, detail: null },
   },
   models: [model('fast', 'gpt-4o-mini', [0.15, 0.6]), model('smart', 'gpt-4o'), model('gpt-4o', 'gpt-4o-2024-08-06')],
   tenant: { unpricedModels, serverHistoryTokens: null, serverToolCallUsd: null },

@@ -43,7 +43,7 @@ export function resolveModel(route: AgentRoute, protocol: ClientProtocol, reques
     };
   }
   const model = findModel(route, requested);
-  if (model === null) return { ok: false, kind: 'model_not_found', message: `Model Not Available: ${requested} is not a model of this agent's provider` };
+  if (model === null) return { ok: false, kind: 'model_not_found', message: `Model Not Available: ${requested} is not a model of this agent's provider${whyUnlisted(route)}` };
   if (model.price === null && route.tenant.unpricedModels === 'refuse') {
     return {
       ok: false,
@@ -54,6 +54,15 @@ export function resolveModel(route: AgentRoute, protocol: ClientProtocol, reques
     };
   }
   return { ok: true, model, url: upstreamUrl(provider.endpoint, ADAPTERS[protocol].config.upstreamPath) };
+}
+
+/** Why the provider may lack the model: its key was rejected, or its upstream could not be reached, when last tried. */
+function whyUnlisted(route: AgentRoute): string {
+  const { credentialStatus: status, id } = route.provider;
+  if (status.detail === null) return '';
+  if (status.state === 'rejected') return `; its key was ${status.detail}: set the right key on provider ${id} (PATCH /v1/providers/${id})`;
+  if (status.state === 'unreachable') return `; ${status.detail}`;
+  return '';
 }
 
 /** GET /v1/models lists the agent's provider models by the names clients call them with. */

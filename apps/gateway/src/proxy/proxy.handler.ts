@@ -21,6 +21,7 @@ import type { AgentRouteCache } from './agent-route.cache.js';
 import { budgetLimits, inputTokenBound, maxCallCostUsd, serverSideBound, type BudgetAdmission } from './budget.admission.js';
 import { CallDeadline } from './call.deadline.js';
 import { CallMeter } from './call.meter.js';
+import type { CredentialChecks } from './credential-checks.js';
 import type { GatewayCredential, GatewayCredentialCache } from './gateway-credential.cache.js';
 import { modelListings, resolveModel } from './model.resolution.js';
 import { AGENT_HEADER, isRefusal, presentedKey, selectCaller } from './proxy-caller.js';
@@ -36,6 +37,8 @@ export interface ProxyDependencies {
   readonly limiter: RpmLimiter;
   readonly budget: BudgetAdmission;
   readonly upstream: UpstreamClient;
+  /** Told when the upstream rejects a provider's credential (401), and when it accepts it again. */
+  readonly credentialChecks: CredentialChecks;
   /** Queues each call's usage event, estimated first where the upstream did not report it all. */
   readonly recorder: UsageRecorder;
   /** The longest one upstream call may take, from request to last byte (SWITCHBOARD_UPSTREAM_TIMEOUT_MS). */
@@ -194,7 +197,10 @@ export class ProxyHandler {
     meter.firstByte(reply.elapsedTime);
     if (response.status >= 400) {
       // The provider refused this key: fetch it again next time, in case a rotation event was missed.
-      if (response.status === 401 && credential !== null) this.d.credentials.drop(credential.secretId);
+      if (response.status === 401) {
+        if (credential !== null) this.d.credentials.drop(credential.secretId);
+        this.d.credentialChecks.fromProxy(route.tenantId, provider.id, provider.secretId, 'rejected');
+      }
       return this.fail(reply, meter, await upstreamErrorAnswer(protocol, response, provider.id));
     }
     const contentType = response.headers['content-type'];
@@ -207,6 +213,7 @@ export class ProxyHandler {
     }
     // From here the upstream works on the call, and bills it whether or not it reports what it used.
     meter.accepted = true;
+    if (provider.credentialStatus.state === 'rejected') this.d.credentialChecks.fromProxy(route.tenantId, provider.id, provider.secretId, 'valid');
     if (parsed.value.stream && streamed) {
       return forwardStream(reply, response, meter, prepared.stripUsageChunk, origin, deadline);
     }

@@ -19,6 +19,7 @@ import { ProxyCacheListener } from './proxy-cache.listener.js';
 import { ProxyHandler } from './proxy.handler.js';
 import { registerProxyRoutes } from './proxy.routes.js';
 import { RpmLimiter } from './rpm.limiter.js';
+import { CredentialChecks } from './credential-checks.js';
 import { UsagePublisher } from './usage.publisher.js';
 import { UsageRecorder } from './usage.recorder.js';
 import { UsageSpool } from './usage.spool.js';
@@ -42,6 +43,8 @@ export class ProxyRuntime implements OnApplicationBootstrap, BeforeApplicationSh
   readonly usage: UsagePublisher;
   readonly budget: BudgetAdmission;
   readonly handler: ProxyHandler;
+  /** What upstreams say of providers' credentials, reported by discovery, Test and proxied calls. */
+  readonly credentialChecks: CredentialChecks;
   private readonly listener: ProxyCacheListener;
   /** Counts tokens for estimates in a worker of its own, unless the app was given a counter. */
   private readonly tokens: WorkerTokenCounter | null;
@@ -62,7 +65,7 @@ export class ProxyRuntime implements OnApplicationBootstrap, BeforeApplicationSh
     this.routes = new AgentRouteCache(bus);
     this.credentials = new GatewayCredentialCache(bus);
     const connection = () => nats.current;
-    this.limiter = new RpmLimiter({ bucket: names.durable('sb_rate'), connection });
+    this.limiter = new RpmLimiter({ bucket: names.durable('sb_rate'), connection, replicas: config.kvReplicas });
     this.usage = new UsagePublisher({ names, spool: new UsageSpool(config.spoolDir), connection, logger });
     const ledger = new DirectClient(connection, config.namespace, identity);
     this.budget = new BudgetAdmission({
@@ -73,6 +76,7 @@ export class ProxyRuntime implements OnApplicationBootstrap, BeforeApplicationSh
       ...(config.budget.leases ? { leases: new BudgetLeases({ client: ledger, logger, ttlMs: config.budget.reservationTtlMs }) } : {}),
     });
     this.listener = new ProxyCacheListener(names, this.routes, this.credentials, logger);
+    this.credentialChecks = new CredentialChecks(bus, logger);
     this.tokens = tokenCounter === null ? new WorkerTokenCounter(TOKEN_COUNTER_WORKER, logger) : null;
     this.recorder = new UsageRecorder(this.usage, tokenCounter ?? (this.tokens as WorkerTokenCounter).count, logger);
     this.handler = new ProxyHandler({
@@ -83,6 +87,7 @@ export class ProxyRuntime implements OnApplicationBootstrap, BeforeApplicationSh
       budget: this.budget,
       upstream: this.upstream,
       recorder: this.recorder,
+      credentialChecks: this.credentialChecks,
       upstreamTimeoutMs: config.upstreamTimeoutMs,
       logger,
     });

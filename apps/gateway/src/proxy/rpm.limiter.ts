@@ -15,6 +15,8 @@ export interface RpmLimiterOptions {
   /** KV bucket name (namespaced by the caller); the stream is `KV_<bucket>`, as a NATS KV bucket. */
   readonly bucket: string;
   readonly connection: () => NatsConnection | null;
+  /** Replicas of the bucket's stream when this creates it (SWITCHBOARD_KV_REPLICAS; 3 on a 3-node cluster). Default 1. */
+  readonly replicas?: number;
   readonly timeoutMs?: number;
   readonly now?: () => number;
 }
@@ -181,7 +183,9 @@ export class RpmLimiter {
       deny_delete: true,
       allow_direct: true,
       storage: StorageType.File,
-      num_replicas: 1,
+      // An existing bucket keeps its replicas (never lowered; its counters live 2 min, so deleting KV_<bucket>
+      // lets the next call recreate it with more).
+      num_replicas: this.options.replicas ?? 1,
     };
     try {
       await jsm.streams.info(this.stream);

@@ -7,9 +7,11 @@ import {
   PutTenantQuotasBody,
   QUOTA_OWNERS,
   TenantQuotasView,
+  WebhookOps,
   newId,
   type Actor,
   type OwnedTenantQuotas,
+  type QuotaOwner,
   type TenantQuotaChanges,
 } from '@switchboard/contracts';
 import { BusClient } from '@switchboard/messaging';
@@ -24,11 +26,11 @@ import { ApiErrors, ApiJsonBody, ApiJsonResponse } from '../openapi/zod-openapi.
 const CreatedTenant = z.object({ id: z.string(), name: z.string(), adminKey: z.string() });
 
 /** The changes a service keeps: each kind goes to the service that counts it (QUOTA_OWNERS). */
-function changesFor(owner: 'providers' | 'credentials', body: PutTenantQuotasBody): TenantQuotaChanges {
+function changesFor(owner: QuotaOwner, body: PutTenantQuotasBody): TenantQuotaChanges {
   return Object.fromEntries(Object.entries(body).filter(([kind]) => QUOTA_OWNERS[kind as keyof typeof QUOTA_OWNERS] === owner));
 }
 
-/** Both services' parts make the whole view; a part that lacks a kind is a service built from another contract. */
+/** The services' parts make the whole view; a part that lacks a kind is a service built from another contract. */
 function wholeView(...parts: OwnedTenantQuotas[]): TenantQuotasView {
   const parsed = TenantQuotasView.safeParse(Object.assign({}, ...parts));
   if (!parsed.success) throw new ApiErrorException('internal', 'a service answered tenant quotas without all its kinds');
@@ -73,12 +75,13 @@ export class TenantsController {
   async quotas(@Param('id', new IdParamPipe('tenant')) tenantId: string, @CurrentActor() actor: Actor): Promise<TenantQuotasView> {
     const providers = unwrap(await this.bus.send(ProvidersOps.tenantQuotas, { actor, tenantId }));
     const credentials = unwrap(await this.bus.send(CredentialsOps.tenantQuotas, { actor, tenantId }));
-    return wholeView(providers, credentials);
+    const usage = unwrap(await this.bus.send(WebhookOps.tenantQuotas, { actor, tenantId }));
+    return wholeView(providers, credentials, usage);
   }
 
   /**
    * Sets the tenant's own limits (a number) or returns kinds to the deployment's default (null). Idempotent:
-   * should the second service be unreachable (503), the same PUT again completes it.
+   * should a later service be unreachable (503), the same PUT again completes it.
    */
   @Put(':id/quotas')
   @Access('operator')
@@ -92,6 +95,7 @@ export class TenantsController {
   ): Promise<TenantQuotasView> {
     const providers = unwrap(await this.bus.send(ProvidersOps.setTenantQuotas, { actor, tenantId, changes: changesFor('providers', body) }));
     const credentials = unwrap(await this.bus.send(CredentialsOps.setTenantQuotas, { actor, tenantId, changes: changesFor('credentials', body) }));
-    return wholeView(providers, credentials);
+    const usage = unwrap(await this.bus.send(WebhookOps.setTenantQuotas, { actor, tenantId, changes: changesFor('usage', body) }));
+    return wholeView(providers, credentials, usage);
   }
 }

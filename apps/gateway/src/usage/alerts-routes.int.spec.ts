@@ -5,8 +5,8 @@ import { DEFAULT_ALERT_SETTINGS, type AlertView } from '@switchboard/contracts';
 import { natsMicroserviceOptions, ServiceIdentityModule } from '@switchboard/messaging';
 import { testIdentities } from '@switchboard/service-identity/testing';
 import { generateAccessKey } from '../auth/access-key.js';
-import type { GatewayHarness } from '../testing/gateway.harness.js';
-import type { FakeAlertsState } from './testing/fake-alerts.controller.js';
+import type { GatewayHarness } from '../../test/gateway.harness.js';
+import type { FakeAlertsState } from '../../test/fake-alerts.controller.js';
 
 // Set before the harness and the fakes (whose decorators read it) are imported.
 const namespace = `t${randomBytes(5).toString('hex')}`;
@@ -34,8 +34,8 @@ describe('alert routes (gateway in-process, real NATS, fake providers- and usage
   }
 
   beforeAll(async () => {
-    const { GatewayHarness } = await import('../testing/gateway.harness.js');
-    const { FakeAlertsState: State, fakeAlertsModule } = await import('./testing/fake-alerts.controller.js');
+    const { GatewayHarness } = await import('../../test/gateway.harness.js');
+    const { FakeAlertsState: State, fakeAlertsModule } = await import('../../test/fake-alerts.controller.js');
     h = await GatewayHarness.start({ namespace, operatorKey });
     state = new State();
     fakeUsage = await NestFactory.createMicroservice(ServiceIdentityModule.around(fakeAlertsModule(state), testIdentities().identity('usage')), {

@@ -5,8 +5,8 @@ import { newId } from '@switchboard/contracts';
 import { natsMicroserviceOptions, ServiceIdentityModule } from '@switchboard/messaging';
 import { testIdentities } from '@switchboard/service-identity/testing';
 import { generateAccessKey } from '../auth/access-key.js';
-import type { GatewayHarness } from '../testing/gateway.harness.js';
-import type { FakeUsageState } from './testing/fake-usage.controller.js';
+import type { GatewayHarness } from '../../test/gateway.harness.js';
+import type { FakeUsageState } from '../../test/fake-usage.controller.js';
 
 // Set before the harness and the fakes (whose decorators read it) are imported.
 const namespace = `t${randomBytes(5).toString('hex')}`;
@@ -44,8 +44,8 @@ describe('usage routes (gateway in-process, real NATS, fake providers- and usage
   }
 
   beforeAll(async () => {
-    const { GatewayHarness } = await import('../testing/gateway.harness.js');
-    const { FakeUsageState: State, fakeUsageModule } = await import('./testing/fake-usage.controller.js');
+    const { GatewayHarness } = await import('../../test/gateway.harness.js');
+    const { FakeUsageState: State, fakeUsageModule } = await import('../../test/fake-usage.controller.js');
     h = await GatewayHarness.start({ namespace, operatorKey });
     usage = new State();
     fakeUsage = await NestFactory.createMicroservice(ServiceIdentityModule.around(fakeUsageModule(usage), testIdentities().identity('usage')), {

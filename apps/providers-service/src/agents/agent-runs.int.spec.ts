@@ -1,6 +1,6 @@
 import { newId, ProvidersOps } from '@switchboard/contracts';
-import { agentRuns, inAnHour } from '../testing/agent-runs.fixture.js';
-import { createTenant, errorCode, newKeyHash, operator, startTestStack, type TestStack, value } from '../testing/service.harness.js';
+import { agentRuns, inAnHour } from '../../test/agent-runs.fixture.js';
+import { createTenant, errorCode, newKeyHash, operator, startTestStack, type TestStack, value } from '../../test/service.harness.js';
 
 let stack: TestStack;
 const { agentSetup, issueKey, startEvents } = agentRuns(() => stack);

@@ -1,6 +1,6 @@
 import { ProvidersOps } from '@switchboard/contracts';
-import { agentRuns, snapshotOf } from '../testing/agent-runs.fixture.js';
-import { errorCode, startTestStack, type TestStack, value } from '../testing/service.harness.js';
+import { agentRuns, snapshotOf } from '../../test/agent-runs.fixture.js';
+import { errorCode, startTestStack, type TestStack, value } from '../../test/service.harness.js';
 
 let stack: TestStack;
 const { agentSetup, issueKey, db, startEvents, runningStart } = agentRuns(() => stack);

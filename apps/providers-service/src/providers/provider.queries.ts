@@ -27,6 +27,9 @@ interface ProviderRow {
   rate_limit_rpm: number | null;
   monthly_budget_usd: number | null;
   secret_id: string | null;
+  credential_state: ProviderView['credentialStatus']['state'];
+  credential_checked_at: Date | null;
+  credential_detail: string | null;
   version: number;
   created_at: Date;
   updated_at: Date;
@@ -47,6 +50,11 @@ function toView(row: ProviderRow): ProviderView {
     monthlyBudgetUsd: row.monthly_budget_usd,
     // Hint and secret version belong to the credentials context; only the reference is known here.
     credential: row.secret_id === null ? null : { secretId: row.secret_id, hint: null, version: null },
+    credentialStatus: {
+      state: row.credential_state,
+      checkedAt: row.credential_checked_at?.toISOString() ?? null,
+      detail: row.credential_detail,
+    },
     modelCount: row.model_count,
     version: row.version,
     createdAt: row.created_at.toISOString(),
@@ -87,6 +95,15 @@ export async function liveProviderExists(db: Tx, tenantId: string, id: string): 
   const rows: unknown[] = await db.query(
     `SELECT 1 FROM ${SCHEMA}.providers p WHERE p.id = $1 AND p.tenant_id = $2 AND ${LIVE}`,
     [id, tenantId],
+  );
+  return rows.length > 0;
+}
+
+/** Whether a live model of the provider has this name, as calls name it (the proxy also takes the upstream name). */
+export async function providerHasModel(db: Tx, tenantId: string, providerId: string, name: string): Promise<boolean> {
+  const rows: unknown[] = await db.query(
+    `SELECT 1 FROM ${SCHEMA}.models m WHERE m.provider_id = $1 AND m.tenant_id = $2 AND m.deleted_at IS NULL AND (m.name = $3 OR m.upstream_model = $3) LIMIT 1`,
+    [providerId, tenantId, name],
   );
   return rows.length > 0;
 }

@@ -1,5 +1,5 @@
 import { encodeCursor, newId, ProvidersOps, type Actor, type Page, type Result } from '@switchboard/contracts';
-import { createTenant, errorCode, newKeyHash, startTestStack, value, type TestStack } from '../testing/service.harness.js';
+import { createTenant, errorCode, newKeyHash, startTestStack, value, type TestStack } from '../../test/service.harness.js';
 
 let stack: TestStack;
 
@@ -56,7 +56,7 @@ const LISTS: Record<string, { readonly add: (t: Tenant) => Promise<unknown>; rea
     add: async (t) => {
       const version = value(await stack.bus.send(ProvidersOps.getProvider, { actor: t.admin, id: t.providerId })).version;
       return value(
-        await stack.bus.send(ProvidersOps.updateProvider, { actor: t.admin, id: t.providerId, expectedVersion: version, changes: { defaultModel: unique('d') } }),
+        await stack.bus.send(ProvidersOps.updateProvider, { actor: t.admin, id: t.providerId, expectedVersion: version, changes: { rateLimitRpm: ++counter } }),
       );
     },
     page: async (t, limit, cursor) =>

@@ -183,4 +183,13 @@ export const READ_MODEL_MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE ${SCHEMA}.tenants ADD COLUMN server_tool_call_usd double precision NULL`,
     ],
   },
+  {
+    id: 'providers-service/010-credential-status',
+    sql: [
+      // What the upstream last said of the provider's current credential; reset when the credential changes.
+      `ALTER TABLE ${SCHEMA}.providers ADD COLUMN credential_state text NOT NULL DEFAULT 'unchecked'`,
+      `ALTER TABLE ${SCHEMA}.providers ADD COLUMN credential_checked_at timestamptz NULL`,
+      `ALTER TABLE ${SCHEMA}.providers ADD COLUMN credential_detail text NULL`,
+    ],
+  },
 ];

@@ -1,6 +1,6 @@
 import { newId, ProvidersOps } from '@switchboard/contracts';
 import { ProjectionRunner } from '@switchboard/event-store';
-import { adminOf, newKeyHash, operator, startTestStack, type TestStack, value } from '../testing/service.harness.js';
+import { adminOf, newKeyHash, operator, startTestStack, type TestStack, value } from '../../test/service.harness.js';
 import { projectInline } from './inline-projection.js';
 import { SCHEMA } from './read-models.migrations.js';
 import { readModelsProjection } from './read-models.projection.js';
@@ -44,8 +44,8 @@ describe('read models', () => {
 
     const kept = value(await send(ProvidersOps.registerProvider, { actor: admin, body: { name: 'Kept', type: 'anthropic' } }));
     const gone = value(await send(ProvidersOps.registerProvider, { actor: admin, body: { name: 'Gone', type: 'openai', secretId: 'sec_x' } }));
-    value(await send(ProvidersOps.updateProvider, { actor: admin, id: kept.id, changes: { monthlyBudgetUsd: 50, defaultModel: 'claude' } }));
     value(await send(ProvidersOps.addModel, { actor: admin, providerId: kept.id, body: { name: 'claude', outputUsdPerMTok: 15 } }));
+    value(await send(ProvidersOps.updateProvider, { actor: admin, id: kept.id, changes: { monthlyBudgetUsd: 50, defaultModel: 'claude' } }));
     value(await send(ProvidersOps.addModel, { actor: admin, providerId: kept.id, body: { name: 'cheap', inputUsdPerMTok: 1, outputUsdPerMTok: 2, cachedInputUsdPerMTok: 0.1 } }));
     value(await send(ProvidersOps.updateTenantSettings, { actor: admin, changes: { unpricedModels: 'refuse' } }));
     // A model.added recorded before cached-input prices existed still folds, with that price unset.

@@ -13,6 +13,7 @@ const PROVIDER_COLUMNS = {
   defaultModel: 'default_model',
   rateLimitRpm: 'rate_limit_rpm',
   monthlyBudgetUsd: 'monthly_budget_usd',
+  secretId: 'secret_id',
 } as const;
 
 const TENANT_SETTING_COLUMNS = {
@@ -106,10 +107,22 @@ export const readModelsProjection: Projection = {
       case 'ProviderUpdated': {
         const d = EVENT_DATA_SCHEMAS.ProviderUpdated.parse(event.data);
         const { sets, params } = setClause(PROVIDER_COLUMNS, d.changes, 4);
+        // A new credential has not been tried yet.
+        if (d.changes.secretId !== undefined) sets.push(`credential_state = 'unchecked'`, 'credential_checked_at = NULL', 'credential_detail = NULL');
         await tx.query(
           `UPDATE ${SCHEMA}.providers SET ${[...sets, 'version = $2', 'updated_at = $3'].join(', ')}
             WHERE id = $1 AND version < $2`,
           [d.providerId, v, at, ...params],
+        );
+        return;
+      }
+      case 'ProviderCredentialChecked': {
+        const d = EVENT_DATA_SCHEMAS.ProviderCredentialChecked.parse(event.data);
+        // Only a verdict on the credential the provider still has, and never an older one over a newer (replays).
+        await tx.query(
+          `UPDATE ${SCHEMA}.providers SET credential_state = $3, credential_detail = $4, credential_checked_at = $5
+            WHERE id = $1 AND secret_id IS NOT DISTINCT FROM $2 AND (credential_checked_at IS NULL OR credential_checked_at <= $5)`,
+          [d.providerId, d.secretId, d.state, d.detail, at],
         );
         return;
       }

@@ -1,6 +1,6 @@
 import { AlertOps, DEFAULT_ALERT_SETTINGS, encodeCursor, type Actor, type AlertView, type UsageRecorded } from '@switchboard/contracts';
 import { eventually, readStreamMessages } from '@switchboard/testing';
-import { memberOf, newTenantId, startTestStack, usageCall, value, type TestStack } from '../testing/service.harness.js';
+import { memberOf, newTenantId, startTestStack, usageCall, value, type TestStack } from '../../test/service.harness.js';
 
 const adminOf = (tenantId: string): Actor => ({ tenantId, keyId: `key_admin_${tenantId}`, role: 'admin', agentId: null });
 

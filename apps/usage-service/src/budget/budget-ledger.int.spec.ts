@@ -2,7 +2,7 @@ import { BudgetOps, budgetPeriodOf, newId, type ReserveBudgetRequest } from '@sw
 import { DirectClient } from '@switchboard/messaging';
 import { readStreamMessages } from '@switchboard/testing';
 import { recomputeDailyAggregates } from '../projection/usage.projection.js';
-import { memberOf, newTenantId, startTestStack, usageCall, value, type TestStack } from '../testing/service.harness.js';
+import { memberOf, newTenantId, startTestStack, usageCall, value, type TestStack } from '../../test/service.harness.js';
 
 const period = budgetPeriodOf(new Date());
 

@@ -1,4 +1,4 @@
-import { usageCall } from '../testing/service.harness.js';
+import { usageCall } from '../../test/service.harness.js';
 import { ProjectionBatcher } from './projection.batcher.js';
 import type { UsageRecordedMessage } from './usage-recorded.message.js';
 

@@ -2,7 +2,7 @@ import { createLogger } from '@switchboard/telemetry';
 import { UsageOps } from '@switchboard/contracts';
 import { recomputeDailyAggregates } from './usage.projection.js';
 import { replayUsageStream } from '../rebuild/usage-stream.replay.js';
-import { memberOf, newTenantId, startTestStack, usageCall, value, type TestStack } from '../testing/service.harness.js';
+import { memberOf, newTenantId, startTestStack, usageCall, value, type TestStack } from '../../test/service.harness.js';
 import type { RunningUsageService } from '../usage-service.bootstrap.js';
 
 interface DailyRow {

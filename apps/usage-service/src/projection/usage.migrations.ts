@@ -1,5 +1,7 @@
 import type { Migration } from '@switchboard/event-store';
+import { tenantQuotasMigration } from '@switchboard/service-runtime';
 import { BUDGET_MIGRATIONS } from '../budget/budget.migrations.js';
+import { webhookMigrations } from '../webhooks/webhook.migrations.js';
 
 /** The service's schema; the event store's own tables (events and outbox of alerts) live beside these. */
 export const SCHEMA = 'usage';
@@ -114,4 +116,6 @@ export const USAGE_MIGRATIONS: readonly Migration[] = [
     ],
   },
   ...BUDGET_MIGRATIONS,
+  ...webhookMigrations(SCHEMA),
+  tenantQuotasMigration('usage-service/021-tenant-quotas', SCHEMA),
 ];

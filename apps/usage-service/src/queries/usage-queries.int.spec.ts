@@ -1,5 +1,5 @@
 import { UsageOps, serviceHealth, type Actor } from '@switchboard/contracts';
-import { memberOf, newTenantId, startTestStack, usageCall, value, type TestStack } from '../testing/service.harness.js';
+import { memberOf, newTenantId, startTestStack, usageCall, value, type TestStack } from '../../test/service.harness.js';
 
 /** percentile_cont as Postgres computes it: linear interpolation between the closest ranks. */
 function p95(values: number[]): number {

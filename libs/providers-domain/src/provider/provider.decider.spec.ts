@@ -87,6 +87,16 @@ describe('provider decider', () => {
         .then([{ type: 'ProviderUpdated', data: { providerId: 'prv_1', changes: { rateLimitRpm: null } } }]);
     });
 
+    it('records a new credential only when it names another secret, and folds it into the state', () => {
+      spec.given([registered]).when(update({ secretId: 'sec_1' })).then([]);
+      const replaced = { type: 'ProviderUpdated', data: { providerId: 'prv_1', changes: { secretId: 'sec_2' } } } as const;
+      spec.given([registered]).when(update({ secretId: 'sec_2', authMethod: 'bearer' })).then([replaced]);
+      spec.given([registered, replaced]).when(update({ secretId: 'sec_2' })).then([]);
+      spec.given([registered, replaced]).when(update({ secretId: 'sec_1' })).then([
+        { type: 'ProviderUpdated', data: { providerId: 'prv_1', changes: { secretId: 'sec_1' } } },
+      ]);
+    });
+
     it('refuses an organization on a provider that is not openai', () => {
       const anthropic = { type: 'ProviderRegistered', data: { ...registered.data, providerType: 'anthropic' } } as const;
       spec.given([anthropic]).when(update({ organizationId: 'org_1' })).thenFails('validation_failed');

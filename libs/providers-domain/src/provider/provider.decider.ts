@@ -13,8 +13,8 @@ import type { z } from 'zod';
 import { changedFields } from '../changed-fields.js';
 import { assertNever, type Command, type Decider, type Event } from '@switchboard/domain-kernel';
 
-/** A provider's type is fixed at registration; everything else may change. */
-export type ProviderChanges = Partial<Omit<ProviderSettings, 'type'>>;
+/** A provider's type is fixed at registration; everything else may change, its credential (a secret's id) included. */
+export type ProviderChanges = Partial<Omit<ProviderSettings, 'type'>> & { readonly secretId?: string };
 
 /** What still refers to a provider, as the handler found it in the same transaction. */
 export interface ProviderDependents {
@@ -60,7 +60,11 @@ function register(command: RegisterProvider, state: ProviderState): Result<reado
 
 function update(command: UpdateProvider, state: ProviderState): Result<readonly ProviderEvent[], AppError> {
   if (state.status !== 'registered') return notFound(command.data.providerId);
-  const changes = changedFields(state.settings, command.data.changes);
+  const { secretId, ...settings } = command.data.changes;
+  const changes: ProviderChanges = {
+    ...changedFields(state.settings, settings),
+    ...(secretId !== undefined && secretId !== state.secretId ? { secretId } : {}),
+  };
   if (Object.keys(changes).length === 0) return ok([]);
   const organization = checkOrganization({ ...state.settings, ...changes });
   if (!organization.ok) return organization;
@@ -103,9 +107,11 @@ export const providerDecider: Decider<ProviderCommand, ProviderEvent, ProviderSt
         const { providerId, secretId, providerType, ...settings } = event.data;
         return { status: 'registered', providerId, settings: { ...settings, type: providerType }, secretId };
       }
-      case 'ProviderUpdated':
+      case 'ProviderUpdated': {
         if (state.status !== 'registered') return state;
-        return { ...state, settings: { ...state.settings, ...event.data.changes } };
+        const { secretId, ...settings } = event.data.changes;
+        return { ...state, settings: { ...state.settings, ...settings }, secretId: secretId ?? state.secretId };
+      }
       case 'ProviderDeleted':
         return { status: 'deleted', providerId: event.data.providerId };
       default:

@@ -53,12 +53,14 @@ export function messageEvents(ctx: WireContext): WireEvent[] {
   ];
 }
 
-export function anthropicModels(models: readonly string[], createdAt: string): Json {
+export function anthropicModels(models: readonly string[], createdAt: string, page: { readonly afterId: string | null; readonly limit: number }): Json {
+  const start = page.afterId === null ? 0 : models.indexOf(page.afterId) + 1;
+  const shown = models.slice(start, start + page.limit);
   return {
-    data: models.map((id) => ({ type: 'model', id, display_name: id, created_at: createdAt })),
-    has_more: false,
-    first_id: models[0] ?? null,
-    last_id: models[models.length - 1] ?? null,
+    data: shown.map((id) => ({ type: 'model', id, display_name: id, created_at: createdAt })),
+    has_more: start + shown.length < models.length,
+    first_id: shown[0] ?? null,
+    last_id: shown[shown.length - 1] ?? null,
   };
 }
 

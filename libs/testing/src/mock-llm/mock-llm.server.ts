@@ -35,6 +35,14 @@ const FAULT_MESSAGES: Readonly<Record<number, string>> = {
 
 /** Fixed so that model listings are stable across runs. */
 const MODELS_CREATED_AT = '2026-01-01T00:00:00.000Z';
+/** OpenAI's reasoning models refuse chat's `max_tokens` (they take `max_completion_tokens`). */
+const REASONING_MODEL = /^(o\d|gpt-5)/;
+
+/** Anthropic's model list pages: `limit` (default 20, at most the mock's page limit) after `after_id`. */
+function anthropicPage(query: URLSearchParams, pageLimit: number): { readonly afterId: string | null; readonly limit: number } {
+  const asked = Number(query.get('limit') ?? 20);
+  return { afterId: query.get('after_id'), limit: Math.max(1, Math.min(Number.isInteger(asked) ? asked : 20, pageLimit)) };
+}
 
 /**
  * A stand-in LLM upstream speaking the OpenAI (chat completions, responses, models) and Anthropic
@@ -91,7 +99,8 @@ export class MockLlmUpstream {
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     res.on('error', () => undefined);
-    const path = new URL(req.url ?? '/', 'http://mock').pathname;
+    const url = new URL(req.url ?? '/', 'http://mock');
+    const path = url.pathname;
     const headers = flatHeaders(req);
     const raw = await readBody(req);
     const route = ROUTES[path];
@@ -127,7 +136,9 @@ export class MockLlmUpstream {
     }
     const cut = fault?.kind === 'cut' ? fault : null;
     if (route.endpoint === 'models') {
-      const list = anthropic ? anthropicModels(this.options.models, MODELS_CREATED_AT) : openAiModels(this.options.models, Date.parse(MODELS_CREATED_AT) / 1000);
+      const list = anthropic
+        ? anthropicModels(this.options.models, MODELS_CREATED_AT, anthropicPage(url.searchParams, this.options.modelsPageLimit))
+        : openAiModels(this.options.models, Date.parse(MODELS_CREATED_AT) / 1000);
       await this.sendJson(res, call, protocol, list, cut);
       return;
     }
@@ -151,6 +162,9 @@ export class MockLlmUpstream {
     if (typeof model !== 'string') return { status: 400, message: 'model: must be a string' };
     if (rejectUnknownModels && !models.includes(model)) {
       return { status: 404, message: `The model \`${model}\` does not exist or you do not have access to it.` };
+    }
+    if (endpoint === 'chat_completions' && REASONING_MODEL.test(model) && json['max_tokens'] !== undefined) {
+      return { status: 400, message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead." };
     }
     return null;
   }

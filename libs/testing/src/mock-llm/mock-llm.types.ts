@@ -36,6 +36,8 @@ export interface MockLlmOptions {
   readonly serverToolCalls: number;
   /** Served by GET /v1/models. */
   readonly models: readonly string[];
+  /** The most models one page of Anthropic's model list holds, whatever `limit` asks (the real API allows 1000). */
+  readonly modelsPageLimit: number;
   /** Refuse models not in `models` with 404, as the real APIs do. Off by default: tests name models freely. */
   readonly rejectUnknownModels: boolean;
   /** The key a call must carry (Bearer or x-api-key); null accepts any, or none. */
@@ -55,6 +57,7 @@ export const DEFAULT_MOCK_LLM_OPTIONS: MockLlmOptions = {
   cachedTokens: 0,
   serverToolCalls: 0,
   models: ['gpt-mock', 'claude-mock'],
+  modelsPageLimit: 1000,
   rejectUnknownModels: false,
   requiredKey: null,
   fault: null,

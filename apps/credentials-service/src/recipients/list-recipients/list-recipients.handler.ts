@@ -1,11 +1,11 @@
-import { Injectable } from '@nestjs/common';
-import { decodeCursor, ok, TimeIdSortKey } from '@switchboard/contracts';
+import { decodeCursor, ok, TimeIdSortKey, CredentialsOps } from '@switchboard/contracts';
 import { PgEventStore } from '@switchboard/event-store';
 import { requireTenant } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/credentials-ops.types.js';
 import { recipientPage } from '../recipient.queries.js';
+import { QueryOperation } from '@switchboard/messaging';
 
-@Injectable()
+@QueryOperation(CredentialsOps.listRecipients)
 export class ListRecipientsHandler implements OperationHandler<'listRecipients'> {
   constructor(private readonly store: PgEventStore) {}
 

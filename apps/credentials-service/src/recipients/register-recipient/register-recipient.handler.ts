@@ -1,5 +1,4 @@
-import { Injectable } from '@nestjs/common';
-import { appError, fail, newId } from '@switchboard/contracts';
+import { appError, fail, newId, CredentialsOps } from '@switchboard/contracts';
 import { recipientDecider } from '@switchboard/credentials-domain';
 import { handleCommand, PgEventStore, type StoredEvent, type Tx } from '@switchboard/event-store';
 import { TenantQuotas } from '@switchboard/service-runtime';
@@ -8,9 +7,10 @@ import { projectInline } from '../../read-models/inline-projection.js';
 import { eventMetadata, requireTenantAdmin, streamIds } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/credentials-ops.types.js';
 import { recipientViews } from '../recipient.queries.js';
+import { CommandOperation } from '@switchboard/messaging';
 
 /** A key that credentials may be sealed to. Small-order and non-canonical keys are refused: they would make a seal openable by anyone. */
-@Injectable()
+@CommandOperation(CredentialsOps.registerRecipient)
 export class RegisterRecipientHandler implements OperationHandler<'registerRecipient'> {
   constructor(
     private readonly store: PgEventStore,

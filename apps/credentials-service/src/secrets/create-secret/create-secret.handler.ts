@@ -1,5 +1,4 @@
-import { Injectable } from '@nestjs/common';
-import { newId } from '@switchboard/contracts';
+import { newId, CredentialsOps } from '@switchboard/contracts';
 import { PgEventStore } from '@switchboard/event-store';
 import { TenantQuotas } from '@switchboard/service-runtime';
 import { ServiceKeys } from '../../service-keys/service-keys.js';
@@ -10,6 +9,7 @@ import { handleSecretCommand } from '../secret.commands.js';
 import { secretView } from '../secret.queries.js';
 import { insertSecretVersion } from '../secret-versions.repository.js';
 import { SecretVault } from '../secret.vault.js';
+import { CommandOperation } from '@switchboard/messaging';
 
 /**
  * Opens the value the gateway sealed to the transport key, encrypts it under a fresh data key, then appends
@@ -19,7 +19,7 @@ import { SecretVault } from '../secret.vault.js';
  * The secrets quota is checked twice: before KMS, so a tenant at its limit costs no KMS call, and in the
  * transaction under the tenant's quota lock, which is what decides between creates racing at the limit.
  */
-@Injectable()
+@CommandOperation(CredentialsOps.createSecret)
 export class CreateSecretHandler implements OperationHandler<'createSecret'> {
   constructor(
     private readonly store: PgEventStore,

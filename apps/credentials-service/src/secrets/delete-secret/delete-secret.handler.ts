@@ -1,8 +1,7 @@
-import { Injectable } from '@nestjs/common';
-import { appError, fail, ok, ProvidersOps } from '@switchboard/contracts';
+import { appError, fail, ok, ProvidersOps, CredentialsOps } from '@switchboard/contracts';
 import { secretNotFound } from '@switchboard/credentials-domain';
 import { PgEventStore } from '@switchboard/event-store';
-import { BusClient } from '@switchboard/messaging';
+import { BusClient, CommandOperation } from '@switchboard/messaging';
 import { requireTenantAdmin } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/credentials-ops.types.js';
 import { handleSecretCommand } from '../secret.commands.js';
@@ -14,7 +13,7 @@ import { deleteSecretVersions } from '../secret-versions.repository.js';
  * providers-service that does not answer makes the delete `unavailable`, never a blind delete).
  * Deleting shreds every envelope of the secret in the same transaction as SecretDeleted.
  */
-@Injectable()
+@CommandOperation(CredentialsOps.deleteSecret)
 export class DeleteSecretHandler implements OperationHandler<'deleteSecret'> {
   constructor(
     private readonly store: PgEventStore,

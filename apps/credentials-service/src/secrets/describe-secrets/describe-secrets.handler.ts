@@ -1,12 +1,12 @@
-import { Injectable } from '@nestjs/common';
-import { ok } from '@switchboard/contracts';
+import { ok, CredentialsOps } from '@switchboard/contracts';
 import { PgEventStore } from '@switchboard/event-store';
 import { requireTenant } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/credentials-ops.types.js';
 import { secretViews } from '../secret.queries.js';
+import { QueryOperation } from '@switchboard/messaging';
 
 /** Views of several secrets at once, for providers listing their credentials; unknown or foreign ids are left out. */
-@Injectable()
+@QueryOperation(CredentialsOps.describeSecrets)
 export class DescribeSecretsHandler implements OperationHandler<'describeSecrets'> {
   constructor(private readonly store: PgEventStore) {}
 

@@ -1,9 +1,9 @@
-import { Injectable } from '@nestjs/common';
-import { appError, fail, ok } from '@switchboard/contracts';
+import { appError, fail, ok, CredentialsOps } from '@switchboard/contracts';
 import { parseRecipientPublicKey, sealForTransport, type SealedCredential } from '@switchboard/sealing';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/credentials-ops.types.js';
 import { revealPayloadOf, secretMaterialOf } from '../secret-value.js';
 import { SecretVault, vaultError } from '../secret.vault.js';
+import { QueryOperation } from '@switchboard/messaging';
 
 /**
  * The upstream credential of a provider, for a gateway that proxies calls to it: the current version of the
@@ -18,7 +18,7 @@ import { SecretVault, vaultError } from '../secret.vault.js';
  * Not recorded as SecretRevealed: the value goes to a machine that keeps it in memory to make calls, not to a
  * person, and a fetch on every gateway cache miss would bury the reveals an admin must be able to audit.
  */
-@Injectable()
+@QueryOperation(CredentialsOps.gatewayCredential)
 export class GatewayCredentialHandler implements OperationHandler<'gatewayCredential'> {
   constructor(private readonly vault: SecretVault) {}
 

@@ -1,10 +1,11 @@
-import { Injectable } from '@nestjs/common';
 import { PgEventStore } from '@switchboard/event-store';
 import { requireTenant } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/credentials-ops.types.js';
 import { secretView } from '../secret.queries.js';
+import { QueryOperation } from '@switchboard/messaging';
+import { CredentialsOps } from '@switchboard/contracts';
 
-@Injectable()
+@QueryOperation(CredentialsOps.getSecret)
 export class GetSecretHandler implements OperationHandler<'getSecret'> {
   constructor(private readonly store: PgEventStore) {}
 

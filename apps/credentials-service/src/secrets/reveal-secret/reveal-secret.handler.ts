@@ -1,5 +1,4 @@
-import { Injectable } from '@nestjs/common';
-import { fail, ok } from '@switchboard/contracts';
+import { fail, ok, CredentialsOps } from '@switchboard/contracts';
 import { PgEventStore } from '@switchboard/event-store';
 import { parseRecipientPublicKey, sealForTransport, type SealedCredential } from '@switchboard/sealing';
 import { requireTenantAdmin } from '../../shared/command-context.js';
@@ -7,12 +6,13 @@ import type { OperationHandler, OpRequest, OpResult } from '../../shared/credent
 import { handleSecretCommand } from '../secret.commands.js';
 import { revealPayloadOf, secretMaterialOf } from '../secret-value.js';
 import { SecretVault, vaultError } from '../secret.vault.js';
+import { CommandOperation } from '@switchboard/messaging';
 
 /**
  * Admin only, and audited: the value goes back sealed to the one-time key the gateway sent, and only once
  * SecretRevealed (who, which version) has been stored — a reveal that cannot be recorded does not happen.
  */
-@Injectable()
+@CommandOperation(CredentialsOps.revealSecret)
 export class RevealSecretHandler implements OperationHandler<'revealSecret'> {
   constructor(
     private readonly store: PgEventStore,

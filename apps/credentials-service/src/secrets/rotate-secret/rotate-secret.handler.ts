@@ -1,5 +1,4 @@
-import { Injectable } from '@nestjs/common';
-import { appError, fail } from '@switchboard/contracts';
+import { appError, fail, CredentialsOps } from '@switchboard/contracts';
 import { secretNotFound } from '@switchboard/credentials-domain';
 import { PgEventStore } from '@switchboard/event-store';
 import { ServiceKeys } from '../../service-keys/service-keys.js';
@@ -10,13 +9,14 @@ import { handleSecretCommand } from '../secret.commands.js';
 import { liveSecret, secretView } from '../secret.queries.js';
 import { insertSecretVersion } from '../secret-versions.repository.js';
 import { SecretVault } from '../secret.vault.js';
+import { CommandOperation } from '@switchboard/messaging';
 
 /**
  * A new value version under a new data key. The value is encrypted for the version after the one read
  * here; should another rotation land first, the decider refuses (version_conflict) rather than store a
  * ciphertext bound to the wrong version. Older versions stay, so calls in flight finish with them.
  */
-@Injectable()
+@CommandOperation(CredentialsOps.rotateSecret)
 export class RotateSecretHandler implements OperationHandler<'rotateSecret'> {
   constructor(
     private readonly store: PgEventStore,

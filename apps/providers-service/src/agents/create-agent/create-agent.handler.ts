@@ -1,5 +1,4 @@
-import { Injectable } from '@nestjs/common';
-import { fail, newId } from '@switchboard/contracts';
+import { fail, newId, ProvidersOps } from '@switchboard/contracts';
 import { handleCommand, PgEventStore, type Tx } from '@switchboard/event-store';
 import { agentDecider } from '@switchboard/providers-domain';
 import { TenantQuotas } from '@switchboard/service-runtime';
@@ -8,8 +7,9 @@ import { eventMetadata, requireTenant, streamIds } from '../../shared/command-co
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
 import { liveProviderExists, lockLiveProvider } from '../../providers/provider.queries.js';
 import { agentNameTaken, agentNameTakenError, agentView } from '../agent.queries.js';
+import { CommandOperation } from '@switchboard/messaging';
 
-@Injectable()
+@CommandOperation(ProvidersOps.createAgent)
 export class CreateAgentHandler implements OperationHandler<'createAgent'> {
   constructor(
     private readonly store: PgEventStore,

@@ -1,13 +1,13 @@
-import { Injectable } from '@nestjs/common';
-import { fail, ok } from '@switchboard/contracts';
+import { fail, ok, ProvidersOps } from '@switchboard/contracts';
 import { handleCommand, PgEventStore } from '@switchboard/event-store';
 import { agentDecider } from '@switchboard/providers-domain';
 import { projectInline } from '../../read-models/inline-projection.js';
 import { eventMetadata, requireTenant, streamIds } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
 import { agentNotFound, liveAgentExists } from '../agent.queries.js';
+import { CommandOperation } from '@switchboard/messaging';
 
-@Injectable()
+@CommandOperation(ProvidersOps.deleteAgent)
 export class DeleteAgentHandler implements OperationHandler<'deleteAgent'> {
   constructor(private readonly store: PgEventStore) {}
 

@@ -1,10 +1,11 @@
-import { Injectable } from '@nestjs/common';
 import { PgEventStore } from '@switchboard/event-store';
 import { requireTenant } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
 import { agentView } from '../agent.queries.js';
+import { QueryOperation } from '@switchboard/messaging';
+import { ProvidersOps } from '@switchboard/contracts';
 
-@Injectable()
+@QueryOperation(ProvidersOps.getAgent)
 export class GetAgentHandler implements OperationHandler<'getAgent'> {
   constructor(private readonly store: PgEventStore) {}
 

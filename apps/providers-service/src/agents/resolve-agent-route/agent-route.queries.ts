@@ -27,6 +27,9 @@ interface RouteRow {
   rate_limit_rpm: number | null;
   monthly_budget_usd: number | null;
   secret_id: string | null;
+  credential_state: RouteProvider['credentialStatus']['state'] | null;
+  credential_checked_at: string | null;
+  credential_detail: string | null;
   unpriced_models: AgentRoute['tenant']['unpricedModels'];
   server_history_tokens: number | null;
   server_tool_call_usd: number | null;
@@ -42,7 +45,8 @@ const ROUTE_SQL = `
   SELECT a.id AS agent_id, a.name AS agent_name, a.model AS agent_model, a.delivery,
          a.monthly_budget_usd AS agent_monthly_budget_usd, a.provider_id AS agent_provider_id,
          p.id AS provider_id, p.type, p.protocol, p.endpoint, p.auth_method, p.organization_id, p.default_model,
-         p.rate_limit_rpm, p.monthly_budget_usd, p.secret_id, t.unpriced_models, t.server_history_tokens, t.server_tool_call_usd,
+         p.rate_limit_rpm, p.monthly_budget_usd, p.secret_id, p.credential_state, p.credential_detail,
+         to_char(p.credential_checked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS credential_checked_at, t.unpriced_models, t.server_history_tokens, t.server_tool_call_usd,
          COALESCE(m.models, '[]'::json) AS models
     FROM ${SCHEMA}.agents a
     JOIN ${SCHEMA}.tenants t ON t.id = a.tenant_id
@@ -92,6 +96,7 @@ export async function agentRoute(db: Tx, tenantId: string, agentId: string): Pro
       rateLimitRpm: row.rate_limit_rpm,
       monthlyBudgetUsd: row.monthly_budget_usd,
       secretId: row.secret_id,
+      credentialStatus: { state: row.credential_state ?? 'unchecked', checkedAt: row.credential_checked_at, detail: row.credential_detail },
     },
     models: row.models.map(({ prices, ...model }) => ({ ...model, price: modelPrice({ type, endpoint }, model.upstreamModel, prices) })),
     tenant: {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { DEFAULT_TENANT_SETTINGS, newId, ProvidersOps, type AgentRoute, type Result } from '@switchboard/contracts';
-import { startTestStack, type TestStack, value, errorCode, createTenant } from '../../testing/service.harness.js';
+import { startTestStack, type TestStack, value, errorCode, createTenant } from '../../../test/service.harness.js';
 
 let stack: TestStack;
 
@@ -35,7 +35,10 @@ describe('resolveAgentRoute', () => {
       });
     const fast = value(await addModel('fast', { inputUsdPerMTok: 0.15, outputUsdPerMTok: 0.6 }, 'gpt-4o-mini'));
     const removed = value(await addModel('old'));
-    const catalogPriced = value(await addModel('gpt-4o'));
+    // Named at registration, the default model is one of the provider's models already.
+    const catalogPriced = value(await stack.bus.send(ProvidersOps.listModels, { actor: admin, providerId: provider.id })).data.find((m) => m.name === 'gpt-4o');
+    expect(catalogPriced).toMatchObject({ source: 'manual', upstreamModel: 'gpt-4o' });
+    expect(errorCode(await addModel('gpt-4o'))).toBe('model_name_taken');
     const unpriced = value(await addModel('inhouse', {}, 'inhouse-finetune-7b'));
     value(await stack.bus.send(ProvidersOps.removeModel, { actor: admin, id: removed.id }));
     // Another provider's models of the same tenant are not this agent's.
@@ -62,21 +65,22 @@ describe('resolveAgentRoute', () => {
         rateLimitRpm: 600,
         monthlyBudgetUsd: 250.5,
         secretId: 'sec_route',
+        credentialStatus: { state: 'unchecked', checkedAt: null, detail: null },
       },
       models: [
+        {
+          id: catalogPriced?.id,
+          name: 'gpt-4o',
+          upstreamModel: 'gpt-4o',
+          price: { inputUsdPerMTok: 2.5, outputUsdPerMTok: 10, cachedInputUsdPerMTok: 1.25, source: 'catalog', catalogModel: 'openai/gpt-4o' },
+          createdAt: catalogPriced?.createdAt,
+        },
         {
           id: fast.id,
           name: 'fast',
           upstreamModel: 'gpt-4o-mini',
           price: { inputUsdPerMTok: 0.15, outputUsdPerMTok: 0.6, cachedInputUsdPerMTok: 0.15, source: 'override', catalogModel: null },
           createdAt: fast.createdAt,
-        },
-        {
-          id: catalogPriced.id,
-          name: 'gpt-4o',
-          upstreamModel: 'gpt-4o',
-          price: { inputUsdPerMTok: 2.5, outputUsdPerMTok: 10, cachedInputUsdPerMTok: 1.25, source: 'catalog', catalogModel: 'openai/gpt-4o' },
-          createdAt: catalogPriced.createdAt,
         },
         { id: unpriced.id, name: 'inhouse', upstreamModel: 'inhouse-finetune-7b', price: null, createdAt: unpriced.createdAt },
       ],

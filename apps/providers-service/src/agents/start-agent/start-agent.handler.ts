@@ -1,5 +1,4 @@
-import { Injectable } from '@nestjs/common';
-import { fail, newId, ok, type AppError } from '@switchboard/contracts';
+import { fail, newId, ok, type AppError, ProvidersOps } from '@switchboard/contracts';
 import { PgEventStore, versionConflictError } from '@switchboard/event-store';
 import { agentStartDecider } from '@switchboard/providers-domain';
 import { projectInline } from '../../read-models/inline-projection.js';
@@ -7,6 +6,7 @@ import { eventMetadata, requireTenant, streamIds } from '../../shared/command-co
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
 import { startProviderSnapshot } from '../../providers/provider.queries.js';
 import { lockAgentForStart } from '../agent.queries.js';
+import { CommandOperation } from '@switchboard/messaging';
 
 /** Unwinds the start's transaction after its events were appended. */
 class Rollback {
@@ -24,7 +24,7 @@ class Rollback {
  * provider of an agent moved meanwhile, a start of a deleted agent is refused, and a stop sees every start
  * recorded before it (the start's event takes its position after the lock, the stop compares positions).
  */
-@Injectable()
+@CommandOperation(ProvidersOps.startAgent)
 export class StartAgentHandler implements OperationHandler<'startAgent'> {
   constructor(private readonly store: PgEventStore) {}
 

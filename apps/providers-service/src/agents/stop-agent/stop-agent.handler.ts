@@ -1,5 +1,4 @@
-import { Injectable } from '@nestjs/common';
-import { fail, ok } from '@switchboard/contracts';
+import { fail, ok, ProvidersOps } from '@switchboard/contracts';
 import { handleCommand, PgEventStore, type StoredEvent, type Tx } from '@switchboard/event-store';
 import { agentDecider } from '@switchboard/providers-domain';
 import { projectInline } from '../../read-models/inline-projection.js';
@@ -9,6 +8,7 @@ import { CONCURRENT_WRITE_RETRIES } from '../../shared/write-retries.js';
 import { startKeyIds } from '../../keys/key.queries.js';
 import { agentNotFound, liveAgentExists } from '../agent.queries.js';
 import { revokeStartKeys, sameIds, START_KEYS_CHANGED, startKeysChanged } from './start-keys.revocation.js';
+import { CommandOperation } from '@switchboard/messaging';
 
 /**
  * Stops an agent: AgentStopped on its stream and KeyRevoked on each key issued at its starts, in one
@@ -22,7 +22,7 @@ import { revokeStartKeys, sameIds, START_KEYS_CHANGED, startKeysChanged } from '
  * between the append and the lock is positioned after the stop, a new run; if a key of it was issued meanwhile,
  * the list changed and the stop is retried, positioned after that start.
  */
-@Injectable()
+@CommandOperation(ProvidersOps.stopAgent)
 export class StopAgentHandler implements OperationHandler<'stopAgent'> {
   constructor(private readonly store: PgEventStore) {}
 

@@ -1,5 +1,4 @@
-import { Injectable } from '@nestjs/common';
-import { fail, ok } from '@switchboard/contracts';
+import { fail, ok, ProvidersOps } from '@switchboard/contracts';
 import { handleCommand, PgEventStore, type StoredEvent, type Tx } from '@switchboard/event-store';
 import { agentDecider } from '@switchboard/providers-domain';
 import { guardedProjection } from '../../read-models/inline-projection.js';
@@ -8,6 +7,7 @@ import type { OperationHandler, OpRequest, OpResult } from '../../shared/provide
 import { CONCURRENT_WRITE_RETRIES } from '../../shared/write-retries.js';
 import { liveProviderExists, lockLiveProvider } from '../../providers/provider.queries.js';
 import { agentNameTaken, agentNameTakenError, agentNotFound, agentView, liveAgentExists } from '../agent.queries.js';
+import { CommandOperation } from '@switchboard/messaging';
 
 /** The provider an update moves the agent to, if the recorded change did move it. */
 function movedTo(events: readonly StoredEvent[]): string | undefined {
@@ -16,7 +16,7 @@ function movedTo(events: readonly StoredEvent[]): string | undefined {
   return typeof changes.providerId === 'string' ? changes.providerId : undefined;
 }
 
-@Injectable()
+@CommandOperation(ProvidersOps.updateAgent)
 export class UpdateAgentHandler implements OperationHandler<'updateAgent'> {
   constructor(private readonly store: PgEventStore) {}
 

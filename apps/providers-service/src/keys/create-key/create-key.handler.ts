@@ -1,5 +1,4 @@
-import { Injectable } from '@nestjs/common';
-import { fail, ok } from '@switchboard/contracts';
+import { fail, ok, ProvidersOps } from '@switchboard/contracts';
 import { handleCommand, PgEventStore, type Tx } from '@switchboard/event-store';
 import { accessKeyDecider } from '@switchboard/providers-domain';
 import { TenantQuotas } from '@switchboard/service-runtime';
@@ -7,8 +6,9 @@ import { agentNotFound, liveAgentExists } from '../../agents/agent.queries.js';
 import { guardedProjection } from '../../read-models/inline-projection.js';
 import { eventMetadata, requireTenant, streamIds } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
+import { CommandOperation } from '@switchboard/messaging';
 
-@Injectable()
+@CommandOperation(ProvidersOps.createKey)
 export class CreateKeyHandler implements OperationHandler<'createKey'> {
   constructor(
     private readonly store: PgEventStore,

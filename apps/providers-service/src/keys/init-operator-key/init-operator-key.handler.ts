@@ -1,10 +1,10 @@
-import { Injectable } from '@nestjs/common';
-import { appError, fail, ok } from '@switchboard/contracts';
+import { appError, fail, ok, ProvidersOps } from '@switchboard/contracts';
 import { PgEventStore } from '@switchboard/event-store';
 import { SCHEMA } from '../../read-models/read-models.migrations.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
+import { CommandOperation } from '@switchboard/messaging';
 
-@Injectable()
+@CommandOperation(ProvidersOps.initOperatorKey)
 export class InitOperatorKeyHandler implements OperationHandler<'initOperatorKey'> {
   constructor(private readonly store: PgEventStore) {}
 

@@ -1,5 +1,5 @@
 import { ProvidersOps } from '@switchboard/contracts';
-import { errorCode, newKeyHash, startTestStack, value, type TestStack } from '../../testing/service.harness.js';
+import { errorCode, newKeyHash, startTestStack, value, type TestStack } from '../../../test/service.harness.js';
 
 let stack: TestStack;
 

@@ -1,11 +1,11 @@
-import { Injectable } from '@nestjs/common';
-import { appError, fail, ok } from '@switchboard/contracts';
+import { appError, fail, ok, ProvidersOps } from '@switchboard/contracts';
 import { handleCommand, PgEventStore, type Tx } from '@switchboard/event-store';
 import { accessKeyDecider } from '@switchboard/providers-domain';
 import { agentNotFound, liveAgentExists, startIsRunning } from '../../agents/agent.queries.js';
 import { guardedProjection } from '../../read-models/inline-projection.js';
 import { eventMetadata, streamIds } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
+import { CommandOperation } from '@switchboard/messaging';
 
 /**
  * Called by credentials-service (no actor: it acts for the start, not for a key holder) when it issues a
@@ -14,7 +14,7 @@ import type { OperationHandler, OpRequest, OpResult } from '../../shared/provide
  * refusal is agent_not_found too: for this start the agent is gone, and credentials-service turns that code
  * into a denial instead of retrying a request that can never succeed.
  */
-@Injectable()
+@CommandOperation(ProvidersOps.issueAgentKey)
 export class IssueAgentKeyHandler implements OperationHandler<'issueAgentKey'> {
   constructor(private readonly store: PgEventStore) {}
 

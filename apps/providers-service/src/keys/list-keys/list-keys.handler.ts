@@ -1,11 +1,11 @@
-import { Injectable } from '@nestjs/common';
-import { decodeCursor, ok, TimeIdSortKey } from '@switchboard/contracts';
+import { decodeCursor, ok, TimeIdSortKey, ProvidersOps } from '@switchboard/contracts';
 import { PgEventStore } from '@switchboard/event-store';
 import { requireTenant } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
 import { activeKeyPage } from '../key.queries.js';
+import { QueryOperation } from '@switchboard/messaging';
 
-@Injectable()
+@QueryOperation(ProvidersOps.listKeys)
 export class ListKeysHandler implements OperationHandler<'listKeys'> {
   constructor(private readonly store: PgEventStore) {}
 

@@ -1,10 +1,10 @@
-import { Injectable } from '@nestjs/common';
-import { appError, fail, ok } from '@switchboard/contracts';
+import { appError, fail, ok, ProvidersOps } from '@switchboard/contracts';
 import { PgEventStore } from '@switchboard/event-store';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
 import { isOperatorKey, OPERATOR_PRINCIPAL, tenantPrincipal, touchKey } from '../key.queries.js';
+import { QueryOperation } from '@switchboard/messaging';
 
-@Injectable()
+@QueryOperation(ProvidersOps.resolveKey)
 export class ResolveKeyHandler implements OperationHandler<'resolveKey'> {
   constructor(private readonly store: PgEventStore) {}
 

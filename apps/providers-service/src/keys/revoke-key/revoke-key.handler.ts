@@ -1,13 +1,13 @@
-import { Injectable } from '@nestjs/common';
-import { fail, ok } from '@switchboard/contracts';
+import { fail, ok, ProvidersOps } from '@switchboard/contracts';
 import { handleCommand, PgEventStore } from '@switchboard/event-store';
 import { accessKeyDecider } from '@switchboard/providers-domain';
 import { projectInline } from '../../read-models/inline-projection.js';
 import { eventMetadata, requireTenant, streamIds } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
 import { activeKeyExists, keyNotFound } from '../key.queries.js';
+import { CommandOperation } from '@switchboard/messaging';
 
-@Injectable()
+@CommandOperation(ProvidersOps.revokeKey)
 export class RevokeKeyHandler implements OperationHandler<'revokeKey'> {
   constructor(private readonly store: PgEventStore) {}
 

@@ -1,5 +1,4 @@
-import { Injectable } from '@nestjs/common';
-import { appError, fail, newId, ok } from '@switchboard/contracts';
+import { appError, fail, newId, ok, ProvidersOps } from '@switchboard/contracts';
 import { handleCommand, PgEventStore, type Tx } from '@switchboard/event-store';
 import { modelDecider } from '@switchboard/providers-domain';
 import { TenantQuotas } from '@switchboard/service-runtime';
@@ -8,8 +7,9 @@ import { eventMetadata, requireTenant, streamIds } from '../../shared/command-co
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
 import { liveProviderExists, lockLiveProvider } from '../../providers/provider.queries.js';
 import { modelNameTaken, modelNotFound, modelViews } from '../model.queries.js';
+import { CommandOperation } from '@switchboard/messaging';
 
-@Injectable()
+@CommandOperation(ProvidersOps.addModel)
 export class AddModelHandler implements OperationHandler<'addModel'> {
   constructor(
     private readonly store: PgEventStore,

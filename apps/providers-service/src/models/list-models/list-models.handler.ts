@@ -1,12 +1,12 @@
-import { Injectable } from '@nestjs/common';
-import { decodeCursor, fail, ok, TimeIdSortKey } from '@switchboard/contracts';
+import { decodeCursor, fail, ok, TimeIdSortKey, ProvidersOps } from '@switchboard/contracts';
 import { PgEventStore } from '@switchboard/event-store';
 import { requireTenant } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
 import { liveProviderExists, providerNotFound } from '../../providers/provider.queries.js';
 import { modelPage } from '../model.queries.js';
+import { QueryOperation } from '@switchboard/messaging';
 
-@Injectable()
+@QueryOperation(ProvidersOps.listModels)
 export class ListModelsHandler implements OperationHandler<'listModels'> {
   constructor(private readonly store: PgEventStore) {}
 

@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
-import { fail, newId, ok, PAGE_MAX_LIMIT, type AppError, type Result } from '@switchboard/contracts';
-import { PgEventStore, type EventMetadata, type Tx } from '@switchboard/event-store';
-import { modelDecider } from '@switchboard/providers-domain';
+import { fail, newId, ok, PAGE_MAX_LIMIT, type AppError, type Result, ProvidersOps } from '@switchboard/contracts';
+import { handleCommand, PgEventStore, type EventMetadata, type Tx } from '@switchboard/event-store';
+import { modelDecider, pickDefaultModel, providerDecider } from '@switchboard/providers-domain';
+import { SCHEMA } from '../../read-models/read-models.migrations.js';
 import { TenantQuotas } from '@switchboard/service-runtime';
 import { projectInline } from '../../read-models/inline-projection.js';
 import { eventMetadata, requireTenantAdmin, streamIds } from '../../shared/command-context.js';
@@ -9,6 +9,7 @@ import type { OperationHandler, OpRequest, OpResult } from '../../shared/provide
 import { liveProviderExists, lockLiveProvider, providerNotFound } from '../../providers/provider.queries.js';
 import { liveModelNames, modelPage } from '../model.queries.js';
 import { modelsToDiscover } from './discovered-models.selection.js';
+import { CommandOperation } from '@switchboard/messaging';
 
 /** Unwinds the discovery's transaction with the error it failed on. */
 class DiscoveryRollback extends Error {
@@ -32,7 +33,7 @@ class DiscoveryRollback extends Error {
  * The upstream's own createdAt is not recorded (ModelAdded has no field for it); a model's createdAt is when
  * Switchboard first saw it.
  */
-@Injectable()
+@CommandOperation(ProvidersOps.recordDiscoveredModels)
 export class RecordDiscoveredModelsHandler implements OperationHandler<'recordDiscoveredModels'> {
   constructor(
     private readonly store: PgEventStore,
@@ -54,6 +55,7 @@ export class RecordDiscoveredModelsHandler implements OperationHandler<'recordDi
       if (!recorded.ok) return recorded;
       omitted = recorded.value.omitted;
     }
+    await this.pickDefault(request, tenantId);
     return ok({ ...(await modelPage(db, tenantId, providerId, PAGE_MAX_LIMIT, null)), omitted });
   }
 
@@ -84,6 +86,34 @@ export class RecordDiscoveredModelsHandler implements OperationHandler<'recordDi
       if (err instanceof DiscoveryRollback) return fail(err.error);
       throw err;
     }
+  }
+
+  /**
+   * A provider without a default model gets one from the listing (pickDefaultModel), among the models it now has.
+   * Best effort: a concurrent change of the provider wins, and the next discovery tries again.
+   */
+  private async pickDefault(request: OpRequest<'recordDiscoveredModels'>, tenantId: string): Promise<void> {
+    const { providerId } = request;
+    const db = this.store.dataSource.manager;
+    const rows: { default_model: string | null }[] = await db.query(
+      `SELECT default_model FROM ${SCHEMA}.providers WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL`,
+      [providerId, tenantId],
+    );
+    if (rows[0] === undefined || rows[0].default_model !== null) return;
+    const live = new Set((await liveModelNames(db, tenantId, providerId)).map((name) => name.toLowerCase()));
+    const defaultModel = pickDefaultModel(request.models.filter((m) => live.has(m.upstreamModel.toLowerCase())));
+    if (defaultModel === null) return;
+    const now = new Date();
+    await handleCommand({
+      store: this.store,
+      decider: providerDecider,
+      streamId: streamIds.provider(providerId),
+      tenantId,
+      command: { type: 'UpdateProvider', data: { providerId, changes: { defaultModel }, now } },
+      metadata: eventMetadata(request.actor),
+      at: now,
+      afterAppend: projectInline,
+    });
   }
 
   /** A fresh model stream: decided from the initial state, appended at version 0, projected inline. */

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { newId, ProvidersOps, type Actor, type ModelView, type Result } from '@switchboard/contracts';
-import { operator, startTestStack, type TestStack, value, errorCode, createTenant } from '../../testing/service.harness.js';
+import { operator, startTestStack, type TestStack, value, errorCode, createTenant } from '../../../test/service.harness.js';
 
 let stack: TestStack;
 

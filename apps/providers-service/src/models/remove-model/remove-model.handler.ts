@@ -1,13 +1,13 @@
-import { Injectable } from '@nestjs/common';
-import { fail, ok } from '@switchboard/contracts';
+import { fail, ok, ProvidersOps } from '@switchboard/contracts';
 import { handleCommand, PgEventStore } from '@switchboard/event-store';
 import { modelDecider } from '@switchboard/providers-domain';
 import { projectInline } from '../../read-models/inline-projection.js';
 import { eventMetadata, requireTenant, streamIds } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
 import { modelNotFound, modelViews } from '../model.queries.js';
+import { CommandOperation } from '@switchboard/messaging';
 
-@Injectable()
+@CommandOperation(ProvidersOps.removeModel)
 export class RemoveModelHandler implements OperationHandler<'removeModel'> {
   constructor(private readonly store: PgEventStore) {}
 

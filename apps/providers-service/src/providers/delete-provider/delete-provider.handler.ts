@@ -1,13 +1,13 @@
-import { Injectable } from '@nestjs/common';
-import { fail, ok } from '@switchboard/contracts';
+import { fail, ok, ProvidersOps } from '@switchboard/contracts';
 import { handleCommand, PgEventStore, type Tx } from '@switchboard/event-store';
 import { providerDecider, providerInUse } from '@switchboard/providers-domain';
 import { guardedProjection } from '../../read-models/inline-projection.js';
 import { eventMetadata, requireTenant, streamIds } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
 import { liveProviderExists, lockLiveProvider, providerDependents, providerNotFound } from '../provider.queries.js';
+import { CommandOperation } from '@switchboard/messaging';
 
-@Injectable()
+@CommandOperation(ProvidersOps.deleteProvider)
 export class DeleteProviderHandler implements OperationHandler<'deleteProvider'> {
   constructor(private readonly store: PgEventStore) {}
 
@@ -18,6 +18,10 @@ export class DeleteProviderHandler implements OperationHandler<'deleteProvider'>
     const { id } = request;
     const db = this.store.dataSource.manager;
     if (!(await liveProviderExists(db, tenantId, id))) return fail(providerNotFound(id));
+    if (request.dryRun) {
+      const { agents, models } = await providerDependents(db, id);
+      return ok({ dependents: { agents: [...agents], models: [...models] } });
+    }
 
     const now = new Date();
     const handled = await handleCommand({

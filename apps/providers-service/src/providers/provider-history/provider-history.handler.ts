@@ -1,11 +1,11 @@
-import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { cutPage, decodeCursor, encodeCursor, EVENT_DATA_SCHEMAS, fail, ok, type ProviderHistoryEntry } from '@switchboard/contracts';
+import { cutPage, decodeCursor, encodeCursor, EVENT_DATA_SCHEMAS, fail, ok, type ProviderHistoryEntry, ProvidersOps } from '@switchboard/contracts';
 import { PgEventStore, type StoredEvent } from '@switchboard/event-store';
 import { busTypeOf } from '../../shared/bus-types.js';
 import { requireTenant, streamIds } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
 import { liveProviderExists, providerNotFound } from '../provider.queries.js';
+import { QueryOperation } from '@switchboard/messaging';
 
 /**
  * What an event changed, from an allow-list of fields: provider events hold settings and a secret
@@ -35,7 +35,7 @@ const entryOf = (event: StoredEvent): ProviderHistoryEntry => ({
   changes: changesOf(event),
 });
 
-@Injectable()
+@QueryOperation(ProvidersOps.providerHistory)
 export class ProviderHistoryHandler implements OperationHandler<'providerHistory'> {
   constructor(private readonly store: PgEventStore) {}
 

@@ -1,5 +1,5 @@
 import { newId, ProvidersOps, type ProviderView, type UpdateProviderBody } from '@switchboard/contracts';
-import { adminOf, newKeyHash, operator, startTestStack, type TestStack, value } from '../../testing/service.harness.js';
+import { adminOf, newKeyHash, operator, startTestStack, type TestStack, value } from '../../../test/service.harness.js';
 
 let stack: TestStack;
 
@@ -31,6 +31,8 @@ describe('two instances in one queue group', () => {
     );
     const actor = adminOf(tenant.id, adminKeyId);
     const provider = value(await stack.bus.send(ProvidersOps.registerProvider, { actor, body: { name: 'Hot', type: 'openai' } }));
+    // A default model must name one of the provider's models.
+    value(await stack.bus.send(ProvidersOps.addModel, { actor, providerId: provider.id, body: { name: 'gpt-4o-mini' } }));
 
     // Without If-Match the service retries lost append races itself; a caller may still see a conflict
     // when more writers collide than its retries cover, and then simply retries too.

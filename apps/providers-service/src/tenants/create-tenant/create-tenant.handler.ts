@@ -1,12 +1,12 @@
-import { Injectable } from '@nestjs/common';
-import { appError, fail, newId, ok, type AppError, type Result } from '@switchboard/contracts';
+import { appError, fail, newId, ok, type AppError, type Result, ProvidersOps } from '@switchboard/contracts';
 import { handleCommand, PgEventStore, versionConflictError, type EventMetadata, type Tx } from '@switchboard/event-store';
 import { accessKeyDecider, tenantDecider, type CreateKey } from '@switchboard/providers-domain';
 import { projectInline } from '../../read-models/inline-projection.js';
 import { eventMetadata, streamIds } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
+import { CommandOperation } from '@switchboard/messaging';
 
-@Injectable()
+@CommandOperation(ProvidersOps.createTenant)
 export class CreateTenantHandler implements OperationHandler<'createTenant'> {
   constructor(private readonly store: PgEventStore) {}
 

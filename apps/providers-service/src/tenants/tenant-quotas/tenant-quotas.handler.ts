@@ -1,9 +1,9 @@
-import { Injectable } from '@nestjs/common';
-import { appError, fail, ok, type Actor, type Result } from '@switchboard/contracts';
+import { appError, fail, ok, type Actor, type Result, ProvidersOps } from '@switchboard/contracts';
 import { PgEventStore, type Tx } from '@switchboard/event-store';
 import { TenantQuotas } from '@switchboard/service-runtime';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
 import { SCHEMA } from '../../read-models/read-models.migrations.js';
+import { CommandOperation, QueryOperation } from '@switchboard/messaging';
 
 async function operatorOnTenant(db: Tx, actor: Actor, tenantId: string): Promise<Result<void>> {
   if (actor.role !== 'operator') return fail(appError('forbidden', 'only the operator key reads or sets tenant quotas'));
@@ -12,7 +12,7 @@ async function operatorOnTenant(db: Tx, actor: Actor, tenantId: string): Promise
 }
 
 /** The operator reads a tenant's quotas of providers, models, agents and keys: limit, its source and what is used. */
-@Injectable()
+@QueryOperation(ProvidersOps.tenantQuotas)
 export class GetTenantQuotasHandler implements OperationHandler<'tenantQuotas'> {
   constructor(
     private readonly store: PgEventStore,
@@ -28,7 +28,7 @@ export class GetTenantQuotasHandler implements OperationHandler<'tenantQuotas'> 
 }
 
 /** The operator sets (or, with null, clears) a tenant's own limits; configuration of the deployment, not events. */
-@Injectable()
+@CommandOperation(ProvidersOps.setTenantQuotas)
 export class SetTenantQuotasHandler implements OperationHandler<'setTenantQuotas'> {
   constructor(
     private readonly store: PgEventStore,

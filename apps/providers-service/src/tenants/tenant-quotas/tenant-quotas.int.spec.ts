@@ -1,6 +1,6 @@
 import { DEFAULT_QUOTAS, newId, ProvidersOps, type Actor, type QuotaKind, type Result } from '@switchboard/contracts';
 import { SCHEMA } from '../../read-models/read-models.migrations.js';
-import { createTenant, errorCode, newKeyHash, operator, startTestStack, value, type TestStack } from '../../testing/service.harness.js';
+import { createTenant, errorCode, newKeyHash, operator, startTestStack, value, type TestStack } from '../../../test/service.harness.js';
 
 let stack: TestStack;
 const DEPLOYMENT_AGENTS = 3;
@@ -30,7 +30,7 @@ async function newTenant(): Promise<Tenant> {
 }
 
 /** One more of each kind, the way the gateway asks for it. */
-const create: Record<Exclude<QuotaKind, 'secrets' | 'recipients'>, (t: Tenant) => Promise<Result<unknown>>> = {
+const create: Record<Exclude<QuotaKind, 'secrets' | 'recipients' | 'webhooks'>, (t: Tenant) => Promise<Result<unknown>>> = {
   providers: (t) => stack.bus.send(ProvidersOps.registerProvider, { actor: t.admin, body: { name: unique('p'), type: 'openai' } }),
   models: (t) => stack.bus.send(ProvidersOps.addModel, { actor: t.admin, providerId: t.providerId, body: { name: unique('m') } }),
   agents: (t) => stack.bus.send(ProvidersOps.createAgent, { actor: t.admin, body: { name: unique('a'), providerId: t.providerId } }),

@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import { handleCommand, PgEventStore } from '@switchboard/event-store';
 import { tenantDecider } from '@switchboard/providers-domain';
 import { projectInline } from '../../read-models/inline-projection.js';
@@ -6,9 +5,11 @@ import { eventMetadata, requireTenantAdmin, streamIds } from '../../shared/comma
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
 import { CONCURRENT_WRITE_RETRIES } from '../../shared/write-retries.js';
 import { tenantSettingsView } from '../tenant.queries.js';
+import { CommandOperation } from '@switchboard/messaging';
+import { ProvidersOps } from '@switchboard/contracts';
 
 /** Settings live on the tenant's own stream; `tenant.settings_changed` tells the gateways to drop cached routes. */
-@Injectable()
+@CommandOperation(ProvidersOps.updateTenantSettings)
 export class UpdateTenantSettingsHandler implements OperationHandler<'updateTenantSettings'> {
   constructor(private readonly store: PgEventStore) {}
 

@@ -1,0 +1,143 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ServiceName as IdentityName } from '@switchboard/contracts';
+import { keyFileOf, TRUSTED_KEYS_FILE } from '@switchboard/service-identity';
+
+export const SERVICES = ['providers-service', 'credentials-service', 'usage-service', 'gateway'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+/** libs/launcher/{src,dist}/service.processes.* → repository root. */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** The bus identity a service process runs as. */
+export const identityNameOf = (service: ServiceName): IdentityName => (service === 'gateway' ? 'gateway' : (service.replace('-service', '') as IdentityName));
+
+export const serviceMainOf = (service: ServiceName): string => join(REPO_ROOT, 'apps', service, 'dist', 'main.js');
+
+export const randomOperatorKey = (): string => `sbk_${randomBytes(32).toString('base64url')}`;
+
+/** Throws naming the first service that has not been built. */
+export function assertServicesBuilt(): void {
+  for (const name of SERVICES) {
+    if (!existsSync(serviceMainOf(name))) throw new Error(`${serviceMainOf(name)} is missing: run \`npm run build\` first`);
+  }
+}
+
+/** What every service process of one stack shares, whatever else a caller adds. */
+export interface StackEnvironment {
+  readonly databaseUrl: string;
+  readonly natsUrl: string;
+  readonly namespace: string;
+  readonly operatorKey: string;
+  readonly gatewayHost: string;
+  readonly gatewayPort: number;
+  readonly publicUrl: string;
+}
+
+export function serviceEnvironment(stack: StackEnvironment, name: ServiceName, index: number): Record<string, string> {
+  return {
+    DATABASE_URL: stack.databaseUrl,
+    NATS_URL: stack.natsUrl,
+    SWITCHBOARD_NAMESPACE: stack.namespace,
+    SWITCHBOARD_OPERATOR_KEY: stack.operatorKey,
+    SWITCHBOARD_HOST: stack.gatewayHost,
+    SWITCHBOARD_PORT: String(stack.gatewayPort),
+    SWITCHBOARD_PUBLIC_URL: stack.publicUrl,
+    OTEL_RESOURCE_ATTRIBUTES: `service.instance.id=${name}-${index}`,
+  };
+}
+
+/** A service's identity from the files ensureServiceKeyFiles makes, handed over by path as deployments do. */
+export const identityFileEnvironment = (keyDir: string, name: ServiceName): Record<string, string> => ({
+  SWITCHBOARD_SERVICE_KEY_FILE: keyFileOf(keyDir, identityNameOf(name)),
+  SWITCHBOARD_TRUSTED_KEYS_FILE: join(keyDir, TRUSTED_KEYS_FILE),
+});
+
+export interface RunningService {
+  readonly name: ServiceName;
+  readonly index: number;
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  output(): string;
+}
+
+export interface ServiceProcessOptions {
+  /** The whole environment of the process (NODE_OPTIONS is dropped: a debugger or loader meant for the caller). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Default `--enable-source-maps`. */
+  readonly nodeArgs?: readonly string[];
+  /** Also append the output to `<logDir>/<service>-<index>.log`. */
+  readonly logDir?: string;
+  /** Print the output as it comes, each line prefixed with the service. */
+  readonly echo?: boolean;
+}
+
+export const logFileOf = (logDir: string, name: ServiceName, index: number): string => join(logDir, `${name}-${index}.log`);
+
+/** Starts one process of a service from its built output, collecting everything it prints. */
+export function spawnServiceProcess(name: ServiceName, index: number, options: ServiceProcessOptions): RunningService {
+  const env = { ...options.env };
+  delete env.NODE_OPTIONS;
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? ['--enable-source-maps']), serviceMainOf(name)], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const chunks: string[] = [];
+  let file: ReturnType<typeof createWriteStream> | null = null;
+  if (options.logDir) {
+    mkdirSync(options.logDir, { recursive: true });
+    file = createWriteStream(logFileOf(options.logDir, name, index), { flags: 'a' });
+  }
+  const collect = (data: Buffer): void => {
+    const text = data.toString('utf8');
+    chunks.push(text);
+    file?.write(text);
+    if (options.echo) process.stdout.write(text.replace(/^/gm, `[${name}#${index}] `));
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  // 'close' comes after the last output, unlike 'exit'.
+  child.once('close', () => file?.end());
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { name, index, child, exited, output: () => chunks.join('') };
+}
+
+export const isRunning = (s: RunningService): boolean => s.child.exitCode === null && s.child.signalCode === null;
+
+/** Waits until every gateway answers /readyz with 200; throws when a process exits first or time runs out. */
+export async function waitGatewaysReady(gatewayUrls: readonly string[], services: readonly RunningService[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const url of gatewayUrls) {
+    let last = '';
+    for (;;) {
+      const exited = services.find((s) => s.child.exitCode !== null);
+      if (exited) throw new Error(`${exited.name}#${exited.index} exited with code ${exited.child.exitCode}`);
+      try {
+        const res = await fetch(`${url}/readyz`);
+        last = `${res.status} ${await res.text()}`;
+        if (res.status === 200) break;
+      } catch (error) {
+        last = (error as Error).message;
+      }
+      if (Date.now() > deadline) throw new Error(`stack not ready within ${timeoutMs} ms: ${last}`);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+}
+
+/** SIGTERM to every live process (graceful: spans flush, outboxes drain), SIGKILL after the grace period. */
+export async function stopServiceProcesses(services: readonly RunningService[], graceMs = 8000): Promise<void> {
+  const alive = services.filter(isRunning);
+  for (const s of alive) s.child.kill('SIGTERM');
+  await Promise.all(
+    alive.map(async (s) => {
+      const grace = setTimeout(() => s.child.kill('SIGKILL'), graceMs);
+      await s.exited;
+      clearTimeout(grace);
+    }),
+  );
+}

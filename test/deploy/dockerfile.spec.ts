@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '@switchboard/testing';
+import { dockerfileProblems, dockerignoreProblems, parseDockerfile } from './dockerfile.checks.js';
+
+const read = (...path: string[]) => readFileSync(join(REPO_ROOT, ...path), 'utf8');
+
+describe('deploy/Dockerfile', () => {
+  const text = read('deploy', 'Dockerfile');
+
+  it('builds in stages from a pinned base, installs from the lock without scripts, ships dist/ only, runs as a numeric user, checks health with node', () => {
+    expect(dockerfileProblems(text)).toEqual([]);
+  });
+
+  it('has the final stage run as 10001 and copy nothing but earlier stages and the health check script', () => {
+    const final = parseDockerfile(text).stages.at(-1);
+    expect(final?.instructions.filter((i) => i.keyword === 'USER').map((i) => i.args)).toEqual(['10001:10001']);
+    const copies = final?.instructions.filter((i) => i.keyword === 'COPY').map((i) => i.args) ?? [];
+    expect(copies.every((c) => c.startsWith('--from=') || c.startsWith('deploy/docker/'))).toBe(true);
+  });
+
+  it('comes with a .dockerignore that keeps specs, harnesses, secrets and local state out of the build context', () => {
+    expect(dockerignoreProblems(read('.dockerignore'))).toEqual([]);
+  });
+});
+
+describe('the Dockerfile checks themselves', () => {
+  it('refuse a single-stage image', () => {
+    expect(dockerfileProblems('FROM node:20.20.2-bookworm-slim\nUSER 10001\n')).toEqual(['must be a multi-stage build (a build stage and a final stage)']);
+  });
+
+  it('refuse a deliberately broken Dockerfile', () => {
+    const broken = read('test', 'deploy', 'fixtures', 'broken.Dockerfile');
+    const twoStages = `${broken}\nFROM node:20-bookworm-slim\nCOPY libs libs\nUSER node\n`;
+    const problems = dockerfileProblems(twoStages).join('\n');
+    for (const rule of [
+      'pin the base image',
+      'install from the lock file with npm ci',
+      'run npm ci with --ignore-scripts',
+      'production dependencies only',
+      'must be a numeric non-root uid',
+      'only build outputs (--from)',
+      'copies sources, specs or the test harness',
+      'the test harness and specs stay out of the image',
+      'needs a HEALTHCHECK',
+      'CMD must start the app named by SERVICE',
+    ]) {
+      expect(problems).toContain(rule);
+    }
+  });
+
+  it('refuse a .dockerignore that lets specs or secrets in', () => {
+    expect(dockerignoreProblems('node_modules\n!deploy/secrets/x\n')).toEqual(
+      expect.arrayContaining(['.dockerignore must exclude **/*.spec.ts', '.dockerignore must start by excluding everything (**)', '.dockerignore lets deploy/secrets/x in']),
+    );
+  });
+});
