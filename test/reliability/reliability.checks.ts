@@ -1,6 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readStreamMessages, type MockCall } from '@switchboard/testing';
-import { CALL_COST_USD, OUTPUT_USD_PER_MTOK, type ReliabilityBed, type Route } from './reliability.bed.js';
+import type pg from 'pg';
+import { readStreamMessages, type MockCall, type Stack } from '@switchboard/testing';
+import { CALL_COST_USD, OUTPUT_USD_PER_MTOK, type Route } from './reliability.bed.js';
+
+/** What the checks read (a ReliabilityBed, or test/cluster's bed): the stack's database and names, a NATS URL, the upstream's record. */
+export interface CheckedBed {
+  readonly db: pg.Pool;
+  readonly stack: Pick<Stack, 'names'>;
+  readonly nats: { readonly url: string };
+  upstreamCalls(route: Route): MockCall[];
+}
 
 /** The prompt a load call sent (its marker). */
 export function upstreamMarker(call: MockCall): string | null {
@@ -35,7 +44,7 @@ interface Rows {
   readonly reached: number;
 }
 
-async function usageRows(bed: ReliabilityBed, routes: readonly Route[]): Promise<Rows> {
+async function usageRows(bed: CheckedBed, routes: readonly Route[]): Promise<Rows> {
   const { rows } = await bed.db.query<{ request_id: string; reached: boolean }>(
     `SELECT request_id, ${REACHED_UPSTREAM} AS reached FROM usage.calls WHERE provider_id = ANY($1)`,
     [routes.map((r) => r.providerId)],
@@ -44,12 +53,12 @@ async function usageRows(bed: ReliabilityBed, routes: readonly Route[]): Promise
 }
 
 /** Which of `requestIds` have a usage row. */
-export async function recordedIds(bed: ReliabilityBed, requestIds: readonly string[]): Promise<Set<string>> {
+export async function recordedIds(bed: CheckedBed, requestIds: readonly string[]): Promise<Set<string>> {
   const { rows } = await bed.db.query<{ request_id: string }>(`SELECT request_id FROM usage.calls WHERE request_id = ANY($1)`, [requestIds]);
   return new Set(rows.map((r) => r.request_id));
 }
 
-async function aggregatesOff(bed: ReliabilityBed, routes: readonly Route[]): Promise<number> {
+async function aggregatesOff(bed: CheckedBed, routes: readonly Route[]): Promise<number> {
   let off = 0;
   for (const route of routes) {
     const { rows } = await bed.db.query<{ daily: string; calls: string; spent: string; costs: string }>(
@@ -77,7 +86,7 @@ async function aggregatesOff(bed: ReliabilityBed, routes: readonly Route[]): Pro
  * reported apart.
  */
 export async function checkUsage(
-  bed: ReliabilityBed,
+  bed: CheckedBed,
   routes: readonly Route[],
   clientIds: ReadonlyMap<string, string>,
   excusedMarkers: ReadonlySet<string>,
@@ -107,7 +116,7 @@ export interface EventFigures {
 }
 
 /** Every event in every service's event store (`<schema>.events`) is in JetStream's EVENTS stream, by eventId. */
-export async function checkEvents(bed: ReliabilityBed, timeoutMs: number): Promise<EventFigures> {
+export async function checkEvents(bed: CheckedBed, timeoutMs: number): Promise<EventFigures> {
   const { rows: schemas } = await bed.db.query<{ schema: string }>(
     `SELECT table_schema AS schema FROM information_schema.tables WHERE table_name = 'events' AND table_type = 'BASE TABLE'`,
   );
@@ -140,7 +149,7 @@ export interface BudgetFigures {
   readonly refused: number;
 }
 
-export async function checkBudget(bed: ReliabilityBed, route: Route, refused: number): Promise<BudgetFigures> {
+export async function checkBudget(bed: CheckedBed, route: Route, refused: number): Promise<BudgetFigures> {
   const { rows } = await bed.db.query<{ spent: string }>(
     `SELECT coalesce(sum(spent_usd), 0) AS spent FROM usage.budget_ledger WHERE scope = 'provider' AND subject_id = $1`,
     [route.providerId],

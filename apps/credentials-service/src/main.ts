@@ -1,4 +1,4 @@
-import { createKmsFromEnv } from '@switchboard/kms';
+import { createKmsFromEnv, meteredKms } from '@switchboard/kms';
 import { quotasFromEnv, runServiceMain } from '@switchboard/service-runtime';
 import { SERVICE_NAME, startCredentialsService } from './credentials-service.bootstrap.js';
 import { settingsFromEnv } from './shared/credentials.settings.js';
@@ -10,7 +10,7 @@ await runServiceMain(SERVICE_NAME, 'credentials', async ({ logger, nats, identit
   const settings = settingsFromEnv();
   const quotas = quotasFromEnv();
   // KMS_BACKEND local (default; keys in KMS_LOCAL_DIR, default .switchboard/kms) or aws.
-  const kms = createKmsFromEnv();
+  const kms = meteredKms(createKmsFromEnv());
   const service = await startCredentialsService({ databaseUrl, nats, logger, identity, kms, settings, quotas });
   return {
     ready: { kmsBackend: kms.backend },

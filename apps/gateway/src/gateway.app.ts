@@ -16,6 +16,7 @@ import { registerRequestObservability } from './http/request-observability.hooks
 import { HttpMetrics } from './metrics/http.metrics.js';
 import { setupOpenApi } from './openapi/openapi.setup.js';
 import { ProxyRuntime } from './proxy/proxy.runtime.js';
+import { newRequestId } from './proxy/request-id.js';
 
 /** Larger management bodies are refused with 413 before they are parsed. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -40,11 +41,16 @@ const printLine: OperatorKeyAnnouncer = (line) => {
   process.stdout.write(`${line}\n`);
 };
 
+/** The gateway's metrics, for a listener of their own (SWITCHBOARD_METRICS_PORT) beside /metrics. */
+export const gatewayMetricsOf = (app: NestFastifyApplication): HttpMetrics => app.get(HttpMetrics);
+
 /** The gateway, initialised but not listening: main() listens on a port, tests may inject requests. */
 export async function createGatewayApp(options: GatewayAppOptions): Promise<NestFastifyApplication> {
-  const metrics = new HttpMetrics();
+  const metrics = new HttpMetrics({ maxModelSeries: options.config.observability.maxModelSeries });
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
+    // Every request's id is a `req_` id: a proxied call's usage event, its budget reservation and its access-log line share it.
+    genReqId: () => newRequestId(),
     return503OnClosing: true,
     // Ids longer than any real one still reach the routes, which answer them as unknown (404 *_not_found).
     routerOptions: { maxParamLength: MAX_PARAM_CHARS },
@@ -77,7 +83,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Nest
   // Fastify parses text/plain by default; the API speaks JSON only, so other types get 415.
   fastify.removeContentTypeParser('text/plain');
   // Before routes are registered (init), so every route gets the hooks.
-  registerRequestObservability(fastify, metrics);
+  registerRequestObservability(fastify, metrics, { logger: options.logger, level: options.config.observability.accessLog });
   registerEarlyAuth(fastify, app.get(KeyResolver, { strict: false }), { maxUploadsPerAddress: options.config.maxUploadsPerAddress });
   app.get(ProxyRuntime).register(fastify);
   app.useGlobalFilters(new ApiExceptionFilter(options.logger));

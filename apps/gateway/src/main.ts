@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { natsConfigFromEnv } from '@switchboard/messaging';
 import { serviceIdentityFromEnv, type ServiceIdentity } from '@switchboard/service-identity';
-import { createLogger, startTelemetry } from '@switchboard/telemetry';
+import { createLogger, metricsListenerConfigFromEnv, startMetricsListener, startTelemetry, type MetricsListenerConfig } from '@switchboard/telemetry';
 import { ConfigError, loadGatewayConfig, type GatewayConfig } from './config/gateway.config.js';
-import { createGatewayApp } from './gateway.app.js';
+import { createGatewayApp, gatewayMetricsOf } from './gateway.app.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -13,8 +13,9 @@ Runs the gateway (REST API, LLM proxy, /docs, /metrics, /healthz, /readyz) until
 arguments: it is configured by its environment, checked at start (a bad value stops it, naming the variable):
   SWITCHBOARD_HOST, SWITCHBOARD_PORT (default 127.0.0.1:8080), SWITCHBOARD_OPERATOR_KEY, NATS_URL (default
   nats://127.0.0.1:4222) and NATS_*, SWITCHBOARD_NAMESPACE, SWITCHBOARD_SERVICE_KEY(_FILE) and
-  SWITCHBOARD_TRUSTED_KEYS(_FILE) (required), SWITCHBOARD_EGRESS_ALLOW, OTEL_EXPORTER_OTLP_ENDPOINT, and the
-  other gateway settings in the configuration table of README.md.
+  SWITCHBOARD_TRUSTED_KEYS(_FILE) (required), SWITCHBOARD_EGRESS_ALLOW, OTEL_EXPORTER_OTLP_ENDPOINT,
+  SWITCHBOARD_METRICS_PORT and _HOST (/metrics on a listener of its own as well), and the other gateway settings in
+  the configuration table of README.md.
 Exit codes: 0 stopped cleanly, 1 failed to start or to stop, 2 bad arguments.`;
 
 /** The gateway takes no arguments: `--help` prints the usage and exits 0, anything else exits 2, before anything starts. */
@@ -40,6 +41,15 @@ function configOrExit(): GatewayConfig {
   }
 }
 
+function metricsListenerOrExit(): MetricsListenerConfig | null {
+  try {
+    return metricsListenerConfigFromEnv();
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
 function identityOrExit(): ServiceIdentity {
   try {
     return serviceIdentityFromEnv('gateway');
@@ -54,11 +64,13 @@ async function main(): Promise<void> {
   // Configuration is checked before telemetry starts, since the exporter endpoint is one of the settings.
   const config = configOrExit();
   const identity = identityOrExit();
+  const metricsConfig = metricsListenerOrExit();
   const telemetry = startTelemetry('gateway');
   const logger = createLogger('gateway');
   const app = await createGatewayApp({ config, nats: natsConfigFromEnv('gateway'), identity, logger });
   await app.listen({ port: config.port, host: config.host });
-  logger.info('gateway listening', { url: await app.getUrl(), serviceKey: identity.keyId });
+  const metrics = metricsConfig === null ? null : await startMetricsListener(metricsConfig, gatewayMetricsOf(app));
+  logger.info('gateway listening', { url: await app.getUrl(), metrics: metrics?.url ?? null, serviceKey: identity.keyId });
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
@@ -69,6 +81,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), config.upstreamTimeoutMs + SHUTDOWN_GRACE_MS);
     force.unref();
     try {
+      await metrics?.close();
       await app.close();
     } finally {
       // Last, so spans of requests that were still finishing are exported too.

@@ -41,9 +41,10 @@ describe('gateway operations (in-process, real NATS, fake providers-service)', (
     let h: GatewayHarness;
     let admin: string;
     let tenantId: string;
+    const logLines: string[] = [];
 
     beforeAll(async () => {
-      h = await Gateway.start({ namespace, operatorKey, tapBus: false });
+      h = await Gateway.start({ namespace, operatorKey, tapBus: false, logLines });
       const tenant = await h.request('POST', '/v1/tenants', { key: operatorKey, body: { name: 'ops' } });
       admin = (tenant.body as Json).adminKey as string;
       tenantId = (tenant.body as Json).id as string;
@@ -124,10 +125,35 @@ describe('gateway operations (in-process, real NATS, fake providers-service)', (
       const res = await h.request('GET', '/metrics');
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/plain/);
-      expect(res.text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/v1\/providers\/:id",status_code="404"\} \d+/);
-      expect(res.text).toMatch(/http_request_duration_seconds_count\{method="GET",route="unmatched",status_code="404"\} \d+/);
+      expect(res.text).toMatch(/switchboard_http_server_request_duration_seconds_count\{method="GET",route="\/v1\/providers\/:id",status_code="404"\} \d+/);
+      expect(res.text).toMatch(/switchboard_http_server_request_duration_seconds_count\{method="GET",route="unmatched",status_code="404"\} \d+/);
       expect(res.text).not.toContain('/no/such/route');
       expect(res.text).toContain('process_cpu_user_seconds_total');
+    });
+
+    it('writes one access-log line per request: route template, status, tenant, request and trace ids, no query or key', async () => {
+      const traceId = randomBytes(16).toString('hex');
+      const traceparent = `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
+      const before = logLines.length;
+      await h.request('GET', '/v1/providers/prv_00000000000000000001?apiKey=sk-in-the-query-0123456789', { key: admin, headers: { traceparent } });
+      await eventually(async () => logLines.slice(before).some((line) => line.includes('"msg":"http request"')));
+      const lines = logLines.slice(before).filter((line) => line.includes('"msg":"http request"'));
+      expect(lines).toHaveLength(1);
+      const line = JSON.parse(lines[0] as string) as Json;
+      expect(line).toMatchObject({
+        level: 'info',
+        method: 'GET',
+        route: '/v1/providers/:id',
+        status: 404,
+        tenant_id: tenantId,
+        request_id: expect.stringMatching(/^req_[0-9a-z]{20}$/),
+        trace_id: traceId,
+        span_id: expect.stringMatching(/^[0-9a-f]{16}$/),
+      });
+      expect(line['duration_ms']).toEqual(expect.any(Number));
+      expect(lines[0]).not.toContain('sk-in-the-query');
+      expect(lines[0]).not.toContain(admin);
+      expect(lines[0]).not.toContain('prv_00000000000000000001');
     });
 
     it('traces a request from the HTTP span through the bus call into the service', async () => {

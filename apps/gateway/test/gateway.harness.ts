@@ -7,7 +7,7 @@ import type { ServiceName } from '@switchboard/contracts';
 import { connectNats, natsMicroserviceOptions, ServiceIdentityModule, type NatsConfig } from '@switchboard/messaging';
 import { testIdentities } from '@switchboard/service-identity/testing';
 import { createLogger } from '@switchboard/telemetry';
-import type { GatewayConfig } from '../src/config/gateway.config.js';
+import type { AccessLogLevel, GatewayConfig } from '../src/config/gateway.config.js';
 import { createGatewayApp } from '../src/gateway.app.js';
 import { countTokensInProcess } from '../src/proxy/usage-estimate/token-count.js';
 import { FakeCredentialsState, fakeCredentialsModule, fakeUsageHealthModule } from './fake-credentials.service.js';
@@ -48,6 +48,8 @@ export interface HarnessOptions {
   readonly spoolDir?: string;
   /** SWITCHBOARD_UPSTREAM_TIMEOUT_MS of the gateway under test. */
   readonly upstreamTimeoutMs?: number;
+  /** Level of the access-log line per request (default info). */
+  readonly accessLog?: AccessLogLevel;
 }
 
 /**
@@ -92,6 +94,7 @@ export class GatewayHarness {
       requestTimeoutMs: 60_000,
       maxUploadsPerAddress: 32,
       budget: { reservationTtlMs: 1_800_000, defaultMaxOutputTokens: 4096, leases: true },
+      observability: { accessLog: options.accessLog ?? 'info', maxModelSeries: 1_000 },
     };
     const lines = options.logLines;
     const logger = lines

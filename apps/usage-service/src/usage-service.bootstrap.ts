@@ -11,6 +11,7 @@ import { serveBudgetAdmission } from './budget/budget-admission.direct.js';
 import { admissionPool, type AdmissionCommit } from './budget/admission.pool.js';
 import { BudgetLedger, needsAttention } from './budget/budget.ledger.js';
 import { BudgetSweeper, type BudgetSweeperOptions } from './budget/budget.sweeper.js';
+import { watchUsageProjection } from './projection/projection.metrics.js';
 import { projectionHorizon, startUsageProjector, type UsageProjectorOptions } from './projection/usage-projector.consumer.js';
 import type { ChargedLedgerRow } from './projection/usage.projection.js';
 import { SCHEMA, USAGE_MIGRATIONS } from './projection/usage.migrations.js';
@@ -93,6 +94,7 @@ export function startUsageService(options: UsageServiceOptions): Promise<Running
     };
     // Stopped before the app and the store close, so no projection write is cut off mid-way.
     const projector = await startUsageProjector(nc, names, store, logger.child({ component: 'usage-projector' }), options.projector, onCharged);
+    watchUsageProjection(nc, names);
     onClose(() => projector.stop());
     const sweeper = new BudgetSweeper(ledger, budgetLogger, projectionHorizon(nc, names), options.budgetSweeper);
     sweeper.start();

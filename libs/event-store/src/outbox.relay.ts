@@ -5,7 +5,9 @@ import { pgClientConfig } from './data-source.js';
 import type { EventStoreLogger } from './event-store.types.js';
 import { BackgroundLoop, errorMessage } from './background.loop.js';
 import type { PgEventStore } from './pg-event-store.js';
+import { outboxPublished, watchOutbox } from './outbox.metrics.js';
 import { withDbSpan } from './postgres.span.js';
+import { withProducerSpan } from '@switchboard/telemetry';
 
 export interface OutboxRelayOptions {
   batchSize?: number;
@@ -51,6 +53,7 @@ export class OutboxRelay {
   private nextListenAttempt = 0;
   /** An append committed since the last claim: the next pass claims at once, without the emptiness probe. */
   private notified = false;
+  private unwatch: (() => void) | null = null;
 
   constructor(
     private readonly store: PgEventStore,
@@ -122,6 +125,7 @@ export class OutboxRelay {
           }
           return { batch: { published: done.length, duplicates }, failure, claimed: rows.length };
         });
+        if (batch.published > 0) outboxPublished.inc({ schema: this.store.schema }, batch.published);
         span.setAttributes({
           'switchboard.outbox.claimed': claimed,
           'switchboard.outbox.published': batch.published,
@@ -135,22 +139,28 @@ export class OutboxRelay {
   }
 
   start(): void {
+    this.unwatch ??= watchOutbox(this.store);
     this.background.start();
   }
 
   /** Ends the loop after the pass in flight (if any) and closes the LISTEN connection. */
   stop(): Promise<void> {
+    this.unwatch?.();
+    this.unwatch = null;
     return this.background.stop();
   }
 
+  /** In a PRODUCER span of the trace the event was appended in (its stored traceparent), which the message then names. */
   private publish(row: OutboxRow) {
-    const h = natsHeaders();
-    for (const [name, value] of Object.entries(row.headers ?? {})) h.set(name, value);
-    for (const [name, value] of Object.entries(this.options.signHeaders?.(row.subject, row.payload) ?? {})) h.set(name, value);
-    return this.js.publish(row.subject, row.payload, {
-      msgID: row.event_id,
-      headers: h,
-      ...(this.options.publishTimeoutMs === undefined ? {} : { timeout: this.options.publishTimeoutMs }),
+    return withProducerSpan(row.subject, row.event_id, row.headers ?? undefined, (trace) => {
+      const h = natsHeaders();
+      for (const [name, value] of Object.entries({ ...row.headers, ...trace })) h.set(name, value);
+      for (const [name, value] of Object.entries(this.options.signHeaders?.(row.subject, row.payload) ?? {})) h.set(name, value);
+      return this.js.publish(row.subject, row.payload, {
+        msgID: row.event_id,
+        headers: h,
+        ...(this.options.publishTimeoutMs === undefined ? {} : { timeout: this.options.publishTimeoutMs }),
+      });
     });
   }
 

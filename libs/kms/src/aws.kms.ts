@@ -1,6 +1,7 @@
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient, ReEncryptCommand } from '@aws-sdk/client-kms';
 import type { KmsContext } from './canonical-context.js';
 import { KmsError, type DataKey, type KmsErrorCode, type KmsPort, type RewrappedKey } from './kms.port.js';
+import { withKmsSpan, type KmsOperation } from './kms.tracing.js';
 
 export interface AwsKmsOptions {
   /** Key id, key ARN or alias ARN that new data keys are generated under. */
@@ -106,14 +107,16 @@ export class AwsKms implements KmsPort {
     return { abortSignal: AbortSignal.timeout(this.deadlineMs) };
   }
 
-  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      const name = errorField(error, 'name') ?? 'UnknownError';
-      const code = classify(operation, name);
-      throw new KmsError(code, `KMS ${operation} failed: ${name}: ${errorMessage(error)}`, { cause: error });
-    }
+  private call<T>(operation: KmsOperation, send: () => Promise<T>): Promise<T> {
+    return withKmsSpan('aws', operation, async () => {
+      try {
+        return await send();
+      } catch (error) {
+        const name = errorField(error, 'name') ?? 'UnknownError';
+        const code = classify(operation, name);
+        throw new KmsError(code, `KMS ${operation} failed: ${name}: ${errorMessage(error)}`, { cause: error });
+      }
+    });
   }
 }
 

@@ -5,3 +5,4 @@ export { AwsKms, type AwsKmsOptions } from './aws.kms.js';
 export { createKmsFromEnv } from './kms.factory.js';
 export { encryptSecret, decryptSecret, rewrapSecret, type SecretEnvelope } from './envelope.cipher.js';
 export { fingerprintOf, hintOf } from './secret.display.js';
+export { meteredKms } from './kms.metrics.js';

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { canonicalContext, type KmsContext } from './canonical-context.js';
 import { KmsError, type DataKey, type KmsPort, type RewrappedKey } from './kms.port.js';
 import { LocalKeyStore } from './local-key.store.js';
+import { withKmsSpan } from './kms.tracing.js';
 
 export const DEFAULT_LOCAL_KMS_DIR = '.switchboard/kms';
 
@@ -51,33 +52,39 @@ export class LocalKms implements KmsPort {
     return this.store.createKey();
   }
 
-  async generateDataKey(context: KmsContext): Promise<DataKey> {
-    const keyId = this.keyId;
-    const plaintext = randomBytes(DATA_KEY_BYTES);
-    try {
-      return { plaintext, wrapped: this.wrap(keyId, plaintext, context), keyId };
-    } catch (error) {
-      plaintext.fill(0);
-      throw error;
-    }
+  generateDataKey(context: KmsContext): Promise<DataKey> {
+    return withKmsSpan('local', 'GenerateDataKey', async () => {
+      const keyId = this.keyId;
+      const plaintext = randomBytes(DATA_KEY_BYTES);
+      try {
+        return { plaintext, wrapped: this.wrap(keyId, plaintext, context), keyId };
+      } catch (error) {
+        plaintext.fill(0);
+        throw error;
+      }
+    });
   }
 
-  async decryptDataKey(wrapped: Buffer, context: KmsContext, keyId?: string): Promise<Buffer> {
-    const blob = parseBlob(wrapped);
-    if (keyId !== undefined && blob.keyId !== keyId) {
-      throw new KmsError('kms_decrypt_failed', `wrapped key was made under ${blob.keyId}, not ${keyId}`);
-    }
-    return this.unwrap(blob, context);
+  decryptDataKey(wrapped: Buffer, context: KmsContext, keyId?: string): Promise<Buffer> {
+    return withKmsSpan('local', 'Decrypt', async () => {
+      const blob = parseBlob(wrapped);
+      if (keyId !== undefined && blob.keyId !== keyId) {
+        throw new KmsError('kms_decrypt_failed', `wrapped key was made under ${blob.keyId}, not ${keyId}`);
+      }
+      return this.unwrap(blob, context);
+    });
   }
 
-  async reEncryptDataKey(wrapped: Buffer, context: KmsContext, destinationKeyId: string): Promise<RewrappedKey> {
-    this.masterKeyOf(destinationKeyId);
-    const plaintext = this.unwrap(parseBlob(wrapped), context);
-    try {
-      return { wrapped: this.wrap(destinationKeyId, plaintext, context), keyId: destinationKeyId };
-    } finally {
-      plaintext.fill(0);
-    }
+  reEncryptDataKey(wrapped: Buffer, context: KmsContext, destinationKeyId: string): Promise<RewrappedKey> {
+    return withKmsSpan('local', 'ReEncrypt', async () => {
+      this.masterKeyOf(destinationKeyId);
+      const plaintext = this.unwrap(parseBlob(wrapped), context);
+      try {
+        return { wrapped: this.wrap(destinationKeyId, plaintext, context), keyId: destinationKeyId };
+      } finally {
+        plaintext.fill(0);
+      }
+    });
   }
 
   keyIdOf(wrapped: Buffer): string | undefined {

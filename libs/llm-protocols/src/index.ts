@@ -5,6 +5,7 @@ export { openAiChatAdapter, openAiResponsesAdapter, OPENAI_CHAT_CONFIG, OPENAI_R
 export * from './proxy-request.parser.js';
 export * from './upstream-auth.headers.js';
 export * from './usage.extractor.js';
+export * from './response-model.js';
 export * from './sse.event-reader.js';
 export * from './sse.usage-tracker.js';
 export * from './usage-chunk.stripper.js';

@@ -3,6 +3,7 @@ import { ADAPTERS } from './protocol.registry.js';
 import type { ClientProtocol, ProtocolAdapter, RawUsage, TokenUsage } from './protocol.types.js';
 import { SseEventReader, type SseEvent } from './sse.event-reader.js';
 import { normalizeUsage } from './usage.extractor.js';
+import { responseModelOf } from './response-model.js';
 
 /**
  * Once the first token is known, only events that may carry usage or an error are parsed: content
@@ -38,6 +39,7 @@ export class UsageTracker {
   private firstToken = false;
   private error: string | null = null;
   private final = false;
+  private model: string | null = null;
   private readonly kept: Uint8Array[] = [];
   private keptBytes = 0;
   private totalBytes = 0;
@@ -96,6 +98,11 @@ export class UsageTracker {
     return this.firstToken;
   }
 
+  /** The model the stream says generated it (named in its first events), or null. */
+  get responseModel(): string | null {
+    return this.model;
+  }
+
   /** The error type of an error event inside the stream (after a 200), or null. */
   get streamError(): string | null {
     return this.error;
@@ -111,6 +118,7 @@ export class UsageTracker {
       return;
     }
     if (!isJsonObject(parsed)) return;
+    this.model ??= responseModelOf(parsed);
     const facts = this.adapter.streamEventFacts(parsed);
     if (facts.usage !== undefined) this.raw = { ...this.raw, ...facts.usage };
     if (facts.token === true) this.firstToken = true;

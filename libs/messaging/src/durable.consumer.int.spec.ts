@@ -258,7 +258,11 @@ describe('DurableConsumer', () => {
     const span = exporter.getFinishedSpans().find((s) => s.kind === SpanKind.CONSUMER);
     expect(span?.name).toBe(`process ${names.durable('traced')}`);
     expect(span?.spanContext().traceId).toBe(producer.traceId);
-    expect(span?.parentSpanContext?.spanId).toBe(producer.spanId);
+    // publishEvent's own PRODUCER span sits between the caller's span and the consumer's.
+    const send = exporter.getFinishedSpans().find((s) => s.kind === SpanKind.PRODUCER && s.name === 'send spec.traced');
+    expect(send?.parentSpanContext?.spanId).toBe(producer.spanId);
+    expect(send?.attributes).toMatchObject({ 'messaging.system': 'nats', 'messaging.operation.type': 'send', 'messaging.destination.name': names.event('ten_1', 'spec.traced') });
+    expect(span?.parentSpanContext?.spanId).toBe(send?.spanContext().spanId);
     expect(active?.spanId).toBe(span?.spanContext().spanId);
   });
 });

@@ -7,6 +7,7 @@ import type { BusNames } from '@switchboard/contracts';
 import { contextFromHeaders, recordError, withSpan } from '@switchboard/telemetry';
 import type { Logger } from '@switchboard/telemetry';
 import { messagingLogger } from './messaging.logger.js';
+import { consumerEvents, consumerRedeliveries } from './messaging.metrics.js';
 
 export interface ReceivedEvent {
   subject: string;
@@ -48,6 +49,8 @@ export interface DurableConsumerOptions {
 }
 
 const MAX_RETRY_DELAY_MS = 60_000;
+/** How long one pull request waits at the server (see run()). */
+const PULL_EXPIRES_MS = 5_000;
 
 /** An ack or nak on a closed connection is lost; the server redelivers after ack_wait, which is what we want. */
 function settle(action: () => void): void {
@@ -103,6 +106,8 @@ export class DurableConsumer {
     readonly name: string,
     private readonly options: Required<Omit<DurableConsumerOptions, 'logger'>>,
     private readonly logger: Logger,
+    /** The durable's plain name (without the namespace): the `consumer` label of its metrics. */
+    private readonly metricName: string,
   ) {}
 
   /** Creates the durable, or updates its settings when it exists (idempotent across replicas). */
@@ -144,7 +149,7 @@ export class DurableConsumer {
       await jsm.consumers.update(names.eventsStream, name, updatable);
     }
     const logger = (options.logger ?? messagingLogger('consumer')).child({ durable: name });
-    return new DurableConsumer(nc, names.eventsStream, name, settings, logger);
+    return new DurableConsumer(nc, names.eventsStream, name, settings, logger, options.durable);
   }
 
   start(handler: EventHandler): void {
@@ -185,7 +190,10 @@ export class DurableConsumer {
       try {
         const consumer = await jetstream(this.nc).consumers.get(this.stream, this.name);
         if (run.stopping) return;
-        run.messages = await consumer.consume({ max_messages: this.options.batchSize });
+        // A pull request waits at the consumer's leader. If that NATS node dies, the request dies with it and only
+        // missed idle heartbeats (two, at half of `expires`) tell the client to pull again: with the default 30 s
+        // expiry events stalled for 30 s after every leader change in a cluster; with 5 s, for about 5 s.
+        run.messages = await consumer.consume({ max_messages: this.options.batchSize, expires: PULL_EXPIRES_MS });
         if (run.stopping) run.messages.stop();
         await this.dispatch(run, run.messages, handler, () => (failures = 0));
         if (run.stopping || this.nc.isClosed()) return;
@@ -236,9 +244,12 @@ export class DurableConsumer {
       event = toReceivedEvent(msg);
     } catch (error) {
       this.logger.error('unparseable event terminated', { subject: msg.subject, seq: msg.seq, err: error });
+      consumerEvents.inc({ consumer: this.metricName, outcome: 'dropped' });
       settle(() => msg.term());
       return;
     }
+    const consumer = this.metricName;
+    if (event.deliveryCount > 1) consumerRedeliveries.inc({ consumer });
     const parent = contextFromHeaders((name) => msg.headers?.get(name) || undefined);
     const attributes = {
       'messaging.system': 'nats',
@@ -255,6 +266,7 @@ export class DurableConsumer {
         );
         try {
           await handler(event);
+          consumerEvents.inc({ consumer, outcome: 'acked' });
           if (!run.abandoned) settle(() => msg.ack());
         } catch (error) {
           recordError(span, error);
@@ -267,6 +279,7 @@ export class DurableConsumer {
             retryInMs,
             err: error,
           });
+          consumerEvents.inc({ consumer, outcome: lastAttempt ? 'dropped' : 'retried' });
           if (!run.abandoned) settle(() => (lastAttempt ? msg.term() : msg.nak(retryInMs)));
         } finally {
           clearInterval(keepAlive);

@@ -3,7 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { JetStreamApiCodes, JetStreamApiError, StorageType, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { JetStreamClient, StreamConfig, StreamInfo } from '@nats-io/jetstream';
 import type { BusNames } from '@switchboard/contracts';
-import { traceHeaders } from '@switchboard/telemetry';
+import { withProducerSpan } from '@switchboard/telemetry';
 
 export const DEFAULT_DUPLICATE_WINDOW_MS = 2 * 60 * 1000;
 
@@ -71,7 +71,10 @@ export function jetStreamClient(nc: NatsConnection): JetStreamClient {
 export interface PublishEventOptions {
   /** Becomes Nats-Msg-Id: a second publish with the same id inside the duplicate window is dropped. */
   msgId: string;
-  /** traceparent/tracestate recorded with the event; without them the active trace context is sent. */
+  /**
+   * traceparent/tracestate recorded with the event: its PRODUCER span continues that trace (else the active one),
+   * and the message carries the span's own traceparent.
+   */
   headers?: Record<string, string>;
 }
 
@@ -81,10 +84,11 @@ export async function publishEvent(
   payload: Uint8Array | string,
   options: PublishEventOptions,
 ): Promise<{ duplicate: boolean; seq: number }> {
-  const given = options.headers ?? {};
-  const all = 'traceparent' in given ? given : { ...traceHeaders(), ...given };
-  const headers = natsHeaders();
-  for (const [name, value] of Object.entries(all)) headers.set(name, value);
-  const ack = await js.publish(subject, payload, { msgID: options.msgId, headers });
-  return { duplicate: ack.duplicate, seq: ack.seq };
+  const given = options.headers;
+  return withProducerSpan(subject, options.msgId, given, async (trace) => {
+    const headers = natsHeaders();
+    for (const [name, value] of Object.entries({ ...given, ...trace })) headers.set(name, value);
+    const ack = await js.publish(subject, payload, { msgID: options.msgId, headers });
+    return { duplicate: ack.duplicate, seq: ack.seq };
+  });
 }

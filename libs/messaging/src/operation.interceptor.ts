@@ -7,6 +7,7 @@ import { appError, fail, type Operation, type Result } from '@switchboard/contra
 import { BUS_TOKEN_HEADER, type ServiceIdentity } from '@switchboard/service-identity';
 import { contextFromHeaders, recordError, withSpan } from '@switchboard/telemetry';
 import { messagingLogger } from './messaging.logger.js';
+import { busOperationDuration } from './messaging.metrics.js';
 import { annotateResult } from './result-span.annotation.js';
 import { SERVICE_IDENTITY } from './service-identity.module.js';
 import { jsonOf, signedReply, withVerifiedActor } from './signed-envelope.js';
@@ -65,7 +66,9 @@ export class OperationInterceptor implements NestInterceptor {
     const attributes = { 'messaging.system': 'nats', 'messaging.operation.type': 'process', 'messaging.destination.name': subject };
     return context.with(parent, () =>
       withSpan(op.subject, { kind: SpanKind.SERVER, attributes }, async (span) => {
+        const started = performance.now();
         const result = await this.run(span, op, token, executionContext, next);
+        busOperationDuration.observe({ operation: op.subject, outcome: result.ok ? 'ok' : result.error.code }, (performance.now() - started) / 1000);
         annotateResult(span, result);
         return signedReply(this.identity, this.identity.requestIdOf(token), result);
       }),

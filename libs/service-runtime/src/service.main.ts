@@ -1,7 +1,7 @@
 import type { ServiceName } from '@switchboard/contracts';
 import { natsConfigFromEnv, type NatsConfig } from '@switchboard/messaging';
 import { serviceIdentityFromEnv, type ServiceIdentity } from '@switchboard/service-identity';
-import { createLogger, startTelemetry, type Logger } from '@switchboard/telemetry';
+import { collectProcessMetrics, createLogger, metricsListenerConfigFromEnv, startMetricsListener, startTelemetry, type Logger, type MetricsListener } from '@switchboard/telemetry';
 import { exitOnServiceArguments } from './service.command-line.js';
 
 /** What a service's main() gets before it starts: configured from the environment, named after the service. */
@@ -39,19 +39,25 @@ export async function runServiceMain(
     // Both throw on bad configuration, naming the variable, never a secret.
     const nats = natsConfigFromEnv(serviceName);
     const identity = serviceIdentityFromEnv(identityName);
+    const metricsConfig = metricsListenerConfigFromEnv();
+    collectProcessMetrics();
     const service = await start({ logger, nats, identity });
+    // After start: a scrape never sees a half-started service.
+    const metrics: MetricsListener | null = metricsConfig === null ? null : await startMetricsListener(metricsConfig);
     logger.info('ready', {
       nats: nats.url,
       natsUser: nats.auth?.user ?? null,
       namespace: nats.namespace || null,
       serviceKey: identity.keyId,
       ...service.ready,
+      metrics: metrics?.url ?? null,
       pid: process.pid,
     });
 
     const shutdown = async (signal: NodeJS.Signals) => {
       logger.info('shutting down', { signal });
       try {
+        await metrics?.close();
         await service.close();
       } catch (err) {
         logger.error('shutdown failed', { err });

@@ -1,5 +1,9 @@
 export { startTelemetry, currentServiceName } from './telemetry.sdk.js';
 export type { Telemetry, TelemetryOptions } from './telemetry.sdk.js';
+export { telemetrySettings, TELEMETRY_DEFAULTS } from './telemetry.settings.js';
+export type { BatchSettings, TelemetrySettings } from './telemetry.settings.js';
+export { droppedSpans, spanExportStats } from './span-export.stats.js';
+export type { SpanExportStats } from './span-export.stats.js';
 export { tracer, withSpan, recordError } from './span.tracing.js';
 export type { SpanOptions } from './span.tracing.js';
 export { traceHeaders, contextFromHeaders } from './trace-context.propagation.js';
@@ -7,3 +11,7 @@ export { createLogger, LOG_LEVELS } from './json.logger.js';
 export type { Logger, LoggerOptions, LogLevel } from './json.logger.js';
 export { redact, redactString, isSensitiveKey, REDACTED } from './log.redaction.js';
 export { NestLogger } from './nest.logger.js';
+export { processRegistry, collectProcessMetrics, LATENCY_BUCKETS_SECONDS, processCounter, processHistogram, processGauge } from './metrics.registry.js';
+export { metricsListenerConfigFromEnv, startMetricsListener } from './metrics.listener.js';
+export type { MetricsListenerConfig, MetricsSource, MetricsListener } from './metrics.listener.js';
+export { withProducerSpan, eventTypeOf } from './producer.span.js';

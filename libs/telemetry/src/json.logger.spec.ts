@@ -40,8 +40,8 @@ describe('createLogger', () => {
     });
     logger.info('outside');
     await telemetry.shutdown();
-    expect(lines[0]).toMatchObject({ traceId: ids.traceId, spanId: ids.spanId });
-    expect(lines[1]).not.toHaveProperty('traceId');
+    expect(lines[0]).toMatchObject({ trace_id: ids.traceId, span_id: ids.spanId });
+    expect(lines[1]).not.toHaveProperty('trace_id');
   });
 });
 

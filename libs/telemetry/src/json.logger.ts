@@ -20,7 +20,7 @@ export interface LoggerOptions {
   write?: (line: string) => void;
 }
 
-const RESERVED = new Set(['ts', 'level', 'service', 'msg', 'traceId', 'spanId']);
+const RESERVED = new Set(['ts', 'level', 'service', 'msg', 'trace_id', 'span_id']);
 
 function levelFromEnv(): LogLevel {
   const env = process.env['LOG_LEVEL']?.toLowerCase();
@@ -32,7 +32,8 @@ const writeStdout = (line: string): void => {
 };
 
 /**
- * One JSON line per entry: {ts, level, service, msg, ...fields, traceId?, spanId?}. Fields and message pass
+ * One JSON line per entry: {ts, level, service, msg, ...fields, trace_id?, span_id?} (OpenTelemetry's log field names for
+ * the active span, so a log backend links each line to its trace). Fields and message pass
  * redact(); a field may not overwrite the envelope keys (it is kept under `field.<name>` instead).
  */
 export function createLogger(service: string, options: LoggerOptions = {}): Logger {
@@ -54,8 +55,8 @@ export function createLogger(service: string, options: LoggerOptions = {}): Logg
       }
       const spanContext = trace.getActiveSpan()?.spanContext();
       if (spanContext && isSpanContextValid(spanContext)) {
-        entry['traceId'] = spanContext.traceId;
-        entry['spanId'] = spanContext.spanId;
+        entry['trace_id'] = spanContext.traceId;
+        entry['span_id'] = spanContext.spanId;
       }
       write(JSON.stringify(entry));
     };

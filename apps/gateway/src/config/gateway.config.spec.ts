@@ -16,6 +16,7 @@ describe('loadGatewayConfig', () => {
       requestTimeoutMs: 60_000,
       maxUploadsPerAddress: 32,
       budget: { reservationTtlMs: 1_800_000, defaultMaxOutputTokens: 4096, leases: true },
+      observability: { accessLog: 'info', maxModelSeries: 1_000 },
     });
   });
 
@@ -36,6 +37,8 @@ describe('loadGatewayConfig', () => {
       SWITCHBOARD_UPSTREAM_TIMEOUT_MS: '120000',
       SWITCHBOARD_REQUEST_TIMEOUT_MS: '30000',
       SWITCHBOARD_MAX_UPLOADS_PER_ADDRESS: '0',
+      SWITCHBOARD_ACCESS_LOG: 'off',
+      SWITCHBOARD_METRICS_MAX_MODEL_SERIES: '50',
     });
     expect(config).toEqual({
       port: 9090,
@@ -51,6 +54,7 @@ describe('loadGatewayConfig', () => {
       requestTimeoutMs: 30_000,
       maxUploadsPerAddress: 0,
       budget: { reservationTtlMs: 600_000, defaultMaxOutputTokens: 1024, leases: false },
+      observability: { accessLog: 'off', maxModelSeries: 50 },
     });
   });
 

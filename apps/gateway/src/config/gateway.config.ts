@@ -21,6 +21,8 @@ import { z } from 'zod';
  * | SWITCHBOARD_BUDGET_RESERVATION_TTL_MS | 1800000 (30 min) | when a budgeted call's reservation is released if it never reports |
  * | SWITCHBOARD_BUDGET_MAX_OUTPUT_TOKENS  | 4096       | output bound set on budgeted calls that send none              |
  * | SWITCHBOARD_BUDGET_LEASES   | on                        | busy budgets far from their limit admit from leases (off: every call reserves) |
+ * | SWITCHBOARD_ACCESS_LOG      | info                      | level of the one access-log line per HTTP request, or off      |
+ * | SWITCHBOARD_METRICS_MAX_MODEL_SERIES | 1000             | provider/model label pairs in the proxy metrics before `other` |
  */
 export interface GatewayConfig {
   readonly port: number;
@@ -41,7 +43,16 @@ export interface GatewayConfig {
   /** Slow uploads (a body still arriving after 1 s) one client address may have at once, 0 for no limit (SWITCHBOARD_MAX_UPLOADS_PER_ADDRESS). */
   readonly maxUploadsPerAddress: number;
   readonly budget: { readonly reservationTtlMs: number; readonly defaultMaxOutputTokens: number; readonly leases: boolean };
+  readonly observability: {
+    /** Level of the access-log line per request (SWITCHBOARD_ACCESS_LOG); `off` writes none. */
+    readonly accessLog: AccessLogLevel;
+    /** Provider/model label pairs the proxy metrics keep apart (SWITCHBOARD_METRICS_MAX_MODEL_SERIES). */
+    readonly maxModelSeries: number;
+  };
 }
+
+export const ACCESS_LOG_LEVELS = ['debug', 'info', 'off'] as const;
+export type AccessLogLevel = (typeof ACCESS_LOG_LEVELS)[number];
 
 const unset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
@@ -106,6 +117,11 @@ const GatewayEnv = z.object({
     unset,
     z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1, 'must be positive').max(10_000_000).default(4096),
   ),
+  SWITCHBOARD_ACCESS_LOG: z.preprocess(unset, z.enum(ACCESS_LOG_LEVELS, { error: 'must be debug, info or off' }).default('info')),
+  SWITCHBOARD_METRICS_MAX_MODEL_SERIES: z.preprocess(
+    unset,
+    z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1, 'must be positive').max(100_000, 'must be at most 100000').default(1_000),
+  ),
 });
 
 export class ConfigError extends Error {
@@ -138,5 +154,6 @@ export function loadGatewayConfig(env: Readonly<Record<string, string | undefine
       defaultMaxOutputTokens: e.SWITCHBOARD_BUDGET_MAX_OUTPUT_TOKENS,
       leases: e.SWITCHBOARD_BUDGET_LEASES === 'on',
     },
+    observability: { accessLog: e.SWITCHBOARD_ACCESS_LOG, maxModelSeries: e.SWITCHBOARD_METRICS_MAX_MODEL_SERIES },
   };
 }

@@ -1,3 +1,4 @@
+import { context, type Context, type Span } from '@opentelemetry/api';
 import type { ClientProtocol, TokenUsage, UsageTracker } from '@switchboard/llm-protocols';
 import { costOf } from '@switchboard/pricing';
 import { roundUsd, type UsageRecorded } from '@switchboard/contracts';
@@ -22,8 +23,9 @@ export const CLIENT_CLOSED_STATUS = 499;
  * Fastify's elapsed time of the request (from the moment it came in), in milliseconds.
  */
 export class CallMeter {
-  readonly requestId = newRequestId();
   ttfbMs: number | null = null;
+  /** A streamed answer's first chunk (time to first token, for the metrics; the event carries ttfbMs). */
+  firstChunkMs: number | null = null;
   usage: TokenUsage | null = null;
   errorKind: string | undefined;
   model: RouteModel | null = null;
@@ -42,11 +44,21 @@ export class CallMeter {
    * `usdPerCall`. Counted as the upstream reported them; where its report is missing or cut short, at the request's cap.
    */
   serverTools: { readonly usdPerCall: number; readonly cap: number | null } | undefined;
+  /** The model the upstream said answered (its body or first stream events), for the spans. */
+  responseModel: string | null = null;
+  /** The trace the call belongs to (its SERVER span), captured when the call came in: the usage event is recorded in it. */
+  readonly traceContext: Context = context.active();
+  /** The upstream call's CLIENT span, ended when the call's usage is known (estimated or reported). */
+  upstreamSpan: Span | null = null;
   /** Set when the call was admitted under a budget lease; its settlement takes reservedUsd off it. */
   budgetLease: { readonly leaseId: string; readonly reservedUsd: number } | undefined;
   private done = false;
 
-  constructor(readonly identity: CallIdentity) {}
+  /** `requestId`: the HTTP request's id (the gateway's genReqId), so access log and usage event name the call alike. */
+  constructor(
+    readonly identity: CallIdentity,
+    readonly requestId: string = newRequestId(),
+  ) {}
 
   /** The upstream accepted the call and did not report all its usage. */
   get needsEstimate(): boolean {
@@ -55,6 +67,11 @@ export class CallMeter {
 
   firstByte(elapsedMs: number): void {
     if (this.ttfbMs === null) this.ttfbMs = round(elapsedMs);
+  }
+
+  firstChunk(elapsedMs: number): void {
+    if (this.firstChunkMs === null) this.firstChunkMs = elapsedMs;
+    this.firstByte(elapsedMs);
   }
 
   /** The event, once: later calls (a close after a finish) return null. */

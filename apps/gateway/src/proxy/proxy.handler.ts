@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import { isServiceFault, roundUsd, type AgentRoute, type Principal } from '@switchboard/contracts';
 import {
   clientError,
@@ -23,6 +24,7 @@ import { CallDeadline } from './call.deadline.js';
 import { CallMeter } from './call.meter.js';
 import type { CredentialChecks } from './credential-checks.js';
 import type { GatewayCredential, GatewayCredentialCache } from './gateway-credential.cache.js';
+import { genAiRequestAttributes, startUpstreamSpan } from './genai.span.js';
 import { modelListings, resolveModel } from './model.resolution.js';
 import { AGENT_HEADER, isRefusal, presentedKey, selectCaller } from './proxy-caller.js';
 import { RateLimitUnavailable, type RpmLimiter } from './rpm.limiter.js';
@@ -91,7 +93,7 @@ export class ProxyHandler {
       model: resolution.ok ? resolution.model.name : parsed.value.model,
       protocol,
       stream: parsed.value.stream,
-    });
+    }, request.id);
     // The event waits for the call to be handled: a client that leaves closes the response before the upstream
     // has reported what it used, or even answered.
     let estimate: EstimateContext | null = null;
@@ -185,6 +187,9 @@ export class ProxyHandler {
       outputFloor: parsed.value.stream ? 0 : (parsed.value.maxOutputTokens ?? this.d.budget.defaultMaxOutputTokens),
       historyTokens,
     };
+    const genAi = genAiRequestAttributes({ protocol, providerProtocol: provider.protocol, upstreamModel: resolution.model.upstreamModel, url: resolution.url });
+    trace.getSpan(meter.traceContext)?.setAttributes(genAi);
+    meter.upstreamSpan = startUpstreamSpan(genAi, meter.traceContext);
     const sent = await this.d.upstream.request({ tenantId: route.tenantId, url: resolution.url, method: 'POST', headers, body: payload, signal: deadline.signal });
     if (!sent.ok) {
       const failure = deadline.timedOut ? deadline.failureOf(null, origin) : sent.error;

@@ -11,6 +11,7 @@ import type { GatewayConfig } from '../config/gateway.config.js';
 import { GATEWAY_CONFIG, GATEWAY_LOGGER, TOKEN_COUNTER } from '../core/core.tokens.js';
 import { NatsLink } from '../core/nats.link.js';
 import { ApiErrorException } from '../http/api-error.exception.js';
+import { HttpMetrics } from '../metrics/http.metrics.js';
 import { AgentRouteCache } from './agent-route.cache.js';
 import { BudgetAdmission } from './budget.admission.js';
 import { BudgetLeases } from './budget.leases.js';
@@ -58,6 +59,7 @@ export class ProxyRuntime implements OnApplicationBootstrap, BeforeApplicationSh
     @Inject(GATEWAY_LOGGER) private readonly logger: Logger,
     @Inject(SERVICE_IDENTITY) identity: ServiceIdentity,
     @Inject(TOKEN_COUNTER) tokenCounter: TokenCounter | null,
+    metrics: HttpMetrics,
   ) {
     const names = busNames(config.namespace);
     this.policy = EgressPolicy.fromEnv(config.egressAllow);
@@ -78,7 +80,7 @@ export class ProxyRuntime implements OnApplicationBootstrap, BeforeApplicationSh
     this.listener = new ProxyCacheListener(names, this.routes, this.credentials, logger);
     this.credentialChecks = new CredentialChecks(bus, logger);
     this.tokens = tokenCounter === null ? new WorkerTokenCounter(TOKEN_COUNTER_WORKER, logger) : null;
-    this.recorder = new UsageRecorder(this.usage, tokenCounter ?? (this.tokens as WorkerTokenCounter).count, logger);
+    this.recorder = new UsageRecorder(this.usage, tokenCounter ?? (this.tokens as WorkerTokenCounter).count, logger, metrics.proxy);
     this.handler = new ProxyHandler({
       keys,
       routes: this.routes,

@@ -18,6 +18,11 @@ export interface RpmLimiterOptions {
   /** Replicas of the bucket's stream when this creates it (SWITCHBOARD_KV_REPLICAS; 3 on a 3-node cluster). Default 1. */
   readonly replicas?: number;
   readonly timeoutMs?: number;
+  /**
+   * How long calls wait for the bucket's stream to have a leader again (an election after a NATS node died takes
+   * a few seconds) before they are refused with 503. Default 10 s. Not while NATS is not connected at all.
+   */
+  readonly electionWaitMs?: number;
   readonly now?: () => number;
 }
 
@@ -47,6 +52,9 @@ const MAX_BLOCK = 1_024;
 
 const TTL_MS = 2 * 60_000;
 const MAX_ATTEMPTS = 25;
+/** Pauses between attempts while the bucket's stream has no leader. */
+const FIRST_PAUSE_MS = 50;
+const MAX_PAUSE_MS = 1_000;
 
 /**
  * Requests per minute per provider, exact across gateway replicas: a counter per provider and minute in a
@@ -65,12 +73,15 @@ const MAX_ATTEMPTS = 25;
  *
  * Fails closed: when NATS cannot be reached the call gets 503. An RPM limit protects a provider account
  * from bans and overage; with N replicas each counting alone the limit would silently become N× (or none).
+ * While the bucket's stream has no leader (a node of a NATS cluster died and the others elect one), calls wait for
+ * it, up to electionWaitMs, rather than fail.
  */
 export class RpmLimiter {
   private readonly keys = new Map<string, KeyState>();
   private readonly stream: string;
   private readonly subjectPrefix: string;
   private readonly timeoutMs: number;
+  private readonly electionWaitMs: number;
   private readonly now: () => number;
   private ready: { connection: NatsConnection; js: JetStreamClient; jsm: Promise<JetStreamManager>; stream: Promise<void> } | null = null;
 
@@ -78,6 +89,7 @@ export class RpmLimiter {
     this.stream = `KV_${options.bucket}`;
     this.subjectPrefix = `$KV.${options.bucket}.`;
     this.timeoutMs = options.timeoutMs ?? 2_000;
+    this.electionWaitMs = options.electionWaitMs ?? 10_000;
     this.now = options.now ?? Date.now;
   }
 
@@ -118,32 +130,50 @@ export class RpmLimiter {
   }
 
   private async increment(key: string, state: KeyState, waiting: number, limit: number): Promise<number> {
-    const bus = this.bus();
-    await bus.stream;
     const subject = this.subjectPrefix + key;
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      // Counts only grow within a window, so a stale count can only under-refuse: a refusal here is always right.
-      const { admitted, next } = admit(state.known.count, waiting, limit);
-      if (admitted === 0) return 0;
-      // Far from the limit, slots for the calls that will follow are counted now too (see the class comment).
-      const now = this.now();
-      const blockSize = state.blockClaimedAt > 0 && now - state.blockClaimedAt < 1_000 ? Math.min(state.blockSize * 2, MAX_BLOCK) : state.blockSize;
-      const block = limit - next >= BLOCK_HEADROOM * blockSize ? blockSize : 0;
+    const waitUntil = Date.now() + this.electionWaitMs;
+    let pause = FIRST_PAUSE_MS;
+    let conflicts = 0;
+    let stale = false;
+    for (;;) {
       try {
-        const ack = await bus.js.publish(subject, String(next + block), { expect: { lastSubjectSequence: state.known.rev }, timeout: this.timeoutMs });
-        state.known = { rev: ack.seq, count: next + block };
-        if (block > 0) {
-          state.block += block;
-          state.blockSize = blockSize;
-          state.blockClaimedAt = now;
+        const bus = this.bus();
+        await bus.stream;
+        if (stale) state.known = await this.read(bus, subject);
+        stale = false;
+        // Counts only grow within a window, so a stale count can only under-refuse: a refusal here is always right.
+        const { admitted, next } = admit(state.known.count, waiting, limit);
+        if (admitted === 0) return 0;
+        // Far from the limit, slots for the calls that will follow are counted now too (see the class comment).
+        const now = this.now();
+        const blockSize = state.blockClaimedAt > 0 && now - state.blockClaimedAt < 1_000 ? Math.min(state.blockSize * 2, MAX_BLOCK) : state.blockSize;
+        const block = limit - next >= BLOCK_HEADROOM * blockSize ? blockSize : 0;
+        try {
+          const ack = await bus.js.publish(subject, String(next + block), { expect: { lastSubjectSequence: state.known.rev }, timeout: this.timeoutMs });
+          state.known = { rev: ack.seq, count: next + block };
+          if (block > 0) {
+            state.block += block;
+            state.blockSize = blockSize;
+            state.blockClaimedAt = now;
+          }
+          return admitted;
+        } catch (error) {
+          if (!isWrongRevision(error)) throw error;
+          if (++conflicts >= MAX_ATTEMPTS) throw new RateLimitUnavailable(`rate limiter: too much contention on ${key}`);
+          stale = true;
         }
-        return admitted;
       } catch (error) {
-        if (!isWrongRevision(error)) throw new RateLimitUnavailable(`rate limiter unavailable: ${(error as Error).message}`);
-        state.known = await this.read(bus, subject);
+        // The bucket's stream has no leader (a NATS node died; its peers elect another within seconds): the calls
+        // wait it out rather than fail. A publish whose ack was lost may have counted: the retry then meets a wrong
+        // revision and re-reads, so such a slot is lost to the window (under-admits), never counted twice.
+        if (!isLeaderless(error) || Date.now() + pause > waitUntil) {
+          throw error instanceof RateLimitUnavailable ? error : new RateLimitUnavailable(`rate limiter unavailable: ${(error as Error).message}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        pause = Math.min(pause * 2, MAX_PAUSE_MS);
+        stale = true;
       }
     }
-    throw new RateLimitUnavailable(`rate limiter: too much contention on ${key}`);
   }
 
   private async read(bus: NonNullable<RpmLimiter['ready']>, subject: string): Promise<{ rev: number; count: number }> {
@@ -211,4 +241,14 @@ function isWrongRevision(error: unknown): boolean {
     return error.code === JetStreamApiCodes.StreamWrongLastSequence || error.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown;
   }
   return error instanceof Error && /wrong last sequence/i.test(error.message);
+}
+
+/**
+ * The stream answers nothing for now: no responders or a timeout (its leader died and no other is elected yet),
+ * or JetStream's 503 (the cluster is electing a leader).
+ */
+function isLeaderless(error: unknown): boolean {
+  if (error instanceof JetStreamApiError) return error.status === 503;
+  if (!(error instanceof Error)) return false;
+  return error.name === 'TimeoutError' || error.name === 'JetStreamNotEnabled' || /no responders|timeout/i.test(error.message);
 }

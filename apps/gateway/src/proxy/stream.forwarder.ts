@@ -3,6 +3,7 @@ import type { UpstreamResponse } from '@switchboard/upstream';
 import type { FastifyReply } from 'fastify';
 import type { CallDeadline } from './call.deadline.js';
 import type { CallMeter } from './call.meter.js';
+import { annotateProxySpan } from './genai.span.js';
 import { relayedHeaders, upstreamFailure } from './upstream.forwarder.js';
 
 /**
@@ -31,6 +32,9 @@ export function forwardStream(reply: FastifyReply, response: UpstreamResponse, m
       if (rest !== undefined && rest.length > 0 && !raw.destroyed) raw.write(rest);
       meter.usage = tracker.usage();
       meter.usageComplete = tracker.complete;
+      meter.responseModel = tracker.responseModel;
+      // Before the end: the proxy's span ends with the response.
+      annotateProxySpan(meter.traceContext, meter.responseModel, meter.usage);
       if (error !== null) {
         const failure = deadline.failureOf(error, origin);
         meter.errorKind = failure.kind === 'aborted' ? 'client_closed' : `upstream_${failure.kind}`;
@@ -42,7 +46,7 @@ export function forwardStream(reply: FastifyReply, response: UpstreamResponse, m
       resolve();
     };
     const onData = (chunk: Buffer): void => {
-      meter.firstByte(reply.elapsedTime);
+      meter.firstChunk(reply.elapsedTime);
       tracker.push(chunk);
       const out = stripper === null ? chunk : stripper.push(chunk);
       if (out.length > 0 && !raw.write(out)) {

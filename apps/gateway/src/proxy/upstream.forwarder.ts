@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import {
   clientError,
   mapUpstreamError,
+  responseModelOf,
   usageFromFragments,
   usageFromResponse,
   type ClientError,
@@ -12,6 +13,7 @@ import type { FastifyReply } from 'fastify';
 import { BodyWindow } from './body.window.js';
 import type { CallDeadline } from './call.deadline.js';
 import type { CallMeter } from './call.meter.js';
+import { annotateProxySpan } from './genai.span.js';
 
 /** Enough of an upstream error body for its message; the rest is discarded. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
@@ -110,9 +112,12 @@ export async function forwardWhole(reply: FastifyReply, response: UpstreamRespon
     const body = held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held, heldBytes);
     void reply.code(response.status).headers(relayedHeaders(contentType, meter.requestId, false)).send(body);
     // After the answer is on its way: parsing it for its usage only matters to the usage event.
-    meter.usage = usageFromResponse(protocol, parseJson(body));
+    const json = parseJson(body);
+    meter.usage = usageFromResponse(protocol, json);
+    meter.responseModel = responseModelOf(json);
   }
   meter.usageComplete = meter.usage !== null;
+  annotateProxySpan(meter.traceContext, meter.responseModel, meter.usage);
   return null;
 }
 

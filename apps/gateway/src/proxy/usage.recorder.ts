@@ -1,7 +1,9 @@
 import { estimateUsage, promptText, tokenizerFamilyOf, type JsonObject, type ProviderProtocol, type TokenCounter } from '@switchboard/llm-protocols';
 import type { Logger } from '@switchboard/telemetry';
 import type { FastifyReply } from 'fastify';
+import type { ProxyMetrics } from '../metrics/proxy.metrics.js';
 import type { CallMeter } from './call.meter.js';
+import { endUpstreamSpan, withinSpan } from './genai.span.js';
 import type { UsagePublisher } from './usage.publisher.js';
 
 /** What an estimate needs of the request, kept until the call's usage event. */
@@ -27,14 +29,25 @@ export class UsageRecorder {
     private readonly usage: UsagePublisher,
     private readonly tokens: TokenCounter,
     private readonly logger: Logger,
+    /** Counts each event as it is queued: the metrics' tokens and cost are the event's own figures. */
+    private readonly metrics: ProxyMetrics | null = null,
   ) {}
 
   record(meter: CallMeter, reply: FastifyReply, estimate: EstimateContext | null): void {
     const { statusCode, headersSent, writableFinished } = reply.raw;
     const latencyMs = reply.elapsedTime;
+    // The upstream span ends with the figures of the event, and the event carries that span's traceparent, so the
+    // projection of the call continues its trace.
     const publish = (): void => {
       const event = meter.complete(statusCode, latencyMs, writableFinished, headersSent);
-      if (event !== null) this.usage.record(meter.identity.tenantId, event);
+      if (event === null) return;
+      const span = meter.upstreamSpan;
+      if (span !== null) {
+        const { inputTokens, outputTokens, usageSource, errorKind } = event;
+        endUpstreamSpan(span, { responseModel: meter.responseModel, inputTokens, outputTokens, usageSource, errorKind });
+      }
+      withinSpan(meter.traceContext, span, () => this.usage.record(meter.identity.tenantId, event));
+      this.metrics?.record(event, meter.firstChunkMs);
     };
     if (!meter.needsEstimate || estimate === null) return publish();
     const estimating: Promise<void> = estimateUsage(this.tokens, {
