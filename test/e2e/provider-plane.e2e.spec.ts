@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { generateRecipientKeyPair } from '@switchboard/sealing';
-import { ApiClient, MockLlmUpstream, Stack, deleteEventsStream, eventually, readStreamMessages } from '@switchboard/testing';
+import { ApiClient, MockLlmUpstream, Stack, eventually, readStreamMessages } from '@switchboard/testing';
+import { startMockTenantStack, stopMockTenantStack, type MockTenantStack } from './fixtures/mock-tenant-stack.js';
 
 type Json = Record<string, unknown>;
 const RIGHT_KEY = 'sk-right-0123456789abcdef';
@@ -17,19 +18,14 @@ describe('the provider plane as its users meet it', () => {
   let admin: ApiClient;
   let tenantId: string;
 
+  let started: MockTenantStack | undefined;
+
   beforeAll(async () => {
-    mock = await new MockLlmUpstream().start();
-    stack = await Stack.start({ env: { SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1/32' } });
-    const tenant = await new ApiClient(stack.gatewayUrl, stack.operatorKey).post<Json>('/v1/tenants', { name: 'plane' });
-    tenantId = tenant.body.id as string;
-    admin = new ApiClient(stack.gatewayUrl, tenant.body.adminKey as string);
+    started = await startMockTenantStack('plane');
+    ({ mock, stack, admin, tenantId } = started);
   });
 
-  afterAll(async () => {
-    await stack?.stop();
-    if (stack) await deleteEventsStream(stack.names);
-    await mock?.stop();
-  });
+  afterAll(() => stopMockTenantStack(started));
 
   beforeEach(() => mock.configure({ requiredKey: null, models: ['gpt-mock', 'claude-mock'], modelsPageLimit: 1000, interChunkDelayMs: 0, chunks: 4 }));
 

@@ -1,5 +1,6 @@
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
-import { ApiClient, MockLlmUpstream, Stack, deleteEventsStream, eventually, readStreamMessages } from '@switchboard/testing';
+import { ApiClient, MockLlmUpstream, Stack, eventually, readStreamMessages } from '@switchboard/testing';
+import { startMockTenantStack, stopMockTenantStack, type MockTenantStack } from './fixtures/mock-tenant-stack.js';
 
 type Json = Record<string, unknown>;
 const WORDS = Array.from({ length: 20 }, (_, i) => `word${i + 1}`);
@@ -17,19 +18,14 @@ describe('usage that the upstream did not report is estimated, never zero', () =
   let admin: ApiClient;
   let tenantId: string;
 
+  let started: MockTenantStack | undefined;
+
   beforeAll(async () => {
-    mock = await new MockLlmUpstream().start();
-    stack = await Stack.start({ env: { SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1/32' } });
-    const tenant = await new ApiClient(stack.gatewayUrl, stack.operatorKey).post<Json>('/v1/tenants', { name: 'estimates' });
-    tenantId = tenant.body.id as string;
-    admin = new ApiClient(stack.gatewayUrl, tenant.body.adminKey as string);
+    started = await startMockTenantStack('estimates');
+    ({ mock, stack, admin, tenantId } = started);
   });
 
-  afterAll(async () => {
-    await stack?.stop();
-    if (stack) await deleteEventsStream(stack.names);
-    await mock?.stop();
-  });
+  afterAll(() => stopMockTenantStack(started));
 
   beforeEach(() => mock.configure({ chunks: WORDS.length, reply: WORDS.join(' '), interChunkDelayMs: 40, latencyMs: 0, fault: null }));
 
