@@ -7,6 +7,7 @@ import {
   fail,
   ok,
   quotaExceeded,
+  type Actor,
   type OwnedTenantQuotas,
   type QuotaKind,
   type QuotaLimits,
@@ -15,6 +16,8 @@ import {
   type TenantQuotaChanges,
 } from '@switchboard/contracts';
 import { schemaIdentifier, type Migration, type Tx } from '@switchboard/event-store';
+
+const OPERATOR_ONLY = () => appError('forbidden', 'only the operator key reads or sets tenant quotas');
 
 /** One variable per kind: `SWITCHBOARD_QUOTA_PROVIDERS`, `…_MODELS`, `…_AGENTS`, `…_KEYS`, `…_SECRETS`, `…_RECIPIENTS`. */
 export const quotaVariable = (kind: QuotaKind): string => `SWITCHBOARD_QUOTA_${kind.toUpperCase()}`;
@@ -147,6 +150,19 @@ export class TenantQuotas {
       }
     }
     return ok(undefined);
+  }
+
+  /** The operator's read of a tenant's quotas of this service's kinds; any other key is refused (`forbidden`). */
+  async operatorView(db: Tx, actor: Actor, tenantId: string): Promise<Result<OwnedTenantQuotas>> {
+    if (actor.role !== 'operator') return fail(OPERATOR_ONLY());
+    return ok(await this.view(db, tenantId));
+  }
+
+  /** The operator's change of those quotas (see set), answered as operatorView does. */
+  async operatorSet(db: Tx, actor: Actor, tenantId: string, changes: TenantQuotaChanges): Promise<Result<OwnedTenantQuotas>> {
+    if (actor.role !== 'operator') return fail(OPERATOR_ONLY());
+    const set = await this.set(db, tenantId, changes);
+    return set.ok ? ok(await this.view(db, tenantId)) : set;
   }
 
   private count(db: Tx, tenantId: string, kind: QuotaKind): Promise<number> {

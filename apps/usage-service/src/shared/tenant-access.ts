@@ -9,7 +9,3 @@ export function tenantOf(actor: Actor, roles: readonly Actor['role'][], what: st
 /** Usage, alerts, budgets and webhooks are management data: tenant admins and members read them. */
 export const readerTenant = (actor: Actor, what: string): Result<string> => tenantOf(actor, ['admin', 'member'], `only a tenant admin or member key may read ${what}`);
 export const adminTenant = (actor: Actor, what: string): Result<string> => tenantOf(actor, ['admin'], `only an admin key may change ${what}`);
-
-/** Tenant quotas are the operator's. */
-export const operatorOnly = (actor: Actor): Result<void> =>
-  actor.role === 'operator' ? ok(undefined) : fail(appError('forbidden', 'only the operator key reads or sets tenant quotas'));
