@@ -1,18 +1,25 @@
 import nx from '@nx/eslint-plugin';
 
 const drivers = ['@nestjs/*', 'typeorm', 'pg', '@nats-io/*', 'undici', '@aws-sdk/*', '@opentelemetry/*', 'prom-client'];
+// The browser console runs none of the server's code: no drivers and no server frameworks (Node built-ins: below).
+const serverOnly = [...drivers, 'fastify', '@fastify/*', 'rxjs', 'reflect-metadata'];
 
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   { ignores: ['**/dist', '**/node_modules', '.nx'] },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@nx/enforce-module-boundaries': ['error', boundaries(false)],
     },
+  },
+  {
+    // The console runs in a browser: Node's built-ins do not exist there (the Nx rule does not see them).
+    files: ['apps/console/src/**/*.ts', 'apps/console/src/**/*.tsx'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^node:', message: 'the console runs in the browser' }] }] },
   },
   {
     // Specs, and each app's test-only helpers beside src (apps/*/test), may also use the test harness (libs/testing);
@@ -43,6 +50,8 @@ function boundaries(spec) {
             { sourceTag: 'scope:usage', onlyDependOnLibsWithTags: ['scope:usage', 'scope:shared'] },
             { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:gateway', 'scope:shared'] },
             { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:shared'] },
+            // The console shares the API's contracts (types and schemas) and nothing else of the workspace.
+            { sourceTag: 'scope:console', onlyDependOnLibsWithTags: ['type:contracts'], bannedExternalImports: serverOnly },
           ].map((c) => (c.sourceTag.startsWith('type:') && spec ? { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, ...testing] } : c)),
   };
 }

@@ -7,16 +7,18 @@ cd "$(dirname "$0")/.."
 case "${1:-}" in
   -h | --help)
     cat <<'USAGE'
-usage: bash scripts/ensure-services.sh [-h | --help]
+usage: bash scripts/ensure-services.sh [--with-browser] [-h | --help]
 
 Starts the local PostgreSQL (pg_ctlcluster) and NATS with JetStream (nats-server on 127.0.0.1:4222) if they are
 not answering, and runs `npm ci` if the dependencies are missing. Idempotent; npm start and npm test run it first.
+--with-browser (npm test) also installs Debian's Chromium (/usr/bin/chromium, apt-get) for the console's browser
+tests where it is missing; if that fails it says so and goes on, and those tests fail naming the missing browser.
 Environment: PGPORT (default 5432).
 Exit codes: 0 both answer and dependencies are installed, 1 something could not be started, 2 bad arguments.
 USAGE
     exit 0
     ;;
-  "") ;;
+  "" | --with-browser) ;;
   *)
     echo "ensure-services.sh: unknown argument '$1' (try --help)" >&2
     exit 2
@@ -64,4 +66,24 @@ if [ ! -d node_modules/@nestjs/core ] || [ ! -e node_modules/@switchboard/contra
   echo "Installing dependencies (npm ci)…"
   # The lock lists every platform's optional packages (regenerate it with `npm install --package-lock-only`).
   npm ci --no-audit --no-fund
+fi
+
+CHROMIUM=/usr/bin/chromium
+if [ "${1:-}" = --with-browser ] && [ ! -x "$CHROMIUM" ]; then
+  # playwright-core downloads no browser: the console's tests drive Debian's Chromium.
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "Installing Chromium for the console's browser tests (apt-get install chromium)…"
+    echo "  apt-get update…"
+    if DEBIAN_FRONTEND=noninteractive apt-get update -qq >/tmp/switchboard-apt.log 2>&1; then
+      echo "  apt-get install -y chromium… (a few minutes on a new machine)"
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o Dpkg::Use-Pty=0 chromium >>/tmp/switchboard-apt.log 2>&1 || true
+    fi
+    if [ -x "$CHROMIUM" ]; then
+      echo "  installed: $("$CHROMIUM" --version 2>/dev/null || echo chromium)"
+    else
+      echo "warning: Chromium could not be installed (see /tmp/switchboard-apt.log); the console's browser tests will fail" >&2
+    fi
+  else
+    echo "warning: $CHROMIUM is missing and apt-get cannot run here (needs root); the console's browser tests will fail" >&2
+  fi
 fi

@@ -9,8 +9,8 @@ case "${1:-}" in
   -h | --help)
     echo "usage: npm start [-- --help]"
     echo
-    echo "Starts PostgreSQL and NATS if they are not answering, installs dependencies if missing, builds (tsc -b),"
-    echo "then runs $LAUNCHER. Touches nothing with --help."
+    echo "Starts PostgreSQL and NATS if they are not answering, installs dependencies if missing, builds (tsc -b and the"
+    echo "web console, served by the gateway at /console), then runs $LAUNCHER. Touches nothing with --help."
     if [ -f "$LAUNCHER" ]; then echo; exec node "$LAUNCHER" --help; fi
     echo "(run \`npm run build\` once to see the launcher's own options and environment)"
     exit 0
@@ -25,4 +25,5 @@ esac
 bash scripts/ensure-services.sh
 echo "Building…"
 node_modules/.bin/tsc -b tsconfig.build.json
+npm run --silent build:console
 exec node "$LAUNCHER"

@@ -10,7 +10,7 @@ case "${1:-}" in
     cat <<'USAGE'
 usage: npm test [-- --help]        (bash scripts/test.sh)
 
-Starts PostgreSQL and NATS if they are not answering and installs dependencies if missing (scripts/ensure-services.sh),
+Starts PostgreSQL and NATS if they are not answering and installs dependencies (and Chromium) if missing (scripts/ensure-services.sh),
 then builds, type-checks the specs, lints (module boundaries), runs the unit and integration specs (apps/, libs/) and
 the whole-stack specs (test/), and ends with one line: "N passed, M failed". Reports go to .switchboard/test-results/.
 Environment: PGPORT (default 5432); the specs' own, such as SWITCHBOARD_TEST_ADMIN_DATABASE_URL and NATS_URL.
@@ -39,9 +39,10 @@ check() { # name, command…
 }
 
 step "services and dependencies"
-bash scripts/ensure-services.sh || { echo "0 passed, 1 failed"; exit 1; }
+bash scripts/ensure-services.sh --with-browser || { echo "0 passed, 1 failed"; exit 1; }
 
 check "build (tsc -b)" node_modules/.bin/tsc -b tsconfig.build.json
+check "build console (vite)" npm run --silent build:console
 check "type-check specs" node_modules/.bin/tsc -p tsconfig.spec.json
 # The boundaries rule reads the cached Nx project graph; without it the rule silently skips itself.
 NX_DAEMON=false node_modules/.bin/nx show projects >/dev/null 2>&1

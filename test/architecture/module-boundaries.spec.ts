@@ -54,4 +54,15 @@ describe('module boundaries', () => {
     );
     expect(errors).toEqual([]);
   });
+
+  it('lets the browser console share the contracts and nothing server-side', async () => {
+    const file = 'apps/console/src/probe.ts';
+    expect(await boundaryErrors(file, `import type { ProviderView } from '@switchboard/contracts';\nexport type P = ProviderView;\n`)).toEqual([]);
+    for (const pkg of ['@switchboard/messaging', '@switchboard/upstream', '@nestjs/common', 'fastify']) {
+      const errors = await boundaryErrors(file, `import * as x from '${pkg}';\nexport const y = x;\n`);
+      expect([pkg, errors.length > 0]).toEqual([pkg, true]);
+    }
+    const [builtin] = await eslint.lintText(`import * as fs from 'node:fs';\nexport const y = fs;\n`, { filePath: join(REPO_ROOT, file) });
+    expect(builtin.messages.map((m) => m.ruleId)).toContain('no-restricted-imports');
+  });
 });

@@ -90,10 +90,11 @@ export function latencySummary(...sets) {
 
 /**
  * A tenant with a `custom` provider on the mock upstream, model `bench` (→ gpt-mock, priced unless
- * `priced: false`), an agent on it and that agent's key. `rpm` / `budget` null leave the limiter / the budget off.
+ * `priced: false`), an agent on it and that agent's key. `rpm` / `budget` null leave the limiter / the budget off;
+ * `name` names the tenant (several on one stack).
  */
-export async function proxyTenant(stack, mock, { rpm = 10_000_000, budget = null, priced = true } = {}) {
-  const tenant = await new ApiClient(stack.gatewayUrl, stack.operatorKey).post('/v1/tenants', { name: 'bench' });
+export async function proxyTenant(stack, mock, { rpm = 10_000_000, budget = null, priced = true, name = 'bench' } = {}) {
+  const tenant = await new ApiClient(stack.gatewayUrl, stack.operatorKey).post('/v1/tenants', { name });
   if (tenant.status !== 201) throw new Error(`tenant: ${tenant.status} ${tenant.text}`);
   const admin = new ApiClient(stack.gatewayUrl, tenant.body.adminKey);
   const provider = await admin.post('/v1/providers', {

@@ -1,46 +1,36 @@
-// Switchboard against the Portkey gateway, in one run (after `npm run build`: `npm run bench:compare`).
-// Starts the mock LLM upstream (in this process, as proxy.bench.mjs does), the Switchboard stack and the Portkey
-// gateway (@portkey-ai/gateway, bound to 127.0.0.1 by a preloaded listen patch: it has no address option), all
-// against the same mock. For chat completions with 16 output tokens, non-streamed and streamed, at concurrency 1,
-// 32 and 128, it measures three targets: the mock directly, Switchboard with every feature on (agent key,
-// provider rateLimitRpm 10,000,000, monthlyBudgetUsd 1e9 with a priced model, a usage event per call) and Portkey
-// (x-portkey-provider: openai, x-portkey-custom-host: the mock). Each cell is split into rounds, and every round
-// runs the three targets one after another in a rotating order, so that noise on the machine hits all alike.
-// Then, on the same stack: agent start → credential.issued p50/p99 (issuance.bench.mjs's probe), the usage
-// projection lag at a steady rate (usage.bench.mjs's lag phase) and event appends/s (create-provider commands
+// Switchboard against the floor of a Node proxy and the Portkey gateway, in one run (after `npm run build`:
+// `npm run bench:compare`). Starts the mock LLM upstream (in this process, as proxy.bench.mjs does), a local OTLP
+// sink, the Switchboard stack with two gateway processes (#0 with traces off, #1 exporting traces to the sink), the
+// floor (floor.server.mjs: node:http that JSON-parses the body, swaps the key and forwards over an undici Pool) and
+// the Portkey gateway (@portkey-ai/gateway, bound to 127.0.0.1 by a preloaded listen patch: it has no address
+// option), all against the same mock. For chat completions with 16 output tokens, non-streamed and streamed, at
+// concurrency 1, 32 and 128, it measures four targets: the mock directly, the floor, Switchboard with every feature on
+// (agent key, provider rateLimitRpm 10,000,000, monthlyBudgetUsd 1e9 with a priced model, a usage event per call,
+// traces exported: gateway #1) and Portkey (x-portkey-provider: openai, x-portkey-custom-host: the mock). Each cell is
+// split into rounds, and every round runs the targets one after another in a rotating order (interleaved.mjs), so
+// that noise on the machine hits all alike. Switchboard's CPU per call is summed over every process of the stack
+// (gateway, services, NATS, the database's PostgreSQL backends and writers; NATS and PostgreSQL are shared with
+// whatever else runs on the machine), counted until the services are idle again. Then the ablation ladder
+// (ladder.mjs), and on the same stack: agent start → credential.issued p50/p99 (issuance.bench.mjs's probe), the
+// usage projection lag at a steady rate (usage.bench.mjs's lag phase) and event appends/s (create-provider commands
 // sustained, one event each, as in rest.bench.mjs).
 // Env: BENCH_QUICK=1 (short run), BENCH_N (calls per target per cell at concurrency 1; default 2000, quick 500),
 // BENCH_SECONDS (seconds per target per cell at concurrency > 1; default 6, quick 2), BENCH_ROUNDS (rounds per
 // cell; default 3, quick 2), BENCH_CONCURRENCY (default `1,32,128`), BENCH_ONLY (what to run, comma-separated:
-// `non-streamed`, `streamed`, `streamed:32`, …, `issuance`, `usage-lag`, `appends`), BENCH_ISSUANCE_N (sequential
-// starts per delivery; default 200, quick 50), BENCH_USAGE_RATE (events/s, default 1000), BENCH_USAGE_SECONDS
-// (default 10, quick 4), BENCH_APPEND_SECONDS (default 5, quick 3), BENCH_APPEND_CONCURRENCY (default 16).
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// `non-streamed`, `streamed`, `streamed:32`, …, `ladder`, `issuance`, `usage-lag`, `appends`), BENCH_PORTKEY=0 (leave
+// Portkey out), BENCH_ISSUANCE_N (sequential starts per delivery; default 200, quick 50), BENCH_USAGE_RATE (events/s,
+// default 1000), BENCH_USAGE_SECONDS (default 10, quick 4), BENCH_APPEND_SECONDS (default 5, quick 3),
+// BENCH_APPEND_CONCURRENCY (default 16), BENCH_WARM_SECONDS (unmeasured calls per target and mode before the
+// first cell; default 3, quick 1), BENCH_GATEWAY_ARGS (node arguments of both gateways, e.g. `--cpu-prof
+// --cpu-prof-dir=/tmp/prof`).
 import pg from 'pg';
 import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
-import { MockLlmUpstream, REPO_ROOT, Stack, deleteEventsStream, freePort } from '@switchboard/testing';
-import {
-  UPSTREAM_KEY,
-  chatCaller,
-  cpuTicks,
-  issuanceProbe,
-  issuanceSetup,
-  latencySummary,
-  onlyFilter,
-  pct,
-  proxyTenant,
-  resetPeakRss,
-  sample,
-  sequentialStarts,
-  sleep,
-  sustained,
-  usageProjection,
-  vmHwmKb,
-} from './bench-kit.mjs';
+import { MockLlmUpstream, Stack, deleteEventsStream } from '@switchboard/testing';
+import { UPSTREAM_KEY, issuanceProbe, issuanceSetup, onlyFilter, pct, proxyTenant, sequentialStarts, sleep, sustained, usageProjection } from './bench-kit.mjs';
+import { stackProcesses, startBenchServer, startPortkey, startTraceSink } from './contenders.mjs';
+import { ms, ratio, runCell, warmUp } from './interleaved.mjs';
+import { runLadder } from './ladder.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const num = (name, full, quick) => Number(process.env[name] ?? (QUICK ? quick : full));
@@ -64,133 +54,97 @@ const cells = [false, true].flatMap((stream) =>
 );
 
 const mib = (kb) => (kb / 1024).toFixed(1);
-const ratio = (a, b) => (Number.isFinite(a / b) && b !== 0 ? (a / b).toFixed(2) : 'n/a');
+const WITH_PORTKEY = process.env.BENCH_PORTKEY !== '0';
+const GATEWAY_ARGS = process.env.BENCH_GATEWAY_ARGS;
+const WARM_SECONDS = num('BENCH_WARM_SECONDS', 3, 1);
 
-/** Starts the Portkey gateway on a free loopback port; resolves once it answers HTTP. */
-async function startPortkey() {
-  const script = join(dirname(createRequire(import.meta.url).resolve('@portkey-ai/gateway/package.json')), 'build/start-server.js');
-  const port = await freePort();
-  const preload = join(dirname(fileURLToPath(import.meta.url)), 'loopback-listen.mjs');
-  const child = spawn(process.execPath, ['--import', preload, script, `--port=${port}`, '--headless'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, NODE_ENV: 'production' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`Portkey gateway exited with ${child.exitCode}: ${stderr}`);
-    try {
-      await fetch(url);
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`Portkey gateway did not answer on ${url} within 30 s: ${stderr}`);
-      await sleep(100);
-    }
+async function proxyComparison(stack, mock, floor, gateway, agentKey) {
+  const services = () => stack.services.filter((s) => s.name !== 'gateway' && s.child.exitCode === null).map((s) => s.child.pid);
+  let portkey = null;
+  if (WITH_PORTKEY) {
+    console.log('Starting the Portkey gateway…');
+    portkey = await startPortkey();
   }
-  return {
-    url,
-    pid: child.pid,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
-/** One cell: ROUNDS rounds, each running every target in turn (order rotated per round). */
-async function runCell(targets, { stream, concurrency, mode }) {
-  const callers = targets.map((t) => chatCaller(t.origin, '/v1/chat/completions', t.headers, stream));
-  const sets = targets.map(() => []);
-  const ticks = targets.map(() => 0);
-  for (const t of targets) if (t.pid) resetPeakRss(t.pid);
-  try {
-    for (let round = 0; round < ROUNDS; round++) {
-      const order = targets.map((_, i) => (i + round) % targets.length);
-      process.stdout.write(`  ${mode} c=${concurrency} round ${round + 1}/${ROUNDS}:`);
-      for (const i of order) {
-        process.stdout.write(` ${targets[i].name}…`);
-        const before = targets[i].pid ? cpuTicks(targets[i].pid) : 0;
-        const warmup = round === 0 ? 200 : 20;
-        sets[i].push({ ...(await sample(callers[i], concurrency, { n: Math.ceil(N / ROUNDS), seconds: SECONDS / ROUNDS, warmup })), warmup });
-        if (targets[i].pid) ticks[i] += cpuTicks(targets[i].pid) - before;
-      }
-      process.stdout.write('\n');
-    }
-  } finally {
-    await Promise.all(callers.map((c) => c.close()));
-  }
-  return targets.map((t, i) => {
-    const calls = sets[i].reduce((n, s) => n + s.samples.length + s.warmup, 0);
-    return {
-      ...latencySummary(...sets[i]),
-      peakKb: t.pid ? vmHwmKb(t.pid) : NaN,
-      // CPU time of the gateway process per call (warm-up calls included), in µs.
-      cpuUs: t.pid ? (ticks[i] * 10_000) / calls : NaN,
-    };
-  });
-}
-
-async function proxyComparison(stack, mock, agentKey) {
-  const gatewayPid = stack.running('gateway')[0].child.pid;
-  console.log('Starting the Portkey gateway…');
-  const portkey = await startPortkey();
   const targets = [
-    { name: 'direct', origin: mock.baseUrl, headers: { authorization: `Bearer ${UPSTREAM_KEY}` }, pid: null },
-    { name: 'switchboard', origin: stack.gatewayUrl, headers: { authorization: `Bearer ${agentKey}` }, pid: gatewayPid },
+    { name: 'direct', origin: mock.baseUrl, headers: { authorization: `Bearer ${UPSTREAM_KEY}` }, pid: null, processes: () => [] },
+    { name: 'floor', origin: floor.url, headers: { authorization: 'Bearer client' }, pid: floor.pid, processes: () => [floor.pid] },
     {
-      name: 'portkey',
-      origin: portkey.url,
-      headers: { authorization: `Bearer ${UPSTREAM_KEY}`, 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${mock.baseUrl}/v1` },
-      pid: portkey.pid,
+      name: 'switchboard',
+      origin: gateway.url,
+      headers: { authorization: `Bearer ${agentKey}` },
+      pid: gateway.pid,
+      processes: () => stackProcesses(stack, gateway.pid),
+      backlog: () => [gateway.pid, ...services()],
     },
+    ...(portkey === null
+      ? []
+      : [
+          {
+            name: 'portkey',
+            origin: portkey.url,
+            headers: { authorization: `Bearer ${UPSTREAM_KEY}`, 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${mock.baseUrl}/v1` },
+            pid: portkey.pid,
+            processes: () => [portkey.pid],
+          },
+        ]),
   ];
-  const rows = [];
-  const cpuRows = [];
-  const peaks = { switchboard: 0, portkey: 0 };
+  const latency = [];
+  const throughput = [];
+  const cpu = [];
+  let peak = 0;
+  const none = { p50: NaN, p99: NaN, rps: NaN, cpuUs: NaN, peakKb: NaN };
   try {
-    console.log(`Chat completions, 16 output tokens: ${cells.length} cells × ${ROUNDS} rounds × 3 targets (N ${N} at concurrency 1, ${SECONDS} s per target otherwise)`);
+    console.log(`Chat completions, 16 output tokens: ${cells.length} cells × ${ROUNDS} rounds × ${targets.length} targets (N ${N} at concurrency 1, ${SECONDS} s per target otherwise)`);
+    await warmUp(targets, WARM_SECONDS);
     for (const cell of cells) {
       mock.resetCalls();
-      const [d, sb, pk] = await runCell(targets, cell);
-      peaks.switchboard = Math.max(peaks.switchboard, sb.peakKb);
-      peaks.portkey = Math.max(peaks.portkey, pk.peakKb);
+      const [d, fl, sb, pk = none] = await runCell(targets, cell, { rounds: ROUNDS, n: N, seconds: SECONDS });
+      peak = Math.max(peak, sb.peakKb);
       const added = (r) => ({ p50: r.p50 - d.p50, p99: r.p99 - d.p99 });
-      const [sbAdded, pkAdded] = [added(sb), added(pk)];
-      rows.push({
-        cell: `${cell.mode} c=${cell.concurrency}`,
-        'direct p50 ms': d.p50.toFixed(3),
-        'SB +p50 ms': sbAdded.p50.toFixed(3),
-        'SB +p99 ms': sbAdded.p99.toFixed(3),
-        'PK +p50 ms': pkAdded.p50.toFixed(3),
-        'PK +p99 ms': pkAdded.p99.toFixed(3),
+      const [flA, sbA, pkA] = [added(fl), added(sb), added(pk)];
+      const name = `${cell.mode} c=${cell.concurrency}`;
+      latency.push({
+        cell: name,
+        'direct p50': ms(d.p50),
+        'floor +p50': ms(flA.p50),
+        'SB +p50': ms(sbA.p50),
+        'PK +p50': ms(pkA.p50),
+        'floor +p99': ms(flA.p99),
+        'SB +p99': ms(sbA.p99),
+        'PK +p99': ms(pkA.p99),
+        'SB−floor p50': ms(sbA.p50 - flA.p50),
+        'SB−floor p99': ms(sbA.p99 - flA.p99),
+        'SB/floor +p50': ratio(sbA.p50, flA.p50),
+        'SB/PK +p50': ratio(sbA.p50, pkA.p50),
+        'SB/floor +p99': ratio(sbA.p99, flA.p99),
+        'SB/PK +p99': ratio(sbA.p99, pkA.p99),
+      });
+      throughput.push({
+        cell: name,
         'direct req/s': Math.round(d.rps),
+        'floor req/s': Math.round(fl.rps),
         'SB req/s': Math.round(sb.rps),
         'PK req/s': Math.round(pk.rps),
-        'SB RSS MiB': mib(sb.peakKb),
-        'PK RSS MiB': mib(pk.peakKb),
-        'SB/PK +p50': ratio(sbAdded.p50, pkAdded.p50),
-        'SB/PK +p99': ratio(sbAdded.p99, pkAdded.p99),
-        'SB/PK req/s': ratio(sb.rps, pk.rps),
-        'SB/PK RSS': ratio(sb.peakKb, pk.peakKb),
+        'SB/floor': ratio(sb.rps, fl.rps),
+        'SB/PK': ratio(sb.rps, pk.rps),
+        'n (d/fl/SB/PK)': [d.n, fl.n, sb.n, pk.n ?? 0].join('/'),
       });
-      cpuRows.push({
-        cell: `${cell.mode} c=${cell.concurrency}`,
-        'direct n': d.n,
-        'SB n': sb.n,
-        'PK n': pk.n,
-        'SB CPU µs/call': Math.round(sb.cpuUs),
+      cpu.push({
+        cell: name,
+        'floor CPU µs/call': Math.round(fl.cpuUs),
+        'SB CPU µs/call (all processes)': Math.round(sb.cpuUs),
+        'SB gateway CPU µs/call': Math.round(sb.frontCpuUs),
         'PK CPU µs/call': Math.round(pk.cpuUs),
+        'SB/floor CPU': ratio(sb.cpuUs, fl.cpuUs),
         'SB/PK CPU': ratio(sb.cpuUs, pk.cpuUs),
+        'SB gateway RSS MiB': mib(sb.peakKb),
+        'PK RSS MiB': mib(pk.peakKb),
       });
     }
   } finally {
-    await portkey.stop();
+    await portkey?.stop();
   }
-  return { rows, cpuRows, peaks };
+  return { latency, throughput, cpu, peak };
 }
 
 /** Waits until usage-service has stopped adding rows for the tenant (the proxy calls' usage events). */
@@ -206,27 +160,61 @@ async function usageSettled(usage, tenantId) {
 }
 
 const mock = await new MockLlmUpstream({ requiredKey: UPSTREAM_KEY, outputTokens: 16 }).start();
-console.log(`Starting the Switchboard stack (fresh database, own NATS namespace)${QUICK ? '; quick run' : ''}…`);
-const stack = await Stack.start({ env: { SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1/32' } });
+const sink = await startTraceSink();
+console.log(`Starting the Switchboard stack (fresh database, own NATS namespace, 2 gateways: traces off / on)${QUICK ? '; quick run' : ''}…`);
+const gatewayArgs = GATEWAY_ARGS === undefined ? undefined : GATEWAY_ARGS.split(' ').filter(Boolean);
+const stack = await Stack.start({
+  env: { SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1/32' },
+  replicas: { gateway: 2 },
+  replicaEnv: { gateway: [{ OTEL_EXPORTER_OTLP_ENDPOINT: '' }, { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url }] },
+  ...(gatewayArgs ? { nodeArgs: { gateway: gatewayArgs } } : {}),
+});
+const floor = await startBenchServer('floor.server.mjs', { FLOOR_UPSTREAM: mock.baseUrl, FLOOR_UPSTREAM_KEY: UPSTREAM_KEY }, 'floor');
+const gatewayOf = (index) => {
+  const running = stack.running('gateway').find((s) => s.index === index);
+  return { url: stack.gatewayUrls[index], pid: running.child.pid };
+};
 const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
 const db = new pg.Pool({ connectionString: stack.databaseUrl, max: 2 });
 db.on('error', () => undefined);
 const output = [];
 try {
   const { tenantId, admin, agentKey } = await proxyTenant(stack, mock, { rpm: RPM, budget: BUDGET_USD });
+  const plain = await proxyTenant(stack, mock, { rpm: null, budget: null, priced: false, name: 'bench-plain' });
+  const rpmOnly = await proxyTenant(stack, mock, { rpm: RPM, budget: null, name: 'bench-rpm' });
   const usage = usageProjection({ stack, js: jetstream(nc), db });
 
   if (cells.length > 0) {
-    const { rows, cpuRows, peaks } = await proxyComparison(stack, mock, agentKey);
+    const { latency, throughput, cpu, peak } = await proxyComparison(stack, mock, floor, gatewayOf(1), agentKey);
     output.push(() => {
-      console.log('\nAdded latency over calling the mock directly (ms), requests/s, peak RSS of each gateway process during the cell');
-      console.log('SB = Switchboard gateway (agent key, RPM limit, budget, usage events), PK = Portkey gateway; SB/PK = Switchboard ÷ Portkey');
-      console.table(rows);
-      console.table(cpuRows);
-      console.log(`Peak RSS over the run: Switchboard gateway ${mib(peaks.switchboard)} MiB, Portkey gateway ${mib(peaks.portkey)} MiB`);
+      console.log('\nAdded latency over calling the mock directly (ms): floor, Switchboard (SB, everything on, traces exported), Portkey (PK)');
+      console.log('SB−floor: what Switchboard adds over the floor; SB/floor, SB/PK: ratios of added latency');
+      console.table(latency);
+      console.log('Requests/s');
+      console.table(throughput);
+      console.log('CPU time per call (µs; SB summed over gateway, services, NATS and PostgreSQL) and peak RSS of the front process');
+      console.table(cpu);
+      console.log(`Peak RSS of the Switchboard gateway over the run: ${mib(peak)} MiB`);
     });
     const projected = await usageSettled(usage, tenantId);
     console.log(`Usage projection settled (${projected} calls projected for the proxy tenant)`);
+  }
+
+  if (selected('ladder')) {
+    console.log('Ablation ladder: floor → composed stages → the gateway by configuration (non-streamed, c=1 and c=32)…');
+    const { rows, directRps } = await runLadder({
+      stack,
+      mock,
+      floor,
+      gateways: { untraced: gatewayOf(0), traced: gatewayOf(1) },
+      keys: { all: agentKey, plain: plain.agentKey, rpm: rpmOnly.agentKey },
+      serviceIdentityEnv: { SWITCHBOARD_SERVICE_KEY: stack.serviceKeys.gateway.privateKeyPem, SWITCHBOARD_TRUSTED_KEYS: stack.trustedKeysJson },
+      options: { rounds: ROUNDS, n: N, seconds: SECONDS, warmSeconds: WARM_SECONDS },
+    });
+    output.push(() => {
+      console.log(`\nAblation ladder (non-streamed; +p50/+p99 over direct at c=1; req/s and CPU per call at c=32; direct ${directRps} req/s)`);
+      console.table(rows);
+    });
   }
 
   if (selected('issuance')) {
@@ -236,8 +224,8 @@ try {
     const rows = [];
     try {
       for (const delivery of ['direct', 'proxy']) {
-        const { ms } = await sequentialStarts(probe, agents[delivery], ISSUANCE_N, QUICK ? 10 : 20);
-        rows.push({ delivery, n: ms.length, 'p50 ms': pct(ms, 50).toFixed(2), 'p99 ms': pct(ms, 99).toFixed(2) });
+        const { ms: starts } = await sequentialStarts(probe, agents[delivery], ISSUANCE_N, QUICK ? 10 : 20);
+        rows.push({ delivery, n: starts.length, 'p50 ms': pct(starts, 50).toFixed(2), 'p99 ms': pct(starts, 99).toFixed(2) });
       }
     } finally {
       probe.close();
@@ -278,7 +266,9 @@ try {
 } finally {
   await db.end();
   await nc.close();
+  await floor.stop();
   await stack.stop();
   await deleteEventsStream(stack.names);
+  await sink.stop();
   await mock.stop();
 }

@@ -21,7 +21,7 @@ const onStack = (id, fragment) => {
   return false;
 };
 const fromAuto = (process.env.CPUPROF_FROM ?? 'auto') === 'auto';
-const firstIndex = fromAuto ? Math.max(0, profile.samples.findIndex((id) => onStack(id, 'proxy/proxy.handler'))) : 0;
+const firstIndex = fromAuto ? Math.max(0, profile.samples.findIndex((id) => onStack(id, 'proxy/pipeline/proxy.handler'))) : 0;
 
 // Self time per node from the sample stream (timeDeltas[i] belongs to samples[i]).
 const selfUs = new Map();

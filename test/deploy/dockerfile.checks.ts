@@ -87,3 +87,26 @@ export function dockerignoreProblems(text: string): string[] {
   }
   return problems;
 }
+
+/** A .dockerignore pattern as a regular expression over slash-separated paths (`**` any depth, `*` and `?` within a segment). */
+function ignorePattern(pattern: string): RegExp {
+  const body = pattern
+    .replace(/^\/+|\/+$/g, '')
+    .split(/(\*\*\/?|\*|\?)/)
+    .map((part) => (part.startsWith('**') ? '(?:.*/)?' + (part === '**' ? '.*' : '') : part === '*' ? '[^/]*' : part === '?' ? '[^/]' : part.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  // A pattern that names a directory takes everything below it too.
+  return new RegExp(`^${body}(?:/.*)?$`);
+}
+
+/** Whether a file (path from the repository root) reaches the build context: the last pattern that matches decides. */
+export function inBuildContext(dockerignore: string, path: string): boolean {
+  let included = true;
+  for (const raw of dockerignore.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const negated = line.startsWith('!');
+    if (ignorePattern(negated ? line.slice(1) : line).test(path)) included = negated;
+  }
+  return included;
+}

@@ -1,9 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { REPO_ROOT } from '@switchboard/testing';
-import { dockerfileProblems, dockerignoreProblems, parseDockerfile } from './dockerfile.checks.js';
+import { dockerfileProblems, dockerignoreProblems, inBuildContext, parseDockerfile } from './dockerfile.checks.js';
 
 const read = (...path: string[]) => readFileSync(join(REPO_ROOT, ...path), 'utf8');
+const filesUnder = (dir: string): string[] =>
+  readdirSync(join(REPO_ROOT, dir), { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(REPO_ROOT, join(e.parentPath, e.name)));
 
 describe('deploy/Dockerfile', () => {
   const text = read('deploy', 'Dockerfile');
@@ -21,6 +25,18 @@ describe('deploy/Dockerfile', () => {
 
   it('comes with a .dockerignore that keeps specs, harnesses, secrets and local state out of the build context', () => {
     expect(dockerignoreProblems(read('.dockerignore'))).toEqual([]);
+  });
+
+  it('builds the web console in the build stage from files the build context lets in, so the gateway can serve it', () => {
+    const build = parseDockerfile(text).stages.find((s) => s.name === 'build');
+    const runs = build?.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args) ?? [];
+    expect(runs.some((r) => r.includes('tsc -p apps/console/tsconfig.json') && r.includes('vite build --config apps/console/vite.config.ts'))).toBe(true);
+    const ignore = read('.dockerignore');
+    const needed = ['apps/console/package.json', 'apps/console/tsconfig.json', 'apps/console/index.html', 'apps/console/vite.config.ts', ...filesUnder('apps/console/src')];
+    expect(needed.filter((f) => !inBuildContext(ignore, f))).toEqual([]);
+    for (const left of ['apps/console/README.md', 'apps/console/dist/index.html', 'test/console/providers.e2e.spec.ts', 'apps/gateway/src/console/console.static.int.spec.ts', 'libs/testing/src/stack.ts']) {
+      expect([left, inBuildContext(ignore, left)]).toEqual([left, false]);
+    }
   });
 });
 

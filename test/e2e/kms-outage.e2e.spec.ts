@@ -57,4 +57,40 @@ describe('KMS outage (aws backend against the KMS-protocol emulator)', () => {
     const again = await admin.post<Json>(`/v1/agents/${agentId}/start`, { recipientId });
     expect((await outcome(again.body.startId as string))?.data.type).toBe('credential.issued');
   });
+
+  it('deletes a tenant resumably: with KMS down the DELETE answers 503 and leaves it unusable, the retry destroys its key', async () => {
+    const operator = new ApiClient(stack.gatewayUrl, stack.operatorKey);
+    const tenant = await operator.post<Json>('/v1/tenants', { name: 'shred-later' });
+    const doomedId = tenant.body.id as string;
+    const doomed = new ApiClient(stack.gatewayUrl, tenant.body.adminKey as string);
+    expect((await doomed.post<Json>('/v1/secrets', { name: 's', value: 'sk-shred-later-0123456789' })).status).toBe(201);
+    const alias = `alias/switchboard/tenant/${doomedId}`;
+    expect(kms.keyState(alias)).toBe('Enabled');
+
+    kms.setAvailable(false);
+    const refused = await operator.delete<Json>(`/v1/tenants/${doomedId}`).finally(() => kms.setAvailable(true));
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toEqual(expect.any(String));
+    // Half-way the tenant is already unusable, its key not destroyed yet, and no tenant.deleted announced.
+    expect((await doomed.get('/v1/secrets')).status).toBe(401);
+    expect((await operator.get(`/v1/tenants/${doomedId}/quotas`)).status).toBe(404);
+    expect(kms.keyState(alias)).toBe('Enabled');
+    expect(await readStreamMessages(stack.names, stack.names.event(doomedId, 'tenant.deleted'))).toEqual([]);
+
+    const resumed = await operator.delete<Json>(`/v1/tenants/${doomedId}`);
+    expect(resumed.status).toBe(202);
+    expect(kms.keyState(alias)).toBe('PendingDeletion');
+    // AWS's shortest waiting period unless KMS_TENANT_KEY_DELETION_DAYS says otherwise.
+    const days = (Date.parse(resumed.body.keyDeletionDate as string) - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(6.9);
+    expect(days).toBeLessThan(7.1);
+    const announced = await eventually(
+      () => readStreamMessages(stack.names, stack.names.event(doomedId, 'tenant.deleted')),
+      (msgs) => msgs.length === 1,
+    );
+    expect(announced[0]?.data).toMatchObject({ tenantId: doomedId, keyDeletionDate: resumed.body.keyDeletionDate });
+    expect((await operator.delete(`/v1/tenants/${doomedId}`)).status).toBe(404);
+    // The other tenant of this stack still works, its secrets under its own, live key.
+    expect((await admin.post<Json>('/v1/secrets', { name: 'still-fine', value: 'sk-still-fine-000' })).status).toBe(201);
+  });
 });

@@ -6,6 +6,7 @@ type Json = Record<string, unknown>;
 const UPSTREAM_KEY = 'sk-upstream-metrics-0123456789';
 const SERVICES: readonly ServiceName[] = ['gateway', 'providers-service', 'credentials-service', 'usage-service'];
 const PRICES = { inputUsdPerMTok: 3, cachedInputUsdPerMTok: 1, outputUsdPerMTok: 15 };
+const BUDGET_USD = 5;
 
 async function scrape(url: string): Promise<string> {
   const response = await fetch(url);
@@ -40,7 +41,7 @@ describe('metrics of the running stack', () => {
     stack = await Stack.start({ env: { SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1/32' }, serviceEnv });
     const tenant = await new ApiClient(stack.gatewayUrl, stack.operatorKey).post<Json>('/v1/tenants', { name: 'metrics' });
     admin = new ApiClient(stack.gatewayUrl, tenant.body.adminKey as string);
-    const provider = await admin.post<Json>('/v1/providers', { name: 'mock', type: 'custom', endpoint: `${mock.baseUrl}/v1`, apiKey: UPSTREAM_KEY });
+    const provider = await admin.post<Json>('/v1/providers', { name: 'mock', type: 'custom', endpoint: `${mock.baseUrl}/v1`, apiKey: UPSTREAM_KEY, monthlyBudgetUsd: BUDGET_USD });
     expect(provider.status).toBe(201);
     providerId = provider.body.id as string;
     expect((await admin.post(`/v1/providers/${providerId}/models`, { name: 'priced', upstreamModel: 'gpt-mock', ...PRICES })).status).toBe(201);
@@ -106,6 +107,29 @@ describe('metrics of the running stack', () => {
     expect(sampleValue(gateway, 'switchboard_proxy_calls_total', { ...series, status_class: '2xx' })).toBe(4);
     expect(sampleValue(gateway, 'switchboard_proxy_time_to_first_token_seconds_count', series)).toBe(2);
     expect(sampleValue(gateway, 'switchboard_proxy_errors_total', { provider: providerId, model: 'no-such-model', error_kind: 'model_not_found' })).toBe(1);
+  });
+
+  it("reports each budget's use as GET /v1/providers/:id/budget does, and the bus's streams and consumers", async () => {
+    const usage = scrapes.get('usage-service') ?? '';
+    const budget = (await admin.get<Json>(`/v1/providers/${providerId}/budget`)).body;
+    const subject = { scope: 'provider', subject: providerId };
+    expect(budget).toMatchObject({ monthlyBudgetUsd: BUDGET_USD, reservedUsd: 0, exhausted: false });
+    expect(budget['spentUsd']).toBeGreaterThan(0);
+    expect(sampleValue(usage, 'switchboard_budget_spent_usd', subject)).toBeCloseTo(budget['spentUsd'] as number, 12);
+    expect(sampleValue(usage, 'switchboard_budget_limit_usd', subject)).toBe(BUDGET_USD);
+    expect(sampleValue(usage, 'switchboard_budget_use_ratio', subject)).toBeCloseTo((budget['spentUsd'] as number) / BUDGET_USD, 12);
+    expect(sampleValue(usage, 'switchboard_budgets_exhausted', { scope: 'provider' })).toBe(0);
+
+    for (const name of ['providers-service', 'credentials-service', 'usage-service'] as const) {
+      const text = scrapes.get(name) ?? '';
+      expect({ name, replicas: sampleValue(text, 'switchboard_nats_stream_replicas', { stream: 'EVENTS' }) }).toEqual({ name, replicas: 1 });
+      expect({ name, current: sampleValue(text, 'switchboard_nats_stream_current_replicas', { stream: 'EVENTS' }) }).toEqual({ name, current: 1 });
+      expect(sampleValue(text, 'switchboard_nats_stream_messages', { stream: 'EVENTS' })).toBeGreaterThan(4);
+      expect(sampleValue(text, 'switchboard_nats_messages_total', { direction: 'out' })).toBeGreaterThan(0);
+      expect(sampleValue(text, 'switchboard_nats_connections', { state: 'connected' })).toBeGreaterThanOrEqual(1);
+    }
+    // The projector had taken every usage event before the scrape (the usage query above saw all four calls).
+    expect(sampleValue(usage, 'switchboard_nats_consumer_pending_messages', { stream: 'EVENTS', consumer: 'usage-projector' })).toBe(0);
   });
 
   it('writes one JSON access-log line per request, with trace ids and no secrets', () => {

@@ -11,6 +11,7 @@ import { SecretVault } from './secrets/secret.vault.js';
 import { ServiceKeys } from './service-keys/service-keys.js';
 import { CREDENTIALS_SETTINGS, KMS, type CredentialsSettings } from './shared/credentials.settings.js';
 import { WebhookSecrets } from './webhook-secrets/webhook-secrets.service.js';
+import { TenantKeys } from './tenant-keys/tenant-keys.js';
 
 export interface AppDependencies {
   readonly store: PgEventStore;
@@ -44,6 +45,7 @@ export class AppModule {
         { provide: BusClient, useValue: deps.bus },
         { provide: CREDENTIALS_SETTINGS, useValue: deps.settings },
         { provide: TenantQuotas, useValue: deps.quotas },
+        TenantKeys,
         SecretVault,
         WebhookSecrets,
         IssueCredentialHandler,

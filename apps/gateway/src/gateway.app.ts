@@ -9,6 +9,7 @@ import type { GatewayConfig } from './config/gateway.config.js';
 import type { OperatorKeyAnnouncer } from './core/core.tokens.js';
 import { GatewayModule } from './gateway.module.js';
 import { KeyResolver } from './auth/key.resolver.js';
+import { consoleDirFrom, registerConsole } from './console/console.static.js';
 import { ApiExceptionFilter, routerError } from './http/api-exception.filter.js';
 import { registerEarlyAuth } from './http/early-auth.hook.js';
 import { toHttpError } from './http/error-status.table.js';
@@ -16,7 +17,7 @@ import { registerRequestObservability } from './http/request-observability.hooks
 import { HttpMetrics } from './metrics/http.metrics.js';
 import { setupOpenApi } from './openapi/openapi.setup.js';
 import { ProxyRuntime } from './proxy/proxy.runtime.js';
-import { newRequestId } from './proxy/request-id.js';
+import { newRequestId } from './proxy/meter/request-id.js';
 
 /** Larger management bodies are refused with 413 before they are parsed. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -32,6 +33,8 @@ export interface GatewayAppOptions {
   readonly tokenCounter?: TokenCounter;
   /** Default true. Jest on Node 20 cannot load @fastify/static (it require()s an ESM-only dependency). */
   readonly swaggerUi?: boolean;
+  /** The built console served at /console; default SWITCHBOARD_CONSOLE_DIR, else apps/console/dist. */
+  readonly consoleDir?: string;
 }
 
 const MAX_PARAM_CHARS = 1_000;
@@ -88,6 +91,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Nest
   app.get(ProxyRuntime).register(fastify);
   app.useGlobalFilters(new ApiExceptionFilter(options.logger));
   setupOpenApi(app, { ui: options.swaggerUi ?? true });
+  registerConsole(fastify, { dir: options.consoleDir ?? consoleDirFrom(process.env), logger: options.logger });
   await app.init();
   return app;
 }

@@ -9,7 +9,7 @@ import { testIdentities } from '@switchboard/service-identity/testing';
 import { createLogger } from '@switchboard/telemetry';
 import type { AccessLogLevel, GatewayConfig } from '../src/config/gateway.config.js';
 import { createGatewayApp } from '../src/gateway.app.js';
-import { countTokensInProcess } from '../src/proxy/usage-estimate/token-count.js';
+import { countTokensInProcess } from '../src/proxy/record/usage-estimate/token-count.js';
 import { FakeCredentialsState, fakeCredentialsModule, fakeUsageHealthModule } from './fake-credentials.service.js';
 import { fakeProvidersModule } from './fake-agent-runs.controller.js';
 import { FakeProvidersState } from './fake-providers.service.js';
@@ -90,6 +90,7 @@ export class GatewayHarness {
       egressAllow: options.egressAllow ?? '',
       spoolDir: options.spoolDir ?? '.switchboard/spool',
       kvReplicas: 1,
+      rpmElectionWaitMs: 10_000,
       upstreamTimeoutMs: options.upstreamTimeoutMs ?? 600_000,
       requestTimeoutMs: 60_000,
       maxUploadsPerAddress: 32,

@@ -9,9 +9,16 @@ if (admissionCommit !== 'fast' && admissionCommit !== 'durable') {
   process.exit(2);
 }
 
+const budgetSeriesText = process.env['SWITCHBOARD_METRICS_MAX_BUDGET_SERIES'] || '';
+const maxBudgetSeries = budgetSeriesText === '' ? undefined : Number(budgetSeriesText);
+if (maxBudgetSeries !== undefined && !(Number.isInteger(maxBudgetSeries) && maxBudgetSeries >= 0 && maxBudgetSeries <= 100_000)) {
+  process.stderr.write(`usage-service: SWITCHBOARD_METRICS_MAX_BUDGET_SERIES must be an integer from 0 to 100000, got ${budgetSeriesText}\n`);
+  process.exit(2);
+}
+
 await runServiceMain(SERVICE_NAME, 'usage', async ({ logger, nats, identity }) => {
   // These throw on bad configuration, naming the variable.
   const quotas = quotasFromEnv();
   const egress = EgressPolicy.fromEnv(process.env[EGRESS_ALLOW_ENV]);
-  return startUsageService({ databaseUrl, nats, logger, identity, admissionCommit, quotas, egress });
+  return startUsageService({ databaseUrl, nats, logger, identity, admissionCommit, quotas, egress, ...(maxBudgetSeries !== undefined ? { maxBudgetSeries } : {}) });
 });

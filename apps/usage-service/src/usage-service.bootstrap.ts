@@ -12,6 +12,7 @@ import { admissionPool, type AdmissionCommit } from './budget/admission.pool.js'
 import { BudgetLedger, needsAttention } from './budget/budget.ledger.js';
 import { BudgetSweeper, type BudgetSweeperOptions } from './budget/budget.sweeper.js';
 import { watchUsageProjection } from './projection/projection.metrics.js';
+import { watchBudgets } from './budget/budget.metrics.js';
 import { projectionHorizon, startUsageProjector, type UsageProjectorOptions } from './projection/usage-projector.consumer.js';
 import type { ChargedLedgerRow } from './projection/usage.projection.js';
 import { SCHEMA, USAGE_MIGRATIONS } from './projection/usage.migrations.js';
@@ -50,6 +51,8 @@ export interface UsageServiceOptions {
   /** Deployment-wide quotas (main: quotasFromEnv); DEFAULT_QUOTAS when left out. */
   readonly quotas?: QuotaLimits;
   readonly webhooks?: WebhookWorkerOptions;
+  /** Budgets the budget metrics report one by one (main: SWITCHBOARD_METRICS_MAX_BUDGET_SERIES); DEFAULT_MAX_BUDGET_SERIES when left out. */
+  readonly maxBudgetSeries?: number;
 }
 
 export interface RunningUsageService extends RunningService {
@@ -95,6 +98,7 @@ export function startUsageService(options: UsageServiceOptions): Promise<Running
     // Stopped before the app and the store close, so no projection write is cut off mid-way.
     const projector = await startUsageProjector(nc, names, store, logger.child({ component: 'usage-projector' }), options.projector, onCharged);
     watchUsageProjection(nc, names);
+    watchBudgets(store.dataSource, { ...(options.maxBudgetSeries !== undefined ? { maxSeries: options.maxBudgetSeries } : {}), ...(options.clock ? { now: options.clock } : {}) });
     onClose(() => projector.stop());
     const sweeper = new BudgetSweeper(ledger, budgetLogger, projectionHorizon(nc, names), options.budgetSweeper);
     sweeper.start();

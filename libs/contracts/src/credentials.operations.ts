@@ -90,6 +90,18 @@ export const CredentialsOps = {
   ),
   listRecipients: defineOperation('credentials.v1.recipient.list', z.object({ ...actor, ...PageRequest }), pageOf(RecipientView), fromGateway),
 
+  /**
+   * Operator only, after providers.v1.tenant.deletion.begin: records the tenant as deleted (it never gets a key again),
+   * destroys its KMS key, then removes its envelopes. Idempotent, so a retry finishes a shred KMS interrupted
+   * (`unavailable` until it can); answers the destroyed key for the TenantDeleted event.
+   */
+  shredTenant: defineOperation(
+    'credentials.v1.tenant.shred',
+    z.object({ ...actor, tenantId: Id }),
+    z.object({ kmsKeyId: z.string().nullable(), keyDeletionDate: z.string().nullable() }),
+    fromGateway,
+  ),
+
   /** The operator's view of a tenant's quotas for secrets and recipients. */
   tenantQuotas: defineOperation('credentials.v1.tenant.quotas.get', z.object({ ...actor, tenantId: Id }), OwnedTenantQuotas, fromGateway),
   /** Operator only: sets or clears the tenant's own limits for those kinds; answers them as tenantQuotas does. */

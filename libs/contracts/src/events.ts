@@ -15,6 +15,18 @@ import { CredentialDeniedFields, CredentialIssuedFields, SecretKind, StartProvid
 export const TenantCreated = z.object({ tenantId: z.string(), name: z.string() });
 /** The settings changed, with their new values; settings absent from `changes` keep theirs. */
 export const TenantSettingsChanged = z.object({ tenantId: z.string(), changes: TenantSettings.partial() });
+/**
+ * The operator asked for the tenant's deletion: from here on its keys are refused and its resources answer 404, while
+ * its data keys are being destroyed. `TenantDeleted` follows once they are: on the bus, `tenant.deleted` means that no
+ * secret of the tenant can be decrypted any more. Neither carries anything but ids.
+ */
+export const TenantDeletionStarted = z.object({ tenantId: z.string() });
+export const TenantDeleted = z.object({
+  tenantId: z.string(),
+  /** Id of the destroyed KMS key (null: the tenant never had one) and when the KMS forgets it for good (aws: end of the pending window). */
+  kmsKeyId: z.string().nullable(),
+  keyDeletionDate: z.string().nullable(),
+});
 export const KeyCreated = z.object({
   keyId: z.string(),
   name: z.string(),
@@ -127,6 +139,8 @@ export const AlertRaised = z.object({
 export const BUS_EVENT_TYPES = {
   TenantCreated: 'tenant.created',
   TenantSettingsChanged: 'tenant.settings_changed',
+  TenantDeletionStarted: 'tenant.deletion_started',
+  TenantDeleted: 'tenant.deleted',
   KeyCreated: 'key.created',
   KeyRevoked: 'key.revoked',
   ProviderRegistered: 'provider.registered',
@@ -157,6 +171,8 @@ export type DomainEventType = keyof typeof BUS_EVENT_TYPES;
 export const EVENT_DATA_SCHEMAS = {
   TenantCreated,
   TenantSettingsChanged,
+  TenantDeletionStarted,
+  TenantDeleted,
   KeyCreated,
   KeyRevoked,
   ProviderRegistered,

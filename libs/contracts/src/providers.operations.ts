@@ -42,6 +42,20 @@ export const ProvidersOps = {
     fromGateway,
   ),
 
+  /**
+   * Operator only. First step of DELETE /v1/tenants/:id: TenantDeletionStarted, every key of the tenant revoked and its
+   * agents stopped, in one transaction. A tenant whose deletion started answers ok again (the retry of a deletion that
+   * stopped midway); a deleted or unknown one `tenant_not_found`.
+   */
+  beginTenantDeletion: defineOperation('providers.v1.tenant.deletion.begin', z.object({ ...actor, tenantId: Id }), Empty, fromGateway),
+  /** Operator only. Last step, once credentials-service destroyed the tenant's key: TenantDeleted (`tenant.deleted` on the bus). */
+  completeTenantDeletion: defineOperation(
+    'providers.v1.tenant.deletion.complete',
+    z.object({ ...actor, tenantId: Id, kmsKeyId: z.string().nullable(), keyDeletionDate: z.string().nullable() }),
+    Empty,
+    fromGateway,
+  ),
+
   /** The operator's view of a tenant's quotas for providers, models, agents and keys. */
   tenantQuotas: defineOperation('providers.v1.tenant.quotas.get', z.object({ ...actor, tenantId: Id }), OwnedTenantQuotas, fromGateway),
   /** Operator only: sets or clears the tenant's own limits for those kinds; answers them as tenantQuotas does. */

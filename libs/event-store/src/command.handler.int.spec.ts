@@ -1,6 +1,6 @@
-import { appError, fail, ok } from '@switchboard/contracts';
+import { appError, busNames, fail, ok } from '@switchboard/contracts';
 import { handleCommand, type HandleCommandArgs } from './command.handler.js';
-import type { PgEventStore } from './pg-event-store.js';
+import { PgEventStore } from './pg-event-store.js';
 import { counterDecider, type CounterCommand, type CounterEvent, type CounterState } from './testing/counter.decider.js';
 import { deferred } from './testing/async-helpers.js';
 import { createStoreFixture, eventId, lockWaiter, type StoreFixture } from './testing/fixtures.js';
@@ -8,10 +8,12 @@ import { createStoreFixture, eventId, lockWaiter, type StoreFixture } from './te
 const at = new Date('2030-01-02T03:04:05.678Z');
 let f: StoreFixture;
 let store: PgEventStore;
+let replica: PgEventStore;
 
 beforeAll(async () => {
   f = await createStoreFixture();
   store = f.store;
+  replica = new PgEventStore(f.ds, { schema: 'es_spec', busNames: busNames('tunused'), busTypeOf: (type) => `counter.${type.toLowerCase()}` });
   await f.ds.query(`CREATE TABLE es_spec.counter_view (stream_id text PRIMARY KEY, total int NOT NULL)`);
 });
 afterAll(() => f.close());
@@ -117,8 +119,9 @@ describe('handleCommand', () => {
         },
       });
       await holding.promise;
-      // The second command reads the version before the first commits, then blocks on its insert.
-      const second = increment('c-collide', 1, { maxRetries });
+      // The second command, from another replica (a store with its own group commit), reads the version before the
+      // first commits, then blocks on its insert.
+      const second = increment('c-collide', 1, { maxRetries, store: replica });
       await lockWaiter(f.ds);
       release.resolve();
       return Promise.all([first, second]);

@@ -26,14 +26,6 @@ export interface HandledCommand<S> {
   events: readonly StoredEvent[];
 }
 
-/** Unwinds the transaction while carrying a result value out of it. */
-class Rollback {
-  constructor(
-    readonly error: AppError,
-    readonly conflict = false,
-  ) {}
-}
-
 export function versionConflictError(conflict: VersionConflict): AppError {
   return appError('version_conflict', conflict.message, {
     streamId: conflict.streamId,
@@ -42,60 +34,67 @@ export function versionConflictError(conflict: VersionConflict): AppError {
   });
 }
 
+type Attempt<S> = Result<HandledCommand<S>, AppError> | { readonly retry: VersionConflict };
+
 /**
- * One transaction: read the stream → fold → decide → append at the version read → afterAppend → commit.
- * Concurrent writers are serialised by the expected version, never by overwriting.
+ * Read the stream → fold → decide → append at the version read, with afterAppend in the append's transaction.
+ * The append is group-committed with the process's other appends (PgEventStore.appendCommitted); concurrent writers
+ * of one stream are serialised by the expected version, never by overwriting.
  */
 export async function handleCommand<C, E extends { readonly type: string; readonly data: object }, S>(
   args: HandleCommandArgs<C, E, S>,
 ): Promise<Result<HandledCommand<S>, AppError>> {
   const maxRetries = args.expectedVersion === undefined ? (args.maxRetries ?? 3) : 0;
   for (let attempt = 0; ; attempt++) {
-    try {
-      return ok(await args.store.transaction((tx) => attemptOnce(args, tx)));
-    } catch (err) {
-      if (!(err instanceof Rollback)) throw err;
-      if (!err.conflict || attempt >= maxRetries) return fail(err.error);
-    }
+    const result = await attemptOnce(args);
+    if (!('retry' in result)) return result;
+    if (attempt >= maxRetries) return fail(versionConflictError(result.retry));
   }
 }
 
-async function attemptOnce<C, E extends { readonly type: string; readonly data: object }, S>(
-  args: HandleCommandArgs<C, E, S>,
-  tx: Tx,
-): Promise<HandledCommand<S>> {
+async function attemptOnce<C, E extends { readonly type: string; readonly data: object }, S>(args: HandleCommandArgs<C, E, S>): Promise<Attempt<S>> {
   const { store, decider } = args;
-  const stream = await store.readStream(args.streamId, tx);
+  const stream = await store.readStream(args.streamId);
   if (args.expectedVersion !== undefined && args.expectedVersion !== stream.version) {
-    const conflict: VersionConflict = {
-      code: 'version_conflict',
-      message: `stream ${args.streamId} is at version ${stream.version}, expected ${args.expectedVersion}`,
-      streamId: args.streamId,
-      expected: args.expectedVersion,
-      actual: stream.version,
-    };
-    throw new Rollback(versionConflictError(conflict), true);
+    return fail(
+      versionConflictError({
+        code: 'version_conflict',
+        message: `stream ${args.streamId} is at version ${stream.version}, expected ${args.expectedVersion}`,
+        streamId: args.streamId,
+        expected: args.expectedVersion,
+        actual: stream.version,
+      }),
+    );
   }
   const state = foldStream(decider, stream.events);
   const decided = decider.decide(args.command, state);
-  if (!decided.ok) throw new Rollback(decided.error);
-  if (decided.value.length === 0) return { state, version: stream.version, events: [] };
-
-  const newEventId = args.newEventId ?? (() => newId('event'));
-  const appended = await store.append(tx, {
-    streamId: args.streamId,
-    expectedVersion: stream.version,
-    tenantId: args.tenantId,
-    events: decided.value.map((e) => ({ eventId: newEventId(), type: e.type, data: e.data as Record<string, unknown> })),
-    metadata: args.metadata,
-    at: args.at,
-  });
-  if (!appended.ok) throw new Rollback(versionConflictError(appended.error), true);
+  if (!decided.ok) return decided;
+  if (decided.value.length === 0) return ok({ state, version: stream.version, events: [] });
 
   const next = decided.value.reduce((s, e) => decider.evolve(s, e), state);
-  if (args.afterAppend) {
-    const after = await args.afterAppend(tx, appended.value, next);
-    if (!after.ok) throw new Rollback(after.error);
+  const newEventId = args.newEventId ?? (() => newId('event'));
+  const { afterAppend } = args;
+  const committed = await store.appendCommitted(
+    {
+      streamId: args.streamId,
+      expectedVersion: stream.version,
+      tenantId: args.tenantId,
+      events: decided.value.map((e) => ({ eventId: newEventId(), type: e.type, data: e.data as Record<string, unknown> })),
+      metadata: args.metadata,
+      at: args.at,
+    },
+    afterAppend && ((tx: Tx, events: readonly StoredEvent[]) => afterAppend(tx, events, next)),
+  );
+  if (committed.ok) return ok({ state: next, version: stream.version + committed.value.length, events: committed.value });
+  const { error } = committed;
+  switch (error.code) {
+    case 'version_conflict':
+      return args.expectedVersion === undefined ? { retry: error } : fail(versionConflictError(error));
+    case 'after_append_rejected':
+      return fail(error.error);
+    default: {
+      const never: never = error;
+      return never;
+    }
   }
-  return { state: next, version: stream.version + appended.value.length, events: appended.value };
 }

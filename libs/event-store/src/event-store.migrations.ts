@@ -1,3 +1,4 @@
+import { appendBatchFunctionSql } from './append-batch.sql.js';
 import { schemaIdentifier, type Migration } from './migrations.js';
 
 /** Tables of the event store inside a service's schema. Ids are prefixed so a service's own migrations can share the table. */
@@ -40,6 +41,11 @@ export function eventStoreMigrations(schema: string): Migration[] {
            updated_at timestamptz NOT NULL DEFAULT now()
          )`,
       ],
+    },
+    {
+      // Group commit: one statement per batch of appends (see append-batch.sql.ts).
+      id: 'event-store/002-append-batch-function',
+      sql: [appendBatchFunctionSql(q)],
     },
   ];
 }

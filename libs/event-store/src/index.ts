@@ -2,6 +2,8 @@ export * from './event-store.types.js';
 export { createDataSource, pgClientConfig, type DataSourceOptions } from './data-source.js';
 export { runMigrations, schemaIdentifier, type Migration } from './migrations.js';
 export { PgEventStore } from './pg-event-store.js';
+export type { AfterAppendHook, AfterAppendRejected, CommitOutcome } from './append-batch.js';
+export { GroupCommit, GroupCommitError, type GroupCommitOptions, type GroupCommitStats, type Settled } from './group-commit.js';
 export { foldStream, type Decider } from './decider.js';
 export { handleCommand, versionConflictError, type HandleCommandArgs, type HandledCommand } from './command.handler.js';
 export { ProjectionRunner, type Projection, type ProjectionRunnerOptions } from './projection.runner.js';

@@ -184,6 +184,6 @@ describe('PgEventStore', () => {
   it('migrate is idempotent', async () => {
     await store.migrate();
     const rows: { id: string }[] = await f.ds.query(`SELECT id FROM es_spec.schema_migrations`);
-    expect(rows.map((r) => r.id)).toEqual(['event-store/001-events-outbox-checkpoints']);
+    expect(rows.map((r) => r.id)).toEqual(['event-store/001-events-outbox-checkpoints', 'event-store/002-append-batch-function']);
   });
 });

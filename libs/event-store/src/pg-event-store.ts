@@ -1,12 +1,17 @@
-import { fail, ok, type Result } from '@switchboard/contracts';
+import type { Attributes } from '@opentelemetry/api';
+import { ok, type Result } from '@switchboard/contracts';
 import type { DataSource } from 'typeorm';
+import { assertExpectedVersion, toBatchItem, type AfterAppendHook, type CommitOutcome } from './append-batch.js';
+import { AppendBatcher, type QueuedAppend } from './append-batcher.js';
 import { eventStoreMigrations } from './event-store.migrations.js';
-import { busHeaders, busPayload, checkpointOf, EVENT_COLUMNS, toStoredEvent, type EventRow } from './event-row.mapper.js';
+import { checkpointOf, EVENT_COLUMNS, toStoredEvent, type EventRow } from './event-row.mapper.js';
 import type { AppendArgs, Checkpoint, EventStoreOptions, StoredEvent, Tx, VersionConflict } from './event-store.types.js';
+import type { GroupCommitStats } from './group-commit.js';
 import { runMigrations, schemaIdentifier } from './migrations.js';
 import { withDbSpan } from './postgres.span.js';
 
-const STREAM_VERSION_CONSTRAINT = 'events_stream_version_key';
+/** Appends per group-commit batch at most: bounds one statement's size. */
+const MAX_BATCH = 128;
 
 export class PgEventStore {
   readonly dataSource: DataSource;
@@ -14,12 +19,14 @@ export class PgEventStore {
   /** NOTIFY channel the append transaction signals on commit; the outbox relay LISTENs to it. */
   readonly notifyChannel: string;
   private readonly q: string;
+  private readonly batcher: AppendBatcher;
 
   constructor(ds: DataSource, private readonly options: EventStoreOptions) {
     this.dataSource = ds;
     this.schema = options.schema;
     this.q = schemaIdentifier(options.schema);
     this.notifyChannel = `${options.schema}_events`;
+    this.batcher = new AppendBatcher(ds, this.q, this.notifyChannel, MAX_BATCH);
   }
 
   /** Qualified table name inside the store's schema. */
@@ -60,45 +67,44 @@ export class PgEventStore {
   }
 
   /**
-   * Appends at `expectedVersion` and writes one outbox row per event in the same transaction.
-   * UNIQUE (stream_id, version) decides races: of two appends at one expected version exactly one
+   * Appends at `expectedVersion` inside `tx` (one statement, see append-batch.sql.ts) and writes one outbox row per
+   * event with it. UNIQUE (stream_id, version) decides races: of two appends at one expected version exactly one
    * commits, the other gets a VersionConflict value (its transaction stays usable).
    */
   async append(tx: Tx, args: AppendArgs): Promise<Result<StoredEvent[], VersionConflict>> {
-    if (!tx.queryRunner?.isTransactionActive) return tx.transaction((inner) => this.append(inner, args));
-    if (!Number.isInteger(args.expectedVersion) || args.expectedVersion < 0) {
-      throw new Error(`expectedVersion must be a non-negative integer, got ${args.expectedVersion}`);
-    }
+    assertExpectedVersion(args.expectedVersion);
     if (args.events.length === 0) return ok([]);
-    return withDbSpan(
-      'event_store.append',
-      'INSERT',
-      { 'db.sql.table': `${this.schema}.events`, 'switchboard.stream_id': args.streamId, 'switchboard.event_count': args.events.length },
-      async (span) => {
-        const actual = await this.currentVersion(tx, args.streamId);
-        if (actual !== args.expectedVersion) {
-          span.setAttribute('switchboard.version_conflict', true);
-          return fail(this.conflict(args, actual));
-        }
-        await tx.query('SAVEPOINT event_store_append');
-        let rows: EventRow[];
-        try {
-          rows = await this.insertEvents(tx, args);
-        } catch (err) {
-          if (!isUniqueViolation(err, STREAM_VERSION_CONSTRAINT)) throw err;
-          // A concurrent append at the same version committed between our check and our insert.
-          await tx.query('ROLLBACK TO SAVEPOINT event_store_append');
-          span.setAttribute('switchboard.version_conflict', true);
-          // Under REPEATABLE READ the winner stays invisible; the violation alone proves the stream moved on.
-          const actual = Math.max(await this.currentVersion(tx, args.streamId), args.expectedVersion + 1);
-          return fail(this.conflict(args, actual));
-        }
-        await tx.query('RELEASE SAVEPOINT event_store_append');
-        await this.insertOutbox(tx, args);
-        await tx.query('SELECT pg_notify($1, $2)', [this.notifyChannel, '']);
-        return ok(rows.map(toStoredEvent).sort((a, b) => a.version - b.version));
-      },
-    );
+    const item = toBatchItem(args, this.options);
+    return withDbSpan('event_store.append', 'INSERT', this.appendAttributes(args), async (span) => {
+      const [outcome] = await this.batcher.statement(tx, [{ args, item }]);
+      if (outcome === undefined) throw new Error(`append_batch settled nothing for stream ${args.streamId}`);
+      if (!outcome.ok) span.setAttribute('switchboard.version_conflict', true);
+      return outcome;
+    });
+  }
+
+  /**
+   * Appends at `expectedVersion` in a transaction of its own, shared by the appends that arrive while the previous
+   * batch is being written (group commit): one round trip and one commit per batch, each caller with its own
+   * outcome. `afterAppend` runs in that transaction; when it refuses or throws, this append alone is undone.
+   * Resolves once the append is durable (committed), or rejects when its batch failed as a whole.
+   */
+  async appendCommitted(args: AppendArgs, afterAppend?: AfterAppendHook): Promise<CommitOutcome> {
+    assertExpectedVersion(args.expectedVersion);
+    if (args.events.length === 0) return ok([]);
+    const item = toBatchItem(args, this.options);
+    return withDbSpan('event_store.append', 'INSERT', { ...this.appendAttributes(args), 'switchboard.group_commit': true }, async (span) => {
+      const queued: QueuedAppend = afterAppend ? { args, item, afterAppend } : { args, item };
+      const outcome = await this.batcher.submit(queued);
+      span.setAttribute('switchboard.batch_size', queued.batchSize ?? 1);
+      if (!outcome.ok) span.setAttribute(`switchboard.${outcome.error.code}`, true);
+      return outcome;
+    });
+  }
+
+  /** Batches and appends carried by group commit since start. */
+  groupCommitStats(): Readonly<GroupCommitStats> {
+    return this.batcher.stats();
   }
 
   /**
@@ -119,59 +125,7 @@ export class PgEventStore {
     return { events: rows.map(toStoredEvent), checkpoint: last ? checkpointOf(last) : { ...after } };
   }
 
-  private async currentVersion(tx: Tx, streamId: string): Promise<number> {
-    const rows: { version: number | null }[] = await tx.query(
-      `SELECT max(version) AS version FROM ${this.table('events')} WHERE stream_id = $1`,
-      [streamId],
-    );
-    return rows[0]?.version ?? 0;
+  private appendAttributes(args: AppendArgs): Attributes {
+    return { 'db.sql.table': `${this.schema}.events`, 'switchboard.stream_id': args.streamId, 'switchboard.event_count': args.events.length };
   }
-
-  private insertEvents(tx: Tx, args: AppendArgs): Promise<EventRow[]> {
-    const params: unknown[] = [args.streamId, args.tenantId, JSON.stringify(args.metadata), args.at];
-    const values = args.events.map((event, i) => {
-      params.push(event.eventId, args.expectedVersion + i + 1, event.type, JSON.stringify(event.data));
-      const p = params.length;
-      return `($${p - 3}, $1, $${p - 2}, $${p - 1}, $2, $${p}::jsonb, $3::jsonb, $4)`;
-    });
-    return tx.query(
-      `INSERT INTO ${this.table('events')} AS e (event_id, stream_id, version, type, tenant_id, data, metadata, recorded_at)
-       VALUES ${values.join(', ')}
-       RETURNING ${EVENT_COLUMNS}`,
-      params,
-    );
-  }
-
-  private async insertOutbox(tx: Tx, args: AppendArgs): Promise<void> {
-    const params: unknown[] = [JSON.stringify(busHeaders(args.metadata))];
-    const values = args.events.map((event) => {
-      const busType = this.options.busTypeOf(event.type);
-      params.push(
-        event.eventId,
-        this.options.busNames.event(args.tenantId, busType),
-        busPayload(event, busType, args.tenantId, args.at),
-      );
-      const p = params.length;
-      return `($${p - 2}, $${p - 1}, $${p}, $1::jsonb)`;
-    });
-    await tx.query(`INSERT INTO ${this.table('outbox')} (event_id, subject, payload, headers) VALUES ${values.join(', ')}`, params);
-  }
-
-  private conflict(args: AppendArgs, actual: number): VersionConflict {
-    return {
-      code: 'version_conflict',
-      message: `stream ${args.streamId} is at version ${actual}, expected ${args.expectedVersion}`,
-      streamId: args.streamId,
-      expected: args.expectedVersion,
-      actual,
-    };
-  }
-}
-
-function isUniqueViolation(err: unknown, constraint: string): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  const e = err as { code?: unknown; constraint?: unknown; driverError?: { code?: unknown; constraint?: unknown } };
-  const code = e.driverError?.code ?? e.code;
-  const name = e.driverError?.constraint ?? e.constraint;
-  return code === '23505' && name === constraint;
 }

@@ -19,10 +19,11 @@ export interface SecretEnvelope {
 /**
  * Envelope encryption: a fresh data key per call from KMS, AES-256-GCM with additional data =
  * canonicalContext(context) — the same context KMS binds the wrapped key to, so a ciphertext
- * moved to another secret, version or tenant fails at both layers.
+ * moved to another secret, version or tenant fails at both layers. `keyId`: the KMS key to wrap under (a tenant's own
+ * key, see KmsPort.tenantKeyId); the backend's current key when left out.
  */
-export async function encryptSecret(kms: KmsPort, plaintext: Buffer, context: KmsContext): Promise<SecretEnvelope> {
-  const dataKey = await kms.generateDataKey(context);
+export async function encryptSecret(kms: KmsPort, plaintext: Buffer, context: KmsContext, keyId?: string): Promise<SecretEnvelope> {
+  const dataKey = await kms.generateDataKey(context, keyId);
   try {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', dataKey.plaintext, iv, { authTagLength: TAG_BYTES });

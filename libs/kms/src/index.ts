@@ -1,5 +1,5 @@
 export { canonicalContext, type KmsContext } from './canonical-context.js';
-export { KmsError, isKmsError, kmsErrorToAppError, type DataKey, type KmsErrorCode, type KmsPort, type RewrappedKey } from './kms.port.js';
+export { KmsError, isKmsError, kmsErrorToAppError, type DataKey, type KmsErrorCode, type KmsPort, type RewrappedKey, type TenantKeyDestruction } from './kms.port.js';
 export { LocalKms, DEFAULT_LOCAL_KMS_DIR, type LocalKmsOptions } from './local.kms.js';
 export { AwsKms, type AwsKmsOptions } from './aws.kms.js';
 export { createKmsFromEnv } from './kms.factory.js';

@@ -37,6 +37,8 @@ describe('createKmsFromEnv', () => {
     [{ KMS_BACKEND: 'aws', KMS_KEY_ID: 'k', KMS_ENDPOINT: 'not a url' }, /KMS_ENDPOINT/],
     [{ KMS_LOCAL_MASTER_KEY: 'c2hvcnQ=' }, /KMS_LOCAL_MASTER_KEY must be standard base64 of 32 bytes/],
     [{ KMS_LOCAL_MASTER_KEY: randomBytes(32).toString('base64'), KMS_LOCAL_DIR: '/tmp/x' }, /exclusive/],
+    [{ KMS_BACKEND: 'aws', KMS_KEY_ID: 'k', KMS_TENANT_KEY_DELETION_DAYS: '6' }, /KMS_TENANT_KEY_DELETION_DAYS/],
+    [{ KMS_BACKEND: 'aws', KMS_KEY_ID: 'k', KMS_TENANT_KEY_DELETION_DAYS: '31' }, /KMS_TENANT_KEY_DELETION_DAYS/],
   ])('refuses bad configuration %j', (env, message) => {
     expect(() => createKmsFromEnv(env)).toThrow(message);
   });

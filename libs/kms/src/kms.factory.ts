@@ -23,6 +23,7 @@ const KmsEnv = z
     KMS_KEY_ID: optional(z.string()),
     KMS_ENDPOINT: optional(z.url({ protocol: /^https?$/ })),
     AWS_REGION: z.preprocess(blankToUndefined, z.string().default('us-east-1')),
+    KMS_TENANT_KEY_DELETION_DAYS: z.preprocess(blankToUndefined, z.coerce.number().int().min(7).max(30).default(7)),
   })
   .superRefine((env, ctx) => {
     if (env.KMS_BACKEND === 'aws' && env.KMS_KEY_ID === undefined) {
@@ -38,6 +39,7 @@ const KmsEnv = z
  * `KMS_BACKEND` local (default) | aws;
  * local: `KMS_LOCAL_DIR` (default `.switchboard/kms`) or `KMS_LOCAL_MASTER_KEY` (base64, 32 bytes);
  * aws: `KMS_KEY_ID` (required), `AWS_REGION` (default us-east-1), `KMS_ENDPOINT` (optional),
+ * `KMS_TENANT_KEY_DELETION_DAYS` (7–30, default 7: the pending window of a deleted tenant's key),
  * credentials from the SDK's default chain (`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`, web identity, instance role).
  * Throws an Error naming every bad variable (never echoing values).
  */
@@ -52,6 +54,7 @@ export function createKmsFromEnv(env: Readonly<Record<string, string | undefined
     return new AwsKms({
       keyId: config.KMS_KEY_ID ?? '',
       region: config.AWS_REGION,
+      tenantKeyDeletionDays: config.KMS_TENANT_KEY_DELETION_DAYS,
       ...(config.KMS_ENDPOINT !== undefined ? { endpoint: config.KMS_ENDPOINT } : {}),
     });
   }

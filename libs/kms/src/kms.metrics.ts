@@ -7,7 +7,7 @@ const kmsDuration = processHistogram({
   labelNames: ['backend', 'operation', 'outcome'],
 });
 
-type Operation = 'generate_data_key' | 'decrypt' | 're_encrypt';
+type Operation = 'generate_data_key' | 'decrypt' | 're_encrypt' | 'tenant_key' | 'destroy_tenant_key';
 
 async function timed<T>(backend: string, operation: Operation, call: () => Promise<T>): Promise<T> {
   const started = performance.now();
@@ -31,10 +31,12 @@ export function meteredKms(kms: KmsPort): KmsPort {
     get keyId() {
       return kms.keyId;
     },
-    generateDataKey: (context) => timed(backend, 'generate_data_key', () => kms.generateDataKey(context)),
+    generateDataKey: (context, keyId) => timed(backend, 'generate_data_key', () => kms.generateDataKey(context, keyId)),
     decryptDataKey: (wrapped, context, keyId) => timed(backend, 'decrypt', () => kms.decryptDataKey(wrapped, context, keyId)),
     reEncryptDataKey: (wrapped, context, destinationKeyId) => timed(backend, 're_encrypt', () => kms.reEncryptDataKey(wrapped, context, destinationKeyId)),
     keyIdOf: (wrapped) => kms.keyIdOf(wrapped),
+    tenantKeyId: (tenantId) => timed(backend, 'tenant_key', () => kms.tenantKeyId(tenantId)),
+    destroyTenantKey: (tenantId) => timed(backend, 'destroy_tenant_key', () => kms.destroyTenantKey(tenantId)),
     close: () => kms.close(),
   };
 }

@@ -3,7 +3,7 @@ import { withSpan } from '@switchboard/telemetry';
 import { isKmsError } from './kms.port.js';
 
 /** The AWS KMS API's names for what the port does; the local backend's spans use them too. */
-export type KmsOperation = 'GenerateDataKey' | 'Decrypt' | 'ReEncrypt';
+export type KmsOperation = 'GenerateDataKey' | 'Decrypt' | 'ReEncrypt' | 'DescribeKey' | 'CreateKey' | 'CreateAlias' | 'ScheduleKeyDeletion' | 'DestroyKey';
 
 /**
  * The attributes of a KMS span. The aws backend's calls are AWS API calls (`rpc.system` `aws-api`, `rpc.service`

@@ -2,6 +2,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { linkSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPrivateFile, isErrno, openKeyDirectory, readPrivateFile } from './key-directory.access.js';
+import { destroyLocalTenantKey, ensureLocalTenantKey, isTenantKeyId } from './local-tenant-keys.js';
 
 export const MASTER_KEY_BYTES = 32;
 const CURRENT_MARKER = 'current';
@@ -49,11 +50,30 @@ export class LocalKeyStore {
   }
 
   masterKey(keyId: string): Buffer | undefined {
+    // Tenant keys are read from disk on every use, never cached: a key another process destroyed must stop working
+    // here at once, not at this process's next restart.
+    if (isTenantKeyId(keyId)) return this.dir === null || !KEY_ID_PATTERN.test(keyId) ? undefined : readKeyFile(this.dir, keyId);
     const cached = this.keys.get(keyId);
     if (cached !== undefined || this.dir === null || !KEY_ID_PATTERN.test(keyId)) return cached;
     const loaded = readKeyFile(this.dir, keyId);
     if (loaded !== undefined) this.keys.set(keyId, loaded);
     return loaded;
+  }
+
+  /** False for a single master key: there is no directory to hold a key per tenant. */
+  get holdsTenantKeys(): boolean {
+    return this.dir !== null;
+  }
+
+  /** The tenant's key id, created on first use; null for a single master key (no directory to hold tenant keys). */
+  tenantKey(tenantId: string): string | null {
+    return this.dir === null ? null : ensureLocalTenantKey(this.dir, tenantId, MASTER_KEY_BYTES);
+  }
+
+  /** Destroys the tenant's key; false when it had none (or it was removed before). Throws without a directory. */
+  destroyTenantKey(tenantId: string): boolean {
+    if (this.dir === null) throw new Error('local KMS: a single master key from KMS_LOCAL_MASTER_KEY holds no tenant keys; use KMS_LOCAL_DIR');
+    return destroyLocalTenantKey(this.dir, tenantId);
   }
 
   /** Adds a key and makes it current for new data keys; existing blobs keep their key. */

@@ -1,8 +1,9 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { canonicalContext, type KmsContext } from './canonical-context.js';
-import { KmsError, type DataKey, type KmsPort, type RewrappedKey } from './kms.port.js';
+import { isKmsError, KmsError, type DataKey, type KmsPort, type RewrappedKey, type TenantKeyDestruction } from './kms.port.js';
 import { LocalKeyStore } from './local-key.store.js';
+import { tenantKeyIdOf } from './local-tenant-keys.js';
 import { withKmsSpan } from './kms.tracing.js';
 
 export const DEFAULT_LOCAL_KMS_DIR = '.switchboard/kms';
@@ -52,9 +53,8 @@ export class LocalKms implements KmsPort {
     return this.store.createKey();
   }
 
-  generateDataKey(context: KmsContext): Promise<DataKey> {
+  generateDataKey(context: KmsContext, keyId: string = this.keyId): Promise<DataKey> {
     return withKmsSpan('local', 'GenerateDataKey', async () => {
-      const keyId = this.keyId;
       const plaintext = randomBytes(DATA_KEY_BYTES);
       try {
         return { plaintext, wrapped: this.wrap(keyId, plaintext, context), keyId };
@@ -95,8 +95,22 @@ export class LocalKms implements KmsPort {
     }
   }
 
+  tenantKeyId(tenantId: string): Promise<string | null> {
+    return withKmsSpan('local', 'CreateKey', async () => this.storeCall(() => this.store.tenantKey(tenantId)));
+  }
+
+  destroyTenantKey(tenantId: string): Promise<TenantKeyDestruction> {
+    return withKmsSpan('local', 'DestroyKey', async () => {
+      if (!this.store.holdsTenantKeys) {
+        throw new KmsError('kms_unsupported', 'local KMS: a single master key from KMS_LOCAL_MASTER_KEY holds no tenant keys; use KMS_LOCAL_DIR');
+      }
+      const removed = this.storeCall(() => this.store.destroyTenantKey(tenantId));
+      return { keyId: removed ? tenantKeyIdOf(tenantId) : null, deletionDate: removed ? new Date().toISOString() : null };
+    });
+  }
+
   close(): void {
-    // Nothing held open: key files are read once and kept in memory.
+    // Nothing held open: key files are read when used (master keys once, tenant keys every time).
   }
 
   private wrap(keyId: string, plaintext: Buffer, context: KmsContext): Buffer {
@@ -130,6 +144,16 @@ export class LocalKms implements KmsPort {
     }
     if (key === undefined) throw new KmsError('kms_key_not_found', `local KMS key ${keyId} not found`);
     return key;
+  }
+
+  // File-system failures of the key directory (permissions, a full disk) are faults of the KMS, not of the request.
+  private storeCall<T>(call: () => T): T {
+    try {
+      return call();
+    } catch (error) {
+      if (isKmsError(error)) throw error;
+      throw new KmsError('kms_unavailable', `local KMS: ${(error as Error).message}`, { cause: error });
+    }
   }
 }
 

@@ -65,6 +65,7 @@ function banner(config: LauncherConfig, gatewayUrl: string, demo: DemoTenant, mo
   return `
 Switchboard is running (launcher pid ${process.pid}).
   Gateway         ${gatewayUrl}
+  Console         ${gatewayUrl}/console (sign in with the demo admin key)
   API docs        ${gatewayUrl}/docs
   Health          ${gatewayUrl}/readyz    Metrics ${gatewayUrl}/metrics
   Operator key    in ${join(config.stateDir, 'operator.key')} (or SWITCHBOARD_OPERATOR_KEY)

@@ -10,6 +10,8 @@ export type { BusTransport, SendOptions } from './bus.client.js';
 export { parseReply } from './reply.envelope.js';
 export { firstIssue, formatIssue, formatPath } from './zod-issue.format.js';
 export { connectNats } from './nats.connection.js';
+export { watchStream, currentReplicas } from './nats.metrics.js';
+export type { WatchedStream } from './nats.metrics.js';
 export { ensureEventsStream, jetStreamClient, publishEvent, DEFAULT_DUPLICATE_WINDOW_MS } from './events.stream.js';
 export type { EventsStreamOptions, PublishEventOptions } from './events.stream.js';
 export { DurableConsumer } from './durable.consumer.js';

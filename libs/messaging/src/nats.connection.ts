@@ -2,6 +2,7 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { natsConnectionOptions } from './nats.config.js';
 import type { NatsConfig } from './nats.config.js';
+import { observeNatsConnection } from './nats.metrics.js';
 
 /** Per-connection switches beside the configuration (e.g. the gateway turns async traces off on its hot path). */
 export interface NatsConnectionTuning {
@@ -15,5 +16,7 @@ export interface NatsConnectionTuning {
  * outbox relay.
  */
 export async function connectNats(cfg: NatsConfig, tuning: NatsConnectionTuning = {}): Promise<NatsConnection> {
-  return connect({ ...natsConnectionOptions(cfg), ...tuning });
+  const nc = await connect({ ...natsConnectionOptions(cfg), ...tuning });
+  observeNatsConnection(nc);
+  return nc;
 }

@@ -5,6 +5,7 @@ import { OutboxRelay, type PgEventStore } from '@switchboard/event-store';
 import {
   busNamesFromEnv,
   connectNats,
+  watchStream,
   ensureEventsStream,
   jetStreamClient,
   natsMicroserviceOptions,
@@ -70,6 +71,7 @@ export async function startService<Extra extends object>(
       // A single server refuses R3 ("insufficient resources"): say which setting asked for it.
       throw new Error(`EVENTS stream with ${eventsReplicas} replica(s) (SWITCHBOARD_EVENTS_REPLICAS): ${(error as Error).message}`, { cause: error });
     });
+    watchStream(nc, { name: names.eventsStream, label: 'EVENTS', consumerPrefix: names.durable('') });
     const { identity } = options;
     const relay = new OutboxRelay(store, jetStreamClient(nc), {
       logger: logger.child({ component: 'outbox-relay' }),

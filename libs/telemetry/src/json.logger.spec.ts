@@ -1,5 +1,5 @@
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { createLogger } from './json.logger.js';
+import { coalescedWriter, createLogger } from './json.logger.js';
 import { startTelemetry } from './telemetry.sdk.js';
 import { withSpan } from './span.tracing.js';
 import { NestLogger } from './nest.logger.js';
@@ -56,5 +56,29 @@ describe('NestLogger', () => {
     expect(lines[1]).toMatchObject({ level: 'error', msg: 'boom', context: 'ExceptionsHandler' });
     expect(String(lines[1]?.['stack'])).toContain('at x');
     expect(lines[2]).toMatchObject({ level: 'debug', data: { some: 'object' } });
+  });
+});
+
+describe('coalescedWriter', () => {
+  it('writes the lines of one event-loop turn together at its end, in order', async () => {
+    const writes: string[] = [];
+    const { write } = coalescedWriter((text) => writes.push(text));
+    write('{"a":1}');
+    write('{"b":2}');
+    expect(writes).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    write('{"c":3}');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toEqual(['{"a":1}\n{"b":2}\n', '{"c":3}\n']);
+  });
+
+  it('flush() writes what is pending at once (at process exit), and nothing when nothing is', () => {
+    const writes: string[] = [];
+    const { write, flush } = coalescedWriter((text) => writes.push(text));
+    flush();
+    write('{"a":1}');
+    flush();
+    flush();
+    expect(writes).toEqual(['{"a":1}\n']);
   });
 });

@@ -27,9 +27,39 @@ function levelFromEnv(): LogLevel {
   return LOG_LEVELS.find((level) => level === env) ?? 'info';
 }
 
-const writeStdout = (line: string): void => {
-  process.stdout.write(`${line}\n`);
-};
+/**
+ * Lines written in one event-loop turn go to `sink` together at its end: stdout on a pipe is a synchronous write(2)
+ * per call on Linux, and a busy gateway writes an access line per request. Order is kept; `flush()` writes what is
+ * pending now (the default writer flushes at process exit, so a line logged just before `process.exit()` is not lost).
+ */
+export function coalescedWriter(sink: (text: string) => void): { readonly write: (line: string) => void; readonly flush: () => void } {
+  let pending: string[] = [];
+  let scheduled: NodeJS.Immediate | null = null;
+  const flush = (): void => {
+    if (scheduled !== null) clearImmediate(scheduled);
+    scheduled = null;
+    if (pending.length === 0) return;
+    const text = pending.join('');
+    pending = [];
+    sink(text);
+  };
+  const write = (line: string): void => {
+    pending.push(`${line}\n`);
+    scheduled ??= setImmediate(flush);
+  };
+  return { write, flush };
+}
+
+let stdoutWriter: ReturnType<typeof coalescedWriter> | null = null;
+
+function writeStdout(line: string): void {
+  if (stdoutWriter === null) {
+    const writer = coalescedWriter((text) => process.stdout.write(text));
+    process.once('exit', writer.flush);
+    stdoutWriter = writer;
+  }
+  stdoutWriter.write(line);
+}
 
 /**
  * One JSON line per entry: {ts, level, service, msg, ...fields, trace_id?, span_id?} (OpenTelemetry's log field names for

@@ -30,7 +30,8 @@ function existing<T>(name: string): T | undefined {
   return processRegistry.getSingleMetric(name) as T | undefined;
 }
 
-export function processCounter<L extends string>(spec: MetricSpec<L>): Counter<L> {
+/** `collect` runs on every scrape: for totals kept elsewhere (a connection's own counts), set there by reset() and inc(). */
+export function processCounter<L extends string>(spec: MetricSpec<L> & { readonly collect?: (this: Counter<L>) => void | Promise<void> }): Counter<L> {
   return existing<Counter<L>>(spec.name) ?? new Counter({ ...spec, labelNames: [...spec.labelNames], registers: [processRegistry] });
 }
 

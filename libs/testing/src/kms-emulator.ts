@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LoopbackServer, readBody } from './loopback.server.js';
+import { contextOf, dataKeyLength, KmsFault, optionalString, requiredBlob, requiredString, type Context, type Json } from './kms-emulator.fields.js';
 
 const ACCOUNT_ID = '111122223333';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
@@ -12,12 +13,10 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
 const FIXED_METADATA = {
-  AWSAccountId: ACCOUNT_ID, Enabled: true, KeyUsage: 'ENCRYPT_DECRYPT', KeyState: 'Enabled', Origin: 'AWS_KMS', KeyManager: 'CUSTOMER',
+  AWSAccountId: ACCOUNT_ID, KeyUsage: 'ENCRYPT_DECRYPT', Origin: 'AWS_KMS', KeyManager: 'CUSTOMER',
   CustomerMasterKeySpec: 'SYMMETRIC_DEFAULT', KeySpec: 'SYMMETRIC_DEFAULT', EncryptionAlgorithms: [ALG], MultiRegion: false,
 } as const;
 
-type Json = Record<string, unknown>;
-type Context = Record<string, string>;
 
 interface EmulatedKey {
   readonly id: string;
@@ -25,7 +24,12 @@ interface EmulatedKey {
   readonly material: Buffer;
   readonly created: Date;
   readonly description: string;
+  /** Set by ScheduleKeyDeletion: the key is PendingDeletion and refuses every cryptographic operation. */
+  deletionDate: Date | null;
+  pendingWindowInDays: number | null;
 }
+
+const DAY_MS = 86_400_000;
 
 export interface KmsEmulatorCall {
   /** The operation of `X-Amz-Target: TrentService.<Op>`, e.g. `Decrypt`. */
@@ -33,11 +37,6 @@ export interface KmsEmulatorCall {
   readonly status: number;
 }
 
-class KmsFault extends Error {
-  constructor(readonly type: string, message: string) {
-    super(message);
-  }
-}
 
 /**
  * A KMS stand-in speaking the AWS JSON 1.1 protocol of `TrentService`, so code under test goes
@@ -50,6 +49,8 @@ export class KmsEmulator {
   // Resetting connections (rather than answering 503) is what an outage looks like to the SDK.
   private readonly http = new LoopbackServer((req, res) => void this.serve(req, res), { admit: () => this.available });
   private readonly keys = new Map<string, EmulatedKey>();
+  /** Alias name (`alias/...`) → key id. */
+  private readonly aliases = new Map<string, string>();
   private readonly log: KmsEmulatorCall[] = [];
   private available = true;
   private delayMs = 0;
@@ -69,6 +70,24 @@ export class KmsEmulator {
   /** Creates a symmetric key and returns its ARN. */
   createKey(description = ''): string {
     return this.addKey(description).arn;
+  }
+
+  /** The key's state as DescribeKey reports it (`Enabled`, `PendingDeletion`), or undefined for an unknown key. */
+  keyState(keyIdOrArn: string): string | undefined {
+    try {
+      return this.resolveKey(keyIdOrArn).deletionDate === null ? 'Enabled' : 'PendingDeletion';
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The end of a waiting period, as AWS does after it: keys pending deletion (and their aliases) are gone for good. */
+  completePendingDeletions(): void {
+    for (const key of [...this.keys.values()].filter((k) => k.deletionDate !== null)) {
+      this.keys.delete(key.id);
+      key.material.fill(0);
+      for (const [alias, id] of this.aliases) if (id === key.id) this.aliases.delete(alias);
+    }
   }
 
   /** Down: every open and new connection is reset. Up: served again. */
@@ -127,14 +146,19 @@ export class KmsEmulator {
         return { KeyMetadata: this.metadata(this.createFrom(body)) };
       case 'DescribeKey':
         return { KeyMetadata: this.metadata(this.resolveKey(requiredString(body, 'KeyId'))) };
+      case 'CreateAlias':
+        this.createAlias(requiredString(body, 'AliasName'), this.resolveKey(requiredString(body, 'TargetKeyId')));
+        return {};
+      case 'ScheduleKeyDeletion':
+        return this.scheduleDeletion(this.resolveKey(requiredString(body, 'KeyId')), body['PendingWindowInDays']);
       case 'Encrypt': {
-        const key = this.resolveKey(requiredString(body, 'KeyId'));
+        const key = this.usableKey(requiredString(body, 'KeyId'));
         const plaintext = requiredBlob(body, 'Plaintext', 4096);
         return { CiphertextBlob: seal(key, plaintext, contextOf(body, 'EncryptionContext')), KeyId: key.arn, EncryptionAlgorithm: ALG };
       }
       case 'GenerateDataKey':
       case 'GenerateDataKeyWithoutPlaintext': {
-        const key = this.resolveKey(requiredString(body, 'KeyId'));
+        const key = this.usableKey(requiredString(body, 'KeyId'));
         const dataKey = randomBytes(dataKeyLength(body));
         const out: Json = { CiphertextBlob: seal(key, dataKey, contextOf(body, 'EncryptionContext')), KeyId: key.arn };
         if (op === 'GenerateDataKey') out['Plaintext'] = dataKey.toString('base64');
@@ -145,7 +169,7 @@ export class KmsEmulator {
         return { KeyId: key.arn, Plaintext: plaintext.toString('base64'), EncryptionAlgorithm: ALG };
       }
       case 'ReEncrypt': {
-        const destination = this.resolveKey(requiredString(body, 'DestinationKeyId'));
+        const destination = this.usableKey(requiredString(body, 'DestinationKeyId'));
         const { key, plaintext } = this.open(body, 'CiphertextBlob', 'SourceEncryptionContext', 'SourceKeyId');
         const blob = seal(destination, plaintext, contextOf(body, 'DestinationEncryptionContext'));
         return { CiphertextBlob: blob, SourceKeyId: key.arn, KeyId: destination.arn, SourceEncryptionAlgorithm: ALG, DestinationEncryptionAlgorithm: ALG };
@@ -166,6 +190,7 @@ export class KmsEmulator {
     if (key === undefined) throw new KmsFault('InvalidCiphertextException', 'ciphertext names an unknown key');
     const requested = optionalString(body, keyField);
     if (requested !== undefined && this.resolveKey(requested) !== key) throw new KmsFault('IncorrectKeyException', 'KeyId does not identify the key that encrypted the ciphertext');
+    this.assertUsable(key);
     const decipher = createDecipheriv('aes-256-gcm', key.material, blob.subarray(idEnd, idEnd + IV_BYTES), { authTagLength: TAG_BYTES });
     decipher.setAAD(canonical(context));
     decipher.setAuthTag(blob.subarray(idEnd + IV_BYTES, idEnd + IV_BYTES + TAG_BYTES));
@@ -185,12 +210,45 @@ export class KmsEmulator {
 
   private addKey(description: string): EmulatedKey {
     const id = randomUUID();
-    const key = { id, arn: `arn:aws:kms:${this.region}:${ACCOUNT_ID}:key/${id}`, material: randomBytes(32), created: new Date(), description };
+    const key = { id, arn: `arn:aws:kms:${this.region}:${ACCOUNT_ID}:key/${id}`, material: randomBytes(32), created: new Date(), description, deletionDate: null, pendingWindowInDays: null };
     this.keys.set(id, key);
     return key;
   }
 
+  // AWS: alias names start `alias/`, and `alias/aws/` is reserved for AWS managed keys.
+  private createAlias(name: string, key: EmulatedKey): void {
+    if (!/^alias\/[a-zA-Z0-9/_-]{1,250}$/.test(name) || name.startsWith('alias/aws/')) throw new KmsFault('ValidationException', `Alias name ${name} is not valid`);
+    if (this.aliases.has(name)) throw new KmsFault('AlreadyExistsException', `An alias with the name arn:aws:kms:${this.region}:${ACCOUNT_ID}:${name} already exists`);
+    this.aliases.set(name, key.id);
+  }
+
+  private scheduleDeletion(key: EmulatedKey, window: unknown): Json {
+    const days = window === undefined || window === null ? 30 : window;
+    if (typeof days !== 'number' || !Number.isInteger(days) || days < 7 || days > 30) {
+      throw new KmsFault('ValidationException', 'PendingWindowInDays must be an integer from 7 to 30');
+    }
+    if (key.deletionDate !== null) throw new KmsFault('KMSInvalidStateException', `${key.arn} is pending deletion.`);
+    key.deletionDate = new Date(Date.now() + days * DAY_MS);
+    key.pendingWindowInDays = days;
+    return { KeyId: key.arn, DeletionDate: key.deletionDate.getTime() / 1000, KeyState: 'PendingDeletion', PendingWindowInDays: days };
+  }
+
+  private usableKey(keyId: string): EmulatedKey {
+    return this.assertUsable(this.resolveKey(keyId));
+  }
+
+  private assertUsable(key: EmulatedKey): EmulatedKey {
+    if (key.deletionDate !== null) throw new KmsFault('KMSInvalidStateException', `${key.arn} is pending deletion.`);
+    return key;
+  }
+
   private resolveKey(keyId: string): EmulatedKey {
+    const aliasName = /^arn:aws:kms:[^:]+:\d+:(alias\/.+)$/.exec(keyId)?.[1] ?? (keyId.startsWith('alias/') ? keyId : undefined);
+    if (aliasName !== undefined) {
+      const target = this.keys.get(this.aliases.get(aliasName) ?? '');
+      if (target === undefined) throw new KmsFault('NotFoundException', `Alias arn:aws:kms:${this.region}:${ACCOUNT_ID}:${aliasName} is not found.`);
+      return target;
+    }
     const key = keyId.startsWith('arn:') ? [...this.keys.values()].find((k) => k.arn === keyId) : this.keys.get(keyId);
     if (key === undefined) throw new KmsFault('NotFoundException', `Key '${keyId}' does not exist`);
     return key;
@@ -198,7 +256,8 @@ export class KmsEmulator {
 
   private metadata(key: EmulatedKey): Json {
     const created = key.created.getTime() / 1000;
-    return { ...FIXED_METADATA, KeyId: key.id, Arn: key.arn, CreationDate: created, Description: key.description };
+    const state = key.deletionDate === null ? { KeyState: 'Enabled', Enabled: true } : { KeyState: 'PendingDeletion', Enabled: false, DeletionDate: key.deletionDate.getTime() / 1000, PendingDeletionWindowInDays: key.pendingWindowInDays };
+    return { ...FIXED_METADATA, ...state, KeyId: key.id, Arn: key.arn, CreationDate: created, Description: key.description };
   }
 }
 
@@ -220,49 +279,10 @@ function canonical(context: Context): Buffer {
   return Buffer.concat([u32(pairs.length), ...pairs.flatMap(([k, v]) => [u32(k.length), k, u32(v.length), v])]);
 }
 
-function optionalString(body: Json, field: string): string | undefined {
-  const value = body[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value === '') throw new KmsFault('ValidationException', `${field} must be a non-empty string`);
-  return value;
-}
-
-function requiredString(body: Json, field: string): string {
-  const value = optionalString(body, field);
-  if (value === undefined) throw new KmsFault('ValidationException', `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`);
-  return value;
-}
-
-function requiredBlob(body: Json, field: string, maxBytes: number): Buffer {
-  const b64 = requiredString(body, field);
-  const bytes = Buffer.from(b64, 'base64');
-  if (bytes.toString('base64') !== b64) throw new KmsFault('SerializationException', `${field} is not base64`);
-  if (bytes.length < 1 || bytes.length > maxBytes) throw new KmsFault('ValidationException', `${field} must be 1 to ${maxBytes} bytes`);
-  return bytes;
-}
-
-function contextOf(body: Json, field: string): Context {
-  const value = body[field];
-  if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string')) {
-    throw new KmsFault('ValidationException', `${field} must map strings to strings`);
-  }
-  return value as Context;
-}
-
-function dataKeyLength(body: Json): number {
-  const spec = body['KeySpec'];
-  const bytes = body['NumberOfBytes'];
-  if ((spec === undefined) === (bytes === undefined)) throw new KmsFault('ValidationException', 'specify exactly one of KeySpec or NumberOfBytes');
-  if (spec === 'AES_256') return 32;
-  if (spec === 'AES_128') return 16;
-  if (typeof bytes === 'number' && Number.isInteger(bytes) && bytes >= 1 && bytes <= 1024) return bytes;
-  throw new KmsFault('ValidationException', 'KeySpec must be AES_256 or AES_128; NumberOfBytes 1 to 1024');
-}
-
 const EMULATOR_USAGE = `usage: node libs/testing/dist/kms-emulator.js [--port <port>] [-h | --help]
 
-A local KMS-protocol emulator on 127.0.0.1 (GenerateDataKey, Decrypt, ReEncrypt, ... over the AWS JSON protocol),
+A local KMS-protocol emulator on 127.0.0.1 (GenerateDataKey, Decrypt, ReEncrypt, CreateKey, CreateAlias, DescribeKey,
+ScheduleKeyDeletion, ... over the AWS JSON protocol),
 for KMS_BACKEND=aws without AWS. Creates one key at start and prints KMS_ENDPOINT and KMS_KEY_ID; keys live in
 memory only. Serves until SIGINT/SIGTERM.
   --port <port>   default 4599 (0: any free port)

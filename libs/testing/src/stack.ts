@@ -45,6 +45,8 @@ export interface StackOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Environment of one service's processes only, over `env` (e.g. each service's own NATS user). */
   readonly serviceEnv?: Partial<Record<ServiceName, Readonly<Record<string, string>>>>;
+  /** Environment of one process of a service, by replica index, over `serviceEnv` (e.g. tracing on one gateway only). */
+  readonly replicaEnv?: Partial<Record<ServiceName, readonly Readonly<Record<string, string>>[]>>;
   /**
    * Service identity keys from files (`<service>.pem` and trusted-keys.json, as ensureServiceKeyFiles makes
    * them), handed to the processes by path; default: fresh keys for this stack, handed over inline.
@@ -176,6 +178,7 @@ export class Stack {
       ...(this.options.otlpEndpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: this.options.otlpEndpoint } : {}),
       ...this.options.env,
       ...this.options.serviceEnv?.[name],
+      ...this.options.replicaEnv?.[name]?.[index],
     };
     const running = spawnServiceProcess(name, index, { env, nodeArgs: this.options.nodeArgs?.[name], logDir: this.options.logDir, echo: this.options.echo });
     this.services.push(running);

@@ -15,6 +15,9 @@ export const SCHEMA = 'credentials';
  * - `tenant_quotas`: the operator's per-tenant limits of secrets and recipients.
  * - `webhook_secrets`: the signing secret of each webhook (usage-service's), enveloped like secret versions;
  *   a table of its own so it is never listed, described or revealed as a tenant secret.
+ * - `tenant_keys`: each tenant's own KMS key, which wraps every data key of the tenant, and its deletion. A row whose
+ *   `deletion_requested_at` is set never gets a key again; its key is destroyed at the KMS, which is what makes every
+ *   copy of the tenant's envelopes (dumps, backups) unreadable.
  */
 export const CREDENTIALS_MIGRATIONS: readonly Migration[] = [
   {
@@ -88,6 +91,22 @@ export const CREDENTIALS_MIGRATIONS: readonly Migration[] = [
          tag bytea NOT NULL,
          created_at timestamptz NOT NULL
        )`,
+    ],
+  },
+  {
+    id: 'credentials-service/005-tenant-keys',
+    sql: [
+      `CREATE TABLE ${SCHEMA}.tenant_keys (
+         tenant_id text PRIMARY KEY,
+         kms_key_id text NULL,
+         created_at timestamptz NOT NULL,
+         deletion_requested_at timestamptz NULL,
+         destroyed_at timestamptz NULL,
+         destroyed_key_id text NULL,
+         key_deletion_date text NULL
+       )`,
+      `CREATE INDEX secret_versions_tenant_idx ON ${SCHEMA}.secret_versions (tenant_id)`,
+      `CREATE INDEX webhook_secrets_tenant_idx ON ${SCHEMA}.webhook_secrets (tenant_id)`,
     ],
   },
 ];

@@ -60,11 +60,12 @@ afterAll(async () => {
 });
 
 describe('rewrap-keys', () => {
-  it('moves every data key under a new KMS key, resumes after an interruption, and everything still decrypts', async () => {
+  it('moves service keys under a new KMS key and every tenant’s secrets under its own key, resumes after an interruption, and everything still decrypts', async () => {
     const admin = adminOf(newTenantId());
     const transportKey = await transportKeyOf(stack.bus);
     const sealedValue = sealForTransport({ value: 'sk-rewrapped-0123456789' }, transportKey, { purpose: 'secret.create', tenantId: admin.tenantId ?? '', subject: 'kept' });
     const kept = value(await stack.bus.send(CredentialsOps.createSecret, { actor: admin, name: 'kept', sealedValue }));
+    // Rows as they were written before tenant keys existed: under the service's key.
     for (let i = 0; i < BULK_ROWS; i++) {
       const tenantId = newTenantId();
       const secretId = newId('secret');
@@ -76,10 +77,12 @@ describe('rewrap-keys', () => {
       );
     }
     const before = await allEnvelopes();
-    const total = BULK_ROWS + 1 + 2;
-    expect(before).toHaveLength(total);
+    expect(before).toHaveLength(BULK_ROWS + 1 + 2);
     const oldKey = stack.kms.keyId;
-    expect(before.every((r) => r.kms_key_id === oldKey)).toBe(true);
+    // The secret written through the service is under its tenant's key already; it is not moved.
+    const keptTenantKey = `tenant-${admin.tenantId}`;
+    expect(before.filter((r) => r.kms_key_id !== oldKey).map((r) => r.kms_key_id)).toEqual([keptTenantKey]);
+    const total = BULK_ROWS + 2;
 
     const interrupted = await run(['--new-local-key'], true);
     expect(interrupted.code).toBe(130);
@@ -89,7 +92,7 @@ describe('rewrap-keys', () => {
     expect(interrupted.lines).toContain(`rewrapped 100/${total}`);
     expect(interrupted.lines.at(-1)).toBe(`interrupted after 100/${total}; run again to resume`);
     const halfway = await allEnvelopes();
-    expect(halfway.filter((r) => r.kms_key_id === newKey)).toHaveLength(100);
+    expect(halfway.filter((r) => r.table === 'secret_versions' && r.kms_key_id === `tenant-${r.context['tenantId']}`)).toHaveLength(100 + 1);
 
     const resumed = await run([]);
     expect(resumed.code).toBe(0);
@@ -97,13 +100,13 @@ describe('rewrap-keys', () => {
     expect(resumed.lines.at(-1)).toBe(`done: ${total - 100}/${total - 100} under ${newKey}`);
 
     const after = await allEnvelopes();
-    expect(after.every((r) => r.kms_key_id === newKey)).toBe(true);
+    for (const row of after) expect(row.kms_key_id).toBe(row.table === 'service_keys' ? newKey : `tenant-${row.context['tenantId']}`);
     const verifier = LocalKms.open({ dir: stack.kmsDir ?? '' });
     for (const row of after) {
       const old = before.find((b) => b.table === row.table && JSON.stringify(b.context) === JSON.stringify(row.context));
       // Only the wrapped data key changed; the value's ciphertext is the same bytes.
       expect(row.ciphertext.equals(old?.ciphertext ?? Buffer.alloc(0))).toBe(true);
-      expect(row.wrapped_key.equals(old?.wrapped_key ?? Buffer.alloc(0))).toBe(false);
+      expect(row.wrapped_key.equals(old?.wrapped_key ?? Buffer.alloc(0))).toBe(row.kms_key_id === keptTenantKey);
       const envelope = { wrappedKey: row.wrapped_key, kmsKeyId: row.kms_key_id, iv: row.iv, ciphertext: row.ciphertext, tag: row.tag };
       const plaintext = await decryptSecret(verifier, envelope, row.context);
       expect(plaintext.length).toBeGreaterThan(0);
@@ -135,7 +138,10 @@ describe('rewrap-keys', () => {
     expect(result.code).toBe(1);
     expect(result.lines).toContain(`could not rewrap secret_versions ${secretId}/1: kms_decrypt_failed`);
     expect(await keyOfRow()).toEqual(before);
-    const others = await stack.query<{ n: number }>('SELECT count(DISTINCT kms_key_id)::int AS n FROM credentials.secret_versions WHERE secret_id <> $1', [secretId]);
-    expect(others[0]?.n).toBe(1);
+    const others = await stack.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM credentials.secret_versions WHERE secret_id <> $1 AND kms_key_id <> 'tenant-' || tenant_id`,
+      [secretId],
+    );
+    expect(others[0]?.n).toBe(0);
   });
 });

@@ -4,9 +4,11 @@ import { createKmsFromEnv, LocalKms, type KmsPort } from '@switchboard/kms';
 import { SCHEMA } from '../read-models/credentials.migrations.js';
 import { rewrapDataKeys } from './data-key.rewrap.js';
 
-export const REWRAP_USAGE = `Re-wraps every data key of credentials-service (secret versions and service keys) under one KMS key,
-with KMS ReEncrypt: no data key and no secret value ever leaves KMS in plaintext. Resumable: an
-interrupted run leaves each row wholly under its old or its new key; run it again to finish.
+export const REWRAP_USAGE = `Re-wraps every data key of credentials-service with KMS ReEncrypt: service keys under one KMS key, each
+tenant's secrets and webhook secrets under that tenant's own key (made for tenants without one yet: this is
+how secrets written before tenant keys existed become crypto-shreddable). No data key and no secret value
+ever leaves KMS in plaintext. Resumable: an interrupted run leaves each row wholly under its old or its new
+key; run it again to finish.
 
 usage: node apps/credentials-service/dist/rewrap-keys.js [--to <kmsKeyId> | --new-local-key]
 

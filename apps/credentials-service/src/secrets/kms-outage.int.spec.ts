@@ -1,5 +1,5 @@
 import { CredentialsOps, type Actor } from '@switchboard/contracts';
-import { AwsKms } from '@switchboard/kms';
+import { AwsKms, decryptSecret, isKmsError } from '@switchboard/kms';
 import { generateRecipientKeyPair, sealForTransport } from '@switchboard/sealing';
 import { KmsEmulator } from '@switchboard/testing';
 import { adminOf, errorCode, newTenantId, startTestStack, transportKeyOf, value, type TestStack } from '../../test/service.harness.js';
@@ -74,7 +74,52 @@ describe('credentials-service with KMS (aws backend) down', () => {
     const created = value(await create(admin, transportKey, 'after the outage', 'sk-after-0123456789'));
     expect(created.version).toBe(1);
     const [row] = await stack.query<{ kms_key_id: string }>('SELECT kms_key_id FROM credentials.secret_versions WHERE secret_id = $1', [created.id]);
-    expect(row?.kms_key_id).toBe(kms.keyId);
+    // Under the tenant's own key (made at its first secret), not the service's.
+    expect(row?.kms_key_id).toBe(await kms.tenantKeyId(admin.tenantId ?? ''));
+    expect(row?.kms_key_id).not.toBe(kms.keyId);
     expect(value(await stack.bus.send(CredentialsOps.revealSecret, { actor: admin, id: existing.id, replyKey: generateRecipientKeyPair().publicKey })).version).toBe(1);
+  });
+
+  it('shreds a tenant resumably: KMS down answers unavailable but already refuses new secrets; the retry destroys the key', async () => {
+    const tenantId = newTenantId();
+    const admin = adminOf(tenantId);
+    const operator: Actor = { tenantId: null, keyId: 'operator', role: 'operator', agentId: null };
+    const transportKey = await transportKeyOf(stack.bus);
+    value(await create(admin, transportKey, 'doomed', 'sk-doomed-0123456789'));
+    const envelopes = await stack.query<{ secret_id: string; version: number; wrapped_key: Buffer; kms_key_id: string; iv: Buffer; ciphertext: Buffer; tag: Buffer }>(
+      'SELECT secret_id, version, wrapped_key, kms_key_id, iv, ciphertext, tag FROM credentials.secret_versions WHERE tenant_id = $1',
+      [tenantId],
+    );
+    expect(envelopes).toHaveLength(1);
+    const tenantKey = envelopes[0]?.kms_key_id ?? '';
+    const tryOpen = async () => {
+      const row = envelopes[0];
+      if (row === undefined) return 'no row';
+      const envelope = { wrappedKey: row.wrapped_key, kmsKeyId: row.kms_key_id, iv: row.iv, ciphertext: row.ciphertext, tag: row.tag };
+      return decryptSecret(kms, envelope, { tenantId, secretId: row.secret_id, version: String(row.version) }).then(
+        () => 'opened',
+        (error: unknown) => (isKmsError(error) ? error.code : 'other'),
+      );
+    };
+    expect(await tryOpen()).toBe('opened');
+
+    expect(errorCode(await stack.bus.send(CredentialsOps.shredTenant, { actor: admin, tenantId }))).toBe('forbidden');
+    emulator.setAvailable(false);
+    try {
+      expect(errorCode(await stack.bus.send(CredentialsOps.shredTenant, { actor: operator, tenantId }))).toBe('unavailable');
+    } finally {
+      emulator.setAvailable(true);
+    }
+    // Half-way: the key still exists, but the tenant is refused any new secret.
+    expect(emulator.keyState(tenantKey)).toBe('Enabled');
+    expect(errorCode(await create(admin, transportKey, 'late', 'sk-late-0123456789'))).toBe('tenant_not_found');
+
+    const shredded = value(await stack.bus.send(CredentialsOps.shredTenant, { actor: operator, tenantId }));
+    expect(shredded).toEqual({ kmsKeyId: tenantKey, keyDeletionDate: expect.any(String) });
+    expect(emulator.keyState(tenantKey)).toBe('PendingDeletion');
+    expect(await tryOpen()).toBe('kms_key_not_found');
+    expect(await stack.query('SELECT 1 FROM credentials.secret_versions WHERE tenant_id = $1', [tenantId])).toEqual([]);
+    // Again: the same answer, nothing else happens.
+    expect(value(await stack.bus.send(CredentialsOps.shredTenant, { actor: operator, tenantId }))).toEqual(shredded);
   });
 });

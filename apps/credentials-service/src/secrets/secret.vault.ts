@@ -4,6 +4,7 @@ import { secretNotFound } from '@switchboard/credentials-domain';
 import { PgEventStore } from '@switchboard/event-store';
 import { decryptSecret, encryptSecret, isKmsError, kmsErrorToAppError, type KmsPort, type SecretEnvelope } from '@switchboard/kms';
 import { KMS } from '../shared/credentials.settings.js';
+import { TenantKeys } from '../tenant-keys/tenant-keys.js';
 import { liveSecret } from './secret.queries.js';
 import { readSecretVersion, secretContext } from './secret-versions.repository.js';
 
@@ -14,9 +15,12 @@ export interface OpenedSecret {
   readonly plaintext: Buffer;
 }
 
-/** Why a value could not be opened: absent (unknown, foreign, deleted), KMS down, or it does not decrypt. */
+/**
+ * Why a value could not be opened or sealed: absent (unknown, foreign, deleted), KMS down, it does not decrypt, or the
+ * tenant is being deleted (no data key is made for it any more).
+ */
 export interface VaultFailure {
-  readonly reason: 'not_found' | 'kms_unavailable' | 'unreadable';
+  readonly reason: 'not_found' | 'kms_unavailable' | 'unreadable' | 'refused';
   readonly error: AppError;
 }
 
@@ -31,12 +35,18 @@ export class SecretVault {
   constructor(
     @Inject(KMS) private readonly kms: KmsPort,
     private readonly store: PgEventStore,
+    private readonly tenantKeys: TenantKeys,
   ) {}
 
-  /** Encrypts a value for one version of a secret. A KMS failure is a value: nothing has been written. */
+  /**
+   * Encrypts a value for one version of a secret, under a data key wrapped by the tenant's own KMS key. A KMS failure
+   * is a value: nothing has been written.
+   */
   async encrypt(tenantId: string, secretId: string, version: number, plaintext: Buffer): Promise<Result<SecretEnvelope, VaultFailure>> {
+    const keyId = await this.tenantKeys.keyFor(tenantId);
+    if (!keyId.ok) return fail({ reason: keyId.error.code === 'unavailable' ? 'kms_unavailable' : 'refused', error: keyId.error });
     try {
-      return ok(await encryptSecret(this.kms, plaintext, secretContext(tenantId, secretId, version)));
+      return ok(await encryptSecret(this.kms, plaintext, secretContext(tenantId, secretId, version), keyId.value));
     } catch (error) {
       return fail(kmsFailure(error));
     }

@@ -5,6 +5,7 @@ import { decryptSecret, encryptSecret, isKmsError, kmsErrorToAppError, type KmsP
 import { parseRecipientPublicKey, sealForTransport } from '@switchboard/sealing';
 import type { OpRequest, OpResult } from '../shared/credentials-ops.types.js';
 import { KMS } from '../shared/credentials.settings.js';
+import { TenantKeys } from '../tenant-keys/tenant-keys.js';
 import { deleteWebhookSecret, insertWebhookSecret, readWebhookSecret, webhookSecretContext } from './webhook-secret.repository.js';
 import { formatWebhookSecret, newWebhookKey, signWebhookPayload } from './webhook-signature.js';
 
@@ -26,6 +27,7 @@ export class WebhookSecrets {
   constructor(
     @Inject(KMS) private readonly kms: KmsPort,
     private readonly store: PgEventStore,
+    private readonly tenantKeys: TenantKeys,
   ) {}
 
   async create(request: OpRequest<'webhookSecretCreate'>): OpResult<'webhookSecretCreate'> {
@@ -33,12 +35,14 @@ export class WebhookSecrets {
     const parsedKey = parseRecipientPublicKey(replyKey);
     if (!parsedKey.ok) return parsedKey;
     parsedKey.value.fill(0);
+    const tenantKey = await this.tenantKeys.keyFor(tenantId);
+    if (!tenantKey.ok) return tenantKey;
     const secretId = newId('webhookSecret');
     const key = newWebhookKey();
     try {
       let envelope;
       try {
-        envelope = await encryptSecret(this.kms, key, webhookSecretContext(tenantId, secretId));
+        envelope = await encryptSecret(this.kms, key, webhookSecretContext(tenantId, secretId), tenantKey.value);
       } catch (error) {
         return fail(kmsFailure(error));
       }

@@ -15,6 +15,7 @@ import { z } from 'zod';
  * | SWITCHBOARD_EGRESS_ALLOW    | (empty: public only)      | `[tenantId@]CIDR[:port]` entries upstreams may reach though not public |
  * | SWITCHBOARD_SPOOL_DIR       | .switchboard/spool        | where usage events wait while NATS is unreachable              |
  * | SWITCHBOARD_KV_REPLICAS     | SWITCHBOARD_EVENTS_REPLICAS, else 1 | replicas of the KV buckets (RPM counters) when created  |
+ * | SWITCHBOARD_RPM_ELECTION_WAIT_MS | 10000            | how long rate-limited calls wait for the RPM bucket to have a leader again before 503 |
  * | SWITCHBOARD_UPSTREAM_TIMEOUT_MS | 600000 (10 min)       | the longest one upstream call may take, request to last byte   |
  * | SWITCHBOARD_REQUEST_TIMEOUT_MS  | 60000                 | the longest a client may take to send a whole request           |
  * | SWITCHBOARD_MAX_UPLOADS_PER_ADDRESS | 32                | slow uploads (body arriving for over 1 s) per client address, 0: none |
@@ -36,6 +37,8 @@ export interface GatewayConfig {
   readonly spoolDir: string;
   /** Replicas of the gateway's KV buckets when it creates them (SWITCHBOARD_KV_REPLICAS, else SWITCHBOARD_EVENTS_REPLICAS, else 1). */
   readonly kvReplicas: number;
+  /** How long calls wait out a leader election of the RPM counters' stream before 503 (SWITCHBOARD_RPM_ELECTION_WAIT_MS). */
+  readonly rpmElectionWaitMs: number;
   /** The longest one upstream call may take, from request to last byte (SWITCHBOARD_UPSTREAM_TIMEOUT_MS). */
   readonly upstreamTimeoutMs: number;
   /** The longest a client may take to send one whole request, body included (SWITCHBOARD_REQUEST_TIMEOUT_MS). */
@@ -96,6 +99,11 @@ const GatewayEnv = z.object({
   SWITCHBOARD_SPOOL_DIR: z.preprocess(unset, z.string().default('.switchboard/spool')),
   SWITCHBOARD_KV_REPLICAS: z.preprocess(unset, replicas.optional()),
   SWITCHBOARD_EVENTS_REPLICAS: z.preprocess(unset, replicas.optional()),
+  // 0 refuses at once; above a minute a caller waits longer than any client would.
+  SWITCHBOARD_RPM_ELECTION_WAIT_MS: z.preprocess(
+    unset,
+    z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(0, 'must be 0 (no wait) or more').max(60_000, 'must be at most 60000').default(10_000),
+  ),
   SWITCHBOARD_REQUEST_TIMEOUT_MS: z.preprocess(
     unset,
     z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1_000, 'must be at least 1000').max(3_600_000, 'must be at most 3600000').default(60_000),
@@ -146,6 +154,7 @@ export function loadGatewayConfig(env: Readonly<Record<string, string | undefine
     egressAllow: e.SWITCHBOARD_EGRESS_ALLOW,
     spoolDir: e.SWITCHBOARD_SPOOL_DIR,
     kvReplicas: e.SWITCHBOARD_KV_REPLICAS ?? e.SWITCHBOARD_EVENTS_REPLICAS ?? 1,
+    rpmElectionWaitMs: e.SWITCHBOARD_RPM_ELECTION_WAIT_MS,
     upstreamTimeoutMs: e.SWITCHBOARD_UPSTREAM_TIMEOUT_MS,
     requestTimeoutMs: e.SWITCHBOARD_REQUEST_TIMEOUT_MS,
     maxUploadsPerAddress: e.SWITCHBOARD_MAX_UPLOADS_PER_ADDRESS,

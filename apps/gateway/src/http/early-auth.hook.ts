@@ -2,7 +2,7 @@ import { clientError, clientProtocolForRoute, modelsListProtocol, type ClientErr
 import type { Principal } from '@switchboard/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { KeyResolver } from '../auth/key.resolver.js';
-import { presentedKey } from '../proxy/proxy-caller.js';
+import { presentedKey } from '../proxy/authenticate/proxy-caller.js';
 import { ApiErrorException } from './api-error.exception.js';
 import { RETRY_AFTER_SECONDS, toHttpError } from './error-status.table.js';
 

@@ -5,6 +5,7 @@ import { ProviderCredentials } from '../credentials/provider-credentials.service
 import { SecretValues } from '../credentials/secret-values.service.js';
 import { TransportKeyCache } from '../credentials/transport-key.cache.js';
 import { KeysController } from '../keys/keys.controller.js';
+import { MeController } from '../keys/me.controller.js';
 import { ModelsController } from '../models/models.controller.js';
 import { ProviderRegistration } from '../providers/provider-registration.service.js';
 import { ProxyModule } from '../proxy/proxy.module.js';
@@ -25,6 +26,7 @@ import { UsageRoutesModule } from '../usage/usage-routes.module.js';
   controllers: [
     TenantsController,
     KeysController,
+    MeController,
     ProvidersController,
     ModelsController,
     AgentsController,

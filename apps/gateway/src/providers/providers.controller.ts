@@ -23,7 +23,7 @@ import { etagOf, parseIfMatch } from '../http/etag.js';
 import { IdParamPipe } from '../http/id-param.pipe.js';
 import { parseListQuery } from '../http/list-query.js';
 import { ApiErrors, ApiIfMatch, ApiJsonBody, ApiJsonResponse, ApiPageQuery } from '../openapi/zod-openapi.js';
-import { ModelDiscovery } from '../proxy/model-discovery.service.js';
+import { ModelDiscovery } from '../proxy/discovery/model-discovery.service.js';
 import { ProxyRuntime } from '../proxy/proxy.runtime.js';
 import { ProviderRegistration } from './provider-registration.service.js';
 

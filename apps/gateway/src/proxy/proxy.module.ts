@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
-import { ModelActionsController } from './model-actions.controller.js';
-import { ModelDiscovery } from './model-discovery.service.js';
+import { ModelActionsController } from './discovery/model-actions.controller.js';
+import { ModelDiscovery } from './discovery/model-discovery.service.js';
 import { ProxyRuntime } from './proxy.runtime.js';
 
 /**

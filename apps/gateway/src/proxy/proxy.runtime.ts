@@ -12,22 +12,25 @@ import { GATEWAY_CONFIG, GATEWAY_LOGGER, TOKEN_COUNTER } from '../core/core.toke
 import { NatsLink } from '../core/nats.link.js';
 import { ApiErrorException } from '../http/api-error.exception.js';
 import { HttpMetrics } from '../metrics/http.metrics.js';
-import { AgentRouteCache } from './agent-route.cache.js';
-import { BudgetAdmission } from './budget.admission.js';
-import { BudgetLeases } from './budget.leases.js';
-import { GatewayCredentialCache } from './gateway-credential.cache.js';
-import { ProxyCacheListener } from './proxy-cache.listener.js';
-import { ProxyHandler } from './proxy.handler.js';
-import { registerProxyRoutes } from './proxy.routes.js';
-import { RpmLimiter } from './rpm.limiter.js';
-import { CredentialChecks } from './credential-checks.js';
-import { UsagePublisher } from './usage.publisher.js';
-import { UsageRecorder } from './usage.recorder.js';
-import { UsageSpool } from './usage.spool.js';
-import { WorkerTokenCounter } from './usage-estimate/worker.token-counter.js';
+import { AgentRouteCache } from './route/agent-route.cache.js';
+import { BudgetAdmission } from './admit/budget.admission.js';
+import { BudgetLeases } from './admit/budget.leases.js';
+import { busBudgetLedger } from './admit/budget.ledger.js';
+import { GatewayCredentialCache } from './forward/gateway-credential.cache.js';
+import { ProxyCacheListener } from './route/proxy-cache.listener.js';
+import { ProxyHandler } from './pipeline/proxy.handler.js';
+import { registerProxyRoutes } from './pipeline/proxy.routes.js';
+import { JetStreamCounters } from './admit/rpm.counters.js';
+import { RpmLimiter } from './admit/rpm.limiter.js';
+import { CredentialChecks } from './forward/credential-checks.js';
+import { UsagePublisher } from './record/usage.publisher.js';
+import { jetStreamUsageSink } from './record/usage.sink.js';
+import { UsageRecorder } from './record/usage.recorder.js';
+import { UsageSpool } from './record/usage.spool.js';
+import { WorkerTokenCounter } from './record/usage-estimate/worker.token-counter.js';
 
-/** The built worker script beside this module (dist/proxy/usage-estimate/). */
-const TOKEN_COUNTER_WORKER = new URL('./usage-estimate/token-counter.worker.js', import.meta.url);
+/** The built worker script beside this module (dist/proxy/record/usage-estimate/). */
+const TOKEN_COUNTER_WORKER = new URL('./record/usage-estimate/token-counter.worker.js', import.meta.url);
 
 /**
  * The proxy's process-wide parts, built once: the one UpstreamClient (egress policy, keep-alive pools), the
@@ -67,15 +70,18 @@ export class ProxyRuntime implements OnApplicationBootstrap, BeforeApplicationSh
     this.routes = new AgentRouteCache(bus);
     this.credentials = new GatewayCredentialCache(bus);
     const connection = () => nats.current;
-    this.limiter = new RpmLimiter({ bucket: names.durable('sb_rate'), connection, replicas: config.kvReplicas });
-    this.usage = new UsagePublisher({ names, spool: new UsageSpool(config.spoolDir), connection, logger });
-    const ledger = new DirectClient(connection, config.namespace, identity);
+    this.limiter = new RpmLimiter({
+      counters: new JetStreamCounters({ bucket: names.durable('sb_rate'), connection, replicas: config.kvReplicas }),
+      electionWaitMs: config.rpmElectionWaitMs,
+    });
+    this.usage = new UsagePublisher({ names, spool: new UsageSpool(config.spoolDir), sink: jetStreamUsageSink(connection), logger });
+    const ledger = busBudgetLedger(new DirectClient(connection, config.namespace, identity));
     this.budget = new BudgetAdmission({
       ledger,
       logger,
       reservationTtlMs: config.budget.reservationTtlMs,
       defaultMaxOutputTokens: config.budget.defaultMaxOutputTokens,
-      ...(config.budget.leases ? { leases: new BudgetLeases({ client: ledger, logger, ttlMs: config.budget.reservationTtlMs }) } : {}),
+      ...(config.budget.leases ? { leases: new BudgetLeases({ ledger, logger, ttlMs: config.budget.reservationTtlMs }) } : {}),
     });
     this.listener = new ProxyCacheListener(names, this.routes, this.credentials, logger);
     this.credentialChecks = new CredentialChecks(bus, logger);

@@ -12,7 +12,7 @@ import { parseIfMatch, versioned } from '../http/etag.js';
 import { IdParamPipe } from '../http/id-param.pipe.js';
 import { parseListQuery } from '../http/list-query.js';
 import { ApiErrors, ApiIfMatch, ApiJsonBody, ApiJsonResponse, ApiPageQuery } from '../openapi/zod-openapi.js';
-import { ModelDiscovery } from '../proxy/model-discovery.service.js';
+import { ModelDiscovery } from '../proxy/discovery/model-discovery.service.js';
 
 /** An API key as a string; a headers secret (made from a provider's customHeaders) as its object. */
 const RevealedSecret = z.object({ value: z.union([z.string(), z.record(z.string(), z.string())]) });

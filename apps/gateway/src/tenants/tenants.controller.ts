@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import {
   CreateTenantBody,
@@ -24,6 +24,8 @@ import { IdParamPipe } from '../http/id-param.pipe.js';
 import { ApiErrors, ApiJsonBody, ApiJsonResponse } from '../openapi/zod-openapi.js';
 
 const CreatedTenant = z.object({ id: z.string(), name: z.string(), adminKey: z.string() });
+/** `keyDeletionDate`: when the KMS forgets the tenant's key for good (aws: the end of its pending-deletion window). */
+const DeletedTenant = z.object({ id: z.string(), keyDeletionDate: z.string().nullable() });
 
 /** The changes a service keeps: each kind goes to the service that counts it (QUOTA_OWNERS). */
 function changesFor(owner: QuotaOwner, body: PutTenantQuotasBody): TenantQuotaChanges {
@@ -65,6 +67,25 @@ export class TenantsController {
       }),
     );
     return { id: tenant.id, name: tenant.name, adminKey };
+  }
+
+  /**
+   * Crypto-shredding, in three steps that each hold alone: providers-service makes the tenant unusable (keys revoked,
+   * agents stopped, 404 from then on), credentials-service destroys the tenant's KMS key (after which no wrapped data
+   * key of the tenant opens, from the database, the event stream or any backup), providers-service records TenantDeleted
+   * (`tenant.deleted`). Should a step fail (KMS down: 503), the same DELETE again resumes it, since the first step
+   * accepts a deletion already started; once it completed, a DELETE answers 404 like any unknown tenant.
+   */
+  @Delete(':id')
+  @HttpCode(202)
+  @Access('operator')
+  @ApiJsonResponse(202, 'the tenant is deleted and its data keys are destroyed at the KMS', DeletedTenant)
+  @ApiErrors(403, 404, 503)
+  async delete(@Param('id', new IdParamPipe('tenant')) tenantId: string, @CurrentActor() actor: Actor): Promise<z.infer<typeof DeletedTenant>> {
+    unwrap(await this.bus.send(ProvidersOps.beginTenantDeletion, { actor, tenantId }));
+    const shredded = unwrap(await this.bus.send(CredentialsOps.shredTenant, { actor, tenantId }));
+    unwrap(await this.bus.send(ProvidersOps.completeTenantDeletion, { actor, tenantId, ...shredded }));
+    return { id: tenantId, keyDeletionDate: shredded.keyDeletionDate };
   }
 
   /** providers-service first: it knows whether the tenant exists, and nothing else is asked when it does not. */

@@ -86,6 +86,8 @@ export async function tenantPrincipal(db: Tx, keyHash: string): Promise<{ princi
             (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute') AS stale
        FROM ${SCHEMA}.access_keys k
        LEFT JOIN ${SCHEMA}.agents a ON a.id = k.agent_id AND a.deleted_at IS NULL
+       -- A tenant whose deletion started has no working key, whatever a key's own row says.
+       JOIN ${SCHEMA}.tenants t ON t.id = k.tenant_id AND t.deletion_started_at IS NULL
       WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND (k.role <> 'agent' OR a.id IS NOT NULL)
         AND (k.expires_at IS NULL OR k.expires_at > now())`,
     [keyHash],

@@ -192,4 +192,13 @@ export const READ_MODEL_MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE ${SCHEMA}.providers ADD COLUMN credential_detail text NULL`,
     ],
   },
+  {
+    id: 'providers-service/011-tenant-deletion',
+    sql: [
+      // Set by TenantDeletionStarted: from then on the tenant's keys are refused and it is not found; deleted_at once
+      // its data keys are destroyed (TenantDeleted). The row stays: the tenant's history remains readable.
+      `ALTER TABLE ${SCHEMA}.tenants ADD COLUMN deletion_started_at timestamptz NULL`,
+      `ALTER TABLE ${SCHEMA}.tenants ADD COLUMN deleted_at timestamptz NULL`,
+    ],
+  },
 ];

@@ -79,6 +79,16 @@ export const readModelsProjection: Projection = {
         ]);
         return;
       }
+      case 'TenantDeletionStarted': {
+        const d = EVENT_DATA_SCHEMAS.TenantDeletionStarted.parse(event.data);
+        await tx.query(`UPDATE ${SCHEMA}.tenants SET deletion_started_at = $3, version = $2 WHERE id = $1 AND version < $2`, [d.tenantId, v, at]);
+        return;
+      }
+      case 'TenantDeleted': {
+        const d = EVENT_DATA_SCHEMAS.TenantDeleted.parse(event.data);
+        await tx.query(`UPDATE ${SCHEMA}.tenants SET deleted_at = $3, version = $2 WHERE id = $1 AND version < $2`, [d.tenantId, v, at]);
+        return;
+      }
       case 'KeyCreated': {
         const d = EVENT_DATA_SCHEMAS.KeyCreated.parse(event.data);
         await tx.query(

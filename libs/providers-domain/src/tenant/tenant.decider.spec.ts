@@ -39,3 +39,33 @@ describe('tenant decider', () => {
     });
   });
 });
+
+describe('tenant deletion', () => {
+  const started = { type: 'TenantDeletionStarted', data: { tenantId: 'ten_1' } } as const;
+  const deleted = { type: 'TenantDeleted', data: { tenantId: 'ten_1', kmsKeyId: 'tenant-ten_1', keyDeletionDate: '2030-01-08T00:00:00.000Z' } } as const;
+  const start = { type: 'StartTenantDeletion', data: { tenantId: 'ten_1', now } } as const;
+  const complete = { type: 'CompleteTenantDeletion', data: { tenantId: 'ten_1', kmsKeyId: 'tenant-ten_1', keyDeletionDate: '2030-01-08T00:00:00.000Z', now } } as const;
+
+  it('starts, then completes once the data keys are destroyed', () => {
+    spec.given([created]).when(start).then([started]);
+    spec.given([created, started]).when(complete).then([deleted]);
+  });
+
+  it('resumes a deletion that stopped midway: starting again records nothing and succeeds', () => {
+    spec.given([created, started]).when(start).then([]);
+  });
+
+  it('refuses a tenant that is deleted or unknown, and completing a deletion that never started', () => {
+    spec.given([created, started, deleted]).when(start).thenFails('tenant_not_found');
+    spec.given([]).when(start).thenFails('tenant_not_found');
+    spec.given([created]).when(complete).thenFails('invalid_state');
+    spec.given([created, started, deleted]).when(complete).then([]);
+  });
+
+  it('takes no more settings once deletion started', () => {
+    spec
+      .given([created, started])
+      .when({ type: 'ChangeTenantSettings', data: { tenantId: 'ten_1', changes: { unpricedModels: 'refuse' }, now } })
+      .thenFails('tenant_not_found');
+  });
+});

@@ -7,7 +7,7 @@ import { CommandOperation, QueryOperation } from '@switchboard/messaging';
 
 async function operatorOnTenant(db: Tx, actor: Actor, tenantId: string): Promise<Result<void>> {
   if (actor.role !== 'operator') return fail(appError('forbidden', 'only the operator key reads or sets tenant quotas'));
-  const rows: unknown[] = await db.query(`SELECT 1 FROM ${SCHEMA}.tenants WHERE id = $1`, [tenantId]);
+  const rows: unknown[] = await db.query(`SELECT 1 FROM ${SCHEMA}.tenants WHERE id = $1 AND deletion_started_at IS NULL`, [tenantId]);
   return rows.length > 0 ? ok(undefined) : fail(appError('tenant_not_found', `tenant ${tenantId} not found`));
 }
 

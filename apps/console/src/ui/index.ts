@@ -1,0 +1,8 @@
+export { Button } from './button';
+export { ConfirmDialog } from './confirm-dialog';
+export { ErrorText, FormError, CONFLICT_MESSAGE } from './error-text';
+export { Field, Select, TextInput, fieldError, type ControlProps } from './field';
+export { formatDateTime, formatInt, formatPrice, formatUsd } from './format';
+export { Gauge } from './gauge';
+export { PageHeader, QueryState } from './page';
+export { Table, type Column } from './table';

@@ -1,0 +1,63 @@
+import { UsageChunkStripper, UsageTracker, streamErrorEvent } from '@switchboard/llm-protocols';
+import type { UpstreamResponse } from '@switchboard/upstream';
+import type { FastifyReply } from 'fastify';
+import type { CallDeadline } from './call.deadline.js';
+import type { CallMeter } from '../meter/call.meter.js';
+import { annotateProxySpan } from './genai.span.js';
+import { relayedHeaders, upstreamFailure } from './upstream.forwarder.js';
+
+/**
+ * Streams an SSE answer to the client chunk by chunk as it arrives (no buffering, backpressure honoured),
+ * teeing each chunk into a UsageTracker, and dropping the usage chunk the client did not ask for. Resolves
+ * when the upstream ended or broke off; an upstream that breaks off mid-stream ends the client's stream too,
+ * and one cut at the call's deadline ends it with an error event in the client's protocol.
+ */
+export function forwardStream(reply: FastifyReply, response: UpstreamResponse, meter: CallMeter, strip: boolean, origin: string, deadline: CallDeadline): Promise<void> {
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(response.status, relayedHeaders(String(response.headers['content-type']), meter.requestId, true));
+  const tracker = new UsageTracker(meter.identity.protocol);
+  meter.tracker = tracker;
+  const stripper = strip ? new UsageChunkStripper() : null;
+  const body = response.body;
+  const resume = (): void => void body.resume();
+  return new Promise<void>((resolve) => {
+    let settled = false;
+    const finish = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
+      body.off('data', onData);
+      tracker.end();
+      const rest = stripper?.end();
+      if (rest !== undefined && rest.length > 0 && !raw.destroyed) raw.write(rest);
+      meter.usage = tracker.usage();
+      meter.usageComplete = tracker.complete;
+      meter.responseModel = tracker.responseModel;
+      // Before the end: the proxy's span ends with the response.
+      annotateProxySpan(meter.traceContext, meter.responseModel, meter.usage);
+      if (error !== null) {
+        const failure = deadline.failureOf(error, origin);
+        meter.errorKind = failure.kind === 'aborted' ? 'client_closed' : `upstream_${failure.kind}`;
+        if (deadline.timedOut && !raw.destroyed) raw.write(streamErrorEvent(meter.identity.protocol, upstreamFailure(meter.identity.protocol, failure)));
+      } else if (tracker.streamError !== null) {
+        meter.errorKind = tracker.streamError;
+      }
+      raw.end();
+      resolve();
+    };
+    const onData = (chunk: Buffer): void => {
+      meter.firstChunk(reply.elapsedTime);
+      tracker.push(chunk);
+      const out = stripper === null ? chunk : stripper.push(chunk);
+      if (out.length > 0 && !raw.write(out)) {
+        body.pause();
+        raw.once('drain', resume);
+      }
+    };
+    body.on('data', onData);
+    body.once('end', () => finish(null));
+    body.once('error', finish);
+    // A body destroyed without an error (aborted by us when the client left) still settles the call.
+    body.once('close', () => finish(body.readableEnded ? null : new Error('upstream stream closed before its end')));
+  });
+}

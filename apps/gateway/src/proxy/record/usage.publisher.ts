@@ -1,0 +1,128 @@
+import { BUS_EVENT_TYPES, type BusNames, type UsageRecorded } from '@switchboard/contracts';
+import { traceHeaders, type Logger } from '@switchboard/telemetry';
+import type { UsageSink } from './usage.sink.js';
+import type { SpooledEvent, UsageSpool } from './usage.spool.js';
+
+export interface UsagePublisherOptions {
+  readonly names: BusNames;
+  readonly spool: Pick<UsageSpool, 'append' | 'flush'>;
+  /** JetStream on the gateway's connection (jetStreamUsageSink). */
+  readonly sink: UsageSink;
+  readonly logger: Logger;
+  readonly flushIntervalMs?: number;
+}
+
+/** A batch this large is published at once rather than at the end of the event-loop turn. */
+const MAX_BATCH = 256;
+
+/**
+ * Publishes one `usage.recorded` per proxied call, off the response path. An event NATS did not acknowledge
+ * goes to the on-disk spool (fsynced per batch), and a background flusher republishes spooled events; the
+ * event id is the Nats-Msg-Id, so an event that was in fact stored before its ack was lost is dropped as a
+ * duplicate by JetStream. At start the flusher also takes over spools left by earlier processes.
+ * What is lost: only events still in memory if the process is killed with SIGKILL (a graceful stop spools them).
+ *
+ * Events recorded in the same event-loop turn are published together (at its end, setImmediate): their
+ * publishes are issued in one synchronous run, which nats.js sends in one socket write. On loopback a write costs as much CPU as the
+ * rest of a proxied call, so one write per call was the largest single cost of the gateway under load.
+ */
+export class UsagePublisher {
+  private readonly inFlight = new Set<Promise<void>>();
+  private toSpool: SpooledEvent[] = [];
+  /** Events waiting for the batch's publish, with the trace context of the call that recorded each. */
+  private batch: Array<{ readonly spooled: SpooledEvent; readonly trace: Record<string, string> }> = [];
+  private batchImmediate: NodeJS.Immediate | null = null;
+  private spoolScheduled = false;
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+
+  constructor(private readonly options: UsagePublisherOptions) {}
+
+  start(): void {
+    const every = this.options.flushIntervalMs ?? 2_000;
+    this.timer = setInterval(() => void this.flushSpool(), every);
+    this.timer.unref();
+    void this.flushSpool();
+  }
+
+  record(tenantId: string, usage: UsageRecorded): void {
+    const event = {
+      eventId: usage.requestId,
+      type: BUS_EVENT_TYPES.UsageRecorded,
+      tenantId,
+      at: new Date().toISOString(),
+      ...usage,
+    };
+    const spooled: SpooledEvent = { subject: this.options.names.event(tenantId, BUS_EVENT_TYPES.UsageRecorded), event };
+    this.batch.push({ spooled, trace: traceHeaders() });
+    if (this.batch.length >= MAX_BATCH) this.publishBatch();
+    else this.batchImmediate ??= setImmediate(() => this.publishBatch());
+  }
+
+  /** Graceful stop: every event is either acknowledged or on disk when this resolves. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.publishBatch();
+    await Promise.allSettled([...this.inFlight]);
+    await this.writeSpool();
+    await this.flushing;
+  }
+
+  /** All batched events, each its own JetStream publish (own ack and dedupe id), issued in one go. */
+  private publishBatch(): void {
+    if (this.batchImmediate !== null) clearImmediate(this.batchImmediate);
+    this.batchImmediate = null;
+    const batch = this.batch;
+    this.batch = [];
+    for (const { spooled, trace } of batch) {
+      const publishing = this.publish(spooled, trace).catch(() => this.spoolLater(spooled));
+      this.inFlight.add(publishing);
+      void publishing.finally(() => this.inFlight.delete(publishing));
+    }
+  }
+
+  /** `trace`: the recording call's traceparent (none for a spooled event: the active context is sent). */
+  private publish(spooled: SpooledEvent, trace?: Record<string, string>): Promise<void> {
+    const headers = trace !== undefined && 'traceparent' in trace ? { headers: trace } : {};
+    return this.options.sink.publish(spooled.subject, JSON.stringify(spooled.event), { msgId: spooled.event.eventId, ...headers });
+  }
+
+  /** Events failing in the same tick share one fsync. */
+  private spoolLater(spooled: SpooledEvent): Promise<void> {
+    this.toSpool.push(spooled);
+    if (!this.spoolScheduled) {
+      this.spoolScheduled = true;
+      setImmediate(() => void this.writeSpool());
+    }
+    return Promise.resolve();
+  }
+
+  private async writeSpool(): Promise<void> {
+    this.spoolScheduled = false;
+    const batch = this.toSpool;
+    this.toSpool = [];
+    if (batch.length === 0) return;
+    try {
+      await this.options.spool.append(batch);
+    } catch (error) {
+      // The disk refused too: keep them in memory and try again with the next batch rather than drop them.
+      this.toSpool.unshift(...batch);
+      this.options.logger.error('usage events could not be spooled', { count: batch.length, error: (error as Error).message });
+    }
+  }
+
+  private flushSpool(): Promise<void> {
+    if (this.flushing !== null || !this.options.sink.connected()) return this.flushing ?? Promise.resolve();
+    this.flushing = (async () => {
+      await this.writeSpool();
+      const published = await this.options.spool.flush((event) => this.publish(event));
+      if (published > 0) this.options.logger.info('republished spooled usage events', { count: published });
+    })()
+      .catch((error: unknown) => this.options.logger.warn('usage spool flush failed', { error: (error as Error).message }))
+      .finally(() => {
+        this.flushing = null;
+      });
+    return this.flushing;
+  }
+}
