@@ -120,12 +120,21 @@ export class NatsCluster {
   }
 
   /** The stream's durable consumers with their replicas (a consumer's own, else the stream's, as JetStream reports them). */
-  async consumerReplicas(stream: string): Promise<Array<{ readonly name: string; readonly replicas: number }>> {
-    const out: Array<{ name: string; replicas: number }> = [];
-    for await (const info of (await this.manager()).consumers.list(stream)) {
-      out.push({ name: info.name, replicas: (info.cluster?.replicas?.length ?? 0) + (info.cluster?.leader ? 1 : 0) });
+  async consumerReplicas(stream: string, timeoutMs = 20_000): Promise<Array<{ readonly name: string; readonly replicas: number }>> {
+    // Just after the services start, the cluster is busy creating their consumers: a listing may time out, so ask again.
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const out: Array<{ name: string; replicas: number }> = [];
+        for await (const info of (await this.manager()).consumers.list(stream)) {
+          out.push({ name: info.name, replicas: (info.cluster?.replicas?.length ?? 0) + (info.cluster?.leader ? 1 : 0) });
+        }
+        return out;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await sleep(500);
+      }
     }
-    return out;
   }
 
   /**

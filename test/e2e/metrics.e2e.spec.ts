@@ -113,7 +113,8 @@ describe('metrics of the running stack', () => {
     const usage = scrapes.get('usage-service') ?? '';
     const budget = (await admin.get<Json>(`/v1/providers/${providerId}/budget`)).body;
     const subject = { scope: 'provider', subject: providerId };
-    expect(budget).toMatchObject({ monthlyBudgetUsd: BUDGET_USD, reservedUsd: 0, exhausted: false });
+    // reservedUsd may hold a gateway's budget lease (a share of what is left), so only spend is compared.
+    expect(budget).toMatchObject({ monthlyBudgetUsd: BUDGET_USD, exhausted: false });
     expect(budget['spentUsd']).toBeGreaterThan(0);
     expect(sampleValue(usage, 'switchboard_budget_spent_usd', subject)).toBeCloseTo(budget['spentUsd'] as number, 12);
     expect(sampleValue(usage, 'switchboard_budget_limit_usd', subject)).toBe(BUDGET_USD);

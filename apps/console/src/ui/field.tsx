@@ -52,6 +52,16 @@ export function TextInput({ label, value, onChange, error, hint, type = 'text', 
   );
 }
 
+/** An amount in USD (a budget): a decimal, never negative. */
+export function UsdInput(props: TextInputProps) {
+  return <TextInput type="number" inputMode="decimal" min={0} step="any" {...props} />;
+}
+
+/** A value written once and never shown again: masked, left out of autofill and spell checking. */
+export function SecretInput(props: TextInputProps) {
+  return <TextInput type="password" autoComplete="new-password" spellCheck={false} {...props} />;
+}
+
 type SelectProps = Omit<SelectHTMLAttributes<HTMLSelectElement>, 'id' | 'value' | 'onChange'> & {
   readonly label: string;
   readonly value: string;

@@ -4,7 +4,7 @@ import { useState, type FormEvent } from 'react';
 import type { ApiResponse } from '../../api/client';
 import { queryKeyOf, useApiMutation } from '../../api/queries';
 import { useSession } from '../../auth/session';
-import { Button, FormError, Gauge, QueryState, TextInput, fieldError } from '../../ui';
+import { Button, FormError, Gauge, QueryState, UsdInput, fieldError } from '../../ui';
 import { AGENTS_PATH, useBudget } from './agents.queries';
 import { budgetFromInput, budgetToInput } from './usd-input';
 
@@ -58,12 +58,8 @@ function AgentBudgetForm({ agent }: { readonly agent: ApiResponse<AgentView> }) 
 
   return (
     <form onSubmit={submit} noValidate aria-label="Agent budget">
-      <TextInput
+      <UsdInput
         label="Monthly budget (USD)"
-        type="number"
-        inputMode="decimal"
-        min={0}
-        step="any"
         value={budget}
         onChange={setBudget}
         error={fieldError(save.error, 'monthlyBudgetUsd')}

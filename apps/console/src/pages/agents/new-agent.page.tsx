@@ -2,7 +2,7 @@ import type { AgentView } from '@switchboard/contracts';
 import { useState, type FormEvent } from 'react';
 import { Link, useLocation } from 'wouter';
 import { useApiMutation } from '../../api/queries';
-import { Button, FormError, PageHeader, Select, TextInput, fieldError } from '../../ui';
+import { Button, FormError, PageHeader, Select, TextInput, UsdInput, fieldError } from '../../ui';
 import { AGENTS_PATH, useProviderModels, useProviders } from './agents.queries';
 import { budgetFromInput } from './usd-input';
 
@@ -73,12 +73,8 @@ export function NewAgentPage() {
           hint={providerId === '' ? 'Choose a provider first.' : models.isPending ? 'Loading models…' : undefined}
         />
         <Select label="Delivery" value={delivery} onChange={setDelivery} options={DELIVERY_OPTIONS} error={fieldError(create.error, 'delivery')} />
-        <TextInput
+        <UsdInput
           label="Monthly budget (USD)"
-          type="number"
-          inputMode="decimal"
-          min={0}
-          step="any"
           value={budget}
           onChange={setBudget}
           error={fieldError(create.error, 'monthlyBudgetUsd')}

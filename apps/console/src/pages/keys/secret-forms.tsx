@@ -3,7 +3,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api/client';
 import { queryKeyOf } from '../../api/queries';
-import { Button, ConfirmDialog, FormError, TextInput, fieldError } from '../../ui';
+import { Button, ConfirmDialog, FormError, SecretInput, TextInput, fieldError } from '../../ui';
 
 export const SECRETS_PATH = '/v1/secrets';
 
@@ -46,11 +46,8 @@ export function NewSecretForm() {
   return (
     <form onSubmit={(e) => void submit(e)} noValidate aria-label="New secret">
       <TextInput label="Name" value={name} onChange={setName} error={fieldError(write.error, 'name')} />
-      <TextInput
+      <SecretInput
         label="Value"
-        type="password"
-        autoComplete="new-password"
-        spellCheck={false}
         value={value}
         onChange={setValue}
         error={fieldError(write.error, 'value')}
@@ -82,11 +79,8 @@ export function ReplaceSecretDialog({ secret, onClose }: { readonly secret: Secr
   }
   return (
     <ConfirmDialog open={secret !== null} title={`Replace the value of ${secret?.name ?? ''}`} confirmLabel="Save" busy={write.busy} onConfirm={() => void save()} onCancel={close}>
-      <TextInput
+      <SecretInput
         label="New value"
-        type="password"
-        autoComplete="new-password"
-        spellCheck={false}
         value={value}
         onChange={setValue}
         error={fieldError(write.error, 'value')}
