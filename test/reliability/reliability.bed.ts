@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { generateRecipientKeyPair } from '@switchboard/sealing';
 import { ApiClient, KmsEmulator, MockLlmUpstream, NatsServer, PostgresServer, Stack, type MockCall } from '@switchboard/testing';
@@ -93,15 +94,7 @@ export class ReliabilityBed {
   async route(name: string, budgetCalls: number, delivery: 'proxy' | 'direct' = 'proxy'): Promise<Route> {
     const upstreamKey = `sk-${name}-${Math.random().toString(36).slice(2, 12)}`;
     const limitUsd = budgetCalls * CALL_COST_USD;
-    const provider = await this.admin.post<Json>('/v1/providers', {
-      name,
-      type: 'custom',
-      endpoint: `${this.mock.baseUrl}/v1`,
-      apiKey: upstreamKey,
-      monthlyBudgetUsd: limitUsd,
-    });
-    if (provider.status !== 201) throw new Error(`provider ${name}: ${provider.status} ${provider.text}`);
-    const providerId = provider.body.id as string;
+    const providerId = await this.registerProvider({ name, type: 'custom', endpoint: `${this.mock.baseUrl}/v1`, apiKey: upstreamKey, monthlyBudgetUsd: limitUsd });
     const model = await this.admin.post(`/v1/providers/${providerId}/models`, { name: MODEL, upstreamModel: 'gpt-mock', inputUsdPerMTok: 0, outputUsdPerMTok: OUTPUT_USD_PER_MTOK });
     if (model.status !== 201) throw new Error(`model ${name}: ${model.status} ${model.text}`);
     const agent = await this.admin.post<Json>('/v1/agents', { name: `${name}-agent`, providerId, delivery });
@@ -109,6 +102,24 @@ export class ReliabilityBed {
     const key = await this.admin.post<Json>('/v1/keys', { name: `${name}-key`, role: 'agent', agentId: agent.body.id });
     if (key.status !== 201) throw new Error(`key ${name}: ${key.status} ${key.text}`);
     return { name, providerId, agentId: agent.body.id as string, key: key.body.key as string, upstreamKey, budgetCalls, limitUsd };
+  }
+
+  /**
+   * Setting up the next scenario right after a service restart: a replica just started may answer its first command
+   * after the gateway's 5 s bus timeout (503 `unavailable`) and still register the provider, so look for it by name
+   * before asking again.
+   */
+  private async registerProvider(body: Json): Promise<string> {
+    for (let attempt = 1; ; attempt++) {
+      const provider = await this.admin.post<Json>('/v1/providers', body);
+      if (provider.status === 201) return provider.body.id as string;
+      if (provider.status !== 503 || attempt === 3) throw new Error(`provider ${String(body['name'])}: ${provider.status} ${provider.text}`);
+      this.log(`provider ${String(body['name'])}: 503 on attempt ${attempt}, looking it up`);
+      await sleep(2_000);
+      const listed = await this.admin.get<{ data: Json[] }>('/v1/providers?limit=100');
+      const found = listed.body.data?.find((p) => p['name'] === body['name']);
+      if (found !== undefined) return found['id'] as string;
+    }
   }
 
   /** Completions that reached the upstream through `route` (discovery calls excluded). */
