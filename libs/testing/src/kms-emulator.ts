@@ -1,16 +1,14 @@
-import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LoopbackServer, readBody } from './loopback.server.js';
-import { contextOf, dataKeyLength, KmsFault, optionalString, requiredBlob, requiredString, type Context, type Json } from './kms-emulator.fields.js';
+import { blobKeyId, openBlob, sealBlob } from './kms-emulator.blob.js';
+import { contextOf, dataKeyLength, KmsFault, optionalString, requiredBlob, requiredString, type Json } from './kms-emulator.fields.js';
 
 const ACCOUNT_ID = '111122223333';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 const ALG = 'SYMMETRIC_DEFAULT';
-const BLOB_VERSION = 0x01;
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 
 const FIXED_METADATA = {
   AWSAccountId: ACCOUNT_ID, KeyUsage: 'ENCRYPT_DECRYPT', Origin: 'AWS_KMS', KeyManager: 'CUSTOMER',
@@ -154,13 +152,13 @@ export class KmsEmulator {
       case 'Encrypt': {
         const key = this.usableKey(requiredString(body, 'KeyId'));
         const plaintext = requiredBlob(body, 'Plaintext', 4096);
-        return { CiphertextBlob: seal(key, plaintext, contextOf(body, 'EncryptionContext')), KeyId: key.arn, EncryptionAlgorithm: ALG };
+        return { CiphertextBlob: sealBlob(key.id, key.material, plaintext, contextOf(body, 'EncryptionContext')), KeyId: key.arn, EncryptionAlgorithm: ALG };
       }
       case 'GenerateDataKey':
       case 'GenerateDataKeyWithoutPlaintext': {
         const key = this.usableKey(requiredString(body, 'KeyId'));
         const dataKey = randomBytes(dataKeyLength(body));
-        const out: Json = { CiphertextBlob: seal(key, dataKey, contextOf(body, 'EncryptionContext')), KeyId: key.arn };
+        const out: Json = { CiphertextBlob: sealBlob(key.id, key.material, dataKey, contextOf(body, 'EncryptionContext')), KeyId: key.arn };
         if (op === 'GenerateDataKey') out['Plaintext'] = dataKey.toString('base64');
         return out;
       }
@@ -171,7 +169,7 @@ export class KmsEmulator {
       case 'ReEncrypt': {
         const destination = this.usableKey(requiredString(body, 'DestinationKeyId'));
         const { key, plaintext } = this.open(body, 'CiphertextBlob', 'SourceEncryptionContext', 'SourceKeyId');
-        const blob = seal(destination, plaintext, contextOf(body, 'DestinationEncryptionContext'));
+        const blob = sealBlob(destination.id, destination.material, plaintext, contextOf(body, 'DestinationEncryptionContext'));
         return { CiphertextBlob: blob, SourceKeyId: key.arn, KeyId: destination.arn, SourceEncryptionAlgorithm: ALG, DestinationEncryptionAlgorithm: ALG };
       }
       default:
@@ -182,23 +180,12 @@ export class KmsEmulator {
   private open(body: Json, blobField: string, contextField: string, keyField: string): { key: EmulatedKey; plaintext: Buffer } {
     const blob = requiredBlob(body, blobField, 6144);
     const context = contextOf(body, contextField);
-    if (blob.length < 2 || blob[0] !== BLOB_VERSION || blob.length <= 2 + blob[1] + IV_BYTES + TAG_BYTES) {
-      throw new KmsFault('InvalidCiphertextException', 'ciphertext is not a KMS blob');
-    }
-    const idEnd = 2 + blob[1];
-    const key = this.keys.get(blob.subarray(2, idEnd).toString('utf8'));
+    const key = this.keys.get(blobKeyId(blob));
     if (key === undefined) throw new KmsFault('InvalidCiphertextException', 'ciphertext names an unknown key');
     const requested = optionalString(body, keyField);
     if (requested !== undefined && this.resolveKey(requested) !== key) throw new KmsFault('IncorrectKeyException', 'KeyId does not identify the key that encrypted the ciphertext');
     this.assertUsable(key);
-    const decipher = createDecipheriv('aes-256-gcm', key.material, blob.subarray(idEnd, idEnd + IV_BYTES), { authTagLength: TAG_BYTES });
-    decipher.setAAD(canonical(context));
-    decipher.setAuthTag(blob.subarray(idEnd + IV_BYTES, idEnd + IV_BYTES + TAG_BYTES));
-    try {
-      return { key, plaintext: Buffer.concat([decipher.update(blob.subarray(idEnd + IV_BYTES + TAG_BYTES)), decipher.final()]) };
-    } catch {
-      throw new KmsFault('InvalidCiphertextException', 'ciphertext or encryption context does not match');
-    }
+    return { key, plaintext: openBlob(blob, key.material, context) };
   }
 
   private createFrom(body: Json): EmulatedKey {
@@ -259,24 +246,6 @@ export class KmsEmulator {
     const state = key.deletionDate === null ? { KeyState: 'Enabled', Enabled: true } : { KeyState: 'PendingDeletion', Enabled: false, DeletionDate: key.deletionDate.getTime() / 1000, PendingDeletionWindowInDays: key.pendingWindowInDays };
     return { ...FIXED_METADATA, ...state, KeyId: key.id, Arn: key.arn, CreationDate: created, Description: key.description };
   }
-}
-
-function seal(key: EmulatedKey, plaintext: Buffer, context: Context): string {
-  const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', key.material, iv, { authTagLength: TAG_BYTES });
-  cipher.setAAD(canonical(context));
-  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  const id = Buffer.from(key.id, 'utf8');
-  return Buffer.concat([Buffer.from([BLOB_VERSION, id.length]), id, iv, cipher.getAuthTag(), ciphertext]).toString('base64');
-}
-
-// Same rule as libs/kms canonicalContext (sorted by UTF-8 bytes, u32 length prefixes), kept
-// separate because the harness must not depend on the code it tests.
-function canonical(context: Context): Buffer {
-  const pairs = Object.entries(context).map(([k, v]) => [Buffer.from(k, 'utf8'), Buffer.from(v, 'utf8')] as const);
-  pairs.sort(([a], [b]) => Buffer.compare(a, b));
-  const u32 = (n: number): Buffer => Buffer.from([n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
-  return Buffer.concat([u32(pairs.length), ...pairs.flatMap(([k, v]) => [u32(k.length), k, u32(v.length), v])]);
 }
 
 const EMULATOR_USAGE = `usage: node libs/testing/dist/kms-emulator.js [--port <port>] [-h | --help]
