@@ -154,6 +154,10 @@ describe('BusClient ⇄ HandleOperation over NATS', () => {
     try {
       const result = await bus.send(Explode, {});
       expect(result).toEqual({ ok: false, error: { code: 'internal', message: 'internal error' } });
+      // The logger writes a turn's lines together at the end of that turn: wait for it rather than race it.
+      for (let turn = 0; turn < 200 && !lines.some((line) => line.includes('handler failed')); turn++) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
     } finally {
       spy.mockRestore();
     }
