@@ -11,25 +11,31 @@
 // that noise on the machine hits all alike. Switchboard's CPU per call is summed over every process of the stack
 // (gateway, services, NATS, the database's PostgreSQL backends and writers; NATS and PostgreSQL are shared with
 // whatever else runs on the machine), counted until the services are idle again. Then the ablation ladder
-// (ladder.mjs), and on the same stack: agent start → credential.issued p50/p99 (issuance.bench.mjs's probe), the
+// (ladder.mjs), the per-chunk delay of streamed answers (chunk-delay.mjs: direct, floor and Switchboard; chunks spaced
+// apart by the mock, each timed from the mock's write to the client's read), and on the same stack: agent start → credential.issued p50/p99 (issuance.bench.mjs's probe), the
 // usage projection lag at a steady rate (usage.bench.mjs's lag phase) and event appends/s (create-provider commands
 // sustained, one event each, as in rest.bench.mjs).
 // Env: BENCH_QUICK=1 (short run), BENCH_N (calls per target per cell at concurrency 1; default 2000, quick 500),
 // BENCH_SECONDS (seconds per target per cell at concurrency > 1; default 6, quick 2), BENCH_ROUNDS (rounds per
 // cell; default 3, quick 2), BENCH_CONCURRENCY (default `1,32,128`), BENCH_ONLY (what to run, comma-separated:
-// `non-streamed`, `streamed`, `streamed:32`, …, `ladder`, `issuance`, `usage-lag`, `appends`), BENCH_PORTKEY=0 (leave
+// `non-streamed`, `streamed`, `streamed:32`, …, `ladder`, `chunks`, `issuance`, `usage-lag`, `appends`), BENCH_PORTKEY=0 (leave
 // Portkey out), BENCH_ISSUANCE_N (sequential starts per delivery; default 200, quick 50), BENCH_USAGE_RATE (events/s,
 // default 1000), BENCH_USAGE_SECONDS (default 10, quick 4), BENCH_APPEND_SECONDS (default 5, quick 3),
 // BENCH_APPEND_CONCURRENCY (default 16), BENCH_WARM_SECONDS (unmeasured calls per target and mode before the
-// first cell; default 3, quick 1), BENCH_GATEWAY_ARGS (node arguments of both gateways, e.g. `--cpu-prof
-// --cpu-prof-dir=/tmp/prof`).
+// first cell; default 3, quick 1), BENCH_GATEWAY_ARGS (node arguments of both gateways, after the launcher's
+// SERVICE_V8_FLAGS, which they override; e.g. `--cpu-prof
+// --cpu-prof-dir=/tmp/prof`), BENCH_CHUNK_CALLS (streamed calls per target and concurrency; default 200, quick 60),
+// BENCH_CHUNK_GAP_MS (the mock's gap between content chunks; default 20), BENCH_CHUNKS (content chunks per answer;
+// default 8), BENCH_CHUNK_CONCURRENCY (default `1,32`).
 import pg from 'pg';
 import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
-import { MockLlmUpstream, Stack, deleteEventsStream } from '@switchboard/testing';
+import { MAX_QUOTA } from '@switchboard/contracts';
+import { ApiClient, MockLlmUpstream, Stack, deleteEventsStream } from '@switchboard/testing';
 import { UPSTREAM_KEY, issuanceProbe, issuanceSetup, onlyFilter, pct, proxyTenant, sequentialStarts, sleep, sustained, usageProjection } from './bench-kit.mjs';
 import { stackProcesses, startBenchServer, startPortkey, startTraceSink } from './contenders.mjs';
 import { ms, ratio, runCell, warmUp } from './interleaved.mjs';
+import { printChunkDelay, runChunkDelay } from './chunk-delay.mjs';
 import { runLadder } from './ladder.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -43,6 +49,10 @@ const USAGE_RATE = num('BENCH_USAGE_RATE', 1000, 1000);
 const USAGE_SECONDS = num('BENCH_USAGE_SECONDS', 10, 4);
 const APPEND_SECONDS = num('BENCH_APPEND_SECONDS', 5, 3);
 const APPEND_CONCURRENCY = num('BENCH_APPEND_CONCURRENCY', 16, 16);
+const CHUNK_CALLS = num('BENCH_CHUNK_CALLS', 200, 60);
+const CHUNK_GAP_MS = num('BENCH_CHUNK_GAP_MS', 20, 20);
+const CHUNKS = num('BENCH_CHUNKS', 8, 8);
+const CHUNK_CONCURRENCIES = (process.env.BENCH_CHUNK_CONCURRENCY ?? '1,32').split(',').map(Number);
 const BUDGET_USD = 1e9;
 const RPM = 10_000_000;
 
@@ -217,6 +227,19 @@ try {
     });
   }
 
+  if (selected('chunks')) {
+    console.log(`Per-chunk delay: ${CHUNKS} content chunks ${CHUNK_GAP_MS} ms apart, ${CHUNK_CALLS} streamed calls per target at concurrency ${CHUNK_CONCURRENCIES.join(', ')}…`);
+    const sb = gatewayOf(1);
+    const targets = [
+      { name: 'direct', origin: mock.baseUrl, headers: { authorization: `Bearer ${UPSTREAM_KEY}` } },
+      { name: 'floor', origin: floor.url, headers: { authorization: 'Bearer client' } },
+      { name: 'switchboard', origin: sb.url, headers: { authorization: `Bearer ${agentKey}` } },
+    ];
+    const options = { calls: CHUNK_CALLS, concurrencies: CHUNK_CONCURRENCIES, gapMs: CHUNK_GAP_MS, chunks: CHUNKS, rounds: ROUNDS };
+    const rows = await runChunkDelay(mock, targets, options);
+    output.push(() => printChunkDelay(rows, options));
+  }
+
   if (selected('issuance')) {
     console.log(`Agent start → credential.issued: ${ISSUANCE_N} sequential starts per delivery…`);
     const { recipientId, agents } = await issuanceSetup(admin);
@@ -250,10 +273,20 @@ try {
 
   if (selected('appends')) {
     console.log(`Event appends: create-provider at concurrency ${APPEND_CONCURRENCY} for ${APPEND_SECONDS} s…`);
+    // Every command must be an append: the tenant's provider quota (100 by default) is raised out of reach, and a
+    // refusal of any kind stops the run rather than being counted as an append.
+    const quotas = await new ApiClient(stack.gatewayUrl, stack.operatorKey).put(`/v1/tenants/${tenantId}/quotas`, { providers: MAX_QUOTA });
+    if (quotas.status !== 200) throw new Error(`raising the provider quota: ${quotas.status} ${quotas.text}`);
     let seq = 0;
-    const create = () => admin.post('/v1/providers', { name: `append-${seq++}`, type: 'openai', rateLimitRpm: 600 });
+    const refusals = [];
+    const create = async () => {
+      const res = await admin.post('/v1/providers', { name: `append-${seq++}`, type: 'openai', rateLimitRpm: 600 });
+      if (res.status !== 201) refusals.push(`${res.status} ${res.text.slice(0, 200)}`);
+      return res;
+    };
     for (let i = 0; i < 20; i++) await create();
     const r = await sustained(create, { seconds: APPEND_SECONDS, concurrency: APPEND_CONCURRENCY });
+    if (refusals.length > 0) throw new Error(`event appends: ${refusals.length} create-provider commands refused, e.g. ${refusals[0]}`);
     output.push(() =>
       console.log(
         `\nEvent appends: ${r.perSecond.toFixed(0)}/s (providers-service: create-provider commands, one event each; ` +

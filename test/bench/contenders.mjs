@@ -84,8 +84,15 @@ export async function startTraceSink() {
     req.resume();
     req.on('end', () => {
       exports++;
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{}');
+      // An empty ExportTraceServiceResponse in the request's encoding: an exporter that cannot read the answer counts
+      // the export as failed.
+      if (req.headers['content-type'] === 'application/x-protobuf') {
+        res.writeHead(200, { 'content-type': 'application/x-protobuf', 'content-length': '0' });
+        res.end();
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{}');
+      }
     });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));

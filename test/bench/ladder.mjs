@@ -4,6 +4,8 @@
 // route or the usage event from the real gateway. Rungs 7–10 are the real gateway, built by configuration: a tenant
 // whose provider has no RPM limit or budget and whose model is unpriced, then RPM, then budget on a priced model, then
 // traces exported (a second gateway process with OTEL_EXPORTER_OTLP_ENDPOINT set to a local sink).
+// BENCH_RUNGS (e.g. `5,6`): only those rungs, numbered as in the full ladder; the floor (1) is always measured, as
+// the reference of `% of floor`, and ΔCPU is then over the rung measured before it.
 import { UPSTREAM_KEY } from './bench-kit.mjs';
 import { startBenchServer, stackProcesses } from './contenders.mjs';
 import { ms, ratio, runCell, warmUp } from './interleaved.mjs';
@@ -20,11 +22,27 @@ const COMPOSED = [
  * `gateways`: { plain, rpm, all } agent keys of the three configured tenants and the two gateway processes
  * ({ untraced: { url, pid }, traced: { url, pid } }); `floor`: the floor server.
  */
+/** The rung numbers BENCH_RUNGS asks for (all when unset); the floor is always among them. */
+function selectedRungs() {
+  const given = process.env.BENCH_RUNGS;
+  if (!given) return null;
+  const rungs = new Set(given.split(',').map(Number));
+  if ([...rungs].some((r) => !Number.isInteger(r) || r < 1 || r > COMPOSED.length + 5)) throw new Error(`BENCH_RUNGS: rung numbers 1–${COMPOSED.length + 5}, got ${given}`);
+  return rungs.add(1);
+}
+
 export async function runLadder({ stack, mock, floor, gateways, keys, serviceIdentityEnv, options }) {
+  const rungs = selectedRungs();
+  // Rung n is ladder[n] below (ladder[0] is direct to the mock); composed rungs are 2…COMPOSED.length + 1.
+  const wanted = (rung) => rungs === null || rungs.has(rung);
   const services = () => stack.services.filter((s) => s.name !== 'gateway' && s.child.exitCode === null).map((s) => s.child.pid);
   const composed = [];
   try {
-    for (const [rung] of COMPOSED) {
+    for (const [i, [rung]] of COMPOSED.entries()) {
+      if (!wanted(i + 2)) {
+        composed.push(null);
+        continue;
+      }
       composed.push(
         await startBenchServer(
           'ladder.server.mjs',
@@ -47,23 +65,28 @@ export async function runLadder({ stack, mock, floor, gateways, keys, serviceIde
       processes: () => stackProcesses(stack, gateway.pid),
       backlog: () => [gateway.pid, ...services()],
     });
-    const targets = [
+    const ladder = [
       { name: 'direct', label: 'direct to the mock', origin: mock.baseUrl, headers: { authorization: `Bearer ${UPSTREAM_KEY}` }, pid: null, processes: () => [] },
       { name: 'floor', label: 'floor: node:http + undici Pool, JSON parsed', origin: floor.url, headers: { authorization: 'Bearer client' }, pid: floor.pid, processes: () => [floor.pid] },
-      ...COMPOSED.map(([rung, label], i) => ({
-        name: rung,
-        label,
-        origin: composed[i].url,
-        headers: { authorization: `Bearer ${keys.all}` },
-        pid: composed[i].pid,
-        processes: () => stackProcesses(stack, composed[i].pid),
-        backlog: () => [composed[i].pid, ...services()],
-      })),
+      ...COMPOSED.map(([rung, label], i) =>
+        composed[i] === null
+          ? null
+          : {
+              name: rung,
+              label,
+              origin: composed[i].url,
+              headers: { authorization: `Bearer ${keys.all}` },
+              pid: composed[i].pid,
+              processes: () => stackProcesses(stack, composed[i].pid),
+              backlog: () => [composed[i].pid, ...services()],
+            },
+      ),
       { ...gatewayTarget('gw-plain', keys.plain, gateways.untraced), label: 'gateway: auth, route, usage event (no RPM/budget, unpriced)' },
       { ...gatewayTarget('gw-rpm', keys.rpm, gateways.untraced), label: 'gateway: + RPM limit' },
       { ...gatewayTarget('gw-budget', keys.all, gateways.untraced), label: 'gateway: + budget on a priced model (traces off)' },
       { ...gatewayTarget('gw-all', keys.all, gateways.traced), label: 'gateway: + traces to a local OTLP sink = everything' },
-    ];
+    ].map((target, rung) => (target === null || (rung > 0 && !wanted(rung)) ? null : { ...target, rung }));
+    const targets = ladder.filter((target) => target !== null);
     await warmUp(targets, options.warmSeconds ?? 0, [false]);
     const base = { ...options, label: 'ladder ' };
     const c1 = await runCell(targets, { stream: false, concurrency: 1, mode: 'non-streamed' }, base);
@@ -74,7 +97,7 @@ export async function runLadder({ stack, mock, floor, gateways, keys, serviceIde
       const i = k + 1;
       const first = i === 1;
       return {
-        rung: `${k + 1}. ${t.label}`,
+        rung: `${t.rung}. ${t.label}`,
         '+p50 ms': ms(c1[i].p50 - direct.p50),
         '+p99 ms': ms(c1[i].p99 - direct.p99),
         'Δp50 ms': first ? '' : ms(c1[i].p50 - c1[i - 1].p50),
@@ -89,6 +112,6 @@ export async function runLadder({ stack, mock, floor, gateways, keys, serviceIde
     });
     return { rows, directRps: Math.round(c32[0].rps) };
   } finally {
-    await Promise.all(composed.map((c) => c.stop()));
+    await Promise.all(composed.map((c) => c?.stop()));
   }
 }

@@ -8,9 +8,12 @@
 //   usage  — meter and record: CallMeter, usage parsed from the answer, a usage.recorded event through UsagePublisher
 // The key swap is the floor's (the upstream key from the environment), not the credential stage. Non-streamed calls.
 // Env: LADDER_RUNG, LADDER_PORT (0: any), LADDER_UPSTREAM_KEY, NATS_URL, SWITCHBOARD_NAMESPACE, and the gateway's
-// identity (SWITCHBOARD_SERVICE_KEY, SWITCHBOARD_TRUSTED_KEYS). Prints `listening <port>` once it accepts calls.
+// identity (SWITCHBOARD_SERVICE_KEY, SWITCHBOARD_TRUSTED_KEYS); LADDER_CPU_PROF_DIR: a V8 CPU profile of this process
+// is written there at SIGTERM (`--cpu-prof` is not allowed in NODE_OPTIONS). Prints `listening <port>` once it accepts calls.
 import 'reflect-metadata';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
@@ -38,6 +41,14 @@ import { UsageSpool } from '../../apps/gateway/dist/proxy/record/usage.spool.js'
 import { AgentRouteCache } from '../../apps/gateway/dist/proxy/route/agent-route.cache.js';
 import { resolveModel } from '../../apps/gateway/dist/proxy/route/model.resolution.js';
 import { resolveRoute } from '../../apps/gateway/dist/proxy/route/route.stage.js';
+
+const profileDir = process.env.LADDER_CPU_PROF_DIR;
+const profiler = profileDir ? new Session() : null;
+if (profiler) {
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.start');
+}
 
 const RUNGS = ['auth', 'route', 'rpm', 'budget', 'usage'];
 const level = RUNGS.indexOf(process.env.LADDER_RUNG ?? '');
@@ -136,6 +147,10 @@ process.on('SIGTERM', () =>
     await usage.stop();
     await nc.close();
     await bus.close();
+    if (profiler) {
+      const { profile } = await profiler.post('Profiler.stop');
+      writeFileSync(join(profileDir, `ladder-${process.env.LADDER_RUNG}-${process.pid}.cpuprofile`), JSON.stringify(profile));
+    }
     process.exit(0);
   }),
 );

@@ -14,6 +14,12 @@
 //   3. with BENCH_VIA_PROXY=1: agent calls to the mock LLM through the gateway at BENCH_RATE for BENCH_SECONDS
 //      (at most BENCH_PROXY_INFLIGHT in flight, default 256), lag = projected_at − the event's `at` (when the
 //      gateway recorded the call, ms precision); the calls/s actually reached are printed next to the target.
+//   0. the projection's batch statement on its own, against the stack's database: PostgreSQL backend CPU per batch
+//      of 1, 11 and 50 calls, sent unnamed (parsed and planned on every run, as a TypeORM query is) and as the
+//      projection sends it, a named statement prepared once per connection (BENCH_STATEMENT_BATCHES per row,
+//      default 300).
+// Phases 1 and 2 also print the CPU time per event of usage-service, nats-server and the stack's PostgreSQL processes
+// (ladder.processes.mjs; this process's publishing is not counted), until the projection has caught up.
 // Other env: BENCH_QUICK=1 (N 5000, 10 s).
 import pg from 'pg';
 import { Pool } from 'undici';
@@ -22,6 +28,9 @@ import { jetstream } from '@nats-io/jetstream';
 import { newId } from '@switchboard/contracts';
 import { MockLlmUpstream, Stack, deleteEventsStream } from '@switchboard/testing';
 import { UPSTREAM_KEY, lagRow, proxyTenant, sleep, usageEvent, usageProjection, wallMs } from './bench-kit.mjs';
+import { readFileSync } from 'node:fs';
+import { groupSnapshot, groupSpentUs } from './ladder.processes.mjs';
+import { projectCalls } from '../../apps/usage-service/dist/projection/usage.projection.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const N = Number(process.env.BENCH_N ?? (QUICK ? 5000 : 20_000));
@@ -30,6 +39,8 @@ const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 1024);
 const VIA_PROXY = process.env.BENCH_VIA_PROXY === '1';
 const PROXY_INFLIGHT = Number(process.env.BENCH_PROXY_INFLIGHT ?? 256);
+
+const STATEMENT_BATCHES = Number(process.env.BENCH_STATEMENT_BATCHES ?? 300);
 
 const TENANTS = Array.from({ length: 3 }, () => newId('tenant'));
 
@@ -54,6 +65,53 @@ async function clockOffset() {
   return `${best.offset.toFixed(2)} ms ± ${(best.rtt / 2).toFixed(2)} ms`;
 }
 
+/** µs of CPU per event by process group since `before` (the other services left out: they do not see these events). */
+function cpuPerEvent(before, events) {
+  const spent = groupSpentUs(before, groupSnapshot(stack));
+  const row = {};
+  for (const group of ['usage-service', 'nats-server', 'postgres']) row[group] = Math.round(spent[group] / events);
+  return { ...row, total: row['usage-service'] + row['nats-server'] + row.postgres };
+}
+
+/** The statement and parameters projectCalls sends for these calls, captured instead of run. */
+async function projectionQuery(calls) {
+  let query = null;
+  await projectCalls({ query: async (config) => ((query = config), { rows: [{}] }) }, calls);
+  return query;
+}
+
+async function statementCost() {
+  console.log(`\n0. The projection's statement alone: ${STATEMENT_BATCHES} batches per row, unnamed and named`);
+  const client = new pg.Client({ connectionString: stack.databaseUrl });
+  await client.connect();
+  const rows = [];
+  try {
+    const { pid } = (await client.query('SELECT pg_backend_pid() AS pid')).rows[0];
+    const backendUs = () => {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10_000;
+    };
+    const tenants = [newId('tenant')];
+    let i = 0;
+    for (const size of [1, 11, 50]) {
+      for (const named of [false, true, false, true]) {
+        const queries = [];
+        for (let b = 0; b < STATEMENT_BATCHES + 20; b++) {
+          queries.push(await projectionQuery(Array.from({ length: size }, () => usageEvent(tenants, i++, new Date().toISOString()))));
+        }
+        // The first 20 warm the connection (and let a named statement settle on its generic plan) uncounted.
+        for (const q of queries.slice(0, 20)) await (named ? client.query(q) : client.query(q.text, q.values));
+        const before = backendUs();
+        for (const q of queries.slice(20)) await (named ? client.query(q) : client.query(q.text, q.values));
+        rows.push({ batch: size, statement: named ? 'named (prepared)' : 'unnamed', 'PostgreSQL µs/batch': Math.round((backendUs() - before) / STATEMENT_BATCHES) });
+      }
+    }
+  } finally {
+    await client.end();
+  }
+  return rows;
+}
+
 async function throughput() {
   console.log(`\n1. Throughput: ${N} events, as fast as the bus acknowledges them (≤ ${WINDOW} unacknowledged)`);
   const tenants = TENANTS;
@@ -61,6 +119,7 @@ async function throughput() {
   const expected = { requests: new Map(tenants.map((t) => [t, 0])), inputTokens: 0 };
   let inFlight = 0;
   let wake = null;
+  const cpuBefore = groupSnapshot(stack);
   const firstPublish = wallMs();
   let lastPrint = firstPublish;
   for (let i = 0; i < N; i++) {
@@ -84,6 +143,7 @@ async function throughput() {
   if (stats.failed > 0 || stats.duplicates > 0) throw new Error(`publish: ${stats.failed} failed, ${stats.duplicates} duplicates`);
   console.log(`  all ${N} acknowledged after ${((published - firstPublish) / 1000).toFixed(2)} s; waiting for the projection…`);
   const seen = await waitProjected(tenants, N, 'throughput');
+  const cpu = cpuPerEvent(cpuBefore, N);
   const { last } = await one('SELECT extract(epoch FROM max(projected_at))::float8 * 1000 AS last FROM usage.calls WHERE tenant_id = ANY($1)', [tenants]);
 
   const daily = await db.query(
@@ -102,13 +162,16 @@ async function throughput() {
     projectedPerSPolled: N / ((seen - firstPublish) / 1000),
     projectedPerSExact: N / ((last - firstPublish) / 1000),
     seconds: (seen - firstPublish) / 1000,
+    cpu,
   };
 }
 
 async function steadyLag() {
   console.log(`\n2. Lag: ${RATE} events/s for ${SECONDS} s (${Math.round(RATE * SECONDS)} events)`);
+  const cpuBefore = groupSnapshot(stack);
   const { lags, achieved, projectedPerS } = await projectSteadily(RATE, SECONDS);
-  return { row: lagRow(`direct, ${achieved.toFixed(0)} events/s`, lags, projectedPerS), achieved };
+  const cpu = cpuPerEvent(cpuBefore, lags.length);
+  return { row: lagRow(`direct, ${achieved.toFixed(0)} events/s`, lags, projectedPerS), achieved, cpu };
 }
 
 async function proxyLag() {
@@ -185,11 +248,14 @@ async function proxyLag() {
 
 try {
   console.log(`Clock check (PostgreSQL clock_timestamp() − this process): ${await clockOffset()}`);
+  const statement = await statementCost();
   const t = await throughput();
   const lag = await steadyLag();
   const proxy = VIA_PROXY ? await proxyLag() : null;
   console.log(`Clock check after (PostgreSQL − this process): ${await clockOffset()}`);
 
+  console.log('\nThe projection statement alone (backend CPU, clock ticks of 10 ms summed over the row):');
+  console.table(statement);
   console.log('\nUsage projection (one usage-service, loopback PostgreSQL and NATS)');
   console.log(
     `Throughput: ${Math.round(t.projectedPerSPolled)} events projected/s (${N} events in ${t.seconds.toFixed(2)} s, polled every 100 ms; ` +
@@ -197,6 +263,11 @@ try {
   );
   console.log(`Lag (ms), projected_at − publish; target ${RATE} events/s, reached ${lag.achieved.toFixed(0)}/s:`);
   console.table([lag.row, ...(proxy ? [proxy.row] : [])]);
+  console.log('CPU µs per event until projected (PostgreSQL writers and nats-server shared with the rest of the machine):');
+  console.table([
+    { phase: `1. throughput (${N} events)`, ...t.cpu },
+    { phase: `2. lag (${lag.achieved.toFixed(0)} events/s)`, ...lag.cpu },
+  ]);
   if (proxy) {
     console.log(
       `Through the proxy: target ${RATE} calls/s, ${proxy.sent.toFixed(0)}/s sent, ${proxy.achieved.toFixed(0)} calls/s answered 200 ` +

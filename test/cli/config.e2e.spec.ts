@@ -200,6 +200,74 @@ describe('npx switchboard plan | apply | export (real stack)', () => {
     expect((await started.admin.get<{ data: Json[] }>('/v1/providers')).body.data.length).toBe(before);
   });
 
+  it('fallbacks: plan → apply → no change; a reordered list is a change; export round trip; prune deletes agents first', async () => {
+    const endpoint = `${started.mock.baseUrl}/v1`;
+    const spare = `  - name: spare\n    type: custom\n    endpoint: ${endpoint}\n    auth:\n      apiKey: \${env:SB_TEST_OPENAI_KEY}\n    models:\n      - name: backup\n        upstreamModel: gpt-mock\n`;
+    const router = '  - name: router\n    provider: internal\n    model: local\n    fallbacks:\n      - { provider: spare, model: backup }\n';
+    const withFallbacks = (targets: string[], withSpare = true): string =>
+      tenantFile(endpoint, `${started.mock.baseUrl}/hook`, 25, false)
+        .replace('agents:\n', `${withSpare ? spare : ''}agents:\n`)
+        .replace('    monthlyBudgetUsd: 25\n', `    monthlyBudgetUsd: 25\n    fallbacks:\n${targets.map((t) => `      - ${t}\n`).join('')}${withSpare ? router : ''}`);
+    const LOCAL = '{ provider: internal, model: local }';
+    const SMART = '{ provider: openai-main, model: smart }';
+
+    write('fallbacks.yaml', withFallbacks([LOCAL, SMART]));
+    const planned = await cli(['plan', '-f', 'fallbacks.yaml'], adminKey());
+    expect([planned.code, planned.stderr]).toEqual([2, '']);
+    // The fallback's provider and model are made before the agent that names them.
+    expect(planned.stdout.trim().split('\n').slice(0, 4)).toEqual([
+      '+ create provider "spare"',
+      '+ create model "backup" of provider "spare"',
+      '~ update agent "support": fallbacks [] → [internal/local, openai-main/smart]',
+      '+ create agent "router"',
+    ]);
+    const applied = await cli(['apply', '-f', 'fallbacks.yaml'], adminKey());
+    expect([applied.code, applied.stderr]).toEqual([0, '']);
+    const ids = new Map((await started.admin.get<{ data: Json[] }>('/v1/providers')).body.data.map((p) => [p.name as string, p.id as string]));
+    const agentsNow = async () => new Map((await started.admin.get<{ data: Json[] }>('/v1/agents')).body.data.map((a) => [a.name as string, a]));
+    expect((await agentsNow()).get('support')?.fallbacks).toEqual([
+      { providerId: ids.get('internal'), model: 'local' },
+      { providerId: ids.get('openai-main'), model: 'smart' },
+    ]);
+    expect((await agentsNow()).get('router')?.fallbacks).toEqual([{ providerId: ids.get('spare'), model: 'backup' }]);
+    expect((await cli(['plan', '-f', 'fallbacks.yaml'], adminKey())).stdout.trim()).toBe('No changes: the tenant matches the file.');
+
+    write('fallbacks.yaml', withFallbacks([SMART, LOCAL]));
+    const reordered = await cli(['plan', '-f', 'fallbacks.yaml'], adminKey());
+    expect([reordered.code, reordered.stdout.trim().split('\n')[0]]).toEqual([2, '~ update agent "support": fallbacks [internal/local, openai-main/smart] → [openai-main/smart, internal/local]']);
+    const version = (await agentsNow()).get('support')?.version as number;
+    expect((await cli(['apply', '-f', 'fallbacks.yaml'], adminKey())).stdout).toContain('updated agent "support"');
+    expect((await agentsNow()).get('support')).toMatchObject({ version: version + 1, fallbacks: [{ model: 'smart' }, { model: 'local' }] });
+
+    const exported = await cli(['export', '-o', 'fallbacks-exported.yaml'], adminKey());
+    expect([exported.code, exported.stderr]).toEqual([0, '']);
+    const text = readFileSync(join(dir, 'fallbacks-exported.yaml'), 'utf8');
+    expect(text).toContain('fallbacks:\n      - provider: openai-main\n        model: smart\n      - provider: internal\n        model: local\n');
+    expect((await cli(['plan', '-f', 'fallbacks-exported.yaml', '--prune'], adminKey())).stdout.trim()).toBe('No changes: the tenant matches the file.');
+    const placeholders = {
+      PROVIDER_OPENAI_MAIN_API_KEY: 'sk-fresh-0123456789',
+      PROVIDER_SPARE_API_KEY: 'sk-fresh-spare-0123456789',
+      PROVIDER_INTERNAL_HEADERS: JSON.stringify({ 'X-Api-Key': 'fresh-header-key' }),
+    };
+    expect((await cli(['apply', '-f', 'fallbacks-exported.yaml'], freshKey, placeholders)).code).toBe(0);
+    expect((await cli(['plan', '-f', 'fallbacks-exported.yaml', '--prune'], freshKey, placeholders)).stdout.trim()).toBe('No changes: the tenant matches the file.');
+    const freshIds = new Map((await fresh.get<{ data: Json[] }>('/v1/providers')).body.data.map((p) => [p.name as string, p.id as string]));
+    const freshRouter = (await fresh.get<{ data: Json[] }>('/v1/agents')).body.data.find((a) => a.name === 'router');
+    expect(freshRouter?.fallbacks).toEqual([{ providerId: freshIds.get('spare'), model: 'backup' }]);
+
+    // An unknown fallback model is named where the file says it, and nothing is applied.
+    const bad = withFallbacks([SMART, '{ provider: internal, model: nowhere }']);
+    const badLine = bad.split('\n').findIndex((l) => l.includes('model: nowhere')) + 1;
+    const refused = await cli(['apply', '-f', write('bad-fallback.yaml', bad)], adminKey());
+    expect([refused.code, refused.stderr]).toEqual([1, expect.stringContaining(`bad-fallback.yaml:${badLine}:38: agents[0].fallbacks[1].model names model "nowhere"`)]);
+    expect(refused.stderr).toContain('nothing was applied');
+
+    // Pruning a provider an agent falls back to: the agent goes first.
+    write('fallbacks.yaml', withFallbacks([SMART, LOCAL], false));
+    const pruned = await cli(['apply', '-f', 'fallbacks.yaml', '--prune'], adminKey());
+    expect([pruned.code, pruned.stderr, pruned.stdout.trim().split('\n')]).toEqual([0, '', ['deleted agent "router"', 'deleted provider "spare"', 'Applied: 2 changes.']]);
+  });
+
   it('never shows the keys it was given by reference', () => {
     expect(outputs.length).toBeGreaterThan(10);
     const everything = [...outputs.flatMap((o) => [o.stdout, o.stderr]), readFileSync(join(dir, 'exported.yaml'), 'utf8')].join('\n');

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import OpenAI from 'openai';
 import type { Locator, Page } from 'playwright-core';
 import { generateRecipientKeyPair } from '@switchboard/sealing';
 import { eventually, readStreamMessages } from '@switchboard/testing';
-import { browserSecrets, saveScreenshot, signIn, startConsoleStack, type ConsolePage, type ConsoleStack } from './fixtures/console.fixture.js';
+import { SCREENSHOT_DIR, browserSecrets, saveScreenshot, signIn, startConsoleStack, type ConsolePage, type ConsoleStack } from './fixtures/console.fixture.js';
 
 type Json = Record<string, unknown>;
 
@@ -74,9 +75,9 @@ describe('console: agents, usage, budgets and keys', () => {
     await signIn(page, fx.consoleUrl, fx.admin.defaultKey as string, '/agents');
     await page.getByRole('link', { name: 'New agent' }).click();
     const form = page.getByRole('form', { name: 'New agent' });
-    await form.getByLabel('Provider').selectOption({ label: 'console-openai (custom)' });
-    await form.getByLabel('Model').locator('option[value="metered"]').waitFor({ state: 'attached' });
-    await form.getByLabel('Model').selectOption('metered');
+    await form.getByLabel('Provider', { exact: true }).selectOption({ label: 'console-openai (custom)' });
+    await form.getByLabel('Model', { exact: true }).locator('option[value="metered"]').waitFor({ state: 'attached' });
+    await form.getByLabel('Model', { exact: true }).selectOption('metered');
     await form.getByLabel('Delivery').selectOption('proxy');
 
     // No name: the API's 400 is shown beside the Name field.
@@ -165,7 +166,7 @@ describe('console: agents, usage, budgets and keys', () => {
     await nav('Agents');
     await page.getByRole('link', { name: 'console-bot' }).click();
     await page.getByLabel('Monthly budget (USD)').fill(String(4 * CALL_COST));
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Budget saved.' }).waitFor();
     expect((await fx.admin.get<Json>(`/v1/agents/${agentId}`)).body['monthlyBudgetUsd']).toBe(4 * CALL_COST);
 
@@ -262,6 +263,68 @@ describe('console: agents, usage, budgets and keys', () => {
       await seen.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Keys and secrets' }).click();
       await seen.getByRole('table', { name: 'Secrets' }).getByRole('row', { name: /search-api/ }).waitFor();
       for (const action of ['Revoke', 'Create key', 'Create secret', 'Replace value']) expect(await seen.getByRole('button', { name: action }).count()).toBe(0);
+    } finally {
+      await member.close();
+    }
+  });
+
+  it('creates an agent with a fallback, names the fallback the API refuses, and shows each provider’s circuit', async () => {
+    const spare = await fx.admin.post<Json>('/v1/providers', { name: 'console-spare', type: 'custom', endpoint: `${fx.mock.baseUrl}/v1`, apiKey: 'sk-spare-0123456789' });
+    expect(spare.status).toBe(201);
+    const spareId = spare.body['id'] as string;
+    expect((await fx.admin.post(`/v1/providers/${spareId}/models`, { name: 'spare-model', upstreamModel: 'gpt-mock' })).status).toBe(201);
+
+    await nav('Agents');
+    await page.getByRole('link', { name: 'New agent' }).click();
+    const form = page.getByRole('form', { name: 'New agent' });
+    await form.getByLabel('Name').fill('console-router');
+    await form.getByLabel('Provider', { exact: true }).selectOption({ label: 'console-openai (custom)' });
+    await form.getByLabel('Model', { exact: true }).locator('option[value="metered"]').waitFor({ state: 'attached' });
+    await form.getByLabel('Model', { exact: true }).selectOption('metered');
+    await form.getByRole('button', { name: 'Add fallback' }).click();
+    await form.getByLabel('Fallback 1 provider').selectOption({ label: 'console-spare (custom)' });
+    await form.getByLabel('Fallback 1 model').locator('option[value="spare-model"]').waitFor({ state: 'attached' });
+    await form.getByLabel('Fallback 1 model').selectOption('spare-model');
+    await form.getByRole('button', { name: 'Create agent' }).click();
+    await page.getByRole('heading', { name: 'Agent console-router' }).waitFor();
+    const routerId = /\/agents\/([^/?#]+)$/.exec(page.url())?.[1] ?? '';
+    const created = await fx.admin.get<Json>(`/v1/agents/${routerId}`);
+    expect(created.body).toMatchObject({ name: 'console-router', providerId, model: 'metered', fallbacks: [{ providerId: spareId, model: 'spare-model' }] });
+
+    // A repeated fallback: the API's 400 names fallbacks[1].providerId, shown beside that row's provider.
+    const edit = page.getByRole('form', { name: 'Agent fallbacks' });
+    expect(await edit.getByLabel('Fallback 1 provider').inputValue()).toBe(spareId);
+    await edit.getByRole('button', { name: 'Add fallback' }).click();
+    await edit.getByLabel('Fallback 2 provider').selectOption({ label: 'console-spare (custom)' });
+    await edit.getByLabel('Fallback 2 model').locator('option[value="spare-model"]').waitFor({ state: 'attached' });
+    await edit.getByLabel('Fallback 2 model').selectOption('spare-model');
+    await edit.getByRole('button', { name: 'Save fallbacks' }).click();
+    expect(await attributeWhen(edit.getByLabel('Fallback 2 provider'), 'aria-invalid', (v) => v === 'true')).toBe('true');
+    await edit.getByText('repeats an earlier fallback').waitFor();
+    expect(await edit.getByLabel('Fallback 1 provider').getAttribute('aria-invalid')).toBe('false');
+    // The panel at the top of the 1280×800 picture, the refusal beside its row.
+    await page.evaluate("document.activeElement && document.activeElement.blur(); document.getElementById('agent-fallbacks-heading').scrollIntoView()");
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'agent-fallbacks.png'), caret: 'hide', animations: 'disabled' });
+    await edit.getByRole('button', { name: 'Remove fallback 2' }).click();
+    expect((await fx.admin.get<Json>(`/v1/agents/${routerId}`)).body['fallbacks']).toEqual([{ providerId: spareId, model: 'spare-model' }]);
+    await snapshot();
+
+    // No call has failed: every circuit is closed, shown as "ok" on the list and the provider's page.
+    expect((await fx.admin.get<Json>(`/v1/providers/${spareId}`)).body['circuit']).toEqual({ state: 'closed', since: null });
+    await nav('Providers');
+    const row = page.getByRole('table', { name: 'Providers of this tenant' }).getByRole('row', { name: /console-spare/ });
+    expect(await textWhen(row.locator('.circuit'))).toBe('ok');
+    await row.getByRole('link', { name: 'console-spare' }).click();
+    expect(await textWhen(fact(page.locator('dl.facts').first(), 'Circuit'))).toBe('ok');
+    await snapshot();
+
+    const member = await fx.newPage();
+    try {
+      const { page: seen } = member;
+      await signIn(seen, fx.consoleUrl, await fx.memberKey(), `/agents/${routerId}`);
+      const list = seen.getByRole('list', { name: 'Fallbacks in order' });
+      expect(await textWhen(list, (t) => t.includes('console-spare'))).toBe('console-spare · spare-model');
+      for (const action of ['Add fallback', 'Save fallbacks']) expect(await seen.getByRole('button', { name: action }).count()).toBe(0);
     } finally {
       await member.close();
     }

@@ -45,7 +45,13 @@ describe('traces an operator can query', () => {
     mock = await new MockLlmUpstream().start();
     mock.configure({ chunks: 6, reply: 'red green blue and then some more', interChunkDelayMs: 0, latencyMs: 0, fault: null });
     collector = await new OtlpCollector().start();
-    stack = await Stack.start({ otlpEndpoint: collector.endpoint, env: { SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1/32' } });
+    // Gateway #1 samples as an operator may set it: no new traces of its own, those a caller samples continued.
+    stack = await Stack.start({
+      otlpEndpoint: collector.endpoint,
+      env: { SWITCHBOARD_EGRESS_ALLOW: '127.0.0.1/32' },
+      replicas: { gateway: 2 },
+      replicaEnv: { gateway: [{}, { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' }] },
+    });
     const tenant = await new ApiClient(stack.gatewayUrl, stack.operatorKey).post<Json>('/v1/tenants', { name: 'traced' });
     tenantId = tenant.body.id as string;
     admin = new ApiClient(stack.gatewayUrl, tenant.body.adminKey as string);
@@ -152,5 +158,20 @@ describe('traces an operator can query', () => {
     // The KMS call ran inside the issuance's consumer span, in the same trace as the publish.
     expect(ancestry(trace, kms as CollectedSpan).some((s) => s.serviceName === 'credentials-service' && s.kind === CONSUMER)).toBe(true);
     expect(collector.raw()).not.toContain(PROVIDER_KEY);
+  });
+
+  it('samples as OTEL_TRACES_SAMPLER says: at ratio 0 no trace of its own, a caller\'s sampled trace continued', async () => {
+    const gateway = new ApiClient(stack.gatewayUrls[1] as string, admin.defaultKey);
+    const unsampled = 'prv_00000000000000000001';
+    const sampled = 'prv_00000000000000000002';
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    expect((await gateway.get(`/v1/providers/${unsampled}`)).status).toBe(404);
+    const traceparent = `00-${traceId}-00f067aa0ba902b7-01`;
+    expect((await gateway.get(`/v1/providers/${sampled}`, { headers: { traceparent } })).status).toBe(404);
+    const isGatewayServer = (s: CollectedSpan): boolean => s.traceId === traceId && s.serviceName === 'gateway' && s.kind === SERVER;
+    const spans = await collector.waitFor((all) => all.some(isGatewayServer));
+    expect(spans.find(isGatewayServer)?.attributes['url.path']).toBe(`/v1/providers/${sampled}`);
+    // Exported in a batch no later than the sampled call's, had it been recorded.
+    expect(spans.filter((s) => s.attributes['url.path'] === `/v1/providers/${unsampled}`)).toEqual([]);
   });
 });

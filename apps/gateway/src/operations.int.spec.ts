@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { SwaggerModule } from '@nestjs/swagger';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { testIdentities } from '@switchboard/service-identity/testing';
 import { startTelemetry, type Telemetry } from '@switchboard/telemetry';
 import { generateAccessKey } from './auth/access-key.js';
 import { OperatorKeyBootstrap } from './auth/operator-key.bootstrap.js';
+import { openApiConfig } from './openapi/openapi.setup.js';
 import type { GatewayHarness } from '../test/gateway.harness.js';
 
 // Set before the harness (and the fake's decorators, which read it) is imported.
@@ -117,6 +119,13 @@ describe('gateway operations (in-process, real NATS, fake providers-service)', (
       expect(budget.properties['monthlyBudgetUsd']).toEqual(
         (body.content['application/json'].schema as { properties: Record<string, Json> }).properties['monthlyBudgetUsd'],
       );
+    });
+
+    it('serves, built on its first request, the same document as one built from the app, byte for byte', async () => {
+      const served = await h.request('GET', '/docs-json');
+      expect(served.status).toBe(200);
+      expect(served.text).toBe(JSON.stringify(SwaggerModule.createDocument(h.app, openApiConfig())));
+      expect((await h.request('GET', '/docs-json')).text).toBe(served.text);
     });
 
     it('exports request durations by route template', async () => {

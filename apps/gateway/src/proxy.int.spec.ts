@@ -117,7 +117,7 @@ describe('LLM proxy (gateway in-process, real NATS, fake services, mock upstream
     expect(claude.data[0]).toMatchObject({ type: 'model' });
   });
 
-  it('accepts an admin key naming the agent, refuses other roles and protocols', async () => {
+  it('accepts an admin key naming the agent, refuses other roles, translates the other protocol', async () => {
     const chat = await openai(admin, { 'x-switchboard-agent': agentId }).chat.completions.create({ model: 'fast', messages: hi });
     expect(chat.object).toBe('chat.completion');
     await expect(openai(admin).chat.completions.create({ model: 'fast', messages: hi })).rejects.toBeInstanceOf(OpenAI.PermissionDeniedError);
@@ -125,7 +125,13 @@ describe('LLM proxy (gateway in-process, real NATS, fake services, mock upstream
     await expect(openai(member.key as string).chat.completions.create({ model: 'fast', messages: hi })).rejects.toBeInstanceOf(
       OpenAI.PermissionDeniedError,
     );
-    await expect(anthropic(agentKey).messages.create({ model: 'fast', max_tokens: 4, messages: hi })).rejects.toBeInstanceOf(Anthropic.BadRequestError);
+    // An Anthropic client on this OpenAI agent is served through chat completions; what cannot be carried is a 400.
+    const translated = await anthropic(agentKey).messages.create({ model: 'fast', max_tokens: 4, messages: hi });
+    expect(translated.type).toBe('message');
+    expect(mock.calls().at(-1)?.path).toMatch(/\/chat\/completions$/);
+    await expect(
+      anthropic(agentKey).messages.create({ model: 'fast', max_tokens: 2048, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: hi }),
+    ).rejects.toBeInstanceOf(Anthropic.BadRequestError);
   });
 
   it('raises the clients typed errors for 401, 404, upstream 401 and 429', async () => {

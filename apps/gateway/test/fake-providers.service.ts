@@ -265,6 +265,7 @@ export class FakeProvidersController {
       model: r.body.model ?? null,
       delivery: r.body.delivery ?? 'proxy',
       monthlyBudgetUsd: r.body.monthlyBudgetUsd ?? null,
+      fallbacks: r.body.fallbacks ?? [],
       version: 1,
       createdAt: at(),
       updatedAt: at(),

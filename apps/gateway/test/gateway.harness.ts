@@ -95,6 +95,7 @@ export class GatewayHarness {
       requestTimeoutMs: 60_000,
       maxUploadsPerAddress: 32,
       budget: { reservationTtlMs: 1_800_000, defaultMaxOutputTokens: 4096, leases: true },
+      breaker: { failures: 5, halfOpenMs: 30_000 },
       observability: { accessLog: options.accessLog ?? 'info', maxModelSeries: 1_000 },
     };
     const lines = options.logLines;

@@ -12,6 +12,7 @@ import { admissionPool, type AdmissionCommit } from './budget/admission.pool.js'
 import { BudgetLedger, needsAttention } from './budget/budget.ledger.js';
 import { BudgetSweeper, type BudgetSweeperOptions } from './budget/budget.sweeper.js';
 import { watchUsageProjection } from './projection/projection.metrics.js';
+import { projectionPool } from './projection/projection.pool.js';
 import { watchBudgets } from './budget/budget.metrics.js';
 import { projectionHorizon, startUsageProjector, type UsageProjectorOptions } from './projection/usage-projector.consumer.js';
 import type { ChargedLedgerRow } from './projection/usage.projection.js';
@@ -95,8 +96,10 @@ export function startUsageService(options: UsageServiceOptions): Promise<Running
           .catch((error: unknown) => budgetLogger.warn('budget event deferred to the sweeper', { error: (error as Error).message }));
       }
     };
-    // Stopped before the app and the store close, so no projection write is cut off mid-way.
-    const projector = await startUsageProjector(nc, names, store, logger.child({ component: 'usage-projector' }), options.projector, onCharged);
+    const projection = projectionPool(store.dataSource);
+    onClose(() => projection.end());
+    // Stopped before the app, the store and the projection's pool close, so no projection write is cut off mid-way.
+    const projector = await startUsageProjector(nc, names, store, projection, logger.child({ component: 'usage-projector' }), options.projector, onCharged);
     watchUsageProjection(nc, names);
     watchBudgets(store.dataSource, { ...(options.maxBudgetSeries !== undefined ? { maxSeries: options.maxBudgetSeries } : {}), ...(options.clock ? { now: options.clock } : {}) });
     onClose(() => projector.stop());

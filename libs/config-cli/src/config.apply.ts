@@ -138,19 +138,24 @@ export class PlanApplier {
       case 'create_agent':
       case 'update_agent': {
         const { agent } = change;
+        // Fallbacks name providers by name in the file; made earlier in the plan if new, so their ids are known here.
+        const fallbacks = agent.fallbacks.map((f) => ({ providerId: this.providerId(f.provider), model: f.model }));
         const body = {
           name: agent.name,
           providerId: this.providerId(agent.provider),
           ...(agent.model === null ? {} : { model: agent.model }),
           delivery: agent.delivery,
           ...(agent.monthlyBudgetUsd === null ? {} : { monthlyBudgetUsd: agent.monthlyBudgetUsd }),
+          ...(fallbacks.length === 0 ? {} : { fallbacks }),
         };
         if (change.type === 'create_agent') {
           await client.request('POST', '/v1/agents', AgentView, { body });
           return 'created';
         }
         const changed = Object.fromEntries(
-          change.fields.map((f) => (f.field === 'provider' ? ['providerId', body.providerId] : [f.field, agent[f.field as keyof typeof agent]])),
+          change.fields.map((f) =>
+            f.field === 'provider' ? ['providerId', body.providerId] : f.field === 'fallbacks' ? ['fallbacks', fallbacks] : [f.field, agent[f.field as keyof typeof agent]],
+          ),
         );
         await client.request('PATCH', path('agents', change.existing.id), AgentView, { body: changed, ifMatch: etagOfVersion(change.existing.version ?? 0) });
         return 'updated';

@@ -54,7 +54,7 @@ describe('parseTenantConfig', () => {
       ['gpt-4o-mini', 'gpt-4o-mini', true],
     ]);
     expect(internal).toMatchObject({ authMethod: 'custom_headers', credential: { kind: 'headers', headers: { 'X-Api-Key': { source: 'file', path: 'keys/internal.txt' } } } });
-    expect(config.agents).toEqual([{ name: 'bot', provider: 'main', model: null, delivery: 'proxy', monthlyBudgetUsd: 10 }]);
+    expect(config.agents).toEqual([{ name: 'bot', provider: 'main', model: null, delivery: 'proxy', monthlyBudgetUsd: 10, fallbacks: [] }]);
     expect(config.settings).toEqual({ unpricedModels: 'refuse', serverHistoryTokens: null, serverToolCallUsd: null });
     expect(config.alerts).toMatchObject({ errorRatePct: 10, minRequests: 20 });
   });
@@ -99,6 +99,44 @@ webhooks:
       'tenant.yaml:12:26: agents[0].provider names provider "nowhere", which this file does not declare',
       'tenant.yaml:15:12: webhooks[1].url repeats a webhook URL',
     ]);
+  });
+
+  it('reads fallbacks in their order, naming models by name, upstream name or the default model', () => {
+    const text = VALID.replace(
+      '    monthlyBudgetUsd: 10\n',
+      '    monthlyBudgetUsd: 10\n    model: fast\n    fallbacks:\n      - { provider: MAIN, model: gpt-4o-mini }\n      - { provider: main, model: fast-upstream }\n',
+    ).replace('        upstreamModel: gpt-4o-mini\n', '        upstreamModel: fast-upstream\n');
+    expect(parseTenantConfig(text, 'tenant.yaml').agents?.[0]?.fallbacks).toEqual([
+      { provider: 'MAIN', model: 'gpt-4o-mini' },
+      { provider: 'main', model: 'fast-upstream' },
+    ]);
+  });
+
+  it('refuses fallbacks the API would refuse, each where the file says it', () => {
+    const text = `version: 1
+providers:
+  - name: a
+    type: openai
+    models: [{ name: m1 }, { name: m2 }]
+agents:
+  - name: x
+    provider: a
+    model: m1
+    fallbacks:
+      - { provider: b, model: m1 }
+      - { provider: a, model: m3 }
+      - { provider: A, model: m1 }
+      - { provider: a, model: m2 }
+      - { provider: a, model: m2 }
+`;
+    expect(problemsOf(text)).toEqual([
+      'tenant.yaml:11:21: agents[0].fallbacks[0].provider names provider "b", which this file does not declare',
+      'tenant.yaml:12:31: agents[0].fallbacks[1].model names model "m3", which this file does not declare for provider "a" (list it in that provider\'s models)',
+      "tenant.yaml:13:9: agents[0].fallbacks[2] is the agent's own provider and model; a fallback must be another target",
+      'tenant.yaml:15:9: agents[0].fallbacks[4] repeats an earlier fallback',
+    ]);
+    const six = text.replace('      - { provider: a, model: m2 }\n', '      - { provider: a, model: m2 }\n'.repeat(4));
+    expect(problemsOf(six)).toEqual(['tenant.yaml:11:7: agents[0].fallbacks must NOT have more than 5 items']);
   });
 
   it('reports YAML syntax errors with their position', () => {

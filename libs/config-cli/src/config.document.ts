@@ -34,6 +34,7 @@ interface FileAgent {
   model?: string | null;
   delivery?: DeclaredAgent['delivery'];
   monthlyBudgetUsd?: number | null;
+  fallbacks?: { provider: string; model: string }[];
 }
 interface FileTenant {
   version: 1;
@@ -151,9 +152,43 @@ function crossReferenceProblems(config: FileTenant, locate: Locator): ConfigProb
       if (!known.has(agent.provider.toLowerCase())) add(['agents', i, 'provider'], `names provider "${agent.provider}", which this file does not declare`);
     });
   }
+  (config.agents ?? []).forEach((agent, i) => problems.push(...fallbackProblems(agent, i, config.providers, locate)));
   const urls = (config.webhooks ?? []).map((w) => w.url);
   urls.forEach((url, i) => {
     if (urls.indexOf(url) !== i) add(['webhooks', i, 'url'], 'repeats a webhook URL');
+  });
+  return problems;
+}
+
+/** Names a provider's models answer to in the file: names, upstream names and the default model. */
+function modelNamesOf(provider: FileProvider): Set<string> {
+  const names = (provider.models ?? []).flatMap((m) => [m.name, m.upstreamModel ?? m.name]);
+  return new Set(typeof provider.defaultModel === 'string' ? [...names, provider.defaultModel] : names);
+}
+
+/**
+ * What the API would refuse of an agent's fallbacks, said where the file says it. Targets are checked against the
+ * file's providers and models when it declares them (plan checks them against the tenant otherwise).
+ */
+function fallbackProblems(agent: FileAgent, index: number, providers: readonly FileProvider[] | undefined, locate: Locator): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const add = (path: Path, message: string): void => void problems.push({ path: pathText(path), position: locate.at(path), message });
+  const byName = new Map((providers ?? []).map((p) => [p.name.toLowerCase(), p]));
+  const seen = new Set<string>();
+  (agent.fallbacks ?? []).forEach((fallback, j) => {
+    const at: Path = ['agents', index, 'fallbacks', j];
+    const target = JSON.stringify([fallback.provider.toLowerCase(), fallback.model]);
+    if (providers !== undefined) {
+      const provider = byName.get(fallback.provider.toLowerCase());
+      if (provider === undefined) add([...at, 'provider'], `names provider "${fallback.provider}", which this file does not declare`);
+      else if (!modelNamesOf(provider).has(fallback.model)) {
+        add([...at, 'model'], `names model "${fallback.model}", which this file does not declare for provider "${provider.name}" (list it in that provider's models)`);
+      }
+    }
+    if (fallback.provider.toLowerCase() === agent.provider.toLowerCase() && fallback.model === agent.model) {
+      add(at, "is the agent's own provider and model; a fallback must be another target");
+    } else if (seen.has(target)) add(at, 'repeats an earlier fallback');
+    seen.add(target);
   });
   return problems;
 }
@@ -206,7 +241,14 @@ function declaredTenant(config: FileTenant): DeclaredTenant {
   return {
     providers: config.providers?.map(declaredProvider),
     agents: config.agents?.map(
-      (a): DeclaredAgent => ({ name: a.name, provider: a.provider, model: a.model ?? null, delivery: a.delivery ?? 'proxy', monthlyBudgetUsd: a.monthlyBudgetUsd ?? null }),
+      (a): DeclaredAgent => ({
+        name: a.name,
+        provider: a.provider,
+        model: a.model ?? null,
+        delivery: a.delivery ?? 'proxy',
+        monthlyBudgetUsd: a.monthlyBudgetUsd ?? null,
+        fallbacks: (a.fallbacks ?? []).map((f) => ({ provider: f.provider, model: f.model })),
+      }),
     ),
     // In a section given, a field left out is the API's default, as for a tenant that never set it.
     settings: config.settings && { ...DEFAULT_TENANT_SETTINGS, ...config.settings },

@@ -10,6 +10,8 @@ const tenant = actualTenant(
       models: [
         modelView({ id: 'model_1', name: 'fast', upstreamModel: 'gpt-4o-mini', price: { inputUsdPerMTok: 0.15, outputUsdPerMTok: 0.6, cachedInputUsdPerMTok: 0.075, source: 'override', catalogModel: null } }),
         modelView({ id: 'model_2', name: 'gpt-mock', source: 'discovered' }),
+        modelView({ id: 'model_4', name: 'gpt-spare', source: 'discovered' }),
+        modelView({ id: 'model_5', name: 'gpt-unused', source: 'discovered' }),
       ],
     },
     {
@@ -17,7 +19,19 @@ const tenant = actualTenant(
       models: [modelView({ id: 'model_3', name: 'local', price: { inputUsdPerMTok: 1, outputUsdPerMTok: 1, cachedInputUsdPerMTok: 1, source: 'override', catalogModel: null } })],
     },
   ],
-  [agentView({ id: 'agent_1', name: 'bot', providerId: 'provider_1', model: 'fast', monthlyBudgetUsd: 10 })],
+  [
+    agentView({ id: 'agent_1', name: 'bot', providerId: 'provider_1', model: 'fast', monthlyBudgetUsd: 10 }),
+    agentView({
+      id: 'agent_2',
+      name: 'router',
+      providerId: 'provider_2',
+      model: 'local',
+      fallbacks: [
+        { providerId: 'provider_1', model: 'gpt-spare' },
+        { providerId: 'provider_1', model: 'fast' },
+      ],
+    }),
+  ],
   { webhooks: [{ id: 'webhook_1', url: 'https://hooks.example.com/a', events: ['alert.raised'], createdAt: '' }] },
 );
 
@@ -36,10 +50,26 @@ describe('exportTenant', () => {
     expect(text).not.toContain('secret_1');
     expect(text).not.toContain('wxyz');
     const declared = parseTenantConfig(text, 'exported.yaml');
-    expect(declared.providers?.[0]?.models.map((m) => [m.name, m.implicit])).toEqual([
+    expect(declared.providers?.[0]?.models.filter((m) => m.name !== 'gpt-spare').map((m) => [m.name, m.implicit])).toEqual([
       ['fast', false],
       ['gpt-mock', true],
     ]);
+  });
+
+  it('writes fallbacks in order by provider name, and declares the discovered models they name', () => {
+    const declared = parseTenantConfig(text, 'exported.yaml');
+    expect(declared.agents?.map((a) => [a.name, a.fallbacks])).toEqual([
+      ['bot', []],
+      [
+        'router',
+        [
+          { provider: 'Main OpenAI', model: 'gpt-spare' },
+          { provider: 'Main OpenAI', model: 'fast' },
+        ],
+      ],
+    ]);
+    expect(declared.providers?.[0]?.models.map((m) => m.name)).toEqual(['fast', 'gpt-spare', 'gpt-mock']);
+    expect(text).not.toContain('fallbacks: []');
   });
 
   it('names placeholder variables after the provider', () => {

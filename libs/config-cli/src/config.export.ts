@@ -27,17 +27,20 @@ function exportedModel(model: ModelView): Record<string, unknown> {
 
 /**
  * A provider as the file declares it. The credential becomes a placeholder reference: the API never shows a value
- * and export never asks for one. Discovered models are left out (discovery finds them again); so are a missing
- * default model (discovery picks one) and fields at their defaults.
+ * and export never asks for one. Discovered models are left out (discovery finds them again) unless a fallback
+ * names them (a file declares every model its fallbacks name); so are a missing default model (discovery picks one)
+ * and fields at their defaults.
  */
-function exportedProvider({ view, models }: ActualProvider): Record<string, unknown> {
+function exportedProvider({ view, models }: ActualProvider, fallbackModels: ReadonlySet<string>): Record<string, unknown> {
   const defaults = PROVIDER_DEFAULTS[view.type];
   const auth: Record<string, unknown> = { method: view.authMethod };
   if (view.credential !== null) {
     if (view.authMethod === 'custom_headers') auth['headers'] = `\${env:${placeholderVariable(view.name, 'HEADERS')}}`;
     else auth['apiKey'] = `\${env:${placeholderVariable(view.name, 'API_KEY')}}`;
   }
-  const declaredModels = models.filter((m) => m.source === 'manual').map(exportedModel);
+  const declaredModels = models
+    .filter((m) => m.source === 'manual' || ((fallbackModels.has(m.name) || fallbackModels.has(m.upstreamModel)) && m.name !== view.defaultModel))
+    .map(exportedModel);
   return {
     name: view.name,
     type: view.type,
@@ -55,17 +58,20 @@ function exportedProvider({ view, models }: ActualProvider): Record<string, unkn
 /** The tenant as a configuration file; `schemaPath` is how editors find the schema from where the file is written. */
 export function exportTenant(tenant: ActualTenant, schemaPath: string): string {
   const providerNames = new Map(tenant.providers.map((p) => [p.view.id, p.view.name]));
+  const fallbackModels = new Map<string, Set<string>>();
+  for (const { providerId, model } of tenant.agents.flatMap((a) => a.fallbacks)) fallbackModels.set(providerId, (fallbackModels.get(providerId) ?? new Set()).add(model));
   const { version: _settingsVersion, ...settings } = tenant.settings;
   const { version: _alertsVersion, ...alerts } = tenant.alerts;
   const doc = new Document({
     version: 1,
-    providers: tenant.providers.map(exportedProvider),
+    providers: tenant.providers.map((p) => exportedProvider(p, fallbackModels.get(p.view.id) ?? new Set())),
     agents: tenant.agents.map((agent) => ({
       name: agent.name,
       provider: providerNames.get(agent.providerId) ?? agent.providerId,
       ...(agent.model === null ? {} : { model: agent.model }),
       delivery: agent.delivery,
       ...(agent.monthlyBudgetUsd === null ? {} : { monthlyBudgetUsd: agent.monthlyBudgetUsd }),
+      ...(agent.fallbacks.length === 0 ? {} : { fallbacks: agent.fallbacks.map((f) => ({ provider: providerNames.get(f.providerId) ?? f.providerId, model: f.model })) }),
     })),
     settings,
     alerts,

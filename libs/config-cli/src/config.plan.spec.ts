@@ -156,6 +156,59 @@ describe('planChanges', () => {
     ]);
   });
 
+  describe('fallbacks', () => {
+    const fallback = (provider: string, model: string) => ({ provider, model });
+    const twoProviders = () =>
+      actualTenant(
+        [
+          { view: providerView({ id: 'provider_1', name: 'main' }), models: [modelView({ id: 'model_1', name: 'm1' })] },
+          { view: providerView({ id: 'provider_2', name: 'spare' }), models: [modelView({ id: 'model_2', name: 'm2', providerId: 'provider_2' }), modelView({ id: 'model_3', name: 'm3', providerId: 'provider_2' })] },
+        ],
+        [agentView({ id: 'agent_1', name: 'bot', providerId: 'provider_1', fallbacks: [{ providerId: 'provider_2', model: 'm2' }, { providerId: 'provider_2', model: 'm3' }], version: 6 })],
+      );
+    const file = (fallbacks: { provider: string; model: string }[]) =>
+      declaredTenant({
+        providers: [declaredProvider('main', { models: [declaredModel('m1')] }), declaredProvider('spare', { models: [declaredModel('m2'), declaredModel('m3')] })],
+        agents: [declaredAgent('bot', 'main', { fallbacks })],
+      });
+
+    it('makes a fallback’s provider and model before the agent that names them', () => {
+      const plan = planChanges(file([fallback('spare', 'm2')]), actualTenant(), KEEP);
+      expect(renderPlan(plan).slice(0, 5)).toEqual([
+        '+ create provider "main"',
+        '+ create provider "spare"',
+        '+ create model "m1" of provider "main"',
+        '+ create model "m2" of provider "spare"',
+        '+ create model "m3" of provider "spare"',
+      ]);
+      expect(plan.changes.at(-1)).toMatchObject({ type: 'create_agent', agent: { fallbacks: [{ provider: 'spare', model: 'm2' }] } });
+    });
+
+    it('compares them by provider name (ignoring case) and model, in order: a reordered list is a change', () => {
+      expect(planChanges(file([fallback('SPARE', 'm2'), fallback('spare', 'm3')]), twoProviders(), PRUNE).changes).toEqual([]);
+      const reordered = planChanges(file([fallback('spare', 'm3'), fallback('spare', 'm2')]), twoProviders(), KEEP);
+      expect(renderPlan(reordered)[0]).toBe('~ update agent "bot": fallbacks [spare/m2, spare/m3] → [spare/m3, spare/m2]');
+      expect(reordered.changes[0]).toMatchObject({ type: 'update_agent', existing: { id: 'agent_1', version: 6 } });
+      expect(renderPlan(planChanges(file([]), twoProviders(), KEEP))[0]).toBe('~ update agent "bot": fallbacks [spare/m2, spare/m3] → []');
+    });
+
+    it('deletes an agent before the provider it falls back to', () => {
+      const pruned = planChanges(declaredTenant({ providers: [declaredProvider('main', { models: [declaredModel('m1')] })], agents: [] }), twoProviders(), PRUNE);
+      expect(renderPlan(pruned).slice(0, 2)).toEqual(['- delete agent "bot"', '- delete provider "spare"']);
+    });
+
+    it('refuses a fallback to a provider or model that will not exist', () => {
+      const unmanaged = (fallbacks: { provider: string; model: string }[]) => declaredTenant({ agents: [declaredAgent('bot', 'main', { fallbacks })] });
+      expect(planChanges(unmanaged([fallback('spare', 'm3')]), twoProviders(), KEEP).changes).toHaveLength(1);
+      expect(() => planChanges(unmanaged([fallback('gone', 'm3')]), twoProviders(), KEEP)).toThrow(
+        expect.objectContaining({ code: 'plan_impossible', message: 'agent "bot": fallbacks[0]: provider "gone" does not exist' }),
+      );
+      expect(() => planChanges(unmanaged([fallback('spare', 'm1')]), twoProviders(), KEEP)).toThrow(
+        expect.objectContaining({ code: 'plan_impossible', message: 'agent "bot": fallbacks[0]: provider "spare" has no model "m1"' }),
+      );
+    });
+  });
+
   it('refuses what the API cannot do: a provider changing type, an agent of a provider that will not exist', () => {
     const tenant = actualTenant([{ view: providerView({ id: 'provider_1', name: 'main' }), models: [] }]);
     expect(() => planChanges(declaredTenant({ providers: [declaredProvider('main', { type: 'anthropic' })] }), tenant, KEEP)).toThrow(

@@ -1,6 +1,6 @@
 import type { AgentView, ModelView, ProviderView, WebhookView } from '@switchboard/contracts';
 import { ConfigError } from './config.errors.js';
-import type { DeclaredAgent, DeclaredModel, DeclaredProvider, DeclaredTenant } from './config.types.js';
+import type { DeclaredAgent, DeclaredFallback, DeclaredModel, DeclaredProvider, DeclaredTenant } from './config.types.js';
 import { credentialShown, type Change, type FieldChange, type Plan } from './plan.changes.js';
 import type { ActualProvider, ActualTenant } from './tenant-state.js';
 
@@ -87,10 +87,51 @@ function modelChanges(declared: DeclaredProvider, actual: ActualProvider | undef
   return { changes, deletes, kept: options.prune ? [] : extra.map((m) => `model "${m.name}" of provider "${declared.name}"`) };
 }
 
-function agentChange(declared: DeclaredAgent, actual: AgentView, providerName: string | undefined): Change | null {
+/** A fallback as plan shows it: `provider/model`. */
+export const fallbackShown = (fallback: DeclaredFallback): string => `${fallback.provider}/${fallback.model}`;
+
+/** Fallbacks are one ordered value: any difference, a reordering included, sends the whole list. */
+function sameFallbacks(declared: readonly DeclaredFallback[], actual: readonly DeclaredFallback[]): boolean {
+  return declared.length === actual.length && declared.every((f, i) => key(f.provider) === key(actual[i]?.provider ?? '') && f.model === actual[i]?.model);
+}
+
+function agentChange(declared: DeclaredAgent, actual: AgentView, providerNameOf: ReadonlyMap<string, string>): Change | null {
   const fields = changedFields<Pick<AgentView, 'name' | 'model' | 'delivery' | 'monthlyBudgetUsd'>>(['name', 'model', 'delivery', 'monthlyBudgetUsd'], actual, declared);
+  const providerName = providerNameOf.get(actual.providerId);
   if (providerName === undefined || key(providerName) !== key(declared.provider)) fields.splice(1, 0, { field: 'provider', from: providerName ?? actual.providerId, to: declared.provider });
+  const fallbacks = actual.fallbacks.map((f) => ({ provider: providerNameOf.get(f.providerId) ?? f.providerId, model: f.model }));
+  if (!sameFallbacks(declared.fallbacks, fallbacks)) fields.push({ field: 'fallbacks', from: fallbacks.map(fallbackShown), to: declared.fallbacks.map(fallbackShown) });
   return fields.length === 0 ? null : { type: 'update_agent', name: declared.name, existing: { id: actual.id, version: actual.version }, fields, agent: declared };
+}
+
+/**
+ * Names a provider's models will answer to once the plan is applied (names and upstream names, as the API resolves a
+ * fallback's model): those the file declares for it, and those of the tenant that no plan deletes.
+ */
+function modelsAfterPlan(file: DeclaredTenant, tenant: ActualTenant): Map<string, Set<string>> {
+  const names = new Map<string, Set<string>>();
+  const add = (provider: string, ...models: string[]): void => {
+    const set = names.get(key(provider)) ?? new Set<string>();
+    for (const model of models) set.add(model);
+    names.set(key(provider), set);
+  };
+  for (const provider of file.providers ?? []) add(provider.name, ...provider.models.flatMap((m) => [m.name, m.upstreamModel]));
+  for (const provider of tenant.providers) {
+    // Of a provider the file declares, manual models the file does not name may be pruned; discovered ones stay.
+    const kept = file.providers === undefined ? provider.models : provider.models.filter((m) => m.source === 'discovered');
+    add(provider.view.name, ...kept.flatMap((m) => [m.name, m.upstreamModel]));
+  }
+  return names;
+}
+
+function checkFallbacks(agent: DeclaredAgent, willExist: ReadonlySet<string>, models: ReadonlyMap<string, ReadonlySet<string>>): void {
+  agent.fallbacks.forEach((fallback, i) => {
+    const where = `agent "${agent.name}": fallbacks[${i}]`;
+    if (!willExist.has(key(fallback.provider))) throw new ConfigError('plan_impossible', `${where}: provider "${fallback.provider}" does not exist`);
+    if (!models.get(key(fallback.provider))?.has(fallback.model)) {
+      throw new ConfigError('plan_impossible', `${where}: provider "${fallback.provider}" has no model "${fallback.model}"`);
+    }
+  });
 }
 
 function sameEvents(a: readonly string[], b: readonly string[]): boolean {
@@ -146,10 +187,12 @@ export function planChanges(file: DeclaredTenant, tenant: ActualTenant, options:
   if (file.agents) {
     const actualAgents = new Map(tenant.agents.map((a) => [key(a.name), a]));
     const willExist = new Set([...(file.providers ?? []).map((p) => key(p.name)), ...(file.providers ? [] : tenant.providers.map((p) => key(p.view.name)))]);
+    const models = modelsAfterPlan(file, tenant);
     for (const declared of file.agents) {
       if (!willExist.has(key(declared.provider))) throw new ConfigError('plan_impossible', `agent "${declared.name}": provider "${declared.provider}" does not exist`);
+      checkFallbacks(declared, willExist, models);
       const actual = actualAgents.get(key(declared.name));
-      const change = actual === undefined ? ({ type: 'create_agent', agent: declared } as const) : agentChange(declared, actual, providerNameOf.get(actual.providerId));
+      const change = actual === undefined ? ({ type: 'create_agent', agent: declared } as const) : agentChange(declared, actual, providerNameOf);
       if (change) agents.push(change);
     }
     const declaredNames = new Set(file.agents.map((a) => key(a.name)));

@@ -40,12 +40,20 @@ export interface DeclaredProvider {
   readonly models: readonly DeclaredModel[];
 }
 
+/** A target the agent's calls fail over to: a provider by its name in the file, and one of its models. */
+export interface DeclaredFallback {
+  readonly provider: string;
+  readonly model: string;
+}
+
 export interface DeclaredAgent {
   readonly name: string;
   readonly provider: string;
   readonly model: string | null;
   readonly delivery: Delivery;
   readonly monthlyBudgetUsd: number | null;
+  /** In the order they are tried; order is part of the value. */
+  readonly fallbacks: readonly DeclaredFallback[];
 }
 
 export interface DeclaredWebhook {

@@ -80,6 +80,8 @@ export const AgentCreated = z.object({
   delivery: Delivery,
   /** Absent from agents created before budgets: none. */
   monthlyBudgetUsd: z.number().nullable().optional(),
+  /** Absent from agents created before failover: none. */
+  fallbacks: z.array(z.object({ providerId: z.string(), model: z.string() })).optional(),
 });
 export const AgentUpdated = z.object({
   agentId: z.string(),
@@ -89,6 +91,7 @@ export const AgentUpdated = z.object({
     model: z.string().nullable().optional(),
     delivery: Delivery.optional(),
     monthlyBudgetUsd: z.number().nullable().optional(),
+    fallbacks: z.array(z.object({ providerId: z.string(), model: z.string() })).optional(),
   }),
 });
 export const AgentDeleted = z.object({ agentId: z.string() });

@@ -1,5 +1,5 @@
 export * from './protocol.types.js';
-export { ADAPTERS, clientProtocolForRoute, isCompatible, modelsListBody, modelsListProtocol } from './protocol.registry.js';
+export { ADAPTERS, clientProtocolForRoute, modelsListBody, modelsListProtocol } from './protocol.registry.js';
 export { anthropicMessagesAdapter, ANTHROPIC_MESSAGES_CONFIG } from './anthropic.adapter.js';
 export { openAiChatAdapter, openAiResponsesAdapter, OPENAI_CHAT_CONFIG, OPENAI_RESPONSES_CONFIG } from './openai.adapter.js';
 export * from './proxy-request.parser.js';
@@ -13,3 +13,4 @@ export * from './client-error.mapper.js';
 export * from './usage.estimate.js';
 export * from './usage.fragments.js';
 export * from './worst-case.js';
+export * from './translate/index.js';

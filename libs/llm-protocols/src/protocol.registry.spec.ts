@@ -1,13 +1,15 @@
-import { clientProtocolForRoute, isCompatible, modelsListBody, modelsListProtocol } from './protocol.registry.js';
+import { clientProtocolForRoute, modelsListBody, modelsListProtocol } from './protocol.registry.js';
+import { needsTranslation, upstreamDialect } from './translate/translate.types.js';
 
 describe('protocol registry', () => {
-  it('serves a client protocol only from a provider speaking it', () => {
-    expect(isCompatible('openai_chat', 'openai')).toBe(true);
-    expect(isCompatible('openai_responses', 'openai')).toBe(true);
-    expect(isCompatible('anthropic_messages', 'anthropic_messages')).toBe(true);
-    expect(isCompatible('openai_chat', 'anthropic_messages')).toBe(false);
-    expect(isCompatible('openai_responses', 'anthropic_messages')).toBe(false);
-    expect(isCompatible('anthropic_messages', 'openai')).toBe(false);
+  it('speaks to each provider in its own dialect, translating only across families', () => {
+    expect(upstreamDialect('openai_chat', 'openai')).toBe('openai_chat');
+    expect(upstreamDialect('openai_responses', 'openai')).toBe('openai_responses');
+    expect(upstreamDialect('anthropic_messages', 'anthropic_messages')).toBe('anthropic_messages');
+    expect(upstreamDialect('openai_chat', 'anthropic_messages')).toBe('anthropic_messages');
+    expect(upstreamDialect('openai_responses', 'anthropic_messages')).toBe('anthropic_messages');
+    expect(upstreamDialect('anthropic_messages', 'openai')).toBe('openai_chat');
+    expect([needsTranslation('openai_chat', 'openai'), needsTranslation('openai_responses', 'anthropic_messages'), needsTranslation('anthropic_messages', 'openai')]).toEqual([false, true, true]);
   });
 
   it('knows the protocol of each proxy route', () => {

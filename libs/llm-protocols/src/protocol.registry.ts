@@ -1,20 +1,12 @@
 import { anthropicMessagesAdapter } from './anthropic.adapter.js';
 import { openAiChatAdapter, openAiResponsesAdapter } from './openai.adapter.js';
-import type { ClientProtocol, JsonObject, ModelListing, ProtocolAdapter, ProviderProtocol } from './protocol.types.js';
+import type { ClientProtocol, JsonObject, ModelListing, ProtocolAdapter } from './protocol.types.js';
 
 export const ADAPTERS: Readonly<Record<ClientProtocol, ProtocolAdapter>> = {
   openai_chat: openAiChatAdapter,
   openai_responses: openAiResponsesAdapter,
   anthropic_messages: anthropicMessagesAdapter,
 };
-
-/**
- * Whether a client protocol can be served by a provider without translation. Cross-protocol
- * translation is deliberately out of scope: the proxy refuses a mismatch with a 400.
- */
-export function isCompatible(clientProtocol: ClientProtocol, providerProtocol: ProviderProtocol): boolean {
-  return ADAPTERS[clientProtocol].config.providerProtocol === providerProtocol;
-}
 
 const BY_ROUTE: ReadonlyMap<string, ClientProtocol> = new Map(
   Object.values(ADAPTERS).map((adapter) => [adapter.config.route, adapter.config.clientProtocol]),

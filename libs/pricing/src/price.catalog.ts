@@ -1,4 +1,18 @@
-import { calcPrice, type ModelInfo, type ModelPrice as CatalogEntryPrice, type PriceCalculation } from '@pydantic/genai-prices';
+import { createRequire } from 'node:module';
+import type * as GenaiPrices from '@pydantic/genai-prices';
+import type { ModelInfo, ModelPrice as CatalogEntryPrice, PriceCalculation } from '@pydantic/genai-prices';
+
+let loadedCalcPrice: typeof GenaiPrices.calcPrice | undefined;
+
+/**
+ * The catalogue's bundled data (about 1.6 MB of source, held as objects once loaded) is loaded on the first lookup,
+ * synchronously through the package's CommonJS build: a process that only prices calls from figures it is given
+ * (the gateway's `costOf` / `maxCostOf`) never holds it.
+ */
+function calcPrice(...args: Parameters<typeof GenaiPrices.calcPrice>): ReturnType<typeof GenaiPrices.calcPrice> {
+  loadedCalcPrice ??= (createRequire(import.meta.url)('@pydantic/genai-prices') as typeof GenaiPrices).calcPrice;
+  return loadedCalcPrice(...args);
+}
 
 /** One catalogue entry's figures in USD per million tokens. */
 export interface CatalogPrice {

@@ -1,4 +1,5 @@
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OTLPProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { BufferConfig, SpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -30,12 +31,12 @@ export function currentServiceName(): string {
 /**
  * Registers the tracer provider, the AsyncLocalStorage context manager and the W3C propagator. The SDK reads the
  * standard variables itself (OTEL_SDK_DISABLED, OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER and _ARG,
- * OTEL_EXPORTER_OTLP_*); `serviceName` is only the default for OTEL_SERVICE_NAME. Spans are exported (OTLP/HTTP JSON)
- * only when an OTLP endpoint is set, through a BatchSpanProcessor with a bounded queue and short timeouts (see
- * telemetrySettings): a span's end only appends it to that queue, and a collector that is down, slow or full costs
- * dropped spans (counted by spanExportStats()), never a wait. Without an endpoint spans are still created, so trace
- * ids keep correlating log lines across services. Metrics and log exporters are off: the SDK would otherwise push
- * to a default OTLP endpoint.
+ * OTEL_EXPORTER_OTLP_*); `serviceName` is only the default for OTEL_SERVICE_NAME. Spans are exported (OTLP/HTTP, JSON
+ * bodies unless OTEL_EXPORTER_OTLP_PROTOCOL is `http/protobuf`) only when an OTLP endpoint is set, through a
+ * BatchSpanProcessor with a bounded queue and short timeouts (see telemetrySettings): a span's end only appends it
+ * to that queue, and a collector that is down, slow or full costs dropped spans (counted by spanExportStats()), never
+ * a wait. Without an endpoint spans are still created, so trace ids keep correlating log lines across services.
+ * Metrics and log exporters are off: the SDK would otherwise push to a default OTLP endpoint.
  */
 export function startTelemetry(serviceName: string, options: TelemetryOptions = {}): Telemetry {
   currentService = serviceName;
@@ -60,7 +61,8 @@ export function startTelemetry(serviceName: string, options: TelemetryOptions = 
 
 function defaultSpanProcessors(settings: TelemetrySettings): SpanProcessor[] {
   if (!settings.exportTraces) return [new NoopSpanProcessor()];
-  const exporter = new OTLPTraceExporter(settings.exporterTimeoutMillis === undefined ? {} : { timeoutMillis: settings.exporterTimeoutMillis });
+  const exporterConfig = settings.exporterTimeoutMillis === undefined ? {} : { timeoutMillis: settings.exporterTimeoutMillis };
+  const exporter = settings.protocol === 'http/protobuf' ? new OTLPProtobufTraceExporter(exporterConfig) : new OTLPTraceExporter(exporterConfig);
   // The processor passes its options on to the SDK's, which counts every span it finishes on this meter provider.
   const config: BufferConfig & { selfObsMeterProvider: MeterProvider } = { ...settings.batch, selfObsMeterProvider: spanExportMeterProvider };
   return [new BatchSpanProcessor(exporter, config)];

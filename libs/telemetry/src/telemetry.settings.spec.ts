@@ -46,4 +46,13 @@ describe('telemetrySettings', () => {
     expect(telemetrySettings('s', { OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '300' }).exporterTimeoutMillis).toBeUndefined();
     expect(telemetrySettings('s', { OTEL_BSP_MAX_QUEUE_SIZE: '-5' }).batch.maxQueueSize).toBe(TELEMETRY_DEFAULTS.maxQueueSize);
   });
+
+  it('exports JSON bodies unless OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL is http/protobuf, the traces variable first', () => {
+    expect(telemetrySettings('s', endpoint).protocol).toBe('http/json');
+    expect(telemetrySettings('s', { ...endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }).protocol).toBe('http/protobuf');
+    expect(telemetrySettings('s', { ...endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' }).protocol).toBe('http/json');
+    expect(telemetrySettings('s', { ...endpoint, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' }).protocol).toBe('http/protobuf');
+    // gRPC is not offered: JSON over HTTP, as when the variable is unset.
+    expect(telemetrySettings('s', { ...endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }).protocol).toBe('http/json');
+  });
 });

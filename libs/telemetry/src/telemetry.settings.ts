@@ -33,6 +33,11 @@ export interface TelemetrySettings {
   readonly batch: BatchSettings;
   /** Passed to the OTLP exporter; undefined when an OTEL_EXPORTER_OTLP_*TIMEOUT variable sets it. */
   readonly exporterTimeoutMillis: number | undefined;
+  /**
+   * OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL: `http/protobuf` exports protobuf bodies
+   * (cheaper to encode than JSON); anything else, or unset, JSON bodies, as before the variable was read.
+   */
+  readonly protocol: 'http/json' | 'http/protobuf';
 }
 
 const blank = (value: string | undefined): boolean => value === undefined || value.trim() === '';
@@ -50,6 +55,12 @@ function namesServiceInResource(env: Env): boolean {
   const raw = env['OTEL_RESOURCE_ATTRIBUTES'];
   if (blank(raw)) return false;
   return (raw ?? '').split(',').some((pair) => pair.split('=', 1)[0]?.trim() === 'service.name' && pair.includes('='));
+}
+
+function protocolOf(env: Env): 'http/json' | 'http/protobuf' {
+  const traces = env['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'];
+  const chosen = blank(traces) ? env['OTEL_EXPORTER_OTLP_PROTOCOL'] : traces;
+  return chosen?.trim() === 'http/protobuf' ? 'http/protobuf' : 'http/json';
 }
 
 /**
@@ -73,5 +84,6 @@ export function telemetrySettings(codeServiceName: string, env: Env = process.en
       exportTimeoutMillis: positive(env, 'OTEL_BSP_EXPORT_TIMEOUT', TELEMETRY_DEFAULTS.exportTimeoutMillis),
     },
     exporterTimeoutMillis: timeoutSet ? undefined : TELEMETRY_DEFAULTS.exporterTimeoutMillis,
+    protocol: protocolOf(env),
   };
 }

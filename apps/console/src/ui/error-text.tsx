@@ -18,7 +18,7 @@ export const CONFLICT_MESSAGE = 'Changed by someone else — reload to see the c
 export function FormError({ error, fields = [], onReload }: { readonly error: unknown; readonly fields?: readonly string[]; readonly onReload?: () => void }) {
   if (error === null || error === undefined) return null;
   if (error instanceof ApiError) {
-    if (error.field !== undefined && fields.some((f) => error.field === f || error.field?.startsWith(`${f}.`))) return null;
+    if (error.field !== undefined && fields.some((f) => error.field === f || error.field?.startsWith(`${f}.`) || error.field?.startsWith(`${f}[`))) return null;
     if (error.isConflict) {
       return (
         <div className="form-error" role="alert">

@@ -17,6 +17,7 @@ describe('loadGatewayConfig', () => {
       requestTimeoutMs: 60_000,
       maxUploadsPerAddress: 32,
       budget: { reservationTtlMs: 1_800_000, defaultMaxOutputTokens: 4096, leases: true },
+      breaker: { failures: 5, halfOpenMs: 30_000 },
       observability: { accessLog: 'info', maxModelSeries: 1_000 },
     });
   });
@@ -41,6 +42,8 @@ describe('loadGatewayConfig', () => {
       SWITCHBOARD_MAX_UPLOADS_PER_ADDRESS: '0',
       SWITCHBOARD_ACCESS_LOG: 'off',
       SWITCHBOARD_METRICS_MAX_MODEL_SERIES: '50',
+      SWITCHBOARD_BREAKER_FAILURES: '3',
+      SWITCHBOARD_BREAKER_HALF_OPEN_MS: '5000',
     });
     expect(config).toEqual({
       port: 9090,
@@ -57,6 +60,7 @@ describe('loadGatewayConfig', () => {
       requestTimeoutMs: 30_000,
       maxUploadsPerAddress: 0,
       budget: { reservationTtlMs: 600_000, defaultMaxOutputTokens: 1024, leases: false },
+      breaker: { failures: 3, halfOpenMs: 5_000 },
       observability: { accessLog: 'off', maxModelSeries: 50 },
     });
   });
@@ -86,6 +90,10 @@ describe('loadGatewayConfig', () => {
     ['SWITCHBOARD_RPM_ELECTION_WAIT_MS', '120000', 'SWITCHBOARD_RPM_ELECTION_WAIT_MS: must be at most 60000'],
     ['SWITCHBOARD_RPM_ELECTION_WAIT_MS', '1.5', 'SWITCHBOARD_RPM_ELECTION_WAIT_MS: must be an integer'],
     ['SWITCHBOARD_PORT', '70000', 'SWITCHBOARD_PORT: must be at most 65535'],
+    ['SWITCHBOARD_BREAKER_FAILURES', '0', 'SWITCHBOARD_BREAKER_FAILURES: must be positive'],
+    ['SWITCHBOARD_BREAKER_FAILURES', 'five', 'SWITCHBOARD_BREAKER_FAILURES: must be a number'],
+    ['SWITCHBOARD_BREAKER_HALF_OPEN_MS', '10', 'SWITCHBOARD_BREAKER_HALF_OPEN_MS: must be at least 100'],
+    ['SWITCHBOARD_BREAKER_HALF_OPEN_MS', '2.5', 'SWITCHBOARD_BREAKER_HALF_OPEN_MS: must be an integer'],
     ['SWITCHBOARD_UPSTREAM_TIMEOUT_MS', '10', 'SWITCHBOARD_UPSTREAM_TIMEOUT_MS: must be at least 1000'],
     ['SWITCHBOARD_REQUEST_TIMEOUT_MS', 'soon', 'SWITCHBOARD_REQUEST_TIMEOUT_MS: must be a number'],
     ['SWITCHBOARD_MAX_UPLOADS_PER_ADDRESS', '-1', 'SWITCHBOARD_MAX_UPLOADS_PER_ADDRESS: must be 0 (no limit) or more'],

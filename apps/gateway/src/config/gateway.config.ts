@@ -24,6 +24,8 @@ import { z } from 'zod';
  * | SWITCHBOARD_BUDGET_LEASES   | on                        | busy budgets far from their limit admit from leases (off: every call reserves) |
  * | SWITCHBOARD_ACCESS_LOG      | info                      | level of the one access-log line per HTTP request, or off      |
  * | SWITCHBOARD_METRICS_MAX_MODEL_SERIES | 1000             | provider/model label pairs in the proxy metrics before `other` |
+ * | SWITCHBOARD_BREAKER_FAILURES | 5                        | consecutive upstream failures of a provider that open its circuit |
+ * | SWITCHBOARD_BREAKER_HALF_OPEN_MS | 30000                | how long an open circuit waits before one probe call is let through |
  */
 export interface GatewayConfig {
   readonly port: number;
@@ -46,6 +48,8 @@ export interface GatewayConfig {
   /** Slow uploads (a body still arriving after 1 s) one client address may have at once, 0 for no limit (SWITCHBOARD_MAX_UPLOADS_PER_ADDRESS). */
   readonly maxUploadsPerAddress: number;
   readonly budget: { readonly reservationTtlMs: number; readonly defaultMaxOutputTokens: number; readonly leases: boolean };
+  /** The per-provider circuit breaker of failover (SWITCHBOARD_BREAKER_FAILURES, SWITCHBOARD_BREAKER_HALF_OPEN_MS). */
+  readonly breaker: { readonly failures: number; readonly halfOpenMs: number };
   readonly observability: {
     /** Level of the access-log line per request (SWITCHBOARD_ACCESS_LOG); `off` writes none. */
     readonly accessLog: AccessLogLevel;
@@ -130,6 +134,14 @@ const GatewayEnv = z.object({
     unset,
     z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1, 'must be positive').max(100_000, 'must be at most 100000').default(1_000),
   ),
+  SWITCHBOARD_BREAKER_FAILURES: z.preprocess(
+    unset,
+    z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(1, 'must be positive').max(1_000, 'must be at most 1000').default(5),
+  ),
+  SWITCHBOARD_BREAKER_HALF_OPEN_MS: z.preprocess(
+    unset,
+    z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(100, 'must be at least 100').max(3_600_000, 'must be at most 3600000').default(30_000),
+  ),
 });
 
 export class ConfigError extends Error {
@@ -163,6 +175,7 @@ export function loadGatewayConfig(env: Readonly<Record<string, string | undefine
       defaultMaxOutputTokens: e.SWITCHBOARD_BUDGET_MAX_OUTPUT_TOKENS,
       leases: e.SWITCHBOARD_BUDGET_LEASES === 'on',
     },
+    breaker: { failures: e.SWITCHBOARD_BREAKER_FAILURES, halfOpenMs: e.SWITCHBOARD_BREAKER_HALF_OPEN_MS },
     observability: { accessLog: e.SWITCHBOARD_ACCESS_LOG, maxModelSeries: e.SWITCHBOARD_METRICS_MAX_MODEL_SERIES },
   };
 }

@@ -25,6 +25,7 @@ import { parseListQuery } from '../http/list-query.js';
 import { ApiErrors, ApiIfMatch, ApiJsonBody, ApiJsonResponse, ApiPageQuery } from '../openapi/zod-openapi.js';
 import { ModelDiscovery } from '../proxy/discovery/model-discovery.service.js';
 import { ProxyRuntime } from '../proxy/proxy.runtime.js';
+import { ProviderAnswer, withCircuit } from './provider-circuit.view.js';
 import { ProviderRegistration } from './provider-registration.service.js';
 
 const DryRunAnswer = z.object({ dependents: ProviderDependentsView });
@@ -72,26 +73,29 @@ export class ProvidersController {
   @Get()
   @Access('read')
   @ApiPageQuery()
-  @ApiJsonResponse(200, 'a page of the tenant’s providers, oldest first', pageOf(ProviderView))
+  @ApiJsonResponse(200, 'a page of the tenant’s providers, oldest first', pageOf(ProviderAnswer))
   @ApiErrors(400, 403)
-  async list(@Query() query: unknown, @CurrentActor() actor: Actor): Promise<Page<ProviderView>> {
+  async list(@Query() query: unknown, @CurrentActor() actor: Actor): Promise<Page<ProviderAnswer>> {
     const page = unwrap(await this.bus.send(ProvidersOps.listProviders, { actor, ...parseListQuery(query) }));
-    return { data: await this.credentials.fill(actor, page.data), nextCursor: page.nextCursor };
+    const filled = await this.credentials.fill(actor, page.data);
+    return { data: filled.map((view) => withCircuit(view, this.circuitOf)), nextCursor: page.nextCursor };
   }
 
   @Get(':id')
   @Access('read')
-  @ApiJsonResponse(200, 'the provider (ETag: its version)', ProviderView)
+  @ApiJsonResponse(200, 'the provider (ETag: its version), with its failover circuit as this gateway sees it', ProviderAnswer)
   @ApiErrors(403, 404)
   async get(
     @Param('id', new IdParamPipe('provider')) id: string,
     @CurrentActor() actor: Actor,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<ProviderView> {
+  ): Promise<ProviderAnswer> {
     const view = await this.credentials.fillOne(actor, unwrap(await this.bus.send(ProvidersOps.getProvider, { actor, id })));
     void reply.header('etag', etagOf(view.version));
-    return view;
+    return withCircuit(view, this.circuitOf);
   }
+
+  private readonly circuitOf = (providerId: string) => this.proxy.circuits.view(providerId);
 
   @Patch(':id')
   @Access('write')

@@ -23,6 +23,8 @@ import { registerProxyRoutes } from './pipeline/proxy.routes.js';
 import { JetStreamCounters } from './admit/rpm.counters.js';
 import { RpmLimiter } from './admit/rpm.limiter.js';
 import { CredentialChecks } from './forward/credential-checks.js';
+import { CircuitMetrics } from './failover/circuit.metrics.js';
+import { ProviderCircuits } from './failover/provider-circuits.js';
 import { UsagePublisher } from './record/usage.publisher.js';
 import { jetStreamUsageSink } from './record/usage.sink.js';
 import { UsageRecorder } from './record/usage.recorder.js';
@@ -49,6 +51,8 @@ export class ProxyRuntime implements OnApplicationBootstrap, BeforeApplicationSh
   readonly handler: ProxyHandler;
   /** What upstreams say of providers' credentials, reported by discovery, Test and proxied calls. */
   readonly credentialChecks: CredentialChecks;
+  /** Failover's per-provider circuit breakers; their states show on GET /v1/providers. */
+  readonly circuits: ProviderCircuits;
   private readonly listener: ProxyCacheListener;
   /** Counts tokens for estimates in a worker of its own, unless the app was given a counter. */
   private readonly tokens: WorkerTokenCounter | null;
@@ -87,6 +91,9 @@ export class ProxyRuntime implements OnApplicationBootstrap, BeforeApplicationSh
     this.credentialChecks = new CredentialChecks(bus, logger);
     this.tokens = tokenCounter === null ? new WorkerTokenCounter(TOKEN_COUNTER_WORKER, logger) : null;
     this.recorder = new UsageRecorder(this.usage, tokenCounter ?? (this.tokens as WorkerTokenCounter).count, logger, metrics.proxy);
+    // The gauge counts the breakers only when scraped, by then built.
+    const circuitMetrics = new CircuitMetrics(metrics.registry, () => this.circuits.countByState());
+    this.circuits = new ProviderCircuits({ ...config.breaker, logger, onTransition: (to) => circuitMetrics.transition(to) });
     this.handler = new ProxyHandler({
       keys,
       routes: this.routes,
@@ -97,6 +104,7 @@ export class ProxyRuntime implements OnApplicationBootstrap, BeforeApplicationSh
       recorder: this.recorder,
       credentialChecks: this.credentialChecks,
       upstreamTimeoutMs: config.upstreamTimeoutMs,
+      circuits: this.circuits,
       logger,
     });
   }

@@ -4,6 +4,7 @@ import {
   encodeCursor,
   fail,
   ok,
+  type AgentFallback,
   type AgentView,
   type AppError,
   type Page,
@@ -11,6 +12,7 @@ import {
   type TimeIdSortKey,
 } from '@switchboard/contracts';
 import { afterSortKey, sortInstantOf, type Tx } from '@switchboard/event-store';
+import type { FallbackCheck } from '@switchboard/providers-domain';
 import { SCHEMA } from '../read-models/read-models.migrations.js';
 
 interface AgentRow {
@@ -20,6 +22,7 @@ interface AgentRow {
   model: string | null;
   delivery: AgentView['delivery'];
   monthly_budget_usd: number | null;
+  fallbacks: AgentView['fallbacks'];
   version: number;
   created_at: Date;
   updated_at: Date;
@@ -33,6 +36,7 @@ function toView(row: AgentRow): AgentView {
     model: row.model,
     delivery: row.delivery,
     monthlyBudgetUsd: row.monthly_budget_usd,
+    fallbacks: row.fallbacks,
     version: row.version,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
@@ -60,6 +64,25 @@ export async function agentView(db: Tx, tenantId: string, id: string): Promise<R
   const rows: AgentRow[] = await db.query(`SELECT * FROM ${SCHEMA}.agents WHERE tenant_id = $1 AND deleted_at IS NULL AND id = $2`, [tenantId, id]);
   const row = rows[0];
   return row ? ok(toView(row)) : fail(agentNotFound(id));
+}
+
+/**
+ * What each requested fallback is in the tenant: its provider live, and the model one of that provider's live models
+ * by name or upstream name (the rule the proxy resolves a requested model by). In the fallbacks' order.
+ */
+export async function checkFallbacks(db: Tx, tenantId: string, fallbacks: readonly AgentFallback[]): Promise<FallbackCheck[]> {
+  if (fallbacks.length === 0) return [];
+  const rows: { i: number; provider: boolean; model: boolean }[] = await db.query(
+    `SELECT f.i::int AS i,
+            EXISTS (SELECT 1 FROM ${SCHEMA}.providers p WHERE p.id = f.provider_id AND p.tenant_id = $1 AND p.deleted_at IS NULL) AS provider,
+            EXISTS (SELECT 1 FROM ${SCHEMA}.models m
+                     WHERE m.provider_id = f.provider_id AND m.tenant_id = $1 AND m.deleted_at IS NULL
+                       AND (m.name = f.model OR m.upstream_model = f.model)) AS model
+       FROM ROWS FROM (jsonb_to_recordset($2::jsonb) AS (provider_id text, model text)) WITH ORDINALITY AS f(provider_id, model, i)
+      ORDER BY f.i`,
+    [tenantId, JSON.stringify(fallbacks.map((f) => ({ provider_id: f.providerId, model: f.model })))],
+  );
+  return rows.map((r) => (!r.provider ? 'provider_not_found' : !r.model ? 'model_not_found' : 'ok'));
 }
 
 export async function agentNameTaken(db: Tx, tenantId: string, name: string, exceptId?: string): Promise<boolean> {

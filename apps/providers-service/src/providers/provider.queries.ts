@@ -135,9 +135,12 @@ export async function lockLiveProvider(
   return rows.length > 0 ? ok(undefined) : fail(providerNotFound(id));
 }
 
+/** Agents count as dependents whether the provider is their own or one of their fallbacks. */
 export async function providerDependents(db: Tx, providerId: string): Promise<ProviderDependents> {
   const agents: { id: string }[] = await db.query(
-    `SELECT id FROM ${SCHEMA}.agents WHERE provider_id = $1 AND deleted_at IS NULL ORDER BY created_at, id`,
+    `SELECT id FROM ${SCHEMA}.agents
+      WHERE (provider_id = $1 OR fallbacks @> jsonb_build_array(jsonb_build_object('providerId', $1::text))) AND deleted_at IS NULL
+      ORDER BY created_at, id`,
     [providerId],
   );
   const models: { id: string }[] = await db.query(

@@ -201,4 +201,13 @@ export const READ_MODEL_MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE ${SCHEMA}.tenants ADD COLUMN deleted_at timestamptz NULL`,
     ],
   },
+  {
+    id: 'providers-service/012-agent-fallbacks',
+    sql: [
+      // [{providerId, model}] in failover order; agents recorded before failover have none.
+      `ALTER TABLE ${SCHEMA}.agents ADD COLUMN fallbacks jsonb NOT NULL DEFAULT '[]'::jsonb`,
+      // A provider's deletion looks for live agents that fall back to it (fallbacks @> [{providerId}]).
+      `CREATE INDEX agents_fallbacks_idx ON ${SCHEMA}.agents USING gin (fallbacks jsonb_path_ops) WHERE deleted_at IS NULL`,
+    ],
+  },
 ];

@@ -28,6 +28,7 @@ const AGENT_COLUMNS = {
   model: 'model',
   delivery: 'delivery',
   monthlyBudgetUsd: 'monthly_budget_usd',
+  fallbacks: 'fallbacks',
 } as const;
 
 /**
@@ -165,15 +166,17 @@ export const readModelsProjection: Projection = {
       case 'AgentCreated': {
         const d = EVENT_DATA_SCHEMAS.AgentCreated.parse(event.data);
         await tx.query(
-          `INSERT INTO ${SCHEMA}.agents (id, tenant_id, name, provider_id, model, delivery, monthly_budget_usd, version, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (id) DO NOTHING`,
-          [d.agentId, event.tenantId, d.name, d.providerId, d.model, d.delivery, d.monthlyBudgetUsd ?? null, v, at],
+          `INSERT INTO ${SCHEMA}.agents (id, tenant_id, name, provider_id, model, delivery, monthly_budget_usd, fallbacks, version, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $10) ON CONFLICT (id) DO NOTHING`,
+          [d.agentId, event.tenantId, d.name, d.providerId, d.model, d.delivery, d.monthlyBudgetUsd ?? null, JSON.stringify(d.fallbacks ?? []), v, at],
         );
         return;
       }
       case 'AgentUpdated': {
         const d = EVENT_DATA_SCHEMAS.AgentUpdated.parse(event.data);
-        const { sets, params } = setClause(AGENT_COLUMNS, d.changes, 4);
+        // A jsonb column takes the list as JSON text (the driver would send an array as a Postgres array).
+        const { fallbacks, ...changes } = d.changes;
+        const { sets, params } = setClause(AGENT_COLUMNS, { ...changes, ...(fallbacks === undefined ? {} : { fallbacks: JSON.stringify(fallbacks) }) }, 4);
         await tx.query(
           `UPDATE ${SCHEMA}.agents SET ${[...sets, 'version = $2', 'updated_at = $3'].join(', ')} WHERE id = $1 AND version < $2`,
           [d.agentId, v, at, ...params],

@@ -12,12 +12,13 @@ export async function raiseUnpricedModelAlert(store: PgEventStore, call: UsageRe
   if (call.status >= 400 || call.costUsd !== undefined) return false;
   const subject = `model:${call.providerId}/${call.model}`;
   const dedupeKey = `unpriced_model|${subject}`;
-  if (known?.has(call.tenantId, dedupeKey)) return false;
-  if (await alertExists(store.dataSource.manager, call.tenantId, dedupeKey)) {
-    known?.add(call.tenantId, dedupeKey);
-    return false;
-  }
-  const raised = await recordAlert(store.dataSource.manager, store, {
+  if (known === undefined) return raise(store, call, subject, dedupeKey);
+  return known.once(call.tenantId, dedupeKey, () => raise(store, call, subject, dedupeKey));
+}
+
+async function raise(store: PgEventStore, call: UsageRecordedMessage, subject: string, dedupeKey: string): Promise<boolean> {
+  if (await alertExists(store.dataSource.manager, call.tenantId, dedupeKey)) return false;
+  return recordAlert(store.dataSource.manager, store, {
     tenantId: call.tenantId,
     kind: 'unpriced_model',
     subject,
@@ -25,25 +26,36 @@ export async function raiseUnpricedModelAlert(store: PgEventStore, call: UsageRe
     detail: { providerId: call.providerId, model: call.model, agentId: call.agentId, requestId: call.requestId, callAt: call.at },
     at: new Date(call.at),
   });
-  known?.add(call.tenantId, dedupeKey);
-  return raised;
 }
 
 /**
  * Alerts this process knows are raised (they never un-raise), so a steady stream of calls to an unpriced model
- * costs no read per call. Bounded: forgotten wholesale when full, which only costs reads again.
+ * costs no read per call. Bounded: forgotten wholesale when full, which only costs reads again. Calls of one batch
+ * are handed back in stream order, all at once: the first to ask raises the alert and the others wait for it, so the
+ * alert is the earliest call's, not whichever insert won.
  */
 export class RaisedAlerts {
   private readonly keys = new Set<string>();
+  private readonly raising = new Map<string, Promise<boolean>>();
 
   constructor(private readonly capacity = 10_000) {}
 
-  has(tenantId: string, dedupeKey: string): boolean {
-    return this.keys.has(`${tenantId}\u0000${dedupeKey}`);
-  }
-
-  add(tenantId: string, dedupeKey: string): void {
-    if (this.keys.size >= this.capacity) this.keys.clear();
-    this.keys.add(`${tenantId}\u0000${dedupeKey}`);
+  /** Runs `raise` unless the alert is known raised or being raised here; true when this call raised it. */
+  async once(tenantId: string, dedupeKey: string, raise: () => Promise<boolean>): Promise<boolean> {
+    const key = `${tenantId}\u0000${dedupeKey}`;
+    if (this.keys.has(key)) return false;
+    const inFlight = this.raising.get(key);
+    // Its failure is that call's to retry (its message is redelivered); this one tries again itself.
+    if (inFlight !== undefined && (await inFlight.then(() => true, () => false))) return false;
+    const attempt = raise();
+    this.raising.set(key, attempt);
+    try {
+      const raised = await attempt;
+      if (this.keys.size >= this.capacity) this.keys.clear();
+      this.keys.add(key);
+      return raised;
+    } finally {
+      if (this.raising.get(key) === attempt) this.raising.delete(key);
+    }
   }
 }

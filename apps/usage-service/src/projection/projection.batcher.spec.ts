@@ -11,7 +11,7 @@ const message = (requestId: string): UsageRecordedMessage => ({
 });
 
 describe('ProjectionBatcher', () => {
-  it('writes a lone call at once and everything that arrived meanwhile in the next batch', async () => {
+  it('writes the calls of one event-loop turn together and everything that arrived meanwhile in the next batch', async () => {
     const batches: string[][] = [];
     let release: () => void = () => undefined;
     const batcher = new ProjectionBatcher({
@@ -22,12 +22,14 @@ describe('ProjectionBatcher', () => {
       },
       onCharged: async () => undefined,
     });
-    const first = batcher.project(message('r1'));
+    const first = ['r0', 'r1'].map((id) => batcher.project(message(id)));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([['r0', 'r1']]);
     const later = ['r2', 'r3', 'r4'].map((id) => batcher.project(message(id)));
     release();
-    expect(await first).toBe(true);
+    expect(await Promise.all(first)).toEqual([true, true]);
     expect(await Promise.all(later)).toEqual([true, false, true]);
-    expect(batches).toEqual([['r1'], ['r2', 'r3', 'r4']]);
+    expect(batches).toEqual([['r0', 'r1'], ['r2', 'r3', 'r4']]);
   });
 
   it('fails every call of a failed batch, then goes on with the next one', async () => {
@@ -55,6 +57,6 @@ describe('ProjectionBatcher', () => {
       maxBatch: 2,
     });
     await Promise.all(['1', '2', '3', '4', '5'].map((id) => batcher.project(message(id))));
-    expect(sizes).toEqual([1, 2, 2]);
+    expect(sizes).toEqual([2, 2, 1]);
   });
 });

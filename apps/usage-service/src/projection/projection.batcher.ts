@@ -1,5 +1,5 @@
 import type { UsageRecordedMessage } from './usage-recorded.message.js';
-import type { ChargedLedgerRow, ProjectedBatch } from './usage.projection.js';
+import { callKeyOf, type ChargedLedgerRow, type ProjectedBatch } from './usage.projection.js';
 
 interface Pending {
   readonly call: UsageRecordedMessage;
@@ -21,9 +21,10 @@ export interface ProjectionBatcherOptions {
 
 /**
  * Group commit for the projection: calls handed in while a batch is being written wait and go together in the
- * next one, so under load one commit carries many calls, and an idle projector writes a lone call at once
- * (no timer). Each caller learns whether its call was new once its batch has committed, and sees the batch's
- * error if it failed (its message is then redelivered).
+ * next one, so under load one commit carries many calls. An idle projector starts writing at the end of the
+ * event-loop turn (setImmediate, no timer): the messages of one read from the bus are handled in the same turn, so
+ * they go in one batch instead of the first alone and the rest in the next. Each caller learns whether its call
+ * was new once its batch has committed, and sees the batch's error if it failed (its message is then redelivered).
  */
 export class ProjectionBatcher {
   private pending: Pending[] = [];
@@ -37,12 +38,13 @@ export class ProjectionBatcher {
   project(call: UsageRecordedMessage): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
       this.pending.push({ call, resolve, reject });
-      if (!this.running) void this.drain();
+      if (this.running) return;
+      this.running = true;
+      setImmediate(() => void this.drain());
     });
   }
 
   private async drain(): Promise<void> {
-    this.running = true;
     try {
       while (this.pending.length > 0) {
         const batch = this.pending.splice(0, this.maxBatch);
@@ -55,7 +57,7 @@ export class ProjectionBatcher {
         }
         // Before the calls are acknowledged, so a budget event is on its way when the projection looks done.
         await this.options.onCharged(projected.ledger).catch(() => undefined);
-        for (const p of batch) p.resolve(projected.added.has(p.call.requestId));
+        for (const p of batch) p.resolve(projected.added.has(callKeyOf(p.call)));
       }
     } finally {
       this.running = false;

@@ -1,6 +1,8 @@
 import { createLogger } from '@switchboard/telemetry';
-import { UsageOps } from '@switchboard/contracts';
-import { recomputeDailyAggregates } from './usage.projection.js';
+import { UsageOps, attemptKeyOf, type UsageRecorded } from '@switchboard/contracts';
+import pg from 'pg';
+import { pgClientConfig } from '@switchboard/event-store';
+import { projectCalls, recomputeDailyAggregates } from './usage.projection.js';
 import { replayUsageStream } from '../rebuild/usage-stream.replay.js';
 import { memberOf, newTenantId, startTestStack, usageCall, value, type TestStack } from '../../test/service.harness.js';
 import type { RunningUsageService } from '../usage-service.bootstrap.js';
@@ -120,6 +122,69 @@ describe('usage projection (real Postgres and NATS)', () => {
 
     expect(await callCount(tenantId)).toBe(1);
     expect(await callCount(other)).toBe(0);
+  });
+
+  it('writes a batch with a statement its connection prepared once, and a repeated call adds nothing', async () => {
+    const tenantId = newTenantId();
+    const call = { ...usageCall({ inputTokens: 7, outputTokens: 3 }), tenantId, type: 'usage.recorded', at: new Date().toISOString() };
+    const message = { ...call, eventId: call.requestId };
+    const pool = new pg.Pool({ ...pgClientConfig(running.store.dataSource), max: 1 });
+    try {
+      expect([...(await projectCalls(pool, [message])).added]).toEqual([call.requestId]);
+      expect([...(await projectCalls(pool, [message])).added]).toEqual([]);
+      const prepared = await pool.query<{ name: string }>('SELECT name FROM pg_prepared_statements');
+      expect(prepared.rows.map((r) => r.name)).toContain('usage_project_calls');
+      expect(await callCount(tenantId)).toBe(1);
+    } finally {
+      await pool.end();
+      // Written past the stream: the rebuild spec below replays the stream and compares every tenant's aggregates.
+      for (const table of ['calls', 'daily', 'budget_ledger']) await stack.query(`DELETE FROM usage.${table} WHERE tenant_id = $1`, [tenantId]);
+    }
+  });
+
+  it('records each failover attempt of a call as a row of its own, and settles the reservation each attempt held', async () => {
+    const tenantId = newTenantId();
+    const requestId = `req_${tenantId}`;
+    const at = new Date().toISOString();
+    const event = (overrides: Partial<UsageRecorded>) => {
+      const call = { ...usageCall({ requestId, ...overrides }), tenantId, type: 'usage.recorded', at };
+      return { ...call, eventId: attemptKeyOf(requestId, call.attempt) };
+    };
+    const first = event({ providerId: 'prv_primary', status: 502, errorKind: 'upstream_5xx', inputTokens: 0, outputTokens: 0, costUsd: 0, attempt: 1 });
+    const second = event({ providerId: 'prv_fallback', costUsd: 0.002, attempt: 2 });
+    // The second attempt's reservation, as the gateway keys it: the projection must release it, not leave it to expire.
+    const period = await stack.query<{ p: string }>(`SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM') AS p`);
+    await stack.query(
+      `INSERT INTO usage.budget_reservations (request_id, tenant_id, provider_id, agent_id, period, amount_usd, expires_at)
+       VALUES ($1, $2, 'prv_fallback', 'agt_a', $3, 0.5, now() + interval '1 hour')`,
+      [`${requestId}-2`, tenantId, period[0]?.p],
+    );
+    await stack.query(
+      `INSERT INTO usage.budget_ledger (tenant_id, scope, subject_id, period, reserved_usd)
+       VALUES ($1, 'provider', 'prv_fallback', $2, 0.5), ($1, 'agent', 'agt_a', $2, 0.5)`,
+      [tenantId, period[0]?.p],
+    );
+    const pool = new pg.Pool({ ...pgClientConfig(running.store.dataSource), max: 1 });
+    try {
+      expect([...(await projectCalls(pool, [first, second])).added].sort()).toEqual([requestId, `${requestId}-2`]);
+      expect([...(await projectCalls(pool, [second])).added]).toEqual([]);
+      expect(await callCount(tenantId)).toBe(2);
+      const byProvider = (await daily(tenantId)).map((r) => [r.provider_id, r.requests, r.errors, r.cost_usd]);
+      expect(byProvider).toEqual([
+        ['prv_fallback', '1', '0', '0.002'],
+        ['prv_primary', '1', '1', '0'],
+      ]);
+      const held = await stack.query('SELECT 1 FROM usage.budget_reservations WHERE tenant_id = $1', [tenantId]);
+      expect(held).toHaveLength(0);
+      const ledger = await stack.query<{ reserved: string; spent: string }>(
+        `SELECT reserved_usd::text AS reserved, spent_usd::text AS spent FROM usage.budget_ledger WHERE tenant_id = $1 AND scope = 'provider' AND subject_id = 'prv_fallback'`,
+        [tenantId],
+      );
+      expect(ledger).toEqual([{ reserved: '0.0', spent: '0.002' }]);
+    } finally {
+      await pool.end();
+      for (const table of ['calls', 'daily', 'budget_ledger', 'budget_reservations']) await stack.query(`DELETE FROM usage.${table} WHERE tenant_id = $1`, [tenantId]);
+    }
   });
 
   it('keeps tenants apart', async () => {

@@ -6,7 +6,7 @@ import type { Logger } from '@switchboard/telemetry';
 import { RaisedAlerts, raiseUnpricedModelAlert } from '../alerts/unpriced-model.alert.js';
 import { parseUsageMessage } from './usage-recorded.message.js';
 import { ProjectionBatcher } from './projection.batcher.js';
-import { projectCalls, type ChargedLedgerRow } from './usage.projection.js';
+import { projectCalls, type ChargedLedgerRow, type ProjectionSql } from './usage.projection.js';
 
 /** Shared by every replica: each call is projected by one of them at a time. */
 export const PROJECTOR_DURABLE = 'usage-projector';
@@ -46,6 +46,8 @@ export async function startUsageProjector(
   nc: NatsConnection,
   names: BusNames,
   store: PgEventStore,
+  /** Where batches are written (projectionPool); closed by the caller after the projector stopped. */
+  projection: ProjectionSql,
   logger: Logger,
   options: UsageProjectorOptions = {},
   onCharged: OnCharged = async () => undefined,
@@ -60,7 +62,7 @@ export async function startUsageProjector(
     ackWaitMs: options.ackWaitMs ?? PROJECTOR_ACK_WAIT_MS,
     concurrency: options.concurrency ?? PROJECTOR_CONCURRENCY,
   });
-  const batcher = new ProjectionBatcher({ project: (calls) => projectCalls(store.dataSource, calls), onCharged });
+  const batcher = new ProjectionBatcher({ project: (calls) => projectCalls(projection, calls), onCharged });
   const raisedAlerts = new RaisedAlerts();
   consumer.start(async (event: ReceivedEvent) => {
     const parsed = parseUsageMessage(names, event.subject, event.data);

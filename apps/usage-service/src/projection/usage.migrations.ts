@@ -7,7 +7,8 @@ import { webhookMigrations } from '../webhooks/webhook.migrations.js';
 export const SCHEMA = 'usage';
 
 /**
- * - `calls`: one row per `usage.recorded`, keyed by request id, so a redelivered event changes nothing. The
+ * - `calls`: one row per `usage.recorded`, keyed by request id (`request_id` holds `<requestId>-<n>` for the n-th
+ *   attempt of a call that failed over, see callKeyOf), so a redelivered event changes nothing. The
  *   source of truth for every figure: aggregates are recomputed from it, and it is itself rebuilt by
  *   replaying the EVENTS stream (rebuild-usage --from-stream) for as long as the stream retains the events.
  *   `cost_usd` is null when the gateway sent no cost (an unpriced model).

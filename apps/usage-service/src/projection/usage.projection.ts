@@ -1,3 +1,5 @@
+import type pg from 'pg';
+import { attemptKeyOf } from '@switchboard/contracts';
 import type { EntityManager } from 'typeorm';
 import { callPeriodSql, recomputeLedgerSpend } from '../budget/budget.spend.js';
 import { SCHEMA } from './usage.migrations.js';
@@ -21,10 +23,19 @@ const CALL_COLUMNS = `request_id, tenant_id, agent_id, provider_id, model, proto
 const CALL_VALUES = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22`;
 const INSERT_CALL = `INSERT INTO ${SCHEMA}.calls (${CALL_COLUMNS}) VALUES (${CALL_VALUES}) ON CONFLICT (request_id) DO NOTHING`;
 
+/**
+ * The key of a call's row: its request id, or `<requestId>-<n>` for the n-th failover attempt, as the gateway keys
+ * the attempt's event id and budget reservation. Every attempt is a row of its own (each reached, or was refused by,
+ * a provider of its own), and a redelivered event still finds its row.
+ */
+export function callKeyOf(call: Pick<UsageRecordedMessage, 'requestId' | 'attempt'>): string {
+  return attemptKeyOf(call.requestId, call.attempt);
+}
+
 function callParams(call: UsageRecordedMessage): unknown[] {
   const { price } = call;
   return [
-    call.requestId,
+    callKeyOf(call),
     call.tenantId,
     call.agentId,
     call.providerId,
@@ -64,7 +75,7 @@ export interface ChargedLedgerRow {
 
 /** What projecting a batch of calls did. */
 export interface ProjectedBatch {
-  /** Request ids of the calls that were new; the others had been projected before (redeliveries). */
+  /** Keys (callKeyOf) of the calls that were new; the others had been projected before (redeliveries). */
   readonly added: ReadonlySet<string>;
   /** The budget ledger rows the batch charged or released, as they stand after it. */
   readonly ledger: readonly ChargedLedgerRow[];
@@ -77,10 +88,23 @@ const CALL_RECORD = `request_id text, tenant_id text, agent_id text, provider_id
   price_output_usd_per_mtok numeric, price_cached_usd_per_mtok numeric, price_source text, lease_id text,
   lease_reserved_usd numeric`;
 
+const CALL_COLUMN_NAMES = CALL_COLUMNS.split(',').map((column) => column.trim());
+
 function callRecord(call: UsageRecordedMessage): Record<string, unknown> {
   const values = callParams(call);
-  return Object.fromEntries(CALL_COLUMNS.split(',').map((column, i) => [column.trim(), values[i]]));
+  const record: Record<string, unknown> = {};
+  for (let i = 0; i < CALL_COLUMN_NAMES.length; i++) record[CALL_COLUMN_NAMES[i] as string] = values[i];
+  return record;
 }
+
+/**
+ * Where a batch is written: a pool whose connections each prepare the statement once (a named statement). Parsing
+ * and planning the statement cost Postgres about as much CPU as executing it for a dozen calls, per batch.
+ */
+export type ProjectionSql = Pick<pg.Pool, 'query'>;
+
+/** The name the batch statement is prepared under on each connection; its text never changes. */
+const PROJECT_CALLS_STATEMENT = 'usage_project_calls';
 
 /**
  * Projects a batch of calls in one statement (hence one transaction and one WAL flush): records each call,
@@ -93,10 +117,18 @@ function callRecord(call: UsageRecordedMessage): Record<string, unknown> {
  * are safe: the upserts serialise on their rows, and a second insert of the same request id waits for the
  * first and then does nothing.
  */
-export async function projectCalls(sql: Sql, calls: readonly UsageRecordedMessage[]): Promise<ProjectedBatch> {
+export async function projectCalls(sql: ProjectionSql, calls: readonly UsageRecordedMessage[]): Promise<ProjectedBatch> {
   if (calls.length === 0) return { added: new Set(), ledger: [] };
-  const rows: { inserted: string[] | null; ledger: ChargedLedgerRow[] | null }[] = await sql.query(
-    `WITH input AS (
+  const { rows } = await sql.query<{ inserted: string[] | null; ledger: ChargedLedgerRow[] | null }>({
+    name: PROJECT_CALLS_STATEMENT,
+    text: PROJECT_CALLS,
+    values: [JSON.stringify(calls.map(callRecord))],
+  });
+  const row = rows[0];
+  return { added: new Set(row?.inserted ?? []), ledger: row?.ledger ?? [] };
+}
+
+const PROJECT_CALLS = `WITH input AS (
        SELECT DISTINCT ON (request_id) * FROM json_to_recordset($1::json) AS x(${CALL_RECORD}) ORDER BY request_id
      ),
      released AS (
@@ -154,12 +186,7 @@ export async function projectCalls(sql: Sql, calls: readonly UsageRecordedMessag
          reserved_usd = l.reserved_usd + excluded.reserved_usd
        RETURNING l.tenant_id, l.scope, l.subject_id, l.period, l.limit_usd, l.spent_usd, l.exhausted, l.alerted_pct
      )
-     SELECT (SELECT json_agg(request_id) FROM inserted) AS inserted, (SELECT json_agg(charged) FROM charged) AS ledger`,
-    [JSON.stringify(calls.map(callRecord))],
-  );
-  const row = rows[0];
-  return { added: new Set(row?.inserted ?? []), ledger: row?.ledger ?? [] };
-}
+     SELECT (SELECT json_agg(request_id) FROM inserted) AS inserted, (SELECT json_agg(charged) FROM charged) AS ledger`;
 
 /** Records a call only (stream replay): the aggregates are recomputed from all calls afterwards. */
 export async function recordCallOnly(sql: Sql, call: UsageRecordedMessage): Promise<boolean> {

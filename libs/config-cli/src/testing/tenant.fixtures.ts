@@ -30,7 +30,7 @@ export function modelView(overrides: Partial<ModelView> & Pick<ModelView, 'id' |
 }
 
 export function agentView(overrides: Partial<AgentView> & Pick<AgentView, 'id' | 'name' | 'providerId'>): AgentView {
-  return { model: null, delivery: 'proxy', monthlyBudgetUsd: null, version: 1, createdAt: AT, updatedAt: AT, ...overrides };
+  return { model: null, delivery: 'proxy', monthlyBudgetUsd: null, fallbacks: [], version: 1, createdAt: AT, updatedAt: AT, ...overrides };
 }
 
 export function actualTenant(providers: ActualProvider[] = [], agents: AgentView[] = [], overrides: Partial<ActualTenant> = {}): ActualTenant {
@@ -66,7 +66,7 @@ export function declaredProvider(name: string, overrides: Partial<DeclaredProvid
 }
 
 export function declaredAgent(name: string, provider: string, overrides: Partial<DeclaredAgent> = {}): DeclaredAgent {
-  return { name, provider, model: null, delivery: 'proxy', monthlyBudgetUsd: null, ...overrides };
+  return { name, provider, model: null, delivery: 'proxy', monthlyBudgetUsd: null, fallbacks: [], ...overrides };
 }
 
 export function declaredTenant(overrides: Partial<DeclaredTenant>): DeclaredTenant {

@@ -1,5 +1,5 @@
 import { specificationFor } from '@switchboard/domain-kernel/testing';
-import { agentDecider, type AgentCreated, type AgentStopped, type CreateAgent, type UpdateAgent } from './agent.decider.js';
+import { agentDecider, type AgentCreated, type AgentEvent, type AgentStopped, type CreateAgent, type UpdateAgent } from './agent.decider.js';
 
 const spec = specificationFor(agentDecider);
 const now = new Date('2030-01-01T00:00:00Z');
@@ -19,7 +19,7 @@ const createdBeforeBudgets: AgentCreated = {
 };
 const update = (changes: UpdateAgent['data']['changes'], providerExists = true): UpdateAgent => ({
   type: 'UpdateAgent',
-  data: { agentId: 'agt_1', changes, providerExists, now },
+  data: { agentId: 'agt_1', changes, providerExists, now, ...(changes.fallbacks ? { fallbackChecks: changes.fallbacks.map(() => 'ok' as const) } : {}) },
 });
 const deleted = { type: 'AgentDeleted', data: { agentId: 'agt_1' } } as const;
 const remove = { type: 'DeleteAgent', data: { agentId: 'agt_1', now } } as const;
@@ -120,6 +120,66 @@ describe('agent decider', () => {
     it('reports an unknown or deleted agent as not found', () => {
       spec.given([]).when(update({ name: 'x' })).thenFails('agent_not_found');
       spec.given([created, deleted]).when(update({ name: 'x' })).thenFails('agent_not_found');
+    });
+  });
+
+  describe('fallbacks', () => {
+    const fb = (providerId: string, model: string): { providerId: string; model: string } => ({ providerId, model });
+    const withModel: AgentCreated = { type: 'AgentCreated', data: { ...created.data, model: 'fast' } };
+
+    it('records fallbacks in their order, and none by default', () => {
+      spec
+        .given([])
+        .when(create({ fallbacks: [fb('prv_2', 'b'), fb('prv_3', 'c')], fallbackChecks: ['ok', 'ok'] }))
+        .then([{ type: 'AgentCreated', data: { ...created.data, fallbacks: [fb('prv_2', 'b'), fb('prv_3', 'c')] } }]);
+      spec.given([]).when(create({ fallbacks: [] })).then([created]);
+    });
+
+    it('refuses a fallback the handler did not find, naming its field', () => {
+      const missingProvider = create({ fallbacks: [fb('prv_2', 'b'), fb('prv_9', 'c')], fallbackChecks: ['ok', 'provider_not_found'] });
+      const result = agentDecider.decide(missingProvider, agentDecider.initialState);
+      expect(result).toMatchObject({ ok: false, error: { code: 'validation_failed', details: { field: 'fallbacks[1].providerId' } } });
+      const missingModel = create({ fallbacks: [fb('prv_2', 'nope')], fallbackChecks: ['model_not_found'] });
+      expect(agentDecider.decide(missingModel, agentDecider.initialState)).toMatchObject({
+        ok: false,
+        error: { code: 'validation_failed', details: { field: 'fallbacks[0].model' } },
+      });
+    });
+
+    it('refuses a repeated fallback and the primary target itself', () => {
+      const repeated = create({ model: 'fast', fallbacks: [fb('prv_2', 'b'), fb('prv_2', 'b')], fallbackChecks: ['ok', 'ok'] });
+      expect(agentDecider.decide(repeated, agentDecider.initialState)).toMatchObject({ ok: false, error: { details: { field: 'fallbacks[1].providerId' } } });
+      const itself = create({ model: 'fast', fallbacks: [fb('prv_1', 'fast')], fallbackChecks: ['ok'] });
+      expect(agentDecider.decide(itself, agentDecider.initialState)).toMatchObject({ ok: false, error: { details: { field: 'fallbacks[0].providerId' } } });
+      // Another model of the same provider is another target.
+      spec
+        .given([])
+        .when(create({ model: 'fast', fallbacks: [fb('prv_1', 'slow')], fallbackChecks: ['ok'] }))
+        .then([{ type: 'AgentCreated', data: { ...withModel.data, fallbacks: [fb('prv_1', 'slow')] } }]);
+    });
+
+    it('sets, reorders and clears fallbacks, recording nothing when they stay', () => {
+      const two: AgentEvent = { type: 'AgentUpdated', data: { agentId: 'agt_1', changes: { fallbacks: [fb('prv_2', 'b'), fb('prv_3', 'c')] } } };
+      spec.given([created]).when(update({ fallbacks: [fb('prv_2', 'b'), fb('prv_3', 'c')] })).then([two]);
+      spec.given([created, two]).when(update({ fallbacks: [fb('prv_2', 'b'), fb('prv_3', 'c')] })).then([]);
+      spec
+        .given([created, two])
+        .when(update({ fallbacks: [fb('prv_3', 'c'), fb('prv_2', 'b')] }))
+        .then([{ type: 'AgentUpdated', data: { agentId: 'agt_1', changes: { fallbacks: [fb('prv_3', 'c'), fb('prv_2', 'b')] } } }]);
+      spec.given([created, two]).when(update({ fallbacks: [] })).then([{ type: 'AgentUpdated', data: { agentId: 'agt_1', changes: { fallbacks: [] } } }]);
+    });
+
+    it('refuses moving the primary onto a kept fallback', () => {
+      const kept: AgentCreated = { type: 'AgentCreated', data: { ...withModel.data, fallbacks: [fb('prv_2', 'fast')] } };
+      spec.given([kept]).when(update({ providerId: 'prv_2' })).thenFails('validation_failed');
+      spec
+        .given([kept])
+        .when(update({ providerId: 'prv_2', fallbacks: [fb('prv_1', 'fast')] }))
+        .then([{ type: 'AgentUpdated', data: { agentId: 'agt_1', changes: { providerId: 'prv_2', fallbacks: [fb('prv_1', 'fast')] } } }]);
+    });
+
+    it('reads an agent created before failover as having no fallbacks', () => {
+      spec.given([createdBeforeBudgets]).when(update({ fallbacks: [] })).then([]);
     });
   });
 

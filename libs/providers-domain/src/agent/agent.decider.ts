@@ -3,6 +3,7 @@ import {
   fail,
   ok,
   type AgentCreated as AgentCreatedData,
+  type AgentFallback,
   type AgentDeleted as AgentDeletedData,
   type AgentStartRequested as AgentStartRequestedData,
   type AgentStopped as AgentStoppedData,
@@ -22,8 +23,13 @@ export type AgentSettings = Readonly<{
   delivery: Delivery;
   /** USD per calendar month for this agent's calls; null = no budget of its own. */
   monthlyBudgetUsd: number | null;
+  /** Tried in order when the provider fails before the client got a byte. */
+  fallbacks: readonly AgentFallback[];
 }>;
 export type AgentChanges = Partial<AgentSettings>;
+
+/** What the handler found of one requested fallback in the tenant's providers and their models, in the same order. */
+export type FallbackCheck = 'ok' | 'provider_not_found' | 'model_not_found';
 
 export type CreateAgent = Command<
   'CreateAgent',
@@ -35,8 +41,11 @@ export type CreateAgent = Command<
     /** `proxy` unless asked: the real provider key then never leaves the plane. */
     delivery?: Delivery;
     monthlyBudgetUsd?: number | null;
+    fallbacks?: readonly AgentFallback[];
     /** Whether `providerId` is a live provider of the tenant, as the handler found it. */
     providerExists: boolean;
+    /** One per entry of `fallbacks`. */
+    fallbackChecks?: readonly FallbackCheck[];
     now: Date;
   }
 >;
@@ -47,6 +56,8 @@ export type UpdateAgent = Command<
     changes: AgentChanges;
     /** Whether `changes.providerId` is a live provider of the tenant; ignored when the provider stays. */
     providerExists: boolean;
+    /** One per entry of `changes.fallbacks`. */
+    fallbackChecks?: readonly FallbackCheck[];
     now: Date;
   }
 >;
@@ -77,24 +88,74 @@ export type AgentState =
 
 const providerNotFound = (providerId: string) => fail(appError('provider_not_found', `provider ${providerId} not found`));
 const agentNotFound = (agentId: string) => fail(appError('agent_not_found', `agent ${agentId} not found`));
+const badFallback = (field: string, message: string) => fail(appError('validation_failed', `${field}: ${message}`, { field }));
+
+/**
+ * Why a list of fallbacks cannot serve the agent whose own target is `primary`, naming the first field at fault:
+ * one the handler did not find (`checks`, absent when the list is unchanged), a repeat, or the primary target itself.
+ */
+function fallbacksRefusal(
+  fallbacks: readonly AgentFallback[],
+  checks: readonly FallbackCheck[] | undefined,
+  primary: Readonly<{ providerId: string; model: string | null }>,
+): Result<never, AppError> | null {
+  const seen = new Set<string>();
+  for (const [index, { providerId, model }] of fallbacks.entries()) {
+    const field = `fallbacks[${index}]`;
+    const check = checks?.[index] ?? 'ok';
+    if (check === 'provider_not_found') return badFallback(`${field}.providerId`, `provider ${providerId} not found in this tenant`);
+    if (check === 'model_not_found') return badFallback(`${field}.model`, `${model} is not a model of provider ${providerId}`);
+    if (providerId === primary.providerId && model === primary.model) {
+      return badFallback(`${field}.providerId`, "is the agent's own provider and model; a fallback must be another target");
+    }
+    const key = JSON.stringify([providerId, model]);
+    if (seen.has(key)) return badFallback(`${field}.providerId`, `repeats an earlier fallback (${providerId}, ${model})`);
+    seen.add(key);
+  }
+  return null;
+}
+
+const sameFallbacks = (a: readonly AgentFallback[], b: readonly AgentFallback[]): boolean =>
+  a.length === b.length && a.every((f, i) => f.providerId === b[i]?.providerId && f.model === b[i]?.model);
 
 function create(command: CreateAgent, state: AgentState): Result<readonly AgentEvent[], AppError> {
   const { agentId, name, providerId, model, delivery, monthlyBudgetUsd, providerExists } = command.data;
   if (state.status !== 'absent') return fail(appError('invalid_state', `agent ${agentId} already exists`));
   if (!providerExists) return providerNotFound(providerId);
+  const fallbacks = (command.data.fallbacks ?? []).map(({ providerId, model }) => ({ providerId, model }));
+  const refusal = fallbacksRefusal(fallbacks, command.data.fallbackChecks ?? [], { providerId, model: model ?? null });
+  if (refusal !== null) return refusal;
   return ok([
     {
       type: 'AgentCreated',
-      data: { agentId, name, providerId, model: model ?? null, delivery: delivery ?? 'proxy', monthlyBudgetUsd: monthlyBudgetUsd ?? null },
+      data: {
+        agentId,
+        name,
+        providerId,
+        model: model ?? null,
+        delivery: delivery ?? 'proxy',
+        monthlyBudgetUsd: monthlyBudgetUsd ?? null,
+        ...(fallbacks.length === 0 ? {} : { fallbacks }),
+      },
     },
   ]);
 }
 
 function update(command: UpdateAgent, state: AgentState): Result<readonly AgentEvent[], AppError> {
   if (state.status !== 'active') return agentNotFound(command.data.agentId);
-  const changes: AgentChanges = changedFields(state.settings, command.data.changes);
+  const { fallbacks: requested, ...rest } = command.data.changes;
+  const fallbacksChanged = requested !== undefined && !sameFallbacks(requested, state.settings.fallbacks);
+  const changes = {
+    ...changedFields<Omit<AgentSettings, 'fallbacks'>>(state.settings, rest),
+    ...(fallbacksChanged ? { fallbacks: requested.map(({ providerId, model }) => ({ providerId, model })) } : {}),
+  };
   if (Object.keys(changes).length === 0) return ok([]);
   if (changes.providerId !== undefined && !command.data.providerExists) return providerNotFound(changes.providerId);
+  const after = { ...state.settings, ...changes };
+  // A moved primary can collide with a fallback kept as it was: the whole resulting list is checked.
+  const checks = changes.fallbacks === undefined ? undefined : command.data.fallbackChecks;
+  const refusal = fallbacksRefusal(after.fallbacks, checks, after);
+  if (refusal !== null) return refusal;
   return ok([{ type: 'AgentUpdated', data: { agentId: state.agentId, changes } }]);
 }
 
@@ -130,9 +191,9 @@ export const agentDecider: Decider<AgentCommand, AgentEvent, AgentState> = {
   evolve(state, event) {
     switch (event.type) {
       case 'AgentCreated': {
-        const { agentId, monthlyBudgetUsd, ...settings } = event.data;
-        // Agents created before budgets have none.
-        return { status: 'active', agentId, settings: { ...settings, monthlyBudgetUsd: monthlyBudgetUsd ?? null } };
+        const { agentId, monthlyBudgetUsd, fallbacks, ...settings } = event.data;
+        // Agents created before budgets, or before failover, have none.
+        return { status: 'active', agentId, settings: { ...settings, monthlyBudgetUsd: monthlyBudgetUsd ?? null, fallbacks: fallbacks ?? [] } };
       }
       case 'AgentUpdated':
         if (state.status !== 'active') return state;

@@ -11,14 +11,23 @@ const anthropicUsage = (u: MockUsage, outputTokens: number, searches = 0) => ({
   service_tier: 'standard',
 });
 
+const stopReason = (ctx: WireContext): string => (ctx.toolCall === null ? 'end_turn' : 'tool_use');
+
+/** The answer's one block: its text, or a `tool_use` whose input is empty until its JSON has streamed. */
+function contentBlock(ctx: WireContext, done: boolean): Json {
+  const call = ctx.toolCall;
+  if (call === null) return { type: 'text', text: done ? textOf(ctx) : '', citations: null };
+  return { type: 'tool_use', id: call.id, name: call.name, input: done ? (JSON.parse(call.arguments) as unknown) : {} };
+}
+
 function messageObject(ctx: WireContext, done: boolean): Json {
   return {
     id: ctx.id,
     type: 'message',
     role: 'assistant',
     model: ctx.model,
-    content: done ? [{ type: 'text', text: textOf(ctx), citations: null }] : [],
-    stop_reason: done ? 'end_turn' : null,
+    content: done ? [contentBlock(ctx, true)] : [],
+    stop_reason: done ? stopReason(ctx) : null,
     stop_sequence: null,
     // message_start reports one output token, as the real API does; message_delta the final count.
     usage: done ? anthropicUsage(ctx.usage, ctx.usage.outputTokens, ctx.serverToolCalls) : anthropicUsage(ctx.usage, Math.min(1, ctx.usage.outputTokens)),
@@ -27,7 +36,7 @@ function messageObject(ctx: WireContext, done: boolean): Json {
 
 export const message = (ctx: WireContext): Json => messageObject(ctx, true);
 
-/** message_start, content_block_start, ping, text deltas, content_block_stop, message_delta, message_stop. */
+/** message_start, content_block_start, ping, text (or input_json) deltas, content_block_stop, message_delta, message_stop. */
 export function messageEvents(ctx: WireContext): WireEvent[] {
   const event = (type: string, fields: Json, extra: Partial<WireEvent> = {}): WireEvent => ({
     frame: sseFrame({ type, ...fields }, type),
@@ -37,14 +46,14 @@ export function messageEvents(ctx: WireContext): WireEvent[] {
   const start = messageObject(ctx, false);
   return [
     event('message_start', { message: start }, { usage: { ...ctx.usage, outputTokens: Math.min(1, ctx.usage.outputTokens) } }),
-    event('content_block_start', { index: 0, content_block: { type: 'text', text: '', citations: null } }),
+    event('content_block_start', { index: 0, content_block: contentBlock(ctx, false) }),
     event('ping', {}),
-    ...ctx.pieces.map((text) => event('content_block_delta', { index: 0, delta: { type: 'text_delta', text } }, { content: true })),
+    ...ctx.pieces.map((piece) => event('content_block_delta', { index: 0, delta: deltaOf(ctx, piece) }, { content: true })),
     event('content_block_stop', { index: 0 }),
     event(
       'message_delta',
       {
-        delta: { stop_reason: 'end_turn', stop_sequence: null },
+        delta: { stop_reason: stopReason(ctx), stop_sequence: null },
         usage: { output_tokens: ctx.usage.outputTokens, ...(ctx.serverToolCalls > 0 ? { server_tool_use: { web_search_requests: ctx.serverToolCalls } } : {}) },
       },
       { usage: ctx.usage },
@@ -52,6 +61,9 @@ export function messageEvents(ctx: WireContext): WireEvent[] {
     event('message_stop', {}),
   ];
 }
+
+const deltaOf = (ctx: WireContext, piece: string): Json =>
+  ctx.toolCall === null ? { type: 'text_delta', text: piece } : { type: 'input_json_delta', partial_json: piece };
 
 export function anthropicModels(models: readonly string[], createdAt: string, page: { readonly afterId: string | null; readonly limit: number }): Json {
   const start = page.afterId === null ? 0 : models.indexOf(page.afterId) + 1;

@@ -9,6 +9,7 @@ import {
   type MockLlmOptions,
   type MockProtocol,
 } from './mock-llm.types.js';
+import { plannedToolCall, toolResultOf, toolResultReply } from './mock-llm.tools.js';
 import { plannedUsage, splitReply } from './mock-llm.usage.js';
 import { LoopbackServer, readBody } from '../loopback.server.js';
 import { flatHeaders, isObject, parseBody, presentedKey, write } from './mock-llm.http.js';
@@ -48,7 +49,9 @@ function anthropicPage(query: URLSearchParams, pageLimit: number): { readonly af
  * A stand-in LLM upstream speaking the OpenAI (chat completions, responses, models) and Anthropic
  * (messages, models) wire protocols closely enough for the official SDKs, with configurable latency,
  * chunking, reported usage and faults. Every call is recorded, auth headers included. Listens on
- * 127.0.0.1 only.
+ * 127.0.0.1 only. A request declaring tools is answered with a tool call when its tool choice requires one
+ * or its last user message says `call tool <name>`; one whose last turn is a tool result gets a text answer
+ * repeating the result (mock-llm.tools.ts).
  */
 export class MockLlmUpstream {
   // A client that aborts mid-request must not surface as an unhandled rejection in the test process.
@@ -171,11 +174,15 @@ export class MockLlmUpstream {
 
   private async answer(res: ServerResponse, call: Mutable<MockCall>, endpoint: MockEndpoint, json: Json, cut: CutFault | null): Promise<void> {
     const n = ++this.sequence;
+    const toolCall = plannedToolCall(endpoint, json, n);
+    const result = toolResultOf(endpoint, json);
+    const text = toolCall?.arguments ?? (result === null ? this.options.reply : toolResultReply(result));
     const ctx: WireContext = {
       id: endpoint === 'chat_completions' ? `chatcmpl-mock${n}` : endpoint === 'responses' ? `resp_mock${n}` : `msg_mock${n}`,
       model: String(json['model']),
       created: Math.floor(Date.now() / 1000),
-      pieces: splitReply(this.options.reply, this.options.chunks),
+      pieces: splitReply(text, this.options.chunks),
+      toolCall,
       usage: plannedUsage(endpoint, json, this.options),
       body: json,
       serverToolCalls: this.options.serverToolCalls,
@@ -202,6 +209,7 @@ export class MockLlmUpstream {
         await sleep(this.options.interChunkDelayMs, undefined, { ref: false });
       }
       if (res.destroyed) return;
+      if (event.content) this.options.onContentWrite?.(call, contentSent);
       await write(res, event.frame);
       if (event.usage !== undefined) call.usage = event.usage;
       if (event.content) contentSent++;

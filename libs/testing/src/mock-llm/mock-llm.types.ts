@@ -45,6 +45,11 @@ export interface MockLlmOptions {
   readonly fault: MockFault | null;
   /** Apply the fault to the next N calls only, then clear it; null applies it to every call. */
   readonly faultCount: number | null;
+  /**
+   * Called just before each content chunk of a streamed answer is written (its 0-based index among the call's
+   * content chunks): a benchmark in the same process times when the chunk left against when its client read it.
+   */
+  readonly onContentWrite: ((call: MockCall, index: number) => void) | null;
 }
 
 export const DEFAULT_MOCK_LLM_OPTIONS: MockLlmOptions = {
@@ -62,6 +67,7 @@ export const DEFAULT_MOCK_LLM_OPTIONS: MockLlmOptions = {
   requiredKey: null,
   fault: null,
   faultCount: null,
+  onContentWrite: null,
 };
 
 /**

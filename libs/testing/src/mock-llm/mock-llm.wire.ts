@@ -1,3 +1,4 @@
+import type { MockToolCall } from './mock-llm.tools.js';
 import type { MockUsage } from './mock-llm.types.js';
 
 export type Json = Readonly<Record<string, unknown>>;
@@ -8,7 +9,10 @@ export interface WireContext {
   readonly model: string;
   /** Unix seconds. */
   readonly created: number;
+  /** The text in streamed pieces, or the tool call's argument JSON in fragments when the answer is a tool call. */
   readonly pieces: readonly string[];
+  /** The answer is this function call instead of text. */
+  readonly toolCall: MockToolCall | null;
   readonly usage: MockUsage;
   readonly body: Json;
   /** Web searches the answer reports having run. */

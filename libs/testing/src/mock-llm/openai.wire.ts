@@ -10,13 +10,19 @@ const chatUsage = (u: MockUsage) => ({
   completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
 });
 
+function chatMessage(ctx: WireContext): Json {
+  const call = ctx.toolCall;
+  if (call === null) return { role: 'assistant', content: textOf(ctx), refusal: null, annotations: [] };
+  return { role: 'assistant', content: null, refusal: null, annotations: [], tool_calls: [{ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }] };
+}
+
 export function chatCompletion(ctx: WireContext): Json {
   return {
     id: ctx.id,
     object: 'chat.completion',
     created: ctx.created,
     model: ctx.model,
-    choices: [{ index: 0, message: { role: 'assistant', content: textOf(ctx), refusal: null, annotations: [] }, logprobs: null, finish_reason: 'stop' }],
+    choices: [{ index: 0, message: chatMessage(ctx), logprobs: null, finish_reason: ctx.toolCall === null ? 'stop' : 'tool_calls' }],
     usage: chatUsage(ctx.usage),
     service_tier: 'default',
     system_fingerprint: 'fp_mock',
@@ -24,7 +30,7 @@ export function chatCompletion(ctx: WireContext): Json {
 }
 
 /**
- * Role chunk, content chunks, finish chunk; with include_usage every chunk carries `usage: null` and a
+ * Role chunk, content chunks (a tool call: its id and name, then its arguments in fragments), finish chunk; with include_usage every chunk carries `usage: null` and a
  * last chunk with empty `choices` carries the usage; then `data: [DONE]`.
  */
 export function chatCompletionEvents(ctx: WireContext, includeUsage: boolean): WireEvent[] {
@@ -35,9 +41,16 @@ export function chatCompletionEvents(ctx: WireContext, includeUsage: boolean): W
       ...(includeUsage ? { usage: usage ?? null } : {}),
     });
   const choice = (delta: Json, finish: string | null = null) => [{ index: 0, delta, logprobs: null, finish_reason: finish }];
-  const events: WireEvent[] = [{ frame: chunk(choice({ role: 'assistant', content: '', refusal: null })), content: false }];
-  for (const piece of ctx.pieces) events.push({ frame: chunk(choice({ content: piece })), content: true });
-  events.push({ frame: chunk(choice({}, 'stop')), content: false });
+  const call = ctx.toolCall;
+  const events: WireEvent[] = [{ frame: chunk(choice({ role: 'assistant', content: call === null ? '' : null, refusal: null })), content: false }];
+  if (call === null) {
+    for (const piece of ctx.pieces) events.push({ frame: chunk(choice({ content: piece })), content: true });
+  } else {
+    const opening = { index: 0, id: call.id, type: 'function', function: { name: call.name, arguments: '' } };
+    events.push({ frame: chunk(choice({ tool_calls: [opening] })), content: false });
+    for (const piece of ctx.pieces) events.push({ frame: chunk(choice({ tool_calls: [{ index: 0, function: { arguments: piece } }] })), content: true });
+  }
+  events.push({ frame: chunk(choice({}, call === null ? 'stop' : 'tool_calls')), content: false });
   if (includeUsage) events.push({ frame: chunk([], chatUsage(ctx.usage)), content: false, usage: ctx.usage });
   events.push({ frame: sseFrame('[DONE]'), content: false });
   return events;
@@ -59,8 +72,21 @@ const messageId = (ctx: WireContext) => `msg_${ctx.id.slice('resp_'.length)}`;
 
 const outputText = (text: string) => ({ type: 'output_text', text, annotations: [], logprobs: [] });
 
+/** A Responses function call item; `args` is '' while its arguments are still streaming. */
+const functionCallItem = (ctx: WireContext, status: string, args: string) => ({
+  id: `fc_${ctx.id.slice('resp_'.length)}`,
+  type: 'function_call',
+  status,
+  arguments: args,
+  call_id: ctx.toolCall?.id ?? '',
+  name: ctx.toolCall?.name ?? '',
+});
+
 function responseObject(ctx: WireContext, done: boolean): Json {
-  const item = { id: messageId(ctx), type: 'message', status: 'completed', role: 'assistant', content: [outputText(textOf(ctx))] };
+  const item =
+    ctx.toolCall === null
+      ? { id: messageId(ctx), type: 'message', status: 'completed', role: 'assistant', content: [outputText(textOf(ctx))] }
+      : functionCallItem(ctx, 'completed', ctx.toolCall.arguments);
   return {
     id: ctx.id,
     object: 'response',
@@ -79,8 +105,8 @@ function responseObject(ctx: WireContext, done: boolean): Json {
     store: false,
     temperature: 1,
     text: { format: { type: 'text' }, verbosity: 'medium' },
-    tool_choice: 'auto',
-    tools: [],
+    tool_choice: ctx.body['tool_choice'] ?? 'auto',
+    tools: Array.isArray(ctx.body['tools']) ? ctx.body['tools'] : [],
     top_p: 1,
     truncation: 'disabled',
     usage: done ? responsesUsage(ctx.usage) : null,
@@ -102,6 +128,19 @@ export function responseEvents(ctx: WireContext): WireEvent[] {
     content: false,
     ...extra,
   });
+  if (ctx.toolCall !== null) {
+    const args = ctx.toolCall.arguments;
+    const at = { item_id: functionCallItem(ctx, '', '').id, output_index: 0 };
+    return [
+      event('response.created', { response: responseObject(ctx, false) }),
+      event('response.in_progress', { response: responseObject(ctx, false) }),
+      event('response.output_item.added', { output_index: 0, item: functionCallItem(ctx, 'in_progress', '') }),
+      ...ctx.pieces.map((delta) => event('response.function_call_arguments.delta', { ...at, delta }, { content: true })),
+      event('response.function_call_arguments.done', { ...at, arguments: args }),
+      event('response.output_item.done', { output_index: 0, item: functionCallItem(ctx, 'completed', args) }),
+      event('response.completed', { response: responseObject(ctx, true) }, { usage: ctx.usage }),
+    ];
+  }
   const address = { item_id: messageId(ctx), output_index: 0, content_index: 0 };
   const text = textOf(ctx);
   const item = (status: string, content: unknown[]) => ({ id: messageId(ctx), type: 'message', status, role: 'assistant', content });

@@ -2,11 +2,12 @@ import { Link } from 'wouter';
 import { useSession } from '../../auth/session';
 import { PageHeader, QueryState, formatDateTime } from '../../ui';
 import { AgentBudgetPanel } from './agent-budget.panel';
+import { AgentFallbacksPanel } from './agent-fallbacks.panel';
 import { AgentRunPanel } from './agent-run.panel';
 import { AgentStatsPanel } from './agent-stats.panel';
 import { useAgent, useNames } from './agents.queries';
 
-/** One agent: what it is, what it has used, its budget, and (admins) start and stop. */
+/** One agent: what it is, where its calls fail over to, what it has used, its budget, and (admins) start and stop. */
 export function AgentDetailPage({ id }: { readonly id: string }) {
   const { isAdmin } = useSession();
   const agent = useAgent(id);
@@ -38,6 +39,7 @@ export function AgentDetailPage({ id }: { readonly id: string }) {
             </section>
             <AgentStatsPanel agentId={view.id} />
             <AgentBudgetPanel agent={agent.data} providerName={providerName(view.providerId)} />
+            <AgentFallbacksPanel agent={agent.data} providerName={providerName} />
             {isAdmin ? <AgentRunPanel agentId={view.id} /> : null}
           </>
         ) : null}

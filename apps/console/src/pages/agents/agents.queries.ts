@@ -12,7 +12,8 @@ export const LIVE_REFRESH_MS = 3_000;
 
 export const useAgents = () => useApiQuery<Page<AgentView>>(`${AGENTS_PATH}${ALL}`);
 export const useAgent = (id: string) => useApiQuery<AgentView>(`${AGENTS_PATH}/${id}`);
-export const useProviders = () => useApiQuery<Page<ProviderView>>(`${PROVIDERS_PATH}${ALL}`);
+/** `fresh`: asked again when a form that picks from them opens, so a provider added meanwhile can be picked. */
+export const useProviders = (fresh = false) => useApiQuery<Page<ProviderView>>(`${PROVIDERS_PATH}${ALL}`, fresh ? { refetchOnMount: 'always' } : {});
 export const useRecipients = () => useApiQuery<Page<RecipientView>>(`/v1/recipients${ALL}`);
 
 /** The models of one provider; nothing is asked before a provider is chosen. */

@@ -4,24 +4,26 @@ import { Link, useLocation } from 'wouter';
 import { useApiMutation } from '../../api/queries';
 import { Button, FormError, PageHeader, Select, TextInput, UsdInput, fieldError } from '../../ui';
 import { AGENTS_PATH, useProviderModels, useProviders } from './agents.queries';
+import { FALLBACK_FIELD, FallbacksEditor, fallbacksBody, type FallbackRow } from './fallbacks-editor';
 import { budgetFromInput } from './usd-input';
 
-const FIELDS = ['name', 'providerId', 'model', 'delivery', 'monthlyBudgetUsd'] as const;
+const FIELDS = ['name', 'providerId', 'model', 'delivery', 'monthlyBudgetUsd', FALLBACK_FIELD] as const;
 
 const DELIVERY_OPTIONS = [
   { value: 'proxy', label: 'Proxy — calls go through Switchboard with an agent key' },
   { value: 'direct', label: 'Direct — the agent gets the provider’s credential' },
 ];
 
-/** Create an agent: a provider and one of its models picked from the API, a delivery mode and an optional budget. */
+/** Create an agent: a provider and one of its models picked from the API, a delivery mode, an optional budget and fallbacks. */
 export function NewAgentPage() {
   const [, navigate] = useLocation();
-  const providers = useProviders();
+  const providers = useProviders(true);
   const [name, setName] = useState('');
   const [providerId, setProviderId] = useState('');
   const [model, setModel] = useState('');
   const [delivery, setDelivery] = useState('proxy');
   const [budget, setBudget] = useState('');
+  const [fallbacks, setFallbacks] = useState<FallbackRow[]>([]);
   const models = useProviderModels(providerId);
   const create = useApiMutation<AgentView>([AGENTS_PATH]);
 
@@ -42,7 +44,14 @@ export function NewAgentPage() {
       {
         method: 'POST',
         path: AGENTS_PATH,
-        body: { name, providerId, delivery, ...(model === '' ? {} : { model }), ...(monthlyBudgetUsd === null ? {} : { monthlyBudgetUsd }) },
+        body: {
+          name,
+          providerId,
+          delivery,
+          ...(model === '' ? {} : { model }),
+          ...(monthlyBudgetUsd === null ? {} : { monthlyBudgetUsd }),
+          ...(fallbacks.length === 0 ? {} : { fallbacks: fallbacksBody(fallbacks) }),
+        },
       },
       { onSuccess: (created) => navigate(`/${created.body.id}`) },
     );
@@ -80,6 +89,7 @@ export function NewAgentPage() {
           error={fieldError(create.error, 'monthlyBudgetUsd')}
           hint="Optional: what this agent may spend per calendar month (UTC), beside its provider’s budget."
         />
+        <FallbacksEditor rows={fallbacks} onChange={setFallbacks} providers={providers.data?.body.data ?? []} error={create.error} />
         <FormError error={create.error} fields={FIELDS} />
         <div className="form-actions">
           <Button type="submit" variant="primary" busy={create.isPending}>

@@ -4,6 +4,7 @@ import { useApiQuery } from '../../api/queries';
 import { useSession } from '../../auth/session';
 import { Button, PageHeader, QueryState, formatDateTime, formatInt } from '../../ui';
 import { ProviderBudget } from './budget-gauge';
+import { CircuitBadge } from './circuit-badge';
 import { CredentialPanel } from './credential-panel';
 import { DeleteProviderDialog } from './delete-provider-dialog';
 import { HistoryPanel } from './history-panel';
@@ -71,6 +72,14 @@ export function ProviderDetailPage({ id }: { readonly id: string }) {
                 </dd>
                 <dt>Models</dt>
                 <dd>{formatInt(provider.modelCount)}</dd>
+                {provider.circuit ? (
+                  <>
+                    <dt>Circuit</dt>
+                    <dd>
+                      <CircuitBadge circuit={provider.circuit} />
+                    </dd>
+                  </>
+                ) : null}
                 <dt>Version</dt>
                 <dd>
                   {provider.version} (updated {formatDateTime(provider.updatedAt)})

@@ -1,6 +1,15 @@
-import type { AuthMethod, BudgetView, ModelView, Page, ProviderDependentsView, ProviderHistoryEntry, ProviderType, ProviderView } from '@switchboard/contracts';
+import type { AuthMethod, BudgetView, ModelView, Page, ProviderDependentsView, ProviderHistoryEntry, ProviderType, ProviderView as ContractProviderView } from '@switchboard/contracts';
 
-export type { AuthMethod, BudgetView, ModelView, Page, ProviderDependentsView, ProviderHistoryEntry, ProviderType, ProviderView };
+export type { AuthMethod, BudgetView, ModelView, Page, ProviderDependentsView, ProviderHistoryEntry, ProviderType };
+
+/** Failover's circuit breaker of a provider (GET /v1/providers[/:id] `circuit`), as the answering gateway sees it. */
+export interface ProviderCircuit {
+  readonly state: 'closed' | 'open' | 'half_open';
+  readonly since: string | null;
+}
+
+/** A provider as the gateway answers it: the contract's view plus the circuit the gateway adds. */
+export type ProviderView = ContractProviderView & { readonly circuit?: ProviderCircuit };
 
 /** POST /v1/models/:id/test. */
 export interface ModelTestResult {

@@ -3,6 +3,7 @@ import { useApiQuery } from '../../api/queries';
 import { useSession } from '../../auth/session';
 import { Button, PageHeader, QueryState, Table, formatInt, type Column } from '../../ui';
 import { ProviderBudget } from './budget-gauge';
+import { CircuitBadge } from './circuit-badge';
 import { CredentialSummary } from './credential-status';
 import type { Page, ProviderView } from './provider.types';
 
@@ -12,6 +13,7 @@ const COLUMNS: readonly Column<ProviderView>[] = [
   { header: 'Endpoint', cell: (p) => <code>{p.endpoint}</code> },
   { header: 'Models', numeric: true, cell: (p) => formatInt(p.modelCount) },
   { header: 'Credential', cell: (p) => <CredentialSummary provider={p} /> },
+  { header: 'Circuit', cell: (p) => <CircuitBadge circuit={p.circuit} /> },
   { header: 'RPM', numeric: true, cell: (p) => (p.rateLimitRpm === null ? 'no limit' : formatInt(p.rateLimitRpm)) },
   { header: 'Budget', cell: (p) => <ProviderBudget providerId={p.id} name={p.name} /> },
 ];

@@ -1,4 +1,4 @@
-import { roundUsd, type AgentRoute } from '@switchboard/contracts';
+import { attemptKeyOf, roundUsd, type AgentRoute } from '@switchboard/contracts';
 import { clientError, worstCaseShape, MEDIA_PART_TOKENS, type ClientError, type ClientProtocol, type JsonObject } from '@switchboard/llm-protocols';
 import type { Logger } from '@switchboard/telemetry';
 import { unavailable } from '../authenticate/authenticate.stage.js';
@@ -20,7 +20,10 @@ export interface AdmitDependencies {
 
 /** One call as admission sees it: the upstream body it will send (output bound already set on a budgeted call). */
 export interface AdmitRequest {
+  /** The client's: refusals are written in it. */
   readonly protocol: ClientProtocol;
+  /** The dialect `body` is written in, when the call is translated for its upstream (else the client's). */
+  readonly bodyDialect?: ClientProtocol;
   readonly route: AgentRoute;
   readonly model: RouteModel;
   readonly body: JsonObject;
@@ -51,7 +54,7 @@ export class AdmitStage {
     const budgeted = limits.length > 0;
     const admissions: Promise<ClientError | null>[] = [];
     if (provider.rateLimitRpm !== null) admissions.push(this.rpm(protocol, provider.id, provider.rateLimitRpm));
-    const shape = budgeted || tenant.serverToolCallUsd !== null ? worstCaseShape(protocol, call.body) : null;
+    const shape = budgeted || tenant.serverToolCallUsd !== null ? worstCaseShape(call.bodyDialect ?? protocol, call.body) : null;
     let historyTokens = 0;
     if (shape !== null && tenant.serverToolCallUsd !== null && shape.pricedTools.length > 0) {
       meter.serverTools = { usdPerCall: tenant.serverToolCallUsd, cap: shape.toolCallCap };
@@ -74,7 +77,8 @@ export class AdmitStage {
       }
       const amount = roundUsd(tokensUsd + bound.toolCallsUsd);
       admissions.push(
-        this.d.budget.admit(protocol, route, meter.requestId, limits, amount).then(({ refusal, lease }) => {
+        // Each attempt of a call holds a reservation of its own, on its own target's budgets.
+        this.d.budget.admit(protocol, route, attemptKeyOf(meter.requestId, meter.attempt), limits, amount).then(({ refusal, lease }) => {
           if (lease !== undefined) meter.budgetLease = lease;
           return refusal;
         }),

@@ -5,6 +5,7 @@ import type { UpstreamClient, UpstreamErrorKind } from '@switchboard/upstream';
 import type { Logger } from '@switchboard/telemetry';
 import type { FastifyReply } from 'fastify';
 import { unavailable } from '../authenticate/authenticate.stage.js';
+import { isRetryable, opensCircuit, type UpstreamFault } from '../failover/failover.decision.js';
 import type { CallMeter } from '../meter/call.meter.js';
 import type { RouteModel } from '../route/model.resolution.js';
 import type { CallDeadline } from './call.deadline.js';
@@ -12,6 +13,7 @@ import type { CredentialChecks } from './credential-checks.js';
 import type { GatewayCredential, GatewayCredentialCache } from './gateway-credential.cache.js';
 import { genAiRequestAttributes, startUpstreamSpan } from './genai.span.js';
 import { forwardStream } from './stream.forwarder.js';
+import type { CallTranslation } from './translation.js';
 import { discardBody, failCall, forwardWhole, isRelayedJson, isRelayedStream, upstreamErrorAnswer, upstreamFailure } from './upstream.forwarder.js';
 
 export interface ForwardDependencies {
@@ -33,7 +35,22 @@ export interface ForwardCall {
   /** The client did not ask for the usage chunk the gateway asked the upstream for: it is not relayed. */
   readonly stripUsageChunk: boolean;
   readonly anthropicVersion: string | null;
+  /** The upstream speaks another dialect than the client: its answers are translated back (errors are mapped as any). */
+  readonly translation: CallTranslation | null;
+  /** Another target may take the call: a retryable failure before any byte reached the client is handed back unanswered. */
+  readonly mayFailOver?: boolean;
 }
+
+/**
+ * How a forward ended. `answered`: the client got the answer, or the call's error; `opensCircuit` when it was an upstream
+ * failure of the kind a provider's circuit counts. `fail_over`: the upstream failed before any byte reached the client
+ * and the call may go to another target; `failure` is what the client would be told, nothing was sent.
+ */
+export type ForwardOutcome =
+  | { readonly kind: 'answered'; readonly opensCircuit: boolean }
+  | { readonly kind: 'fail_over'; readonly opensCircuit: true; readonly fault: UpstreamFault; readonly failure: ClientError };
+
+const ANSWERED: ForwardOutcome = { kind: 'answered', opensCircuit: false };
 
 /** Failures after which the upstream had the request and may have worked on it (and billed it). */
 const SENT_KINDS: ReadonlySet<UpstreamErrorKind> = new Set(['aborted', 'timeout', 'connection_lost']);
@@ -46,7 +63,7 @@ const SENT_KINDS: ReadonlySet<UpstreamErrorKind> = new Set(['aborted', 'timeout'
 export class ForwardStage {
   constructor(private readonly d: ForwardDependencies) {}
 
-  async forward(call: ForwardCall, reply: FastifyReply, meter: CallMeter, deadline: CallDeadline): Promise<void> {
+  async forward(call: ForwardCall, reply: FastifyReply, meter: CallMeter, deadline: CallDeadline): Promise<ForwardOutcome> {
     const { protocol, route } = call;
     const { provider } = route;
     let credential: GatewayCredential | null = null;
@@ -56,7 +73,8 @@ export class ForwardStage {
         const fetched = await this.d.credentials.get(route.tenantId, provider.secretId);
         if (!fetched.ok) {
           this.d.logger.warn('provider credential unavailable', { providerId: provider.id, code: fetched.error.code });
-          return failCall(reply, meter, unavailable(protocol, "the provider's credential could not be obtained"));
+          failCall(reply, meter, unavailable(protocol, "the provider's credential could not be obtained"));
+          return ANSWERED;
         }
         credential = fetched.value;
       }
@@ -79,7 +97,7 @@ export class ForwardStage {
       if (failure.kind === 'aborted') meter.errorKind = 'client_closed';
       // Left or cut while the upstream worked on it (a non-streamed answer is generated before its headers): billed.
       meter.accepted = SENT_KINDS.has(failure.kind);
-      return failCall(reply, meter, upstreamFailure(protocol, failure));
+      return failedBeforeReply(call, reply, meter, { kind: 'error', error: failure.kind }, upstreamFailure(protocol, failure));
     }
     const response = sent.value;
     meter.firstByte(reply.elapsedTime);
@@ -89,7 +107,7 @@ export class ForwardStage {
         if (credential !== null) this.d.credentials.drop(credential.secretId);
         this.d.credentialChecks.fromProxy(route.tenantId, provider.id, provider.secretId, 'rejected');
       }
-      return failCall(reply, meter, await upstreamErrorAnswer(protocol, response, provider.id));
+      return failedBeforeReply(call, reply, meter, { kind: 'status', status: response.status }, await upstreamErrorAnswer(protocol, response, provider.id));
     }
     const contentType = response.headers['content-type'];
     const streamed = isRelayedStream(contentType);
@@ -98,13 +116,25 @@ export class ForwardStage {
       meter.errorKind = 'upstream_bad_response';
       const shown = typeof contentType === 'string' ? contentType.slice(0, 100) : 'none';
       const refusal: ClientError = clientError(protocol, 'upstream_unavailable', `Upstream Unavailable: provider ${provider.id} answered content type ${shown}, which is not relayed`);
-      return failCall(reply, meter, refusal);
+      failCall(reply, meter, refusal);
+      return ANSWERED;
     }
     // From here the upstream works on the call, and bills it whether or not it reports what it used.
     meter.accepted = true;
     if (provider.credentialStatus.state === 'rejected') this.d.credentialChecks.fromProxy(route.tenantId, provider.id, provider.secretId, 'valid');
-    if (call.stream && streamed) return forwardStream(reply, response, meter, call.stripUsageChunk, origin, deadline);
-    const failure = await forwardWhole(reply, response, meter, origin, deadline);
+    if (call.stream && streamed) {
+      await forwardStream(reply, response, meter, call.stripUsageChunk, origin, deadline, call.translation);
+      return ANSWERED;
+    }
+    const failure = await forwardWhole(reply, response, meter, origin, deadline, call.translation);
     if (failure !== null) failCall(reply, meter, failure);
+    return ANSWERED;
   }
+}
+
+/** An upstream failure before any byte reached the client: handed back when another target may take it, else answered. */
+function failedBeforeReply(call: ForwardCall, reply: FastifyReply, meter: CallMeter, fault: UpstreamFault, failure: ClientError): ForwardOutcome {
+  if (call.mayFailOver === true && isRetryable(fault)) return { kind: 'fail_over', opensCircuit: true, fault, failure };
+  failCall(reply, meter, failure);
+  return { kind: 'answered', opensCircuit: opensCircuit(fault) };
 }

@@ -14,6 +14,7 @@ import { BodyWindow } from './body.window.js';
 import type { CallDeadline } from './call.deadline.js';
 import type { CallMeter } from '../meter/call.meter.js';
 import { annotateProxySpan } from './genai.span.js';
+import { translateWholeAnswer, type CallTranslation } from './translation.js';
 
 /** Enough of an upstream error body for its message; the rest is discarded. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
@@ -58,7 +59,11 @@ export function failCall(reply: FastifyReply, meter: CallMeter, error: ClientErr
   sendClientError(reply, error);
 }
 
-/** A non-2xx answer: read a bounded part of its body for the message, mapped to the client's protocol. */
+/**
+ * A non-2xx answer: read a bounded part of its body for the message, mapped to the client's protocol. The mapper
+ * reads either family's error shape, so a translated call's error needs no step of its own (translateError is the
+ * same mapping without the provider named in the message).
+ */
 export async function upstreamErrorAnswer(protocol: ClientProtocol, response: UpstreamResponse, providerName: string): Promise<ClientError> {
   const text = await readSome(response.body, MAX_ERROR_BODY_BYTES).catch(() => '');
   const retryAfter = response.headers['retry-after'];
@@ -67,6 +72,8 @@ export async function upstreamErrorAnswer(protocol: ClientProtocol, response: Up
 
 /** Answers up to this size are read whole before anything is sent, so an upstream that fails midway still gets a clean error. */
 export const WHOLE_ANSWER_BYTES = 1024 * 1024;
+/** A translated answer is rewritten whole, so it is read whole up to this size; a larger one is a 502. */
+export const TRANSLATED_ANSWER_BYTES = 16 * 1024 * 1024;
 
 /** What a non-streamed answer may be relayed as: JSON only (an HTML page or a file from an internal host is not). */
 export const isRelayedJson = (contentType: unknown): boolean => typeof contentType === 'string' && /^application\/json\b/i.test(contentType);
@@ -86,11 +93,21 @@ export function relayedHeaders(contentType: string, requestId: string, stream: b
  * Relays a non-streamed answer and takes its usage, in bounded memory: an answer of up to WHOLE_ANSWER_BYTES is
  * read whole, sent, and parsed for its usage; a larger one streams through with back-pressure from then on, and
  * its usage is read from its first and last 64 KiB (usageFromFragments). An upstream that breaks off a streamed-
- * through answer leaves the client's connection cut, so a truncated body is never taken for a whole one.
+ * through answer leaves the client's connection cut, so a truncated body is never taken for a whole one. A translated
+ * answer is read whole (up to TRANSLATED_ANSWER_BYTES) and rewritten; its usage is read in the upstream's dialect.
  */
-export async function forwardWhole(reply: FastifyReply, response: UpstreamResponse, meter: CallMeter, origin: string, deadline: CallDeadline): Promise<ClientError | null> {
+export async function forwardWhole(
+  reply: FastifyReply,
+  response: UpstreamResponse,
+  meter: CallMeter,
+  origin: string,
+  deadline: CallDeadline,
+  translation: CallTranslation | null = null,
+): Promise<ClientError | null> {
   const contentType = String(response.headers['content-type']);
   const protocol = meter.identity.protocol;
+  const dialect = meter.usageDialect;
+  const holdBytes = translation === null ? WHOLE_ANSWER_BYTES : TRANSLATED_ANSWER_BYTES;
   const raw = reply.raw;
   const window = new BodyWindow();
   const held: Buffer[] = [];
@@ -106,7 +123,14 @@ export async function forwardWhole(reply: FastifyReply, response: UpstreamRespon
       }
       held.push(chunk);
       heldBytes += chunk.length;
-      if (heldBytes <= WHOLE_ANSWER_BYTES) continue;
+      if (heldBytes <= holdBytes) continue;
+      if (translation !== null) {
+        meter.usage = usageFromFragments(dialect, window.head(), window.tail());
+        meter.usageComplete = meter.usage !== null;
+        meter.errorKind = 'upstream_too_large';
+        discardBody(response);
+        return clientError(protocol, 'upstream_unavailable', `Upstream Unavailable: the answer of provider ${meter.identity.providerId} is too large to translate`);
+      }
       passing = true;
       reply.hijack();
       raw.writeHead(response.status, relayedHeaders(contentType, meter.requestId, false));
@@ -121,13 +145,25 @@ export async function forwardWhole(reply: FastifyReply, response: UpstreamRespon
   }
   if (passing) {
     raw.end();
-    meter.usage = usageFromFragments(protocol, window.head(), window.tail());
+    meter.usage = usageFromFragments(dialect, window.head(), window.tail());
+  } else if (translation !== null) {
+    const json = parseJson(held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held, heldBytes));
+    meter.usage = usageFromResponse(dialect, json);
+    meter.responseModel = responseModelOf(json);
+    const translated = translateWholeAnswer(protocol, translation, json, meter.identity.providerId);
+    if (!translated.ok) {
+      meter.usageComplete = meter.usage !== null;
+      meter.errorKind = 'upstream_bad_response';
+      return translated.error;
+    }
+    // Fastify sets content-length from the rewritten body.
+    void reply.code(response.status).headers(relayedHeaders('application/json', meter.requestId, false)).send(translated.body);
   } else {
     const body = held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held, heldBytes);
     void reply.code(response.status).headers(relayedHeaders(contentType, meter.requestId, false)).send(body);
     // After the answer is on its way: parsing it for its usage only matters to the usage event.
     const json = parseJson(body);
-    meter.usage = usageFromResponse(protocol, json);
+    meter.usage = usageFromResponse(dialect, json);
     meter.responseModel = responseModelOf(json);
   }
   meter.usageComplete = meter.usage !== null;

@@ -44,6 +44,15 @@ describe('CallMeter: tools the provider bills per call', () => {
     expect(chat.complete(200, 1, true, true)).toMatchObject({ serverToolCalls: 1, costUsd: 2.5 });
   });
 
+  it("reads the report in the upstream's dialect: an Anthropic client translated to chat completions gets the cap", () => {
+    const translated = meter('anthropic_messages', 3);
+    translated.upstreamDialect = 'openai_chat';
+    translated.accepted = true;
+    translated.usageComplete = true;
+    translated.usage = { inputTokens: 1, outputTokens: 1, cachedTokens: 0 };
+    expect(translated.complete(200, 1, true, true)).toMatchObject({ protocol: 'anthropic_messages', serverToolCalls: 3, costUsd: 2 + 3 * 0.5 });
+  });
+
   it('charges nothing for tools of a call the upstream refused', () => {
     const refused = meter('openai_responses', 4);
     expect(refused.complete(429, 1, true, true)).toMatchObject({ serverToolCalls: 0, costUsd: 0 });

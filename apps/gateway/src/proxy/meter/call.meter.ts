@@ -50,8 +50,12 @@ export class CallMeter {
   readonly traceContext: Context = context.active();
   /** The upstream call's CLIENT span, ended when the call's usage is known (estimated or reported). */
   upstreamSpan: Span | null = null;
+  /** The dialect spoken upstream when it is not the client's (a translated call); usage is read in it. */
+  upstreamDialect: ClientProtocol | null = null;
   /** Set when the call was admitted under a budget lease; its settlement takes reservedUsd off it. */
   budgetLease: { readonly leaseId: string; readonly reservedUsd: number } | undefined;
+  /** 1, 2, … in failover order: one meter per attempt, all with the call's requestId. */
+  attempt = 1;
   private done = false;
 
   /** `requestId`: the HTTP request's id (the gateway's genReqId), so access log and usage event name the call alike. */
@@ -59,6 +63,11 @@ export class CallMeter {
     readonly identity: CallIdentity,
     readonly requestId: string = newRequestId(),
   ) {}
+
+  /** The dialect the upstream's answers, and so its usage reports, are written in. */
+  get usageDialect(): ClientProtocol {
+    return this.upstreamDialect ?? this.identity.protocol;
+  }
 
   /** The upstream accepted the call and did not report all its usage. */
   get needsEstimate(): boolean {
@@ -104,6 +113,7 @@ export class CallMeter {
       ...(this.budgetLease === undefined ? {} : { budgetLease: this.budgetLease }),
       latencyMs: round(latencyMs),
       ttfbMs: this.ttfbMs,
+      attempt: this.attempt,
     };
   }
 
@@ -112,7 +122,7 @@ export class CallMeter {
     if (this.serverTools === undefined || !this.accepted) return 0;
     const reported = usage.serverToolCalls;
     const { cap } = this.serverTools;
-    if (this.usageComplete && (reported !== undefined || this.identity.protocol !== 'openai_chat')) return reported ?? 0;
+    if (this.usageComplete && (reported !== undefined || this.usageDialect !== 'openai_chat')) return reported ?? 0;
     return Math.max(reported ?? 0, cap ?? 0);
   }
 }

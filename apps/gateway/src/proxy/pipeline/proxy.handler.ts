@@ -1,4 +1,4 @@
-import { modelsListBody, modelsListProtocol, parseProxyRequest, prepareUpstreamBody, clientError, type ClientProtocol } from '@switchboard/llm-protocols';
+import { modelsListBody, modelsListProtocol, parseProxyRequest, clientError, type ClientError, type ClientProtocol, type ProxyRequest } from '@switchboard/llm-protocols';
 import type { Logger } from '@switchboard/telemetry';
 import type { UpstreamClient } from '@switchboard/upstream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -8,13 +8,17 @@ import type { BudgetAdmission } from '../admit/budget.admission.js';
 import { authenticate, type KeyLookup } from '../authenticate/authenticate.stage.js';
 import { CallDeadline } from '../forward/call.deadline.js';
 import type { CredentialChecks } from '../forward/credential-checks.js';
-import { ForwardStage } from '../forward/forward.stage.js';
+import { ForwardStage, type ForwardCall } from '../forward/forward.stage.js';
 import type { GatewayCredentialCache } from '../forward/gateway-credential.cache.js';
+import { prepareUpstreamRequest } from '../forward/translation.js';
 import { failCall, sendClientError } from '../forward/upstream.forwarder.js';
 import { CallMeter } from '../meter/call.meter.js';
-import { recordWhenHandled } from '../record/record.stage.js';
+import { fallsThrough } from '../failover/failover.decision.js';
+import { failoverTargets, passesOver, type FailoverTarget } from '../failover/failover.targets.js';
+import type { ProviderCircuits } from '../failover/provider-circuits.js';
+import { CallRecording } from '../record/record.stage.js';
 import type { EstimateContext, UsageRecorder } from '../record/usage.recorder.js';
-import { modelListings, resolveModel } from '../route/model.resolution.js';
+import { modelListings, resolveModel, type ModelResolution } from '../route/model.resolution.js';
 import { resolveRoute, type RouteSource, type Routed } from '../route/route.stage.js';
 
 export interface ProxyDependencies {
@@ -30,14 +34,49 @@ export interface ProxyDependencies {
   readonly recorder: UsageRecorder;
   /** The longest one upstream call may take, from request to last byte (SWITCHBOARD_UPSTREAM_TIMEOUT_MS). */
   readonly upstreamTimeoutMs: number;
+  /** Per-provider circuit breakers of failover (this replica's view). */
+  readonly circuits: Pick<ProviderCircuits, 'admits' | 'run'>;
   readonly logger: Logger;
+}
+
+/** The provider that served the answer (or refused it), after failover. */
+export const PROVIDER_HEADER = 'x-switchboard-provider';
+
+interface AttemptContext {
+  readonly protocol: ClientProtocol;
+  readonly request: FastifyRequest;
+  readonly reply: FastifyReply;
+  readonly parsed: ProxyRequest;
+  readonly target: FailoverTarget;
+  readonly resolution: ModelResolution;
+  /** 1, 2, … in failover order. */
+  readonly attempt: number;
+  /** Another target remains: a failure before any byte reached the client is left for it. */
+  readonly mayFailOver: boolean;
+}
+
+/** An attempt the call may fail over from: nothing was sent to the client; `failure` is what it would be told. */
+interface LeftAttempt {
+  readonly meter: CallMeter;
+  readonly failure: ClientError;
+}
+
+function answered(reply: FastifyReply, meter: CallMeter, error: ClientError): null {
+  failCall(reply, meter, error);
+  return null;
+}
+
+function leave(meter: CallMeter, failure: ClientError, errorKind: string = failure.kind): LeftAttempt {
+  meter.errorKind ??= errorKind;
+  return { meter, failure };
 }
 
 /**
  * One proxied call, as plain functions over Fastify's request and reply (no Nest layer per request), through the
  * stages its folders name: authenticate (cached) → route (cached) → admit (RPM and budget reservation) → forward
  * (the provider's credential, cached; streamed back) → meter (filled in along the way) → record (a usage event once
- * the call has been handled).
+ * the call has been handled). Admit, forward, meter and record run once per target: an upstream failure before any
+ * byte reached the client takes the call on to the agent's next target (failover/), each attempt with its own event.
  */
 export class ProxyHandler {
   private readonly admission: AdmitStage;
@@ -58,7 +97,7 @@ export class ProxyHandler {
     }
   }
 
-  /** `handled` resolves once this has returned: the usage event waits for it, whenever the client left. */
+  /** `handled` resolves once this has returned: the usage events wait for it, whenever the client left. */
   private async handle(protocol: ClientProtocol, request: FastifyRequest, reply: FastifyReply, handled: Promise<void>): Promise<void> {
     const routed = await this.route(protocol, request);
     if ('error' in routed) return sendClientError(reply, routed.error);
@@ -67,58 +106,95 @@ export class ProxyHandler {
       const field = parsed.error.details?.['field'];
       return sendClientError(reply, clientError(protocol, 'bad_request', parsed.error.message, typeof field === 'string' ? { param: field } : {}));
     }
-    const { route } = routed;
-    const resolution = resolveModel(route, protocol, parsed.value.model);
+    const recording = new CallRecording(this.d.recorder, reply, handled);
+    const targets = failoverTargets(routed.route, parsed.value.model);
+    let left: LeftAttempt | null = null;
+    let attempt = 0;
+    for (const [index, target] of targets.entries()) {
+      const later = index < targets.length - 1;
+      const resolution = resolveModel(target.route, protocol, target.requested);
+      if (!resolution.ok && passesOver(target, resolution.kind, { later, failedBefore: left !== null })) continue;
+      // An open circuit is passed over without a connection attempt, unless no other target remains.
+      if (later && !this.d.circuits.admits(target.route.provider.id)) continue;
+      if (left !== null) recording.failedOver(left.failure.status);
+      attempt += 1;
+      left = await this.attempt({ protocol, request, reply, parsed: parsed.value, target, resolution, attempt, mayFailOver: later }, recording);
+      if (left === null) return;
+    }
+    // Every later target was passed over: the client gets the failure of the last attempt.
+    if (left !== null) failCall(reply, left.meter, left.failure);
+  }
+
+  /** One target's attempt, recorded as attempt `n`: null once it answered the client, else the failure it left with. */
+  private async attempt(a: AttemptContext, recording: CallRecording): Promise<LeftAttempt | null> {
+    const { protocol, request, reply, parsed, target, resolution } = a;
+    const { route } = target;
     const meter = new CallMeter(
       {
         tenantId: route.tenantId,
         agentId: route.agent.id,
         providerId: route.provider.id,
-        model: resolution.ok ? resolution.model.name : parsed.value.model,
+        model: resolution.ok ? resolution.model.name : target.requested,
         protocol,
-        stream: parsed.value.stream,
+        stream: parsed.stream,
       },
       request.id,
     );
+    meter.attempt = a.attempt;
     let estimate: EstimateContext | null = null;
     const deadline = new CallDeadline(this.d.upstreamTimeoutMs);
-    recordWhenHandled(this.d.recorder, reply, meter, deadline, handled, () => estimate);
-    if (!resolution.ok) return failCall(reply, meter, clientError(protocol, resolution.kind, resolution.message));
+    recording.begin({ meter, deadline, estimate: () => estimate });
+    // On the raw response, so it is also sent with the headers a relayed stream writes itself; the last attempt's wins.
+    reply.raw.setHeader(PROVIDER_HEADER, route.provider.id);
+    if (!resolution.ok) return answered(reply, meter, clientError(protocol, resolution.kind, resolution.message));
     const { model } = resolution;
     meter.model = model;
 
-    const maxOutputTokens = parsed.value.maxOutputTokens;
-    const prepared = prepareUpstreamBody(protocol, request.body, {
+    // A client of the other protocol family is translated into the upstream's dialect, which the rest then speaks.
+    if (resolution.dialect !== protocol) meter.upstreamDialect = resolution.dialect;
+    const preparation = prepareUpstreamRequest(protocol, resolution.dialect, request.body, parsed, {
       upstreamModel: model.upstreamModel,
+      defaultMaxTokens: this.d.budget.defaultMaxOutputTokens,
       ...(AdmitStage.budgeted(route) ? { boundOutputTokens: this.d.budget.defaultMaxOutputTokens } : {}),
     });
+    if (!preparation.ok) return answered(reply, meter, preparation.error);
+    const prepared = preparation.value;
+    const maxOutputTokens = prepared.maxOutputTokens;
     const payload = JSON.stringify(prepared.body);
-    const admission = await this.admission.admit({ protocol, route, model, body: prepared.body, payloadBytes: Buffer.byteLength(payload), maxOutputTokens }, meter);
-    if (!admission.admitted) return failCall(reply, meter, admission.refusal);
+    const admission = await this.admission.admit(
+      { protocol, bodyDialect: resolution.dialect, route, model, body: prepared.body, payloadBytes: Buffer.byteLength(payload), maxOutputTokens },
+      meter,
+    );
+    if (!admission.admitted) {
+      // Its refusal is this attempt's usage event; the next target has a limit and budgets of its own.
+      if (a.mayFailOver && fallsThrough(admission.refusal)) return leave(meter, admission.refusal);
+      return answered(reply, meter, admission.refusal);
+    }
 
     // A non-streamed answer that never arrives was generated all the same, up to the call's output bound.
     estimate = {
       body: prepared.body,
       providerProtocol: route.provider.protocol,
-      outputFloor: parsed.value.stream ? 0 : (maxOutputTokens ?? this.d.budget.defaultMaxOutputTokens),
+      outputFloor: parsed.stream ? 0 : (maxOutputTokens ?? this.d.budget.defaultMaxOutputTokens),
       historyTokens: admission.historyTokens,
     };
     const anthropicVersion = request.headers['anthropic-version'];
-    await this.forwarding.forward(
-      {
-        protocol,
-        route,
-        model,
-        url: resolution.url,
-        payload,
-        stream: parsed.value.stream,
-        stripUsageChunk: prepared.stripUsageChunk,
-        anthropicVersion: typeof anthropicVersion === 'string' ? anthropicVersion : null,
-      },
-      reply,
-      meter,
-      deadline,
-    );
+    const call: ForwardCall = {
+      protocol,
+      route,
+      model,
+      url: resolution.url,
+      payload,
+      stream: parsed.stream,
+      stripUsageChunk: prepared.stripUsageChunk,
+      anthropicVersion: typeof anthropicVersion === 'string' ? anthropicVersion : null,
+      translation: prepared.translation,
+      mayFailOver: a.mayFailOver,
+    };
+    const run = await this.d.circuits.run(route.provider.id, () => this.forwarding.forward(call, reply, meter, deadline), !a.mayFailOver);
+    // Opened by another call since this one checked: nothing was sent upstream.
+    if (!run.ran) return leave(meter, clientError(protocol, 'upstream_unavailable', `Upstream Unavailable: provider ${route.provider.id} is failing (its circuit is open)`), 'circuit_open');
+    return run.value.kind === 'fail_over' ? leave(meter, run.value.failure) : null;
   }
 
   /** GET /v1/models: the agent's models by the names clients call them, in the client family's list shape. */

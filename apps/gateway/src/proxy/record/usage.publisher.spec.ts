@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { busNames, type UsageRecorded } from '@switchboard/contracts';
 import type { Logger } from '@switchboard/telemetry';
 import { UsagePublisher } from './usage.publisher.js';
@@ -78,7 +79,7 @@ const turn = () => new Promise((resolve) => setImmediate(resolve));
 function publisher() {
   const sink = new MemorySink();
   const spool = new MemorySpool();
-  return { sink, spool, usage: new UsagePublisher({ names, sink, spool, logger: quiet, flushIntervalMs: 60_000 }) };
+  return { sink, spool, usage: new UsagePublisher({ names, sink, spool, logger: quiet, flushIntervalMs: 60_000, batchWindowMs: 0 }) };
 }
 
 describe('UsagePublisher', () => {
@@ -94,6 +95,29 @@ describe('UsagePublisher', () => {
       [names.event('ten_1', 'usage.recorded'), 'req_2'],
     ]);
     expect(JSON.parse(sink.stored[0]?.payload ?? '{}')).toMatchObject({ eventId: 'req_1', type: 'usage.recorded', tenantId: 'ten_1', outputTokens: 16 });
+  });
+
+  it('with a batch window, publishes what was recorded within it together, when it ends', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    try {
+      const sink = new MemorySink();
+      const p = new UsagePublisher({ names, sink, spool: new MemorySpool(), logger: quiet, flushIntervalMs: 60_000, batchWindowMs: 5 });
+      p.record('ten_1', usage('req_1'));
+      await turn();
+      jest.advanceTimersByTime(4);
+      p.record('ten_1', usage('req_2'));
+      await turn();
+      expect(sink.runs).toEqual([]);
+      jest.advanceTimersByTime(1);
+      expect(sink.runs).toEqual([2]);
+      await turn();
+      p.record('ten_1', usage('req_3'));
+      jest.advanceTimersByTime(5);
+      expect(sink.runs).toEqual([2, 1]);
+      expect(sink.stored.map((s) => s.msgId)).toEqual(['req_1', 'req_2', 'req_3']);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('publishes a full batch at once rather than waiting for the turn to end', () => {

@@ -1,4 +1,4 @@
-import { BUS_EVENT_TYPES, type BusNames, type UsageRecorded } from '@switchboard/contracts';
+import { BUS_EVENT_TYPES, attemptKeyOf, type BusNames, type UsageRecorded } from '@switchboard/contracts';
 import { traceHeaders, type Logger } from '@switchboard/telemetry';
 import type { UsageSink } from './usage.sink.js';
 import type { SpooledEvent, UsageSpool } from './usage.spool.js';
@@ -10,20 +10,33 @@ export interface UsagePublisherOptions {
   readonly sink: UsageSink;
   readonly logger: Logger;
   readonly flushIntervalMs?: number;
+  /**
+   * How long the first event of a batch waits for others before the batch is published (default
+   * DEFAULT_BATCH_WINDOW_MS); 0: until the end of the event-loop turn.
+   */
+  readonly batchWindowMs?: number;
 }
 
-/** A batch this large is published at once rather than at the end of the event-loop turn. */
+/** A batch this large is published at once rather than at the end of its window. */
 const MAX_BATCH = 256;
+
+/**
+ * Calls finishing at a steady rate are spread over many event-loop turns, and an event published alone costs about
+ * twice the CPU of one published with a few others, in the gateway and in NATS (test/bench/record-stage.bench.mjs with
+ * BENCH_RATE). The event leaves after the answer, so the wait delays only its projection.
+ */
+export const DEFAULT_BATCH_WINDOW_MS = 5;
 
 /**
  * Publishes one `usage.recorded` per proxied call, off the response path. An event NATS did not acknowledge
  * goes to the on-disk spool (fsynced per batch), and a background flusher republishes spooled events; the
  * event id is the Nats-Msg-Id, so an event that was in fact stored before its ack was lost is dropped as a
  * duplicate by JetStream. At start the flusher also takes over spools left by earlier processes.
- * What is lost: only events still in memory if the process is killed with SIGKILL (a graceful stop spools them).
+ * What is lost: only events still in memory if the process is killed with SIGKILL (a graceful stop spools them):
+ * at most a batch window's worth.
  *
- * Events recorded in the same event-loop turn are published together (at its end, setImmediate): their
- * publishes are issued in one synchronous run, which nats.js sends in one socket write. On loopback a write costs as much CPU as the
+ * Events recorded within a short window (batchWindowMs) are published together: their publishes are issued in
+ * one synchronous run, which nats.js sends in one socket write. On loopback a write costs as much CPU as the
  * rest of a proxied call, so one write per call was the largest single cost of the gateway under load.
  */
 export class UsagePublisher {
@@ -31,7 +44,7 @@ export class UsagePublisher {
   private toSpool: SpooledEvent[] = [];
   /** Events waiting for the batch's publish, with the trace context of the call that recorded each. */
   private batch: Array<{ readonly spooled: SpooledEvent; readonly trace: Record<string, string> }> = [];
-  private batchImmediate: NodeJS.Immediate | null = null;
+  private batchScheduled: { readonly cancel: () => void } | null = null;
   private spoolScheduled = false;
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
@@ -47,7 +60,8 @@ export class UsagePublisher {
 
   record(tenantId: string, usage: UsageRecorded): void {
     const event = {
-      eventId: usage.requestId,
+      // Attempts of one call share its requestId; each is its own event (JetStream dedupes on the event id).
+      eventId: attemptKeyOf(usage.requestId, usage.attempt),
       type: BUS_EVENT_TYPES.UsageRecorded,
       tenantId,
       at: new Date().toISOString(),
@@ -56,7 +70,7 @@ export class UsagePublisher {
     const spooled: SpooledEvent = { subject: this.options.names.event(tenantId, BUS_EVENT_TYPES.UsageRecorded), event };
     this.batch.push({ spooled, trace: traceHeaders() });
     if (this.batch.length >= MAX_BATCH) this.publishBatch();
-    else this.batchImmediate ??= setImmediate(() => this.publishBatch());
+    else this.batchScheduled ??= this.scheduleBatch();
   }
 
   /** Graceful stop: every event is either acknowledged or on disk when this resolves. */
@@ -69,10 +83,20 @@ export class UsagePublisher {
     await this.flushing;
   }
 
+  private scheduleBatch(): { readonly cancel: () => void } {
+    const windowMs = this.options.batchWindowMs ?? DEFAULT_BATCH_WINDOW_MS;
+    if (windowMs <= 0) {
+      const immediate = setImmediate(() => this.publishBatch());
+      return { cancel: () => clearImmediate(immediate) };
+    }
+    const timer = setTimeout(() => this.publishBatch(), windowMs);
+    return { cancel: () => clearTimeout(timer) };
+  }
+
   /** All batched events, each its own JetStream publish (own ack and dedupe id), issued in one go. */
   private publishBatch(): void {
-    if (this.batchImmediate !== null) clearImmediate(this.batchImmediate);
-    this.batchImmediate = null;
+    this.batchScheduled?.cancel();
+    this.batchScheduled = null;
     const batch = this.batch;
     this.batch = [];
     for (const { spooled, trace } of batch) {

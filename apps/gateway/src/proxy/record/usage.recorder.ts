@@ -8,12 +8,19 @@ import type { UsagePublisher } from './usage.publisher.js';
 
 /** What an estimate needs of the request, kept until the call's usage event. */
 export interface EstimateContext {
+  /** The body as sent upstream, in the upstream's dialect (meter.usageDialect). */
   readonly body: JsonObject;
   readonly providerProtocol: ProviderProtocol;
   /** A non-streamed answer that never arrived is charged its output bound. */
   readonly outputFloor: number;
   /** The tenant's bound on history stored at the provider that the call referred to (0 when none): counted as input. */
   readonly historyTokens: number;
+}
+
+/** What the event takes of the answer: the client's reply, or the answer of an attempt the call failed over from. */
+export interface RecordedAnswer {
+  readonly raw: Pick<FastifyReply['raw'], 'statusCode' | 'headersSent' | 'writableFinished'>;
+  readonly elapsedTime: number;
 }
 
 /**
@@ -33,7 +40,7 @@ export class UsageRecorder {
     private readonly metrics: ProxyMetrics | null = null,
   ) {}
 
-  record(meter: CallMeter, reply: FastifyReply, estimate: EstimateContext | null): void {
+  record(meter: CallMeter, reply: RecordedAnswer, estimate: EstimateContext | null): void {
     const { statusCode, headersSent, writableFinished } = reply.raw;
     const latencyMs = reply.elapsedTime;
     // The upstream span ends with the figures of the event, and the event carries that span's traceparent, so the
@@ -52,7 +59,7 @@ export class UsageRecorder {
     if (!meter.needsEstimate || estimate === null) return publish();
     const estimating: Promise<void> = estimateUsage(this.tokens, {
       family: tokenizerFamilyOf(estimate.providerProtocol),
-      prompt: promptText(meter.identity.protocol, estimate.body),
+      prompt: promptText(meter.usageDialect, estimate.body),
       reported: meter.usage,
       generated: meter.tracker?.generatedText() ?? null,
       outputFloor: estimate.outputFloor,

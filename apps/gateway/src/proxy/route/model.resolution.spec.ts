@@ -65,14 +65,19 @@ describe('model resolution', () => {
     expect(upstreamUrl(endpoint, path)).toBe(url);
   });
 
-  it('refuses an unknown model with 404 and a protocol the provider does not speak with 400', () => {
+  it('refuses an unknown model with 404', () => {
     expect(resolveModel(route('openai'), 'openai_chat', 'nope')).toMatchObject({ ok: false, kind: 'model_not_found' });
+  });
+
+  it("sends a client of the other protocol family to the provider's own path, in its dialect", () => {
     expect(resolveModel(route('openai'), 'anthropic_messages', 'fast')).toMatchObject({
-      ok: false,
-      kind: 'bad_request',
-      message: expect.stringContaining('/v1/chat/completions'),
+      ok: true,
+      url: 'https://api.example.com/v1/chat/completions',
+      dialect: 'openai_chat',
     });
-    expect(resolveModel(route('anthropic_messages'), 'openai_chat', 'fast')).toMatchObject({ ok: false, kind: 'bad_request' });
+    expect(resolveModel(route('anthropic_messages'), 'openai_chat', 'fast')).toMatchObject({ ok: true, url: 'https://api.example.com/v1/messages', dialect: 'anthropic_messages' });
+    expect(resolveModel(route('anthropic_messages'), 'openai_responses', 'fast')).toMatchObject({ url: 'https://api.example.com/v1/messages', dialect: 'anthropic_messages' });
+    expect(resolveModel(route('openai'), 'openai_responses', 'fast')).toMatchObject({ url: 'https://api.example.com/v1/responses', dialect: 'openai_responses' });
   });
 
   it('lists models by name', () => {

@@ -1,10 +1,11 @@
 import type { AgentRoute } from '@switchboard/contracts';
-import { ADAPTERS, isCompatible, type ClientProtocol, type ModelListing } from '@switchboard/llm-protocols';
+import { ADAPTERS, upstreamDialect, type ClientProtocol, type ModelListing } from '@switchboard/llm-protocols';
 
 export type RouteModel = AgentRoute['models'][number];
 
 export type ModelResolution =
-  | { readonly ok: true; readonly model: RouteModel; readonly url: string }
+  /** `dialect`: what the gateway speaks upstream, the client's protocol or, translated, the provider's. */
+  | { readonly ok: true; readonly model: RouteModel; readonly url: string; readonly dialect: ClientProtocol }
   | { readonly ok: false; readonly kind: 'bad_request' | 'model_not_found' | 'permission_denied'; readonly message: string };
 
 /**
@@ -29,19 +30,12 @@ export function upstreamUrl(endpoint: string, path: string): string {
 }
 
 /**
- * Where a call goes, or why it cannot: a protocol the provider does not speak is a 400, an unknown model a 404,
- * a model without a price a 403 when the tenant refuses those (its cost could not be counted).
+ * Where a call goes, or why it cannot: an unknown model is a 404, a model without a price a 403 when the tenant
+ * refuses those (its cost could not be counted). A client of the other protocol family is translated: the call
+ * goes to the provider's own path, in its dialect.
  */
 export function resolveModel(route: AgentRoute, protocol: ClientProtocol, requested: string): ModelResolution {
   const { provider } = route;
-  if (!isCompatible(protocol, provider.protocol)) {
-    const speaks = provider.protocol === 'openai' ? '/v1/chat/completions and /v1/responses' : '/v1/messages';
-    return {
-      ok: false,
-      kind: 'bad_request',
-      message: `this agent's provider speaks the ${provider.protocol} protocol; call ${speaks} instead of ${ADAPTERS[protocol].config.route}`,
-    };
-  }
   const model = findModel(route, requested);
   if (model === null) return { ok: false, kind: 'model_not_found', message: `Model Not Available: ${requested} is not a model of this agent's provider${whyUnlisted(route)}` };
   if (model.price === null && route.tenant.unpricedModels === 'refuse') {
@@ -53,7 +47,8 @@ export function resolveModel(route: AgentRoute, protocol: ClientProtocol, reques
         'set inputUsdPerMTok and outputUsdPerMTok on the model, or allow unpriced models in PATCH /v1/settings',
     };
   }
-  return { ok: true, model, url: upstreamUrl(provider.endpoint, ADAPTERS[protocol].config.upstreamPath) };
+  const dialect = upstreamDialect(protocol, provider.protocol);
+  return { ok: true, model, url: upstreamUrl(provider.endpoint, ADAPTERS[dialect].config.upstreamPath), dialect };
 }
 
 /** Why the provider may lack the model: its key was rejected, or its upstream could not be reached, when last tried. */

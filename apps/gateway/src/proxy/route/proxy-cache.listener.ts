@@ -13,6 +13,7 @@ export function tenantOfSubject(subject: string): string | null {
 /**
  * Core NATS subscriptions (every replica sees every event, no durable needed) that drop cached routes when a
  * tenant's providers, models, agents or settings change, and cached credentials when a secret is rotated or deleted.
+ * A route holds its fallbacks' providers and models too; they are the same tenant's, so any of them changing drops it.
  * A missed event (reconnect) is bounded by the route TTL; for credentials, a rotated key that the upstream
  * rejects is also dropped by the proxy on the upstream's 401.
  */

@@ -6,7 +6,8 @@ import { guardedProjection } from '../../read-models/inline-projection.js';
 import { eventMetadata, requireTenant, streamIds } from '../../shared/command-context.js';
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
 import { liveProviderExists, lockLiveProvider } from '../../providers/provider.queries.js';
-import { agentNameTaken, agentNameTakenError, agentView } from '../agent.queries.js';
+import { agentNameTaken, agentNameTakenError, agentView, checkFallbacks } from '../agent.queries.js';
+import { lockFallbackProviders } from '../fallback-providers.lock.js';
 import { CommandOperation } from '@switchboard/messaging';
 
 @CommandOperation(ProvidersOps.createAgent)
@@ -24,6 +25,7 @@ export class CreateAgentHandler implements OperationHandler<'createAgent'> {
     const db = this.store.dataSource.manager;
     const providerExists = await liveProviderExists(db, tenantId, body.providerId);
     if (providerExists && (await agentNameTaken(db, tenantId, body.name))) return fail(agentNameTakenError(body.name));
+    const fallbackChecks = await checkFallbacks(db, tenantId, body.fallbacks ?? []);
 
     const agentId = newId('agent');
     const now = new Date();
@@ -32,13 +34,15 @@ export class CreateAgentHandler implements OperationHandler<'createAgent'> {
       decider: agentDecider,
       streamId: streamIds.agent(agentId),
       tenantId,
-      command: { type: 'CreateAgent', data: { agentId, ...body, providerExists, now } },
+      command: { type: 'CreateAgent', data: { agentId, ...body, providerExists, fallbackChecks, now } },
       metadata: eventMetadata(request.actor),
       at: now,
       // Races with the provider's deletion: see lockLiveProvider. The quota is counted under the tenant's agent-quota lock.
       afterAppend: guardedProjection(async (tx: Tx) => {
         const locked = await lockLiveProvider(tx, tenantId, body.providerId, 'share');
-        return locked.ok ? this.quotas.admit(tx, tenantId, 'agents') : locked;
+        if (!locked.ok) return locked;
+        const fallbacksLocked = await lockFallbackProviders(tx, tenantId, body.fallbacks ?? []);
+        return fallbacksLocked.ok ? this.quotas.admit(tx, tenantId, 'agents') : fallbacksLocked;
       }),
     });
     if (!handled.ok) return handled;

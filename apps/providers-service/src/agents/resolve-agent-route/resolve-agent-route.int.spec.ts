@@ -176,6 +176,37 @@ describe('resolveAgentRoute', () => {
     expect(answer).toMatchObject({ ok: false, error: { code: 'provider_not_found' } });
   });
 
+  it("answers the agent's fallbacks in order, each with its provider and that provider's live models", async () => {
+    const { tenantId, admin } = await newTenant('Fallbacks');
+    const register = async (name: string, models: string[]) => {
+      const provider = value(await stack.bus.send(ProvidersOps.registerProvider, { actor: admin, body: { name, type: 'custom', endpoint: `https://${name}.example.com/v1` } }));
+      for (const model of models) value(await stack.bus.send(ProvidersOps.addModel, { actor: admin, providerId: provider.id, body: { name: model } }));
+      return provider.id;
+    };
+    const main = await register('main', ['fast']);
+    const second = await register('second', ['backup', 'other']);
+    const third = await register('third', ['last']);
+    const agent = value(
+      await stack.bus.send(ProvidersOps.createAgent, {
+        actor: admin,
+        body: { name: 'resilient', providerId: main, model: 'fast', fallbacks: [{ providerId: third, model: 'last' }, { providerId: second, model: 'backup' }] },
+      }),
+    );
+    expect(agent.fallbacks).toEqual([{ providerId: third, model: 'last' }, { providerId: second, model: 'backup' }]);
+
+    const answered = value(await route(tenantId, agent.id));
+    expect(answered.provider.id).toBe(main);
+    expect(answered.fallbacks?.map((f) => [f.provider.id, f.provider.endpoint, f.model, f.models.map((m) => m.name)])).toEqual([
+      [third, 'https://third.example.com/v1', 'last', ['last']],
+      [second, 'https://second.example.com/v1', 'backup', ['backup', 'other']],
+    ]);
+
+    // Cleared, the route has none, as routes of agents created before failover.
+    value(await stack.bus.send(ProvidersOps.updateAgent, { actor: admin, id: agent.id, changes: { fallbacks: [] } }));
+    expect(value(await route(tenantId, agent.id)).fallbacks).toBeUndefined();
+    expect(value(await stack.bus.send(ProvidersOps.getAgent, { actor: admin, id: agent.id })).fallbacks).toEqual([]);
+  });
+
   it('refuses ids that are not ids at the boundary', async () => {
     expect(errorCode(await stack.bus.send(ProvidersOps.resolveAgentRoute, { tenantId: 'ten 1', agentId: 'agent_1' }))).toBe('validation_failed');
   });

@@ -1,4 +1,4 @@
-import { fail, ok, ProvidersOps } from '@switchboard/contracts';
+import { AgentFallback, fail, ok, ProvidersOps } from '@switchboard/contracts';
 import { handleCommand, PgEventStore, type StoredEvent, type Tx } from '@switchboard/event-store';
 import { agentDecider } from '@switchboard/providers-domain';
 import { guardedProjection } from '../../read-models/inline-projection.js';
@@ -6,7 +6,8 @@ import { eventMetadata, requireTenant, streamIds } from '../../shared/command-co
 import type { OperationHandler, OpRequest, OpResult } from '../../shared/provider-ops.types.js';
 import { CONCURRENT_WRITE_RETRIES } from '../../shared/write-retries.js';
 import { liveProviderExists, lockLiveProvider } from '../../providers/provider.queries.js';
-import { agentNameTaken, agentNameTakenError, agentNotFound, agentView, liveAgentExists } from '../agent.queries.js';
+import { agentNameTaken, agentNameTakenError, agentNotFound, agentView, checkFallbacks, liveAgentExists } from '../agent.queries.js';
+import { lockFallbackProviders } from '../fallback-providers.lock.js';
 import { CommandOperation } from '@switchboard/messaging';
 
 /** The provider an update moves the agent to, if the recorded change did move it. */
@@ -14,6 +15,14 @@ function movedTo(events: readonly StoredEvent[]): string | undefined {
   const changes = events.find((e) => e.type === 'AgentUpdated')?.data['changes'];
   if (typeof changes !== 'object' || changes === null || !('providerId' in changes)) return undefined;
   return typeof changes.providerId === 'string' ? changes.providerId : undefined;
+}
+
+/** The fallbacks an update set, if the recorded change did set them. */
+function fallbacksSet(events: readonly StoredEvent[]): readonly AgentFallback[] | undefined {
+  const changes = events.find((e) => e.type === 'AgentUpdated')?.data['changes'];
+  if (typeof changes !== 'object' || changes === null || !('fallbacks' in changes)) return undefined;
+  const parsed = AgentFallback.array().safeParse(changes.fallbacks);
+  return parsed.success ? parsed.data : undefined;
 }
 
 @CommandOperation(ProvidersOps.updateAgent)
@@ -31,6 +40,7 @@ export class UpdateAgentHandler implements OperationHandler<'updateAgent'> {
       return fail(agentNameTakenError(changes.name));
     }
     const providerExists = changes.providerId === undefined || (await liveProviderExists(db, tenantId, changes.providerId));
+    const fallbackChecks = await checkFallbacks(db, tenantId, changes.fallbacks ?? []);
 
     const now = new Date();
     const handled = await handleCommand({
@@ -38,13 +48,14 @@ export class UpdateAgentHandler implements OperationHandler<'updateAgent'> {
       decider: agentDecider,
       streamId: streamIds.agent(id),
       tenantId,
-      command: { type: 'UpdateAgent', data: { agentId: id, changes, providerExists, now } },
+      command: { type: 'UpdateAgent', data: { agentId: id, changes, providerExists, fallbackChecks, now } },
       expectedVersion: request.expectedVersion,
       metadata: eventMetadata(request.actor),
       at: now,
       afterAppend: guardedProjection(async (tx: Tx, events) => {
         const target = movedTo(events);
-        return target === undefined ? ok(undefined) : lockLiveProvider(tx, tenantId, target, 'share');
+        const locked = target === undefined ? ok(undefined) : await lockLiveProvider(tx, tenantId, target, 'share');
+        return locked.ok ? lockFallbackProviders(tx, tenantId, fallbacksSet(events) ?? []) : locked;
       }),
       maxRetries: CONCURRENT_WRITE_RETRIES,
     });
