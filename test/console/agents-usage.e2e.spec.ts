@@ -64,7 +64,7 @@ describe('console: agents, usage, budgets and keys', () => {
     cp = await fx.newPage();
     page = cp.page;
     await cp.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: fx.stack.gatewayUrl });
-  }, 60_000);
+  }, 150_000);
 
   afterAll(async () => {
     await cp?.close();

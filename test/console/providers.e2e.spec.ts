@@ -20,7 +20,7 @@ describe('console: providers', () => {
     fx.mock.configure({ requiredKey: CANARY, models: ['gpt-mock', 'claude-mock'] });
     admin = await fx.newPage();
     pages.push(admin);
-  }, 90_000);
+  }, 150_000);
 
   afterAll(async () => {
     for (const p of pages) await p.close().catch(() => undefined);

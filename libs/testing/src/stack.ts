@@ -63,6 +63,12 @@ export interface StackOptions {
   readonly kms?: { readonly backend: 'aws'; readonly endpoint?: string; readonly keyId: string } | { readonly backend: 'local'; readonly localDir: string };
 }
 
+/**
+ * How long a stack may take to answer /readyz. A healthy start takes 2–15 s; the first stacks of a test run start
+ * beside another runner's stack, a browser and two Jest processes compiling specs, on two cores.
+ */
+export const STACK_READY_TIMEOUT_MS = 90_000;
+
 export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -135,7 +141,7 @@ export class Stack {
       for (const name of SERVICES) {
         for (let i = 0; i < (options.replicas?.[name] ?? 1); i++) stack.spawn(name, i);
       }
-      await stack.waitReady(options.readyTimeoutMs ?? 45_000);
+      await stack.waitReady(options.readyTimeoutMs ?? STACK_READY_TIMEOUT_MS);
     } catch (error) {
       const output = stack.output();
       await stack.stop();
@@ -217,7 +223,7 @@ export class Stack {
     await Promise.all(targets.map((s) => s.exited));
   }
 
-  async waitReady(timeoutMs = 45_000): Promise<void> {
+  async waitReady(timeoutMs = STACK_READY_TIMEOUT_MS): Promise<void> {
     await waitGatewaysReady(this.gatewayUrls, this.services, timeoutMs);
   }
 
