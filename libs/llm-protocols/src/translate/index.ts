@@ -2,5 +2,4 @@ export * from './translate.types.js';
 export * from './reasons.js';
 export * from './translate-request.js';
 export * from './translate-response.js';
-export * from './translate-error.js';
 export * from './stream/index.js';

@@ -1,9 +1,12 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { JsonObject } from '../protocol.types.js';
-import { translateError } from './translate-error.js';
+import { mapUpstreamError } from '../client-error.mapper.js';
 import { translateResponse } from './translate-response.js';
 import type { Direction } from './translate.types.js';
+
+/** An upstream error answer of one family in the client's (`d.to`) shape, as the gateway maps every upstream error. */
+const errorBody = (d: Direction, status: number, body: unknown) => ({ ...mapUpstreamError(d.to, status, body).body });
 
 /**
  * Translated whole answers and errors, read by the official SDKs as a client of the gateway reads them. No network:
@@ -86,14 +89,14 @@ describe('whole answers read by the official SDKs', () => {
 
 describe('translated errors raised by the official SDKs', () => {
   it('openai raises an Anthropic rate limit as RateLimitError with its type and code', async () => {
-    const body = translateError({ from: 'anthropic_messages', to: 'openai_chat' }, 429, { type: 'error', error: { type: 'rate_limit_error', message: 'Number of request tokens has exceeded your per-minute rate limit' } });
+    const body = errorBody({ from: 'anthropic_messages', to: 'openai_chat' }, 429, { type: 'error', error: { type: 'rate_limit_error', message: 'Number of request tokens has exceeded your per-minute rate limit' } });
     const call = openai(429, body).chat.completions.create({ model: 'client-model', messages: [{ role: 'user', content: 'hi' }] });
     await expect(call).rejects.toBeInstanceOf(OpenAI.RateLimitError);
     await expect(call).rejects.toMatchObject({ status: 429, type: 'rate_limit_error', code: 'rate_limit_exceeded', message: expect.stringContaining('per-minute rate limit') });
   });
 
   it('openai raises an Anthropic invalid request as BadRequestError carrying the upstream message', async () => {
-    const body = translateError({ from: 'anthropic_messages', to: 'openai_responses' }, 400, { type: 'error', error: { type: 'invalid_request_error', message: 'max_tokens: 100000 > 64000' } });
+    const body = errorBody({ from: 'anthropic_messages', to: 'openai_responses' }, 400, { type: 'error', error: { type: 'invalid_request_error', message: 'max_tokens: 100000 > 64000' } });
     await expect(openai(400, body).responses.create({ model: 'client-model', input: 'hi' })).rejects.toMatchObject({
       constructor: OpenAI.BadRequestError,
       type: 'invalid_request_error',
@@ -102,7 +105,7 @@ describe('translated errors raised by the official SDKs', () => {
   });
 
   it('anthropic raises an OpenAI auth failure as AuthenticationError, the key left out', async () => {
-    const body = translateError({ from: 'openai_chat', to: 'anthropic_messages' }, 401, { error: { message: 'Incorrect API key provided: sk-abc***xyz', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } });
+    const body = errorBody({ from: 'openai_chat', to: 'anthropic_messages' }, 401, { error: { message: 'Incorrect API key provided: sk-abc***xyz', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } });
     const call = anthropic(401, body).messages.create({ model: 'client-model', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
     await expect(call).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
     await expect(call).rejects.toMatchObject({ error: { type: 'error', error: { type: 'authentication_error' } } });

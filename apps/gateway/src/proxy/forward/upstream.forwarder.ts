@@ -61,8 +61,7 @@ export function failCall(reply: FastifyReply, meter: CallMeter, error: ClientErr
 
 /**
  * A non-2xx answer: read a bounded part of its body for the message, mapped to the client's protocol. The mapper
- * reads either family's error shape, so a translated call's error needs no step of its own (translateError is the
- * same mapping without the provider named in the message).
+ * reads either family's error shape, so a translated call's error needs no step of its own.
  */
 export async function upstreamErrorAnswer(protocol: ClientProtocol, response: UpstreamResponse, providerName: string): Promise<ClientError> {
   const text = await readSome(response.body, MAX_ERROR_BODY_BYTES).catch(() => '');
