@@ -129,7 +129,7 @@ async function handle(req, res, raw) {
   meter.accepted = upstream.statusCode < 400;
   meter.usage = usageFromResponse(PROTOCOL, JSON.parse(text));
   meter.usageComplete = meter.usage !== null;
-  const shim = { raw: res, get elapsedTime() { return performance.now() - started; } };
+  const shim = { res, get elapsedMs() { return performance.now() - started; } };
   res.once('close', () => recorder.record(meter, shim, null));
   answer(res, upstream.statusCode, text, contentType);
 }

@@ -11,9 +11,10 @@ import { GatewayModule } from './gateway.module.js';
 import { KeyResolver } from './auth/key.resolver.js';
 import { consoleDirFrom, registerConsole } from './console/console.static.js';
 import { ApiExceptionFilter, routerError } from './http/api-exception.filter.js';
-import { registerEarlyAuth } from './http/early-auth.hook.js';
+import { EarlyAuth, registerEarlyAuth } from './http/early-auth.hook.js';
 import { toHttpError } from './http/error-status.table.js';
-import { registerRequestObservability } from './http/request-observability.hooks.js';
+import { ProxyListener } from './http/proxy.listener.js';
+import { RequestObserver, registerRequestObservability } from './http/request-observability.hooks.js';
 import { HttpMetrics } from './metrics/http.metrics.js';
 import { setupOpenApi } from './openapi/openapi.setup.js';
 import { ProxyRuntime } from './proxy/proxy.runtime.js';
@@ -50,7 +51,10 @@ export const gatewayMetricsOf = (app: NestFastifyApplication): HttpMetrics => ap
 /** The gateway, initialised but not listening: main() listens on a port, tests may inject requests. */
 export async function createGatewayApp(options: GatewayAppOptions): Promise<NestFastifyApplication> {
   const metrics = new HttpMetrics({ maxModelSeries: options.config.observability.maxModelSeries });
+  const proxyListener = new ProxyListener();
   const adapter = new FastifyAdapter({
+    // The proxy's POST routes are served on the server itself, ahead of Fastify (http/proxy.listener.ts).
+    serverFactory: proxyListener.serverFactory,
     bodyLimit: BODY_LIMIT_BYTES,
     // Every request's id is a `req_` id: a proxied call's usage event, its budget reservation and its access-log line share it.
     genReqId: () => newRequestId(),
@@ -86,9 +90,18 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Nest
   // Fastify parses text/plain by default; the API speaks JSON only, so other types get 415.
   fastify.removeContentTypeParser('text/plain');
   // Before routes are registered (init), so every route gets the hooks.
-  registerRequestObservability(fastify, metrics, { logger: options.logger, level: options.config.observability.accessLog });
-  registerEarlyAuth(fastify, app.get(KeyResolver, { strict: false }), { maxUploadsPerAddress: options.config.maxUploadsPerAddress });
-  app.get(ProxyRuntime).register(fastify);
+  const observer = new RequestObserver(metrics, { logger: options.logger, level: options.config.observability.accessLog });
+  registerRequestObservability(fastify, observer);
+  const door = new EarlyAuth(app.get(KeyResolver, { strict: false }), { maxUploadsPerAddress: options.config.maxUploadsPerAddress });
+  registerEarlyAuth(fastify, door);
+  const proxy = app.get(ProxyRuntime);
+  proxy.register(fastify);
+  proxyListener.attach({ handler: proxy.handler, door, observer, logger: options.logger });
+  // Fastify's routes answer 503 from the moment it begins closing; so do the listener's.
+  fastify.addHook('preClose', (done) => {
+    proxyListener.close();
+    done();
+  });
   app.useGlobalFilters(new ApiExceptionFilter(options.logger));
   setupOpenApi(app, { ui: options.swaggerUi ?? true });
   registerConsole(fastify, { dir: options.consoleDir ?? consoleDirFrom(process.env), logger: options.logger });

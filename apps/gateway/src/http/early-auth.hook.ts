@@ -1,5 +1,6 @@
 import { clientError, clientProtocolForRoute, modelsListProtocol, type ClientError, type ClientProtocol } from '@switchboard/llm-protocols';
 import type { Principal } from '@switchboard/contracts';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { KeyResolver } from '../auth/key.resolver.js';
 import { presentedKey } from '../proxy/authenticate/proxy-caller.js';
@@ -26,59 +27,81 @@ export interface EarlyAuthOptions {
 export const SLOW_UPLOAD_MS = 1_000;
 
 /**
- * Checks the key from the headers before a body is read (Fastify's onRequest, ahead of body parsing): an
- * unauthenticated request is answered 401 at once and its connection closed, so nobody without a key can make the
- * gateway read, buffer or parse up to 32 MiB; and a client address may have only so many bodies in flight. Routes
+ * The door: checks the key from the headers before a body is read, so nobody without a key can make the gateway
+ * read, buffer or parse up to 32 MiB; and a client address may have only so many bodies in flight. One per gateway,
+ * shared by Fastify's routes (registerEarlyAuth) and the proxy's own listener, so both count the same uploads. Routes
  * check the key again as before (a cache hit): this is the door, not the lock.
  */
-export function registerEarlyAuth(fastify: FastifyInstance, keys: KeyResolver, options: EarlyAuthOptions): void {
+export class EarlyAuth {
   /** Per client address, when each body still arriving started. */
-  const uploads = new Map<string, Set<{ readonly since: number }>>();
+  private readonly uploads = new Map<string, Set<{ readonly since: number }>>();
+
+  constructor(
+    private readonly keys: Pick<KeyResolver, 'resolve'>,
+    private readonly options: EarlyAuthOptions,
+  ) {}
+
+  /**
+   * The principal of the request's key, or why it is refused. `protocol`: the proxy protocol of the route (its key
+   * may come as x-api-key too), null for the management API (a bearer key only). An admitted request with a body
+   * holds one of its address's upload slots until the body has arrived or the response has closed.
+   */
+  async check(protocol: ClientProtocol | null, req: IncomingMessage, res: ServerResponse): Promise<DoorCheck> {
+    const { headers } = req;
+    const key = presentedKey(headers.authorization, protocol === null ? undefined : headers['x-api-key']);
+    if (key === null) return { principal: null, refusal: { kind: 'unauthorized', message: 'send an access key as Authorization: Bearer <key>' } };
+    let principal: Principal | null;
+    try {
+      principal = await this.keys.resolve(key);
+    } catch (error) {
+      // The resolver's own message says which service is away; anything else stays generic.
+      const unavailable = error instanceof ApiErrorException && error.code === 'unavailable';
+      return { principal: null, refusal: { kind: 'unavailable', message: unavailable ? error.message : 'access keys cannot be checked right now' } };
+    }
+    if (principal === null) return { principal, refusal: { kind: 'unauthorized', message: 'unknown or revoked access key' } };
+    if (!hasBody(headers) || this.options.maxUploadsPerAddress <= 0) return { principal, refusal: null };
+    const address = req.socket.remoteAddress ?? '';
+    const arriving = this.uploads.get(address) ?? new Set<{ readonly since: number }>();
+    const now = Date.now();
+    let slow = 0;
+    for (const upload of arriving) if (now - upload.since >= SLOW_UPLOAD_MS) slow++;
+    if (slow >= this.options.maxUploadsPerAddress) {
+      return { principal, refusal: { kind: 'busy', message: `${slow} slow uploads are in progress from this address, the most it may have` } };
+    }
+    // Held while the body is still coming in, not while the call runs: a long answer holds nothing.
+    const upload = { since: now };
+    arriving.add(upload);
+    this.uploads.set(address, arriving);
+    const release = (): void => {
+      arriving.delete(upload);
+      if (arriving.size === 0 && this.uploads.get(address) === arriving) this.uploads.delete(address);
+    };
+    req.once('end', release);
+    res.once('close', release);
+    return { principal, refusal: null };
+  }
+}
+
+/** Fastify's onRequest (ahead of body parsing): an unauthenticated request is answered 401 at once and its connection closed. */
+export function registerEarlyAuth(fastify: FastifyInstance, door: EarlyAuth): void {
   fastify.addHook('onRequest', async (request, reply) => {
     const route = request.routeOptions.url;
     // Unknown paths are the router's 404; public and non-API routes need no key.
     if (route === undefined || !route.startsWith('/v1/') || PUBLIC_ROUTES.has(route)) return;
     const proxyProtocol = protocolOf(route, request);
-    const key = proxyProtocol === null ? bearerOnly(request) : presentedKey(request.headers.authorization, request.headers['x-api-key']);
-    let refusal: Refusal | null = null;
-    if (key === null) refusal = { kind: 'unauthorized', message: 'send an access key as Authorization: Bearer <key>' };
-    else {
-      try {
-        const principal = await keys.resolve(key);
-        if (principal === null) refusal = { kind: 'unauthorized', message: 'unknown or revoked access key' };
-        else principals.set(request, principal);
-      } catch (error) {
-        // The resolver's own message says which service is away; anything else stays generic.
-        const unavailable = error instanceof ApiErrorException && error.code === 'unavailable';
-        refusal = { kind: 'unavailable', message: unavailable ? error.message : 'access keys cannot be checked right now' };
-      }
-    }
-    if (refusal === null && hasBody(request) && options.maxUploadsPerAddress > 0) {
-      const address = request.ip;
-      const arriving = uploads.get(address) ?? new Set<{ readonly since: number }>();
-      const now = Date.now();
-      let slow = 0;
-      for (const upload of arriving) if (now - upload.since >= SLOW_UPLOAD_MS) slow++;
-      if (slow >= options.maxUploadsPerAddress) {
-        refusal = { kind: 'busy', message: `${slow} slow uploads are in progress from this address, the most it may have` };
-      } else {
-        // Held while the body is still coming in, not while the call runs: a long answer holds nothing.
-        const upload = { since: now };
-        arriving.add(upload);
-        uploads.set(address, arriving);
-        const release = (): void => {
-          arriving.delete(upload);
-          if (arriving.size === 0 && uploads.get(address) === arriving) uploads.delete(address);
-        };
-        request.raw.once('end', release);
-        reply.raw.once('close', release);
-      }
-    }
-    if (refusal !== null) refuse(reply, proxyProtocol, refusal);
+    const checked = await door.check(proxyProtocol, request.raw, reply.raw);
+    if (checked.principal !== null) principals.set(request, checked.principal);
+    if (checked.refusal !== null) refuse(reply, proxyProtocol, checked.refusal);
   });
 }
 
-interface Refusal {
+/** What the door found: the key's principal (when it resolved) and, when the request may not come in, why. */
+export interface DoorCheck {
+  readonly principal: Principal | null;
+  readonly refusal: Refusal | null;
+}
+
+export interface Refusal {
   readonly kind: 'unauthorized' | 'unavailable' | 'busy';
   readonly message: string;
 }
@@ -91,13 +114,18 @@ function protocolOf(route: string, request: FastifyRequest): ClientProtocol | nu
   return clientProtocolForRoute(route);
 }
 
-function bearerOnly(request: FastifyRequest): string | null {
-  return presentedKey(request.headers.authorization, undefined);
+function hasBody(headers: IncomingHttpHeaders): boolean {
+  const length = headers['content-length'];
+  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
-function hasBody(request: FastifyRequest): boolean {
-  const length = request.headers['content-length'];
-  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+/** A refused proxy call in its protocol's shape. */
+export function refusalError(protocol: ClientProtocol, refusal: Refusal): ClientError {
+  return refusal.kind === 'unauthorized'
+    ? clientError(protocol, 'invalid_api_key', `Invalid API Key: ${refusal.message}`)
+    : refusal.kind === 'busy'
+      ? clientError(protocol, 'rate_limited', `Too Many Requests: ${refusal.message}`, { retryAfterSeconds: RETRY_AFTER_SECONDS })
+      : clientError(protocol, 'service_unavailable', `Service Unavailable: ${refusal.message}`, { retryAfterSeconds: RETRY_AFTER_SECONDS });
 }
 
 /**
@@ -107,12 +135,7 @@ function hasBody(request: FastifyRequest): boolean {
 function refuse(reply: FastifyReply, protocol: ClientProtocol | null, refusal: Refusal): void {
   void reply.header('connection', 'close');
   if (protocol !== null) {
-    const error: ClientError =
-      refusal.kind === 'unauthorized'
-        ? clientError(protocol, 'invalid_api_key', `Invalid API Key: ${refusal.message}`)
-        : refusal.kind === 'busy'
-          ? clientError(protocol, 'rate_limited', `Too Many Requests: ${refusal.message}`, { retryAfterSeconds: RETRY_AFTER_SECONDS })
-          : clientError(protocol, 'service_unavailable', `Service Unavailable: ${refusal.message}`, { retryAfterSeconds: RETRY_AFTER_SECONDS });
+    const error = refusalError(protocol, refusal);
     void reply.code(error.status).headers(error.headers).send(JSON.stringify(error.body));
     return;
   }

@@ -3,10 +3,10 @@ import type { AgentRoute } from '@switchboard/contracts';
 import { clientError, upstreamAuthHeaders, type ClientError, type ClientProtocol } from '@switchboard/llm-protocols';
 import type { UpstreamClient, UpstreamErrorKind } from '@switchboard/upstream';
 import type { Logger } from '@switchboard/telemetry';
-import type { FastifyReply } from 'fastify';
 import { unavailable } from '../authenticate/authenticate.stage.js';
 import { isRetryable, opensCircuit, type UpstreamFault } from '../failover/failover.decision.js';
 import type { CallMeter } from '../meter/call.meter.js';
+import type { ProxyExchange } from '../pipeline/proxy.exchange.js';
 import type { RouteModel } from '../route/model.resolution.js';
 import type { CallDeadline } from './call.deadline.js';
 import type { CredentialChecks } from './credential-checks.js';
@@ -63,7 +63,7 @@ const SENT_KINDS: ReadonlySet<UpstreamErrorKind> = new Set(['aborted', 'timeout'
 export class ForwardStage {
   constructor(private readonly d: ForwardDependencies) {}
 
-  async forward(call: ForwardCall, reply: FastifyReply, meter: CallMeter, deadline: CallDeadline): Promise<ForwardOutcome> {
+  async forward(call: ForwardCall, exchange: ProxyExchange, meter: CallMeter, deadline: CallDeadline): Promise<ForwardOutcome> {
     const { protocol, route } = call;
     const { provider } = route;
     let credential: GatewayCredential | null = null;
@@ -73,7 +73,7 @@ export class ForwardStage {
         const fetched = await this.d.credentials.get(route.tenantId, provider.secretId);
         if (!fetched.ok) {
           this.d.logger.warn('provider credential unavailable', { providerId: provider.id, code: fetched.error.code });
-          failCall(reply, meter, unavailable(protocol, "the provider's credential could not be obtained"));
+          failCall(exchange, meter, unavailable(protocol, "the provider's credential could not be obtained"));
           return ANSWERED;
         }
         credential = fetched.value;
@@ -97,17 +97,17 @@ export class ForwardStage {
       if (failure.kind === 'aborted') meter.errorKind = 'client_closed';
       // Left or cut while the upstream worked on it (a non-streamed answer is generated before its headers): billed.
       meter.accepted = SENT_KINDS.has(failure.kind);
-      return failedBeforeReply(call, reply, meter, { kind: 'error', error: failure.kind }, upstreamFailure(protocol, failure));
+      return failedBeforeReply(call, exchange, meter, { kind: 'error', error: failure.kind }, upstreamFailure(protocol, failure));
     }
     const response = sent.value;
-    meter.firstByte(reply.elapsedTime);
+    meter.firstByte(exchange.elapsedMs);
     if (response.status >= 400) {
       // The provider refused this key: fetch it again next time, in case a rotation event was missed.
       if (response.status === 401) {
         if (credential !== null) this.d.credentials.drop(credential.secretId);
         this.d.credentialChecks.fromProxy(route.tenantId, provider.id, provider.secretId, 'rejected');
       }
-      return failedBeforeReply(call, reply, meter, { kind: 'status', status: response.status }, await upstreamErrorAnswer(protocol, response, provider.id));
+      return failedBeforeReply(call, exchange, meter, { kind: 'status', status: response.status }, await upstreamErrorAnswer(protocol, response, provider.id));
     }
     const contentType = response.headers['content-type'];
     const streamed = isRelayedStream(contentType);
@@ -116,25 +116,25 @@ export class ForwardStage {
       meter.errorKind = 'upstream_bad_response';
       const shown = typeof contentType === 'string' ? contentType.slice(0, 100) : 'none';
       const refusal: ClientError = clientError(protocol, 'upstream_unavailable', `Upstream Unavailable: provider ${provider.id} answered content type ${shown}, which is not relayed`);
-      failCall(reply, meter, refusal);
+      failCall(exchange, meter, refusal);
       return ANSWERED;
     }
     // From here the upstream works on the call, and bills it whether or not it reports what it used.
     meter.accepted = true;
     if (provider.credentialStatus.state === 'rejected') this.d.credentialChecks.fromProxy(route.tenantId, provider.id, provider.secretId, 'valid');
     if (call.stream && streamed) {
-      await forwardStream(reply, response, meter, call.stripUsageChunk, origin, deadline, call.translation);
+      await forwardStream(exchange, response, meter, call.stripUsageChunk, origin, deadline, call.translation);
       return ANSWERED;
     }
-    const failure = await forwardWhole(reply, response, meter, origin, deadline, call.translation);
-    if (failure !== null) failCall(reply, meter, failure);
+    const failure = await forwardWhole(exchange, response, meter, origin, deadline, call.translation);
+    if (failure !== null) failCall(exchange, meter, failure);
     return ANSWERED;
   }
 }
 
 /** An upstream failure before any byte reached the client: handed back when another target may take it, else answered. */
-function failedBeforeReply(call: ForwardCall, reply: FastifyReply, meter: CallMeter, fault: UpstreamFault, failure: ClientError): ForwardOutcome {
+function failedBeforeReply(call: ForwardCall, exchange: ProxyExchange, meter: CallMeter, fault: UpstreamFault, failure: ClientError): ForwardOutcome {
   if (call.mayFailOver === true && isRetryable(fault)) return { kind: 'fail_over', opensCircuit: true, fault, failure };
-  failCall(reply, meter, failure);
+  failCall(exchange, meter, failure);
   return { kind: 'answered', opensCircuit: opensCircuit(fault) };
 }

@@ -1,8 +1,8 @@
 import { UsageChunkStripper, UsageTracker, streamErrorEvent } from '@switchboard/llm-protocols';
 import type { UpstreamResponse } from '@switchboard/upstream';
-import type { FastifyReply } from 'fastify';
 import type { CallDeadline } from './call.deadline.js';
 import type { CallMeter } from '../meter/call.meter.js';
+import type { ProxyExchange } from '../pipeline/proxy.exchange.js';
 import { annotateProxySpan } from './genai.span.js';
 import { TranslatedStream, type CallTranslation } from './translation.js';
 import { relayedHeaders, upstreamFailure } from './upstream.forwarder.js';
@@ -27,7 +27,7 @@ function relayOf(meter: CallMeter, strip: boolean, translation: CallTranslation 
  * add), and one cut at the call's deadline ends it with an error event in the client's protocol.
  */
 export function forwardStream(
-  reply: FastifyReply,
+  exchange: ProxyExchange,
   response: UpstreamResponse,
   meter: CallMeter,
   strip: boolean,
@@ -35,8 +35,8 @@ export function forwardStream(
   deadline: CallDeadline,
   translation: CallTranslation | null = null,
 ): Promise<void> {
-  reply.hijack();
-  const raw = reply.raw;
+  exchange.takeOver();
+  const raw = exchange.res;
   raw.writeHead(response.status, relayedHeaders(String(response.headers['content-type']), meter.requestId, true));
   const tracker = new UsageTracker(meter.usageDialect);
   meter.tracker = tracker;
@@ -69,7 +69,7 @@ export function forwardStream(
       resolve();
     };
     const onData = (chunk: Buffer): void => {
-      meter.firstChunk(reply.elapsedTime);
+      meter.firstChunk(exchange.elapsedMs);
       tracker.push(chunk);
       const out = relay === null ? chunk : relay.push(chunk);
       if (out.length > 0 && !raw.write(out)) {

@@ -1,8 +1,10 @@
 import { Readable } from 'node:stream';
-import Fastify, { type FastifyReply } from 'fastify';
+import Fastify from 'fastify';
 import type { ClientProtocol } from '@switchboard/llm-protocols';
 import type { UpstreamResponse } from '@switchboard/upstream';
 import { CallMeter } from '../meter/call.meter.js';
+import { fastifyExchange } from '../pipeline/fastify.exchange.js';
+import type { ProxyExchange } from '../pipeline/proxy.exchange.js';
 import { CallDeadline } from './call.deadline.js';
 import { forwardStream } from './stream.forwarder.js';
 import type { CallTranslation } from './translation.js';
@@ -42,10 +44,10 @@ function meterFor(client: ClientProtocol, dialect: ClientProtocol | null): CallM
 }
 
 /** Runs one forwarder behind a real Fastify route on loopback and returns what the client got. */
-async function relay(forward: (reply: FastifyReply) => Promise<unknown>) {
+async function relay(forward: (exchange: ProxyExchange) => Promise<unknown>) {
   const app = Fastify();
-  app.post('/', async (_request, reply) => {
-    await forward(reply);
+  app.post('/', async (request, reply) => {
+    await forward(fastifyExchange(request, reply));
     return reply;
   });
   try {
@@ -64,7 +66,7 @@ const deadline = (): CallDeadline => new CallDeadline(60_000);
 describe('a translated call forwarded: answers in the client dialect, usage read in the upstream one', () => {
   it('streams Anthropic events to a chat client as chunks, keeping the usage the client asked for', async () => {
     const meter = meterFor('openai_chat', 'anthropic_messages');
-    const response = await relay((reply) => forwardStream(reply, upstream('text/event-stream', events), meter, false, 'http://up', deadline(), toChat));
+    const response = await relay((exchange) => forwardStream(exchange, upstream('text/event-stream', events), meter, false, 'http://up', deadline(), toChat));
     const data = response.body
       .split('\n')
       .filter((line) => line.startsWith('data: '))
@@ -80,7 +82,7 @@ describe('a translated call forwarded: answers in the client dialect, usage read
 
   it('rewrites a whole Messages answer as a chat completion, its content-length that of the rewritten body', async () => {
     const meter = meterFor('openai_chat', 'anthropic_messages');
-    const response = await relay((reply) => forwardWhole(reply, upstream('application/json', [JSON.stringify(message)]), meter, 'http://up', deadline(), toChat));
+    const response = await relay((exchange) => forwardWhole(exchange, upstream('application/json', [JSON.stringify(message)]), meter, 'http://up', deadline(), toChat));
     expect(response.statusCode).toBe(200);
     expect(Number(response.headers['content-length'])).toBe(Buffer.byteLength(response.body));
     expect(response.json()).toMatchObject({ object: 'chat.completion', model: 'fast', choices: [{ message: { content: 'Hi there.' } }] });
@@ -90,9 +92,9 @@ describe('a translated call forwarded: answers in the client dialect, usage read
   it('answers an upstream body it cannot read as a 502 naming the provider, the usage still unknown', async () => {
     const meter = meterFor('openai_chat', 'anthropic_messages');
     let failure: unknown;
-    await relay(async (reply) => {
-      failure = await forwardWhole(reply, upstream('application/json', ['[1,2']), meter, 'http://up', deadline(), toChat);
-      void reply.code(204).send();
+    await relay(async (exchange) => {
+      failure = await forwardWhole(exchange, upstream('application/json', ['[1,2']), meter, 'http://up', deadline(), toChat);
+      exchange.send(204, {}, '');
     });
     expect(failure).toMatchObject({ status: 502, body: { error: { message: expect.stringContaining('prv_1') } } });
     expect(meter.usage).toBeNull();
@@ -103,9 +105,9 @@ describe('a translated call forwarded: answers in the client dialect, usage read
     const filler = 'x'.repeat(1024 * 1024);
     const chunks = [`{"id":"msg_1","type":"message","content":[{"type":"text","text":"`, ...Array.from({ length: TRANSLATED_ANSWER_BYTES / filler.length + 1 }, () => filler)];
     let failure: unknown;
-    await relay(async (reply) => {
-      failure = await forwardWhole(reply, upstream('application/json', chunks), meter, 'http://up', deadline(), toChat);
-      void reply.code(204).send();
+    await relay(async (exchange) => {
+      failure = await forwardWhole(exchange, upstream('application/json', chunks), meter, 'http://up', deadline(), toChat);
+      exchange.send(204, {}, '');
     });
     expect(failure).toMatchObject({ status: 502, body: { error: { message: expect.stringContaining('too large to translate') } } });
     expect(meter.errorKind).toBe('upstream_too_large');
@@ -124,7 +126,7 @@ describe('a translated call forwarded: answers in the client dialect, usage read
     // As the upstream client does: the deadline's abort destroys the body being read.
     cut.signal.addEventListener('abort', () => body.destroy(new Error('aborted')));
     const translation: CallTranslation = { upstream: 'openai_chat', includeUsage: false, model: 'fast' };
-    const response = await relay((reply) => forwardStream(reply, { status: 200, headers: { 'content-type': 'text/event-stream' }, body }, meter, false, 'http://up', cut, translation));
+    const response = await relay((exchange) => forwardStream(exchange, { status: 200, headers: { 'content-type': 'text/event-stream' }, body }, meter, false, 'http://up', cut, translation));
     expect(response.body).toContain('"type":"text_delta"');
     expect(response.body).not.toContain('message_stop');
     expect(response.body.trimEnd().split('\n\n').at(-1)).toMatch(/^event: error\ndata: \{"type":"error","error":\{"type":"timeout_error"/);
@@ -133,7 +135,7 @@ describe('a translated call forwarded: answers in the client dialect, usage read
 
   it('relays an untranslated stream untouched, its usage read in its own dialect', async () => {
     const meter = meterFor('anthropic_messages', null);
-    const response = await relay((reply) => forwardStream(reply, upstream('text/event-stream', events), meter, false, 'http://up', deadline(), null));
+    const response = await relay((exchange) => forwardStream(exchange, upstream('text/event-stream', events), meter, false, 'http://up', deadline(), null));
     expect(response.body).toBe(events.join(''));
     expect(meter.usage).toMatchObject({ inputTokens: 25, outputTokens: 6 });
   });

@@ -9,7 +9,8 @@ import {
   type ClientProtocol,
 } from '@switchboard/llm-protocols';
 import type { UpstreamError, UpstreamResponse } from '@switchboard/upstream';
-import type { FastifyReply } from 'fastify';
+import type { ServerResponse } from 'node:http';
+import type { ProxyExchange } from '../pipeline/proxy.exchange.js';
 import { BodyWindow } from './body.window.js';
 import type { CallDeadline } from './call.deadline.js';
 import type { CallMeter } from '../meter/call.meter.js';
@@ -41,22 +42,22 @@ export function upstreamFailure(protocol: ClientProtocol, error: UpstreamError):
   }
 }
 
-export function sendClientError(reply: FastifyReply, error: ClientError): void {
-  void reply.code(error.status).headers(error.headers).send(JSON.stringify(error.body));
+export function sendClientError(exchange: ProxyExchange, error: ClientError): void {
+  exchange.send(error.status, error.headers, JSON.stringify(error.body));
 }
 
 /**
  * Ends a call that failed: its error in the client's shape when nothing was sent yet, else the answer is cut where
  * it was (a client that has left is not answered). The meter keeps the first failure's kind.
  */
-export function failCall(reply: FastifyReply, meter: CallMeter, error: ClientError): void {
+export function failCall(exchange: ProxyExchange, meter: CallMeter, error: ClientError): void {
   meter.errorKind ??= error.kind;
-  if (reply.sent || reply.raw.headersSent) {
-    if (!reply.raw.writableEnded) reply.raw.end();
+  if (exchange.sent || exchange.res.headersSent) {
+    if (!exchange.res.writableEnded) exchange.res.end();
     return;
   }
-  if (reply.raw.destroyed) return;
-  sendClientError(reply, error);
+  if (exchange.res.destroyed) return;
+  sendClientError(exchange, error);
 }
 
 /**
@@ -96,7 +97,7 @@ export function relayedHeaders(contentType: string, requestId: string, stream: b
  * answer is read whole (up to TRANSLATED_ANSWER_BYTES) and rewritten; its usage is read in the upstream's dialect.
  */
 export async function forwardWhole(
-  reply: FastifyReply,
+  exchange: ProxyExchange,
   response: UpstreamResponse,
   meter: CallMeter,
   origin: string,
@@ -107,14 +108,14 @@ export async function forwardWhole(
   const protocol = meter.identity.protocol;
   const dialect = meter.usageDialect;
   const holdBytes = translation === null ? WHOLE_ANSWER_BYTES : TRANSLATED_ANSWER_BYTES;
-  const raw = reply.raw;
+  const raw = exchange.res;
   const window = new BodyWindow();
   const held: Buffer[] = [];
   let heldBytes = 0;
   let passing = false;
   try {
     for await (const chunk of response.body as AsyncIterable<Buffer>) {
-      meter.firstByte(reply.elapsedTime);
+      meter.firstByte(exchange.elapsedMs);
       window.push(chunk);
       if (passing) {
         if (!raw.write(chunk)) await drained(raw);
@@ -131,7 +132,7 @@ export async function forwardWhole(
         return clientError(protocol, 'upstream_unavailable', `Upstream Unavailable: the answer of provider ${meter.identity.providerId} is too large to translate`);
       }
       passing = true;
-      reply.hijack();
+      exchange.takeOver();
       raw.writeHead(response.status, relayedHeaders(contentType, meter.requestId, false));
       for (const part of held.splice(0)) if (!raw.write(part)) await drained(raw);
     }
@@ -155,11 +156,10 @@ export async function forwardWhole(
       meter.errorKind = 'upstream_bad_response';
       return translated.error;
     }
-    // Fastify sets content-length from the rewritten body.
-    void reply.code(response.status).headers(relayedHeaders('application/json', meter.requestId, false)).send(translated.body);
+    exchange.send(response.status, relayedHeaders('application/json', meter.requestId, false), translated.body);
   } else {
     const body = held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held, heldBytes);
-    void reply.code(response.status).headers(relayedHeaders(contentType, meter.requestId, false)).send(body);
+    exchange.send(response.status, relayedHeaders(contentType, meter.requestId, false), body);
     // After the answer is on its way: parsing it for its usage only matters to the usage event.
     const json = parseJson(body);
     meter.usage = usageFromResponse(dialect, json);
@@ -177,7 +177,7 @@ export function discardBody(response: UpstreamResponse): void {
 }
 
 /** Resolves when the client can take more, or is gone (then the upstream read fails on the abort that follows). */
-export function drained(raw: FastifyReply['raw']): Promise<void> {
+export function drained(raw: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       raw.off('drain', done);

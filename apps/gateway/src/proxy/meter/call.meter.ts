@@ -20,7 +20,7 @@ export const CLIENT_CLOSED_STATUS = 499;
 
 /**
  * What one proxied call reports in its `usage.recorded` event, filled in as the call proceeds. Times are
- * Fastify's elapsed time of the request (from the moment it came in), in milliseconds.
+ * the exchange's elapsed time (from the moment the request came in), in milliseconds.
  */
 export class CallMeter {
   ttfbMs: number | null = null;

@@ -1,8 +1,6 @@
 import { modelsListBody, modelsListProtocol, parseProxyRequest, clientError, type ClientError, type ClientProtocol, type ProxyRequest } from '@switchboard/llm-protocols';
 import type { Logger } from '@switchboard/telemetry';
 import type { UpstreamClient } from '@switchboard/upstream';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { earlyPrincipal } from '../../http/early-auth.hook.js';
 import { AdmitStage, type RpmCheck } from '../admit/admit.stage.js';
 import type { BudgetAdmission } from '../admit/budget.admission.js';
 import { authenticate, type KeyLookup } from '../authenticate/authenticate.stage.js';
@@ -20,6 +18,7 @@ import { CallRecording } from '../record/record.stage.js';
 import type { EstimateContext, UsageRecorder } from '../record/usage.recorder.js';
 import { modelListings, resolveModel, type ModelResolution } from '../route/model.resolution.js';
 import { resolveRoute, type RouteSource, type Routed } from '../route/route.stage.js';
+import type { ProxyExchange } from './proxy.exchange.js';
 
 export interface ProxyDependencies {
   readonly keys: KeyLookup;
@@ -44,8 +43,7 @@ export const PROVIDER_HEADER = 'x-switchboard-provider';
 
 interface AttemptContext {
   readonly protocol: ClientProtocol;
-  readonly request: FastifyRequest;
-  readonly reply: FastifyReply;
+  readonly exchange: ProxyExchange;
   readonly parsed: ProxyRequest;
   readonly target: FailoverTarget;
   readonly resolution: ModelResolution;
@@ -61,8 +59,8 @@ interface LeftAttempt {
   readonly failure: ClientError;
 }
 
-function answered(reply: FastifyReply, meter: CallMeter, error: ClientError): null {
-  failCall(reply, meter, error);
+function answered(exchange: ProxyExchange, meter: CallMeter, error: ClientError): null {
+  failCall(exchange, meter, error);
   return null;
 }
 
@@ -72,7 +70,7 @@ function leave(meter: CallMeter, failure: ClientError, errorKind: string = failu
 }
 
 /**
- * One proxied call, as plain functions over Fastify's request and reply (no Nest layer per request), through the
+ * One proxied call, as plain functions over its exchange (no framework layer per request), through the
  * stages its folders name: authenticate (cached) → route (cached) → admit (RPM and budget reservation) → forward
  * (the provider's credential, cached; streamed back) → meter (filled in along the way) → record (a usage event once
  * the call has been handled). Admit, forward, meter and record run once per target: an upstream failure before any
@@ -87,26 +85,26 @@ export class ProxyHandler {
     this.forwarding = new ForwardStage({ credentials: d.credentials, upstream: d.upstream, credentialChecks: d.credentialChecks, logger: d.logger });
   }
 
-  async call(protocol: ClientProtocol, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  async call(protocol: ClientProtocol, exchange: ProxyExchange): Promise<void> {
     let ended = (): void => undefined;
     const handled = new Promise<void>((resolve) => (ended = resolve));
     try {
-      await this.handle(protocol, request, reply, handled);
+      await this.handle(protocol, exchange, handled);
     } finally {
       ended();
     }
   }
 
   /** `handled` resolves once this has returned: the usage events wait for it, whenever the client left. */
-  private async handle(protocol: ClientProtocol, request: FastifyRequest, reply: FastifyReply, handled: Promise<void>): Promise<void> {
-    const routed = await this.route(protocol, request);
-    if ('error' in routed) return sendClientError(reply, routed.error);
-    const parsed = parseProxyRequest(protocol, request.body);
+  private async handle(protocol: ClientProtocol, exchange: ProxyExchange, handled: Promise<void>): Promise<void> {
+    const routed = await this.route(protocol, exchange);
+    if ('error' in routed) return sendClientError(exchange, routed.error);
+    const parsed = parseProxyRequest(protocol, exchange.body);
     if (!parsed.ok) {
       const field = parsed.error.details?.['field'];
-      return sendClientError(reply, clientError(protocol, 'bad_request', parsed.error.message, typeof field === 'string' ? { param: field } : {}));
+      return sendClientError(exchange, clientError(protocol, 'bad_request', parsed.error.message, typeof field === 'string' ? { param: field } : {}));
     }
-    const recording = new CallRecording(this.d.recorder, reply, handled);
+    const recording = new CallRecording(this.d.recorder, exchange, handled);
     const targets = failoverTargets(routed.route, parsed.value.model);
     let left: LeftAttempt | null = null;
     let attempt = 0;
@@ -118,16 +116,16 @@ export class ProxyHandler {
       if (later && !this.d.circuits.admits(target.route.provider.id)) continue;
       if (left !== null) recording.failedOver(left.failure.status);
       attempt += 1;
-      left = await this.attempt({ protocol, request, reply, parsed: parsed.value, target, resolution, attempt, mayFailOver: later }, recording);
+      left = await this.attempt({ protocol, exchange, parsed: parsed.value, target, resolution, attempt, mayFailOver: later }, recording);
       if (left === null) return;
     }
     // Every later target was passed over: the client gets the failure of the last attempt.
-    if (left !== null) failCall(reply, left.meter, left.failure);
+    if (left !== null) failCall(exchange, left.meter, left.failure);
   }
 
   /** One target's attempt, recorded as attempt `n`: null once it answered the client, else the failure it left with. */
   private async attempt(a: AttemptContext, recording: CallRecording): Promise<LeftAttempt | null> {
-    const { protocol, request, reply, parsed, target, resolution } = a;
+    const { protocol, exchange, parsed, target, resolution } = a;
     const { route } = target;
     const meter = new CallMeter(
       {
@@ -138,26 +136,26 @@ export class ProxyHandler {
         protocol,
         stream: parsed.stream,
       },
-      request.id,
+      exchange.id,
     );
     meter.attempt = a.attempt;
     let estimate: EstimateContext | null = null;
     const deadline = new CallDeadline(this.d.upstreamTimeoutMs);
     recording.begin({ meter, deadline, estimate: () => estimate });
     // On the raw response, so it is also sent with the headers a relayed stream writes itself; the last attempt's wins.
-    reply.raw.setHeader(PROVIDER_HEADER, route.provider.id);
-    if (!resolution.ok) return answered(reply, meter, clientError(protocol, resolution.kind, resolution.message));
+    exchange.res.setHeader(PROVIDER_HEADER, route.provider.id);
+    if (!resolution.ok) return answered(exchange, meter, clientError(protocol, resolution.kind, resolution.message));
     const { model } = resolution;
     meter.model = model;
 
     // A client of the other protocol family is translated into the upstream's dialect, which the rest then speaks.
     if (resolution.dialect !== protocol) meter.upstreamDialect = resolution.dialect;
-    const preparation = prepareUpstreamRequest(protocol, resolution.dialect, request.body, parsed, {
+    const preparation = prepareUpstreamRequest(protocol, resolution.dialect, exchange.body, parsed, {
       upstreamModel: model.upstreamModel,
       defaultMaxTokens: this.d.budget.defaultMaxOutputTokens,
       ...(AdmitStage.budgeted(route) ? { boundOutputTokens: this.d.budget.defaultMaxOutputTokens } : {}),
     });
-    if (!preparation.ok) return answered(reply, meter, preparation.error);
+    if (!preparation.ok) return answered(exchange, meter, preparation.error);
     const prepared = preparation.value;
     const maxOutputTokens = prepared.maxOutputTokens;
     const payload = JSON.stringify(prepared.body);
@@ -168,7 +166,7 @@ export class ProxyHandler {
     if (!admission.admitted) {
       // Its refusal is this attempt's usage event; the next target has a limit and budgets of its own.
       if (a.mayFailOver && fallsThrough(admission.refusal)) return leave(meter, admission.refusal);
-      return answered(reply, meter, admission.refusal);
+      return answered(exchange, meter, admission.refusal);
     }
 
     // A non-streamed answer that never arrives was generated all the same, up to the call's output bound.
@@ -178,7 +176,7 @@ export class ProxyHandler {
       outputFloor: parsed.stream ? 0 : (maxOutputTokens ?? this.d.budget.defaultMaxOutputTokens),
       historyTokens: admission.historyTokens,
     };
-    const anthropicVersion = request.headers['anthropic-version'];
+    const anthropicVersion = exchange.headers['anthropic-version'];
     const call: ForwardCall = {
       protocol,
       route,
@@ -191,24 +189,24 @@ export class ProxyHandler {
       translation: prepared.translation,
       mayFailOver: a.mayFailOver,
     };
-    const run = await this.d.circuits.run(route.provider.id, () => this.forwarding.forward(call, reply, meter, deadline), !a.mayFailOver);
+    const run = await this.d.circuits.run(route.provider.id, () => this.forwarding.forward(call, exchange, meter, deadline), !a.mayFailOver);
     // Opened by another call since this one checked: nothing was sent upstream.
     if (!run.ran) return leave(meter, clientError(protocol, 'upstream_unavailable', `Upstream Unavailable: provider ${route.provider.id} is failing (its circuit is open)`), 'circuit_open');
     return run.value.kind === 'fail_over' ? leave(meter, run.value.failure) : null;
   }
 
   /** GET /v1/models: the agent's models by the names clients call them, in the client family's list shape. */
-  async models(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const version = request.headers['anthropic-version'];
+  async models(exchange: ProxyExchange): Promise<void> {
+    const version = exchange.headers['anthropic-version'];
     const protocol = modelsListProtocol(typeof version === 'string' ? version : undefined);
-    const routed = await this.route(protocol, request);
-    if ('error' in routed) return sendClientError(reply, routed.error);
-    void reply.header('content-type', 'application/json').send(JSON.stringify(modelsListBody(protocol, modelListings(routed.route))));
+    const routed = await this.route(protocol, exchange);
+    if ('error' in routed) return sendClientError(exchange, routed.error);
+    exchange.send(200, { 'content-type': 'application/json' }, JSON.stringify(modelsListBody(protocol, modelListings(routed.route))));
   }
 
-  /** Stages 1 and 2. The key was usually resolved already, before the body was read (registerEarlyAuth). */
-  private async route(protocol: ClientProtocol, request: FastifyRequest): Promise<Routed> {
-    const authenticated = await authenticate(this.d.keys, protocol, request.headers, earlyPrincipal(request));
+  /** Stages 1 and 2. The key was usually resolved already, at the door before the body was read (EarlyAuth). */
+  private async route(protocol: ClientProtocol, exchange: ProxyExchange): Promise<Routed> {
+    const authenticated = await authenticate(this.d.keys, protocol, exchange.headers, exchange.principal);
     if ('error' in authenticated) return authenticated;
     return resolveRoute(this.d.routes, protocol, authenticated.caller);
   }

@@ -1,14 +1,15 @@
 import { EventEmitter } from 'node:events';
-import type { FastifyReply } from 'fastify';
+import type { ServerResponse } from 'node:http';
+import type { ProxyExchange } from '../pipeline/proxy.exchange.js';
 import { CallDeadline } from '../forward/call.deadline.js';
 import { CallMeter } from '../meter/call.meter.js';
 import { CallRecording } from './record.stage.js';
 import type { RecordedAnswer } from './usage.recorder.js';
 
-/** Just what recording reads of a reply: its raw response's state and events, and the elapsed time. */
-function replyOf(): { reply: FastifyReply; raw: EventEmitter & { statusCode: number; headersSent: boolean; writableFinished: boolean } } {
+/** Just what recording reads of an exchange: its response's state and events, and the elapsed time. */
+function replyOf(): { reply: Pick<ProxyExchange, 'res' | 'elapsedMs'>; raw: EventEmitter & { statusCode: number; headersSent: boolean; writableFinished: boolean } } {
   const raw = Object.assign(new EventEmitter(), { statusCode: 200, headersSent: true, writableFinished: true });
-  return { reply: { raw, elapsedTime: 12 } as unknown as FastifyReply, raw };
+  return { reply: { res: raw as unknown as ServerResponse, elapsedMs: 12 }, raw };
 }
 
 const attemptOn = (providerId: string, attempt: number) => {
@@ -22,7 +23,7 @@ describe('call recording', () => {
     const { reply, raw } = replyOf();
     const recorded: Array<{ providerId: string; attempt: number; status: number }> = [];
     const recorder = {
-      record: (meter: CallMeter, answer: RecordedAnswer) => recorded.push({ providerId: meter.identity.providerId, attempt: meter.attempt, status: answer.raw.statusCode }),
+      record: (meter: CallMeter, answer: RecordedAnswer) => recorded.push({ providerId: meter.identity.providerId, attempt: meter.attempt, status: answer.res.statusCode }),
     };
     let finish = (): void => undefined;
     const handled = new Promise<void>((resolve) => (finish = resolve));

@@ -1,6 +1,6 @@
-import type { FastifyReply } from 'fastify';
 import type { CallDeadline } from '../forward/call.deadline.js';
 import type { CallMeter } from '../meter/call.meter.js';
+import type { ProxyExchange } from '../pipeline/proxy.exchange.js';
 import type { EstimateContext, UsageRecorder } from './usage.recorder.js';
 
 /** One attempt of a call on one target: its meter, its own upstream deadline, and what an estimate of it needs. */
@@ -22,17 +22,17 @@ export class CallRecording {
 
   constructor(
     private readonly recorder: Pick<UsageRecorder, 'record'>,
-    private readonly reply: FastifyReply,
+    private readonly exchange: Pick<ProxyExchange, 'res' | 'elapsedMs'>,
     handled: Promise<void>,
   ) {
-    reply.raw.once('close', () => {
+    exchange.res.once('close', () => {
       // The client left: the attempt in flight stops (its deadline's signal aborts the upstream call).
-      if (!reply.raw.writableFinished) this.current?.deadline.clientLeft();
+      if (!exchange.res.writableFinished) this.current?.deadline.clientLeft();
       void handled.then(() => {
         const last = this.current;
         if (last === null) return;
         last.deadline.settle();
-        this.recorder.record(last.meter, reply, last.estimate());
+        this.recorder.record(last.meter, exchange, last.estimate());
       });
     });
   }
@@ -48,7 +48,7 @@ export class CallRecording {
     if (left === null) return;
     this.current = null;
     left.deadline.settle();
-    const answer = { raw: { statusCode: status, headersSent: true, writableFinished: true }, elapsedTime: this.reply.elapsedTime };
+    const answer = { res: { statusCode: status, headersSent: true, writableFinished: true }, elapsedMs: this.exchange.elapsedMs };
     this.recorder.record(left.meter, answer, left.estimate());
   }
 }

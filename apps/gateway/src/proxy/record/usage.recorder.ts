@@ -1,6 +1,6 @@
 import { estimateUsage, promptText, tokenizerFamilyOf, type JsonObject, type ProviderProtocol, type TokenCounter } from '@switchboard/llm-protocols';
 import type { Logger } from '@switchboard/telemetry';
-import type { FastifyReply } from 'fastify';
+import type { ServerResponse } from 'node:http';
 import type { ProxyMetrics } from '../../metrics/proxy.metrics.js';
 import type { CallMeter } from '../meter/call.meter.js';
 import { endUpstreamSpan, withinSpan } from '../forward/genai.span.js';
@@ -19,8 +19,8 @@ export interface EstimateContext {
 
 /** What the event takes of the answer: the client's reply, or the answer of an attempt the call failed over from. */
 export interface RecordedAnswer {
-  readonly raw: Pick<FastifyReply['raw'], 'statusCode' | 'headersSent' | 'writableFinished'>;
-  readonly elapsedTime: number;
+  readonly res: Pick<ServerResponse, 'statusCode' | 'headersSent' | 'writableFinished'>;
+  readonly elapsedMs: number;
 }
 
 /**
@@ -40,9 +40,9 @@ export class UsageRecorder {
     private readonly metrics: ProxyMetrics | null = null,
   ) {}
 
-  record(meter: CallMeter, reply: RecordedAnswer, estimate: EstimateContext | null): void {
-    const { statusCode, headersSent, writableFinished } = reply.raw;
-    const latencyMs = reply.elapsedTime;
+  record(meter: CallMeter, answer: RecordedAnswer, estimate: EstimateContext | null): void {
+    const { statusCode, headersSent, writableFinished } = answer.res;
+    const latencyMs = answer.elapsedMs;
     // The upstream span ends with the figures of the event, and the event carries that span's traceparent, so the
     // projection of the call continues its trace.
     const publish = (): void => {
