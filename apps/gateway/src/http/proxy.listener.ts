@@ -79,12 +79,16 @@ export class ProxyListener {
     if (protocol === undefined) return false;
     const type = req.headers['content-type'];
     if (type === undefined || !JSON_CONTENT_TYPE.test(type)) return false;
-    void this.call(d, protocol, route, req, res);
+    const exchange = new ListenerExchange(newRequestId(), req, res);
+    // As Fastify's error handler did for a hook or handler that threw: a 500 in the protocol's shape, or the answer cut.
+    this.call(d, protocol, route, exchange).catch((error: unknown) => {
+      failedUnexpectedly(protocol, exchange, route, error instanceof Error ? error : new Error(String(error)), d.logger);
+    });
     return true;
   }
 
-  private async call(d: ProxyListenerDependencies, protocol: ClientProtocol, route: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const exchange = new ListenerExchange(newRequestId(), req, res);
+  private async call(d: ProxyListenerDependencies, protocol: ClientProtocol, route: string, exchange: ListenerExchange): Promise<void> {
+    const { req, res } = exchange;
     if (this.closing) {
       res.setHeader('Connection', 'close');
       res.writeHead(503, { 'Content-Type': 'application/json', 'Content-Length': String(CLOSING_BODY.length) }).end(CLOSING_BODY);
@@ -122,9 +126,7 @@ export class ProxyListener {
     }
     exchange.body = body.value;
     // Everything the handler does (the bus calls, the upstream call) joins the call's trace.
-    await context.with(current.context, () => d.handler.call(protocol, exchange)).catch((error: unknown) => {
-      failedUnexpectedly(protocol, exchange, route, error instanceof Error ? error : new Error(String(error)), d.logger);
-    });
+    await context.with(current.context, () => d.handler.call(protocol, exchange));
   }
 }
 
