@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultNodeArgsOf } from '@switchboard/launcher';
 import { MockLlmUpstream, Stack } from '@switchboard/testing';
 import { UPSTREAM_KEY, chatCaller, proxyTenant, resetPeakRss, sample, sleep } from './bench-kit.mjs';
 
@@ -18,7 +19,7 @@ const PRELOAD = join(dirname(fileURLToPath(import.meta.url)), 'memory-report.pre
 const LOAD_SECONDS = Number(process.env.MEMORY_LOAD_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.MEMORY_CONCURRENCY ?? 128);
 const SNAPSHOT = process.env.MEMORY_SNAPSHOT === '1';
-const gatewayArgs = process.env.MEMORY_GATEWAY_ARGS?.split(' ').filter(Boolean) ?? ['--enable-source-maps'];
+const gatewayArgs = process.env.MEMORY_GATEWAY_ARGS?.split(' ').filter(Boolean) ?? defaultNodeArgsOf('gateway', process.env);
 
 const kib = (line) => Number(/(\d+)/.exec(line)?.[1] ?? NaN);
 function residentMib(pid) {
