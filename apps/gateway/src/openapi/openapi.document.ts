@@ -2,15 +2,15 @@ import type { INestApplication } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import * as swagger from '@nestjs/swagger';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { applyOpenApiDecorators } from './openapi.decorators.js';
-
-/** Set on the answer to a path Swagger's routes do not have, which setupOpenApi turns into the gateway's own 404. */
-export const NOT_SWAGGERS = 'x-switchboard-not-swaggers';
 
 // Loaded on the first /docs request (setupOpenApi) or by whoever imports it: the controllers' recorded decorators
 // are applied before anything here can read their metadata.
 applyOpenApiDecorators(swagger);
+
+/** Set on the answer to a path the UI's files do not have, which setupOpenApi turns into the gateway's own 404. */
+export const NOT_AN_ASSET = 'x-switchboard-not-an-asset';
 
 /** The document's own fields; the paths and schemas come from the controllers' decorators. */
 export function openApiConfig(): Omit<OpenAPIObject, 'paths'> {
@@ -22,19 +22,35 @@ export function openApiConfig(): Omit<OpenAPIObject, 'paths'> {
     .build();
 }
 
+export type OpenApiHandler = (request: FastifyRequest, reply: FastifyReply) => unknown;
+
+export interface OpenApiRoutes {
+  /** Swagger's own handlers by the path it registered each on: the UI's page and init script, the document. */
+  readonly handlers: ReadonlyMap<string, OpenApiHandler>;
+  /** The UI's files (swagger-ui-dist through @fastify/static) on a Fastify instance that never listens; null without `ui`. */
+  readonly assets: FastifyInstance | null;
+}
+
 /**
- * Swagger's own routes (the UI's page, its init script and files from swagger-ui-dist when `ui`, and the document at
- * /docs-json) on a Fastify instance of their own that never listens: the gateway's listener could not take new routes
- * once started, so setupOpenApi registers the same paths there and hands their requests to this one. The document is
- * built from `app` on its first request, as before.
+ * What SwaggerModule.setup('docs', …) would have registered on the gateway's listener, which cannot take new routes
+ * once started: its handlers, for setupOpenApi's routes on the same paths to call with the gateway's own request and
+ * reply, and its static files' plugin, on an instance of their own. The document is built from `app` on its first
+ * request, as before.
  */
-export async function openApiServer(app: INestApplication, options: { ui: boolean }): Promise<FastifyInstance> {
-  const adapter = new FastifyAdapter();
-  const instance = adapter.getInstance() as unknown as FastifyInstance;
-  instance.setNotFoundHandler((_request, reply) => reply.code(404).header(NOT_SWAGGERS, '1').send());
-  // SwaggerModule reads the global prefix from the app and registers its routes on the app's adapter: this one.
+export async function openApiRoutes(app: INestApplication, options: { ui: boolean }): Promise<OpenApiRoutes> {
+  const handlers = new Map<string, OpenApiHandler>();
+  const assets = options.ui ? (new FastifyAdapter().getInstance() as unknown as FastifyInstance) : null;
+  assets?.setNotFoundHandler((_request, reply) => reply.code(404).header(NOT_AN_ASSET, '1').send());
+  const gatewayAdapter = app.getHttpAdapter();
+  // The adapter SwaggerModule registers on: it keeps the handlers and hands the static files' plugin to `assets`.
+  const recording = {
+    getType: () => 'fastify',
+    get: (path: string, handler: OpenApiHandler) => handlers.set(path, handler),
+    getRequestUrl: (request: FastifyRequest) => (gatewayAdapter.getRequestUrl?.(request) as string | undefined) ?? request.raw.url,
+    getInstance: () => assets,
+  };
   const routesHere = new Proxy(app, {
-    get: (target, property) => (property === 'getHttpAdapter' ? () => adapter : (Reflect.get(target, property, target) as unknown)),
+    get: (target, property) => (property === 'getHttpAdapter' ? () => recording : (Reflect.get(target, property, target) as unknown)),
   });
   const config = openApiConfig();
   SwaggerModule.setup('docs', routesHere, () => SwaggerModule.createDocument(app, config), {
@@ -43,6 +59,6 @@ export async function openApiServer(app: INestApplication, options: { ui: boolea
     jsonDocumentUrl: 'docs-json',
     customSiteTitle: 'Switchboard API',
   });
-  await instance.ready();
-  return instance;
+  await assets?.ready();
+  return { handlers, assets };
 }
