@@ -42,8 +42,9 @@ export function currentServiceName(): string {
 
 /**
  * Registers the tracer provider, the AsyncLocalStorage context manager and the W3C propagator: what the SDK's NodeSDK
- * registered for Switchboard, without loading its metrics, logs, gRPC and configuration-file parts (about 340 modules
- * the services never used; README, Performance). The standard variables are read as NodeSDK read them:
+ * registered for Switchboard, without loading its logs SDK, its metrics, logs, gRPC and Zipkin exporters and its
+ * configuration-file parts (about 160 modules the services never used; README, Performance). The standard variables
+ * are read as NodeSDK read them:
  * OTEL_SDK_DISABLED, OTEL_LOG_LEVEL, OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME (the env detector),
  * OTEL_NODE_RESOURCE_DETECTORS, OTEL_TRACES_SAMPLER and _ARG and the span limits (the tracer provider),
  * OTEL_EXPORTER_OTLP_* (the exporter); `serviceName` is only the default for OTEL_SERVICE_NAME. Spans are exported
