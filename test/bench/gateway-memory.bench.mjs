@@ -2,7 +2,8 @@
 // with one gateway (memory-report.preload.mjs preloaded), and reports its resident memory (VmRSS, VmHWM, anonymous and
 // file-backed from /proc) and V8 heap (process.memoryUsage(), heap spaces): idle, after its first /docs-json (the
 // OpenAPI document is built then), and during MEMORY_LOAD_SECONDS of non-streamed chat completions at concurrency
-// MEMORY_CONCURRENCY against the mock upstream. With MEMORY_SNAPSHOT=1 it also writes a heap snapshot of the idle
+// MEMORY_CONCURRENCY against the mock upstream (with the gateway's CPU per call, utime + stime from /proc; its
+// VmHWM column is the peak, reset when the load starts). With MEMORY_SNAPSHOT=1 it also writes a heap snapshot of the idle
 // gateway and prints its largest items: self size by constructor, and the largest strings (module sources among them);
 // writing it raises the process's RSS, so the rows after the idle one are then not comparable with a run without it.
 // Env: MEMORY_GATEWAY_ARGS (node arguments of the gateway; default the launcher's), MEMORY_LOAD_SECONDS (default 10;
@@ -11,14 +12,17 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultNodeArgsOf } from '@switchboard/launcher';
 import { MockLlmUpstream, Stack } from '@switchboard/testing';
-import { UPSTREAM_KEY, chatCaller, proxyTenant, resetPeakRss, sample, sleep } from './bench-kit.mjs';
+import { UPSTREAM_KEY, chatCaller, cpuTicks, proxyTenant, resetPeakRss, sample, sleep } from './bench-kit.mjs';
 
 const PRELOAD = join(dirname(fileURLToPath(import.meta.url)), 'memory-report.preload.mjs');
 const LOAD_SECONDS = Number(process.env.MEMORY_LOAD_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.MEMORY_CONCURRENCY ?? 128);
 const SNAPSHOT = process.env.MEMORY_SNAPSHOT === '1';
-const gatewayArgs = process.env.MEMORY_GATEWAY_ARGS?.split(' ').filter(Boolean) ?? ['--enable-source-maps'];
+/** /proc's utime and stime count clock ticks of 10 ms. */
+const TICK_US = 10_000;
+const gatewayArgs = process.env.MEMORY_GATEWAY_ARGS?.split(' ').filter(Boolean) ?? defaultNodeArgsOf('gateway', process.env);
 
 const kib = (line) => Number(/(\d+)/.exec(line)?.[1] ?? NaN);
 function residentMib(pid) {
@@ -100,10 +104,12 @@ try {
     resetPeakRss(pid);
     const during = [];
     const probe = setInterval(() => heapReport(gateway, pid).then((r) => during.push(r.row), () => undefined), (LOAD_SECONDS * 1000) / 3);
+    const ticks = cpuTicks(pid);
     const run = await sample(caller, CONCURRENCY, { n: 0, seconds: LOAD_SECONDS, warmup: 0 });
+    const cpuUs = Math.round(((cpuTicks(pid) - ticks) * TICK_US) / run.samples.length);
     clearInterval(probe);
     await caller.close();
-    rows.push({ phase: `c=${CONCURRENCY}, ${Math.round(run.samples.length / run.seconds)} req/s (peak)`, ...residentMib(pid), ...(during[during.length - 1] ?? {}) });
+    rows.push({ phase: `c=${CONCURRENCY}, ${Math.round(run.samples.length / run.seconds)} req/s, ${cpuUs} µs CPU/call (peak)`, ...residentMib(pid), ...(during[during.length - 1] ?? {}) });
   }
 } finally {
   await stack.stop();

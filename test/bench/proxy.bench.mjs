@@ -7,7 +7,7 @@
 // BENCH_BUDGET (the provider's monthlyBudgetUsd, default none: a number puts the budget reservation on the path;
 // 1000000000 never runs out),
 // BENCH_QUICK=1 (N 1000, 3 s), BENCH_ONLY (cells to run, e.g. `non-streamed` or `non-streamed:32,streamed:1`),
-// BENCH_GATEWAY_ARGS (node arguments for the gateway in place of `--enable-source-maps`, space-separated, e.g.
+// BENCH_GATEWAY_ARGS (node arguments for the gateway in place of the launcher's default, space-separated, e.g.
 // `--cpu-prof --cpu-prof-dir=/tmp/prof`; an empty string runs it with none), BENCH_STRACE=1 (counts the
 // gateway's write/read system calls per call with `strace -c`; slows the gateway, so ignore its latencies).
 import { spawn } from 'node:child_process';

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { SERVICE_V8_FLAGS, SERVICES } from '@switchboard/launcher';
+import { defaultNodeArgsOf, SERVICE_V8_FLAGS, SERVICES } from '@switchboard/launcher';
 import { REPO_ROOT } from '@switchboard/testing';
 import { dockerfileProblems, dockerignoreProblems, inBuildContext, parseDockerfile } from './dockerfile.checks.js';
 
@@ -25,15 +25,20 @@ describe('deploy/Dockerfile', () => {
     expect(copies.every((c) => c.startsWith('--from=') || c.startsWith('deploy/docker/'))).toBe(true);
   });
 
-  it('starts each service with the V8 flags the launcher gives it', () => {
+  it('starts each service with the V8 flags and source maps the launcher gives it, SWITCHBOARD_SOURCE_MAPS honoured alike', () => {
     const cmd = parseDockerfile(text).stages.at(-1)?.instructions.filter((i) => i.keyword === 'CMD').at(-1)?.args ?? '';
     const script = (JSON.parse(cmd) as string[])[2] ?? '';
     expect(script).toContain('exec node ');
     for (const service of SERVICES) {
-      // The command line the image would run, printed instead of run.
-      const line = execFileSync('sh', ['-c', script.replace('exec node ', 'echo ')], { env: { SERVICE: service }, encoding: 'utf8' }).trim().split(/\s+/);
-      expect([service, line.filter((arg) => !arg.startsWith('apps/') && arg !== '--enable-source-maps')]).toEqual([service, [...SERVICE_V8_FLAGS[service]]]);
+      for (const maps of [undefined, '1', '0', 'yes']) {
+        const env = { SERVICE: service, ...(maps === undefined ? {} : { SWITCHBOARD_SOURCE_MAPS: maps }) };
+        // The command line the image would run, printed instead of run.
+        const line = execFileSync('sh', ['-c', script.replace('exec node ', 'echo ')], { env, encoding: 'utf8' }).trim().split(/\s+/);
+        expect([service, maps, line]).toEqual([service, maps, [...SERVICE_V8_FLAGS[service], ...defaultNodeArgsOf(service, env), `apps/${service}/dist/main.js`]]);
+      }
     }
+    expect(defaultNodeArgsOf('gateway', {})).toEqual([]);
+    expect(defaultNodeArgsOf('usage-service', {})).toEqual(['--enable-source-maps']);
   });
 
   it('comes with a .dockerignore that keeps specs, harnesses, secrets and local state out of the build context', () => {

@@ -6,7 +6,7 @@ import { testIdentities } from '@switchboard/service-identity/testing';
 import { startTelemetry, type Telemetry } from '@switchboard/telemetry';
 import { generateAccessKey } from './auth/access-key.js';
 import { OperatorKeyBootstrap } from './auth/operator-key.bootstrap.js';
-import { openApiConfig } from './openapi/openapi.setup.js';
+import { openApiConfig } from './openapi/openapi.document.js';
 import type { GatewayHarness } from '../test/gateway.harness.js';
 
 // Set before the harness (and the fake's decorators, which read it) is imported.

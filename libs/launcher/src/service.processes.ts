@@ -20,14 +20,33 @@ export const identityNameOf = (service: ServiceName): IdentityName => (service =
  * and by the image's CMD (deploy/Dockerfile, which deploy/compose.yaml and deploy/k8s run; a spec keeps them equal).
  * The gateway's old generation may grow 20 % past what a full collection left live before the next one, instead of up
  * to 4×: under concurrent calls it otherwise fills with promoted short-lived objects. Measured: 173–176 instead of
- * about 214 MiB peak RSS at 128 concurrent calls, for about 6 % more gateway CPU per call (README, Performance).
+ * about 214 MiB peak RSS at 128 concurrent calls, for about 6 % more gateway CPU per call. Its young generation's
+ * semi-spaces stop at 8 MiB instead of 16: 16 MiB less reserved, idle and under load (about 15 MiB lower peak at 128
+ * concurrent calls), for more frequent scavenges (about 30 µs more collector time per call; README, Performance).
  */
 export const SERVICE_V8_FLAGS: Readonly<Record<ServiceName, readonly string[]>> = {
   'providers-service': [],
   'credentials-service': [],
   'usage-service': [],
-  gateway: ['--heap-growing-percent=20'],
+  gateway: ['--heap-growing-percent=20', '--max-semi-space-size=8'],
 };
+
+/**
+ * Whether a service's process maps stack traces back to the TypeScript sources (`--enable-source-maps`):
+ * SWITCHBOARD_SOURCE_MAPS when it is `1` or `0`, else every service but the gateway. With them on a process holds
+ * the source map of every module it loads, also of those no stack trace ever passes through: about 6 MiB of the
+ * gateway's old space (README, Performance), where its memory at 128 concurrent calls is a goal. The image's CMD
+ * (deploy/Dockerfile) decides the same way; a spec keeps them equal.
+ */
+export function sourceMapsOf(service: ServiceName, env: Readonly<Record<string, string | undefined>>): boolean {
+  const chosen = env['SWITCHBOARD_SOURCE_MAPS'];
+  if (chosen === '1' || chosen === '0') return chosen === '1';
+  return service !== 'gateway';
+}
+
+/** The node arguments a service starts with when its caller gives none. */
+export const defaultNodeArgsOf = (service: ServiceName, env: Readonly<Record<string, string | undefined>>): string[] =>
+  sourceMapsOf(service, env) ? ['--enable-source-maps'] : [];
 
 export const serviceMainOf = (service: ServiceName): string => join(REPO_ROOT, 'apps', service, 'dist', 'main.js');
 
@@ -81,7 +100,7 @@ export interface RunningService {
 export interface ServiceProcessOptions {
   /** The whole environment of the process (NODE_OPTIONS is dropped: a debugger or loader meant for the caller). */
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** Default `--enable-source-maps`; after the service's SERVICE_V8_FLAGS, so a flag given here wins. */
+  /** Default defaultNodeArgsOf(name, env); after the service's SERVICE_V8_FLAGS, so a flag given here wins. */
   readonly nodeArgs?: readonly string[];
   /** Also append the output to `<logDir>/<service>-<index>.log`. */
   readonly logDir?: string;
@@ -95,7 +114,7 @@ export const logFileOf = (logDir: string, name: ServiceName, index: number): str
 export function spawnServiceProcess(name: ServiceName, index: number, options: ServiceProcessOptions): RunningService {
   const env = { ...options.env };
   delete env.NODE_OPTIONS;
-  const child = spawn(process.execPath, [...SERVICE_V8_FLAGS[name], ...(options.nodeArgs ?? ['--enable-source-maps']), serviceMainOf(name)], {
+  const child = spawn(process.execPath, [...SERVICE_V8_FLAGS[name], ...(options.nodeArgs ?? defaultNodeArgsOf(name, env)), serviceMainOf(name)], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

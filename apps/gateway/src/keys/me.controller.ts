@@ -1,5 +1,5 @@
 import { Controller, Get, Headers } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '../openapi/openapi.decorators.js';
 import { Principal } from '@switchboard/contracts';
 import { bearerKey } from '../auth/access-key.js';
 import { KeyResolver } from '../auth/key.resolver.js';

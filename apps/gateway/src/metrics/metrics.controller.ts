@@ -1,5 +1,5 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiExcludeController } from '../openapi/openapi.decorators.js';
 import type { FastifyReply } from 'fastify';
 import { HttpMetrics } from './http.metrics.js';
 

@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiQuery, ApiResponse, type SchemaObject } from '@nestjs/swagger';
+import type { SchemaObject } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiQuery, ApiResponse } from './openapi.decorators.js';
 import { PAGE_DEFAULT_LIMIT, PAGE_MAX_LIMIT } from '@switchboard/contracts';
 import { z } from 'zod';
 

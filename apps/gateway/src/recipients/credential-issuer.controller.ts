@@ -1,5 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '../openapi/openapi.decorators.js';
 import { CredentialIssuerView } from '@switchboard/contracts';
 import { SERVICE_IDENTITY } from '@switchboard/messaging';
 import type { ServiceIdentity } from '@switchboard/service-identity';

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '../openapi/openapi.decorators.js';
 import { CreateRecipientBody, CredentialsOps, RecipientView, pageOf, type Page, type TenantActor } from '@switchboard/contracts';
 import { BusClient } from '@switchboard/messaging';
 import { parseRecipientPublicKey } from '@switchboard/sealing';

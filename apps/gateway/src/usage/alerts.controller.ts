@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, Put, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiQuery, ApiTags } from '../openapi/openapi.decorators.js';
 import { AlertKind, AlertOps, AlertSettingsView, AlertView, PutAlertSettingsBody, pageOf, type Actor, type Page } from '@switchboard/contracts';
 import { BusClient } from '@switchboard/messaging';
 import type { FastifyReply } from 'fastify';

@@ -1,5 +1,5 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiQuery, ApiTags } from '../openapi/openapi.decorators.js';
 import { AgentStats, BudgetOps, BudgetView, ProvidersOps, UsageOps, UsageRow, budgetPeriodOf, budgetView, type Actor, type BudgetScope } from '@switchboard/contracts';
 import { BusClient } from '@switchboard/messaging';
 import { Access, AccessGuard, CurrentActor } from '../auth/access.guard.js';

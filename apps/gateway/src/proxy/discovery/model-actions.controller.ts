@@ -1,5 +1,5 @@
 import { Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '../../openapi/openapi.decorators.js';
 import { ModelView, type TenantActor } from '@switchboard/contracts';
 import { z } from 'zod';
 import { Access, AccessGuard, CurrentTenantActor } from '../../auth/access.guard.js';
