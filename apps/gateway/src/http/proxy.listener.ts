@@ -31,6 +31,9 @@ interface ServerSettings {
 /** Content types the listener parses itself; any other (or none) is left to Fastify, which answers as it always did. */
 const JSON_CONTENT_TYPE = /^application\/json\s*(?:;\s*charset\s*=\s*(?:utf-8|"utf-8")\s*)?$/i;
 
+const MIN_CHECK_INTERVAL_MS = 1_000;
+const MAX_CHECK_INTERVAL_MS = 30_000;
+
 /** Fastify's own answer to a request that arrives while it closes (return503OnClosing). */
 const CLOSING_BODY = '{"error":"Service Unavailable","message":"Service Unavailable","statusCode":503}';
 
@@ -49,7 +52,10 @@ export class ProxyListener {
   /** FastifyAdapter's `serverFactory`: one node:http server, dispatching to the proxy or to Fastify's handler. */
   readonly serverFactory = (fastifyHandler: (req: IncomingMessage, res: ServerResponse) => void, options: Record<string, unknown>): Server => {
     const settings = options as unknown as ServerSettings;
-    const server = createServer(settings.http ?? {}, (req, res) => {
+    // Node cuts a request past requestTimeout only when it next checks its connections (every 30 s by default): a
+    // client that sends slowly would hold its connection up to 30 s longer than the timeout says.
+    const connectionsCheckingInterval = Math.min(MAX_CHECK_INTERVAL_MS, Math.max(MIN_CHECK_INTERVAL_MS, Math.floor(settings.requestTimeout / 5)));
+    const server = createServer({ ...settings.http, connectionsCheckingInterval }, (req, res) => {
       if (!this.serve(req, res)) fastifyHandler(req, res);
     });
     server.keepAliveTimeout = settings.keepAliveTimeout;
