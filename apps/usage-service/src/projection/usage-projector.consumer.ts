@@ -62,6 +62,7 @@ export async function startUsageProjector(
   options: UsageProjectorOptions = {},
   onCharged: OnCharged = async () => undefined,
 ): Promise<DurableConsumer> {
+  const concurrency = options.concurrency ?? PROJECTOR_CONCURRENCY;
   const consumer = await DurableConsumer.create(nc, names, {
     durable: PROJECTOR_DURABLE,
     filterSubjects: [names.eventFilter('usage.recorded')],
@@ -70,12 +71,14 @@ export async function startUsageProjector(
     ...(options.stopGraceMs === undefined ? {} : { stopGraceMs: options.stopGraceMs }),
     // Calls a dead instance held come back after this; handlers in flight keep theirs alive meanwhile.
     ackWaitMs: options.ackWaitMs ?? PROJECTOR_ACK_WAIT_MS,
-    concurrency: options.concurrency ?? PROJECTOR_CONCURRENCY,
+    concurrency,
   });
   const batcher = new ProjectionBatcher({
     project: (calls) => projectCalls(projection, calls),
     onCharged,
     lingerMs: options.lingerMs ?? PROJECTOR_LINGER_MS,
+    // Every call the consumer may hand in at once: a backlog's batch is written without waiting out the linger.
+    maxBatch: concurrency,
   });
   const raisedAlerts = new RaisedAlerts();
   consumer.start(async (event: ReceivedEvent) => {
