@@ -2,25 +2,16 @@ import { nanos } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, JetStreamApiError, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { ConsumerConfig, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
-import { SpanKind, context } from '@opentelemetry/api';
+import { SpanKind, context, trace } from '@opentelemetry/api';
 import type { BusNames } from '@switchboard/contracts';
-import { contextFromHeaders, recordError, withSpan } from '@switchboard/telemetry';
+import { contextFromHeaders, recordError, tracer } from '@switchboard/telemetry';
 import type { Logger } from '@switchboard/telemetry';
+import { InFlightMessages, settle } from './in-flight.messages.js';
+import { toReceivedEvent, type ReceivedEvent } from './received.event.js';
 import { messagingLogger } from './messaging.logger.js';
 import { consumerEvents, consumerRedeliveries } from './messaging.metrics.js';
 
-export interface ReceivedEvent {
-  subject: string;
-  /** The parsed JSON payload (null for an empty one); consumers parse it with their event schema. */
-  data: unknown;
-  /** The payload as published, for checking its publisher's proof. */
-  payload: string;
-  headers: Record<string, string>;
-  /** Stream sequence. */
-  seq: number;
-  redelivered: boolean;
-  deliveryCount: number;
-}
+export type { ReceivedEvent } from './received.event.js';
 
 export type EventHandler = (event: ReceivedEvent) => Promise<void>;
 
@@ -52,33 +43,9 @@ const MAX_RETRY_DELAY_MS = 60_000;
 /** How long one pull request waits at the server (see run()). */
 const PULL_EXPIRES_MS = 5_000;
 
-/** An ack or nak on a closed connection is lost; the server redelivers after ack_wait, which is what we want. */
-function settle(action: () => void): void {
-  try {
-    action();
-  } catch {
-    // see above
-  }
-}
-
 function supportsFilterSubjects(nc: NatsConnection): boolean {
   const [major = 0, minor = 0] = (nc.info?.version ?? '0.0').split('.').map(Number);
   return major > 2 || (major === 2 && minor >= 10);
-}
-
-function toReceivedEvent(msg: JsMsg): ReceivedEvent {
-  const headers: Record<string, string> = {};
-  for (const key of msg.headers?.keys() ?? []) headers[key] = msg.headers?.get(key) ?? '';
-  const payload = msg.string();
-  return {
-    subject: msg.subject,
-    data: msg.data.length === 0 ? null : (JSON.parse(payload) as unknown),
-    payload,
-    headers,
-    seq: msg.seq,
-    redelivered: msg.redelivered,
-    deliveryCount: msg.info.deliveryCount,
-  };
 }
 
 /** One start()…stop() cycle; a handler abandoned by stop() keeps its own run, so a later start() is unaffected. */
@@ -89,6 +56,8 @@ interface Run {
   messages: ConsumerMessages | null;
   wake: (() => void) | null;
   done: Promise<void>;
+  /** What the run is handling, kept alive by one timer; closed when the run ends or is abandoned. */
+  inFlight: InFlightMessages;
 }
 
 /**
@@ -99,6 +68,7 @@ interface Run {
  */
 export class DurableConsumer {
   private current: Run | null = null;
+  private readonly spanName: string;
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -108,7 +78,9 @@ export class DurableConsumer {
     private readonly logger: Logger,
     /** The durable's plain name (without the namespace): the `consumer` label of its metrics. */
     private readonly metricName: string,
-  ) {}
+  ) {
+    this.spanName = `process ${name}`;
+  }
 
   /** Creates the durable, or updates its settings when it exists (idempotent across replicas). */
   static async create(nc: NatsConnection, names: BusNames, options: DurableConsumerOptions): Promise<DurableConsumer> {
@@ -154,8 +126,16 @@ export class DurableConsumer {
 
   start(handler: EventHandler): void {
     if (this.current) throw new Error(`consumer ${this.name} is already started`);
-    const run: Run = { stopping: false, abandoned: false, messages: null, wake: null, done: Promise.resolve() };
-    run.done = this.run(run, handler);
+    const keepAliveMs = Math.max(Math.floor(this.options.ackWaitMs / 2), 50);
+    const run: Run = {
+      stopping: false,
+      abandoned: false,
+      messages: null,
+      wake: null,
+      done: Promise.resolve(),
+      inFlight: new InFlightMessages(keepAliveMs, () => !run.abandoned && !this.nc.isClosed()),
+    };
+    run.done = this.run(run, handler).finally(() => run.inFlight.close());
     this.current = run;
   }
 
@@ -180,6 +160,7 @@ export class DurableConsumer {
     clearTimeout(timer);
     if (!finished) {
       run.abandoned = true;
+      run.inFlight.close();
       this.logger.warn('handler still running at stop; its event will be redelivered');
     }
   }
@@ -212,25 +193,22 @@ export class DurableConsumer {
    * and every handler it started has settled (so stop() and a resubscription never leave one behind).
    */
   private async dispatch(run: Run, messages: AsyncIterable<JsMsg>, handler: EventHandler, onMessage: () => void): Promise<void> {
-    const inFlight = new Set<Promise<void>>();
+    const { concurrency } = this.options;
     try {
       for await (const msg of messages) {
         onMessage();
-        if (this.options.concurrency === 1) {
+        if (concurrency === 1) {
           await this.process(run, msg, handler);
           continue;
         }
-        const task: Promise<void> = this.process(run, msg, handler)
-          .catch((error: unknown) => {
-            // Not acked: the server redelivers it after ack_wait.
-            this.logger.error('event processing failed', { subject: msg.subject, seq: msg.seq, err: error });
-          })
-          .finally(() => inFlight.delete(task));
-        inFlight.add(task);
-        if (inFlight.size >= this.options.concurrency) await Promise.race(inFlight);
+        this.process(run, msg, handler).catch((error: unknown) => {
+          // Not acked: the server redelivers it after ack_wait.
+          this.logger.error('event processing failed', { subject: msg.subject, seq: msg.seq, err: error });
+        });
+        await run.inFlight.whenBelow(concurrency);
       }
     } finally {
-      await Promise.all(inFlight);
+      await run.inFlight.whenBelow(1);
     }
   }
 
@@ -258,34 +236,31 @@ export class DurableConsumer {
       'messaging.consumer.group.name': this.name,
       'messaging.message.delivery_count': event.deliveryCount,
     };
-    await context.with(parent, () =>
-      withSpan(`process ${this.name}`, { kind: SpanKind.CONSUMER, attributes }, async (span) => {
-        const keepAlive = setInterval(
-          () => (run.abandoned || this.nc.isClosed() ? clearInterval(keepAlive) : settle(() => msg.working())),
-          Math.max(Math.floor(this.options.ackWaitMs / 2), 50),
-        );
-        try {
-          await handler(event);
-          consumerEvents.inc({ consumer, outcome: 'acked' });
-          if (!run.abandoned) settle(() => msg.ack());
-        } catch (error) {
-          recordError(span, error);
-          const lastAttempt = this.options.maxDeliver > 0 && event.deliveryCount >= this.options.maxDeliver;
-          const retryInMs = lastAttempt ? undefined : this.retryDelay(event.deliveryCount);
-          this.logger.error(lastAttempt ? 'event handler failed for the last time; event dropped' : 'event handler failed', {
-            subject: event.subject,
-            seq: event.seq,
-            deliveryCount: event.deliveryCount,
-            retryInMs,
-            err: error,
-          });
-          consumerEvents.inc({ consumer, outcome: lastAttempt ? 'dropped' : 'retried' });
-          if (!run.abandoned) settle(() => (lastAttempt ? msg.term() : msg.nak(retryInMs)));
-        } finally {
-          clearInterval(keepAlive);
-        }
-      }),
-    );
+    // The span is started from the event's trace directly (not as an active span wrapping a closure): the handler
+    // still runs in its context, at one context switch per event.
+    const span = tracer.startSpan(this.spanName, { kind: SpanKind.CONSUMER, attributes }, parent);
+    run.inFlight.add(msg);
+    try {
+      await context.with(trace.setSpan(parent, span), handler, undefined, event);
+      consumerEvents.inc({ consumer, outcome: 'acked' });
+      if (!run.abandoned) settle(() => msg.ack());
+    } catch (error) {
+      recordError(span, error);
+      const lastAttempt = this.options.maxDeliver > 0 && event.deliveryCount >= this.options.maxDeliver;
+      const retryInMs = lastAttempt ? undefined : this.retryDelay(event.deliveryCount);
+      this.logger.error(lastAttempt ? 'event handler failed for the last time; event dropped' : 'event handler failed', {
+        subject: event.subject,
+        seq: event.seq,
+        deliveryCount: event.deliveryCount,
+        retryInMs,
+        err: error,
+      });
+      consumerEvents.inc({ consumer, outcome: lastAttempt ? 'dropped' : 'retried' });
+      if (!run.abandoned) settle(() => (lastAttempt ? msg.term() : msg.nak(retryInMs)));
+    } finally {
+      span.end();
+      run.inFlight.delete(msg);
+    }
   }
 
   private retryDelay(deliveryCount: number): number {

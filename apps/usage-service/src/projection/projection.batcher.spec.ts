@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { usageCall } from '../../test/service.harness.js';
 import { ProjectionBatcher } from './projection.batcher.js';
 import type { UsageRecordedMessage } from './usage-recorded.message.js';
@@ -58,5 +59,79 @@ describe('ProjectionBatcher', () => {
     });
     await Promise.all(['1', '2', '3', '4', '5'].map((id) => batcher.project(message(id))));
     expect(sizes).toEqual([2, 2, 1]);
+  });
+
+  describe('with a linger', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    const recording = (written: string[][], options: { lingerMs: number; maxBatch?: number; hold?: Promise<void> }) =>
+      new ProjectionBatcher({
+        project: async (calls) => {
+          written.push(calls.map((c) => c.requestId));
+          if (written.length === 1 && options.hold) await options.hold;
+          return { added: new Set(calls.map((c) => c.requestId)), ledger: [] };
+        },
+        onCharged: async () => undefined,
+        ...options,
+      });
+
+    it('lets the oldest call wait lingerMs for others, so calls of several turns go in one batch', async () => {
+      const written: string[][] = [];
+      const batcher = recording(written, { lingerMs: 80 });
+      const first = batcher.project(message('a'));
+      await jest.advanceTimersByTimeAsync(20);
+      const second = batcher.project(message('b'));
+      await jest.advanceTimersByTimeAsync(59);
+      expect(written).toEqual([]);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(await Promise.all([first, second])).toEqual([true, true]);
+      expect(written).toEqual([['a', 'b']]);
+    });
+
+    it('writes a full batch without waiting out the linger', async () => {
+      const written: string[][] = [];
+      const batcher = recording(written, { lingerMs: 60_000, maxBatch: 2 });
+      const both = Promise.all([batcher.project(message('a')), batcher.project(message('b'))]);
+      await jest.advanceTimersByTimeAsync(0);
+      expect(written).toEqual([['a', 'b']]);
+      await both;
+    });
+
+    it('after a slow write, writes the calls that came meanwhile at once when their oldest has already lingered', async () => {
+      const written: string[][] = [];
+      let release: () => void = () => undefined;
+      const hold = new Promise<void>((resolve) => (release = resolve));
+      const batcher = recording(written, { lingerMs: 50, hold });
+      const first = batcher.project(message('a'));
+      await jest.advanceTimersByTimeAsync(50);
+      expect(written).toEqual([['a']]);
+      await jest.advanceTimersByTimeAsync(30);
+      const second = batcher.project(message('b'));
+      // b's linger ends at 130 ms while a's commit still runs.
+      await jest.advanceTimersByTimeAsync(100);
+      expect(written).toEqual([['a']]);
+      release();
+      await jest.advanceTimersByTimeAsync(0);
+      expect(written).toEqual([['a'], ['b']]);
+      await Promise.all([first, second]);
+    });
+
+    it('after a quick write, lets the calls that came meanwhile linger from when their oldest came', async () => {
+      const written: string[][] = [];
+      let release: () => void = () => undefined;
+      const hold = new Promise<void>((resolve) => (release = resolve));
+      const batcher = recording(written, { lingerMs: 50, hold });
+      const first = batcher.project(message('a'));
+      await jest.advanceTimersByTimeAsync(50);
+      const second = batcher.project(message('b'));
+      await jest.advanceTimersByTimeAsync(10);
+      release();
+      await jest.advanceTimersByTimeAsync(39);
+      expect(written).toEqual([['a']]);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(written).toEqual([['a'], ['b']]);
+      await Promise.all([first, second]);
+    });
   });
 });

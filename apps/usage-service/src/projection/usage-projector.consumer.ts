@@ -20,6 +20,8 @@ export interface UsageProjectorOptions {
   readonly ackWaitMs?: number;
   /** Calls projected at once (default PROJECTOR_CONCURRENCY). */
   readonly concurrency?: number;
+  /** How long a call waits for others to share its batch (default PROJECTOR_LINGER_MS). */
+  readonly lingerMs?: number;
 }
 
 /**
@@ -29,6 +31,14 @@ export interface UsageProjectorOptions {
  * second (each holds the hot aggregate and ledger rows until its WAL flush).
  */
 export const PROJECTOR_CONCURRENCY = 256;
+
+/**
+ * A call's event waits this long for others before its batch is written. Below a few hundred calls per second
+ * batches otherwise carry one or two calls, and each batch costs a commit (with its WAL flush), a statement round
+ * trip and a write of acknowledgements to NATS whatever its size; a projection (and its budget settlement) this much
+ * later changes nothing a caller sees.
+ */
+export const PROJECTOR_LINGER_MS = 5;
 
 /** How soon the calls of an instance that died are projected by another (the consumer's default is 30 s). */
 export const PROJECTOR_ACK_WAIT_MS = 10_000;
@@ -52,6 +62,7 @@ export async function startUsageProjector(
   options: UsageProjectorOptions = {},
   onCharged: OnCharged = async () => undefined,
 ): Promise<DurableConsumer> {
+  const concurrency = options.concurrency ?? PROJECTOR_CONCURRENCY;
   const consumer = await DurableConsumer.create(nc, names, {
     durable: PROJECTOR_DURABLE,
     filterSubjects: [names.eventFilter('usage.recorded')],
@@ -60,9 +71,15 @@ export async function startUsageProjector(
     ...(options.stopGraceMs === undefined ? {} : { stopGraceMs: options.stopGraceMs }),
     // Calls a dead instance held come back after this; handlers in flight keep theirs alive meanwhile.
     ackWaitMs: options.ackWaitMs ?? PROJECTOR_ACK_WAIT_MS,
-    concurrency: options.concurrency ?? PROJECTOR_CONCURRENCY,
+    concurrency,
   });
-  const batcher = new ProjectionBatcher({ project: (calls) => projectCalls(projection, calls), onCharged });
+  const batcher = new ProjectionBatcher({
+    project: (calls) => projectCalls(projection, calls),
+    onCharged,
+    lingerMs: options.lingerMs ?? PROJECTOR_LINGER_MS,
+    // Every call the consumer may hand in at once: a backlog's batch is written without waiting out the linger.
+    maxBatch: concurrency,
+  });
   const raisedAlerts = new RaisedAlerts();
   consumer.start(async (event: ReceivedEvent) => {
     const parsed = parseUsageMessage(names, event.subject, event.data);
