@@ -151,7 +151,10 @@ describe('the proxy listener under hostile clients', () => {
           port,
           (s) => {
             s.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\n${auth}content-type: application/json\r\ncontent-length: ${30 * MIB}\r\n\r\n`);
-            s.write(Buffer.alloc(MIB, 'x'));
+            // The first bytes of the body only: the answer must not wait for the rest. (With more of it unread in the
+            // server's receive buffer when it closes, the kernel may reset the connection and the 401 be lost on the
+            // way; test/e2e/hostile-edges.e2e.spec.ts sends whole megabytes and accepts either.)
+            s.write(Buffer.alloc(16 * 1024, 'x'));
           },
           5_000,
         );
@@ -165,7 +168,7 @@ describe('the proxy listener under hostile clients', () => {
 
   it('cuts a body that does not arrive within the request timeout', async () => {
     await expectNothingForwarded(async () => {
-      const { answer, closed } = await rawExchange(
+      const { answer, closed, ms } = await rawExchange(
         port,
         (s) => s.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${agentKey}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"model":`),
         // The server checks request timeouts every fifth of the timeout (not Node's default 30 s).
