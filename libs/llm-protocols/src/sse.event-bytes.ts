@@ -86,8 +86,21 @@ function colonThen(event: string, at: number, expected: number): boolean {
   return event.charCodeAt(i) === expected;
 }
 
-const USAGE_KEY = '"usage"';
-const CHOICES_KEY = '"choices"';
+/**
+ * Where `"<name>"` starts in `text` from `from`, or -1. Searched as `<name>"` then checked for its opening quote:
+ * V8's search skips ahead on the pattern's first character, and a quote is the commonest one in JSON.
+ */
+function keyAt(text: string, name: string, from: number): number {
+  for (let at = text.indexOf(name, from + 1); at !== -1; at = text.indexOf(name, at + 1)) {
+    if (text.charCodeAt(at - 1) === QUOTE) return at - 1;
+  }
+  return -1;
+}
+
+const QUOTE = 0x22;
+const USAGE = 'usage"';
+const ERROR = 'error"';
+const CHOICES = 'choices"';
 
 /**
  * Whether an event (bytesAsText) may carry a usage report or an error: `"error"` anywhere, or a `"usage"` not
@@ -96,17 +109,17 @@ const CHOICES_KEY = '"choices"';
  * with such a key), which only costs a parse.
  */
 export function mayCarryUsageOrError(event: string): boolean {
-  if (event.includes('"error"')) return true;
-  for (let at = event.indexOf(USAGE_KEY); at !== -1; at = event.indexOf(USAGE_KEY, at + USAGE_KEY.length)) {
-    if (!colonThen(event, at + USAGE_KEY.length, 0x6e)) return true;
+  if (keyAt(event, ERROR, -1) !== -1) return true;
+  for (let at = keyAt(event, USAGE, -1); at !== -1; at = keyAt(event, USAGE, at + 1)) {
+    if (!colonThen(event, at + USAGE.length + 1, 0x6e)) return true;
   }
   return false;
 }
 
 /** Whether an event (bytesAsText) holds `"choices"` with an empty array (JSON whitespace allowed): a usage-only chunk does. */
 export function hasEmptyChoices(event: string): boolean {
-  for (let at = event.indexOf(CHOICES_KEY); at !== -1; at = event.indexOf(CHOICES_KEY, at + CHOICES_KEY.length)) {
-    let i = skipJsonSpace(event, at + CHOICES_KEY.length);
+  for (let at = keyAt(event, CHOICES, -1); at !== -1; at = keyAt(event, CHOICES, at + 1)) {
+    let i = skipJsonSpace(event, at + CHOICES.length + 1);
     if (event.charCodeAt(i) !== 0x3a) continue;
     i = skipJsonSpace(event, i + 1);
     if (event.charCodeAt(i) !== 0x5b) continue;
