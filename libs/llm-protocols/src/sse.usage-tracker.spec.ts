@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import type { ClientProtocol } from './protocol.types.js';
+import { MAX_SSE_EVENT_CHARS } from './sse.event-reader.js';
 import { UsageTracker } from './sse.usage-tracker.js';
 
 const encoder = new TextEncoder();
@@ -133,6 +134,36 @@ describe('UsageTracker', () => {
     expect(track('openai_responses', [encoder.encode(sse([...responsesFrames.slice(0, 5), { event: 'response.failed', data: failed }]))]).streamError).toBe('server_error');
     const chat = sse([...chatFrames.slice(0, 2), { data: { error: { message: 'bad', type: 'server_error', code: null } } }]);
     expect(track('openai_chat', [encoder.encode(chat)]).streamError).toBe('server_error');
+  });
+
+  it('reads CRLF streams and usage split over several data lines, however the bytes are split', () => {
+    const usageData = JSON.stringify(chunk([], { prompt_tokens: 20, completion_tokens: 2, total_tokens: 22, prompt_tokens_details: { cached_tokens: 8 } }));
+    const half = usageData.indexOf('"usage"') + 8;
+    const text = (sse(chatFrames.slice(0, 4)) + `data: ${usageData.slice(0, half)}\ndata: ${usageData.slice(half)}\n\n` + 'data: [DONE]\n\n').replaceAll('\n', '\r\n');
+    const bytes = encoder.encode(text);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: bytes.length }), { maxLength: 30 }), (cuts) => {
+        const points = [...new Set(cuts)].sort((a, b) => a - b);
+        const chunks = [...points, bytes.length].map((end, i) => bytes.subarray(i === 0 ? 0 : (points[i - 1] ?? 0), end));
+        const tracker = track('openai_chat', chunks);
+        expect(tracker.usage()).toEqual({ inputTokens: 20, outputTokens: 2, cachedTokens: 8 });
+        expect(tracker.complete).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('drops an event longer than the bound, in any chunking, and reads the events after it', () => {
+    const huge = `data: {"choices":[{"delta":{"content":"${'x'.repeat(MAX_SSE_EVENT_CHARS)}"}}],"usage":{"prompt_tokens":999}}\n\n`;
+    const read = (rest: string) =>
+      [[huge + rest], [huge.slice(0, 100), huge.slice(100, 600_000), huge.slice(600_000) + rest]].map((chunks) => {
+        const tracker = track('openai_chat', [encoder.encode(sse(chatFrames.slice(0, 2))), ...chunks.map((c) => encoder.encode(c))]);
+        tracker.end();
+        return tracker.usage();
+      });
+    expect(read(sse(chatFrames.slice(5)))).toEqual([null, null]);
+    const usage = { inputTokens: 20, outputTokens: 2, cachedTokens: 8 };
+    expect(read(sse(chatFrames.slice(4)))).toEqual([usage, usage]);
   });
 
   it('ignores garbage data lines', () => {

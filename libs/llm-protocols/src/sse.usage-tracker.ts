@@ -1,16 +1,10 @@
 import { isJsonObject } from './json.guards.js';
 import { ADAPTERS } from './protocol.registry.js';
 import type { ClientProtocol, ProtocolAdapter, RawUsage, TokenUsage } from './protocol.types.js';
+import { HeldEvent, SseEventBoundaries, bytesAsText, mayCarryUsageOrError } from './sse.event-bytes.js';
 import { SseEventReader, type SseEvent } from './sse.event-reader.js';
 import { normalizeUsage } from './usage.extractor.js';
 import { responseModelOf } from './response-model.js';
-
-/**
- * Once the first token is known, only events that may carry usage or an error are parsed: content
- * deltas are the bulk of a stream and JSON.parse on each would cost the hot path for nothing.
- * A false positive (the text inside a delta) only costs one parse.
- */
-const MAY_MATTER = /"usage"\s*:\s*\{|"error"/;
 
 /**
  * The first bytes of a stream are kept (by reference: the chunks exist anyway) for an estimate of what it
@@ -33,6 +27,11 @@ export interface GeneratedText {
  */
 export class UsageTracker {
   private readonly adapter: ProtocolAdapter;
+  /** Events are framed on their bytes; only those that may matter are decoded and parsed (see push). */
+  private readonly boundaries = new SseEventBoundaries();
+  private readonly held = new HeldEvent();
+  /** The event in progress outgrew the bound: it is dropped up to its end, never parsed. */
+  private oversized = false;
   private readonly reader = new SseEventReader();
   private readonly onEvent = (event: SseEvent): void => this.observe(event);
   private raw: RawUsage | null = null;
@@ -48,17 +47,36 @@ export class UsageTracker {
     this.adapter = ADAPTERS[protocol];
   }
 
+  /**
+   * Until the first token every event is parsed (its model, its first facts); after it, only events whose bytes may
+   * carry usage or an error (mayCarryUsageOrError): content deltas are the bulk of a stream, and decoding and parsing
+   * each would cost every chunk for nothing. The reader only ever gets whole events, so skipping one leaves it clean.
+   */
   push(chunk: Uint8Array): void {
     this.totalBytes += chunk.length;
     if (this.keptBytes < KEPT_STREAM_BYTES) {
       this.kept.push(chunk);
       this.keptBytes += chunk.length;
     }
-    this.reader.push(chunk, this.onEvent);
+    const text = bytesAsText(chunk);
+    let start = 0;
+    this.boundaries.scan(text, (end) => {
+      const event = this.held.complete(text.slice(start, end));
+      start = end;
+      if (this.oversized) this.oversized = false;
+      else this.consider(event);
+    });
+    if (!this.oversized && !this.held.hold(text.slice(start))) {
+      this.held.take();
+      this.oversized = true;
+    }
   }
 
   /** The upstream finished (or broke off): reads an event left without its closing blank line. */
   end(): void {
+    const rest = this.held.take();
+    if (!this.oversized && rest.length > 0) this.consider(rest);
+    this.oversized = false;
     this.reader.end(this.onEvent);
   }
 
@@ -108,9 +126,14 @@ export class UsageTracker {
     return this.error;
   }
 
+  /** `event`: a whole event's bytes (bytesAsText), or the unterminated last one. */
+  private consider(event: string): void {
+    if (this.firstToken && !mayCarryUsageOrError(event)) return;
+    this.reader.push(Buffer.from(event, 'latin1'), this.onEvent);
+  }
+
   private observe(event: SseEvent): void {
     if (event.data.length === 0 || event.data === '[DONE]') return;
-    if (this.firstToken && !MAY_MATTER.test(event.data)) return;
     let parsed: unknown;
     try {
       parsed = JSON.parse(event.data);

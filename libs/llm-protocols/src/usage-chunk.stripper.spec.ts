@@ -47,6 +47,26 @@ describe('UsageChunkStripper', () => {
     expect(strip([encoder.encode(crlf(content + usageChunk + done))])).toBe(crlf(content + done));
   });
 
+  it('passes a chunk of whole events on as the same bytes, uncopied', () => {
+    const chunk = Buffer.from(content + finish);
+    expect(new UsageChunkStripper().push(chunk)).toBe(chunk);
+  });
+
+  it('strips a CRLF usage chunk however the stream is split, the `data:` prefix and a `\\r\\n` pair included', () => {
+    const crlf = (s: string) => s.replaceAll('\n', '\r\n');
+    const bytes = encoder.encode(crlf(content + finish + usageChunk + done));
+    const expected = crlf(content + finish + done);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: bytes.length }), { maxLength: 20 }), (cuts) => {
+        const points = [...new Set(cuts)].sort((a, b) => a - b);
+        const chunks = [...points, bytes.length].map((end, i) => bytes.subarray(i === 0 ? 0 : (points[i - 1] ?? 0), end));
+        expect(strip(chunks)).toBe(expected);
+      }),
+      { numRuns: 100 },
+    );
+    expect(strip([...bytes].map((b) => Uint8Array.of(b)))).toBe(expected);
+  });
+
   it('lets an event with no boundary in sight through rather than hold it without end', () => {
     const stripper = new UsageChunkStripper();
     const long = `data: ${'x'.repeat(1 << 20)}`;

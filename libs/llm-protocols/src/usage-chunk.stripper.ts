@@ -1,62 +1,48 @@
 import { isJsonObject } from './json.guards.js';
-import { MAX_SSE_EVENT_CHARS } from './sse.event-reader.js';
-
-const EVENT_END = /\r?\n\r?\n/g;
-const EMPTY_CHOICES = /"choices"\s*:\s*\[\s*\]/;
-const EMPTY = new Uint8Array(0);
+import { HeldEvent, SseEventBoundaries, asBuffer, hasEmptyChoices } from './sse.event-bytes.js';
 
 /**
  * Drops the usage-only chunk (`choices: []`, `usage: {…}`) from a chat completions stream. The
  * proxy forces `stream_options.include_usage` upstream so that every stream reports usage; a client
  * that did not ask for it must not receive the extra chunk. Complete events pass on at once; only an
- * event still incomplete at the end of a chunk is held until its blank line arrives.
+ * event still incomplete at the end of a chunk is held until its blank line arrives. Works on the bytes: a chunk
+ * of whole events, none with empty `choices`, passes on as the same Buffer, neither decoded nor copied.
  */
 export class UsageChunkStripper {
-  private readonly decoder = new TextDecoder();
-  private readonly encoder = new TextEncoder();
-  private pending = '';
+  private readonly boundaries = new SseEventBoundaries();
+  private readonly held = new HeldEvent();
 
   push(chunk: Uint8Array): Uint8Array {
-    const text = this.pending + this.decoder.decode(chunk, { stream: true });
-    let cut = -1;
-    for (const match of text.matchAll(EVENT_END)) cut = match.index + match[0].length;
-    if (cut === -1) {
-      // No event boundary in sight for too long: this is no usage chunk, let it through.
-      if (text.length > MAX_SSE_EVENT_CHARS) return this.flushAll(text);
-      this.pending = text;
-      return EMPTY;
-    }
-    this.pending = text.slice(cut);
-    const complete = text.slice(0, cut);
-    return this.encoder.encode(EMPTY_CHOICES.test(complete) ? withoutUsageChunks(complete) : complete);
+    const bytes = asBuffer(chunk);
+    const text = bytes.toString('latin1');
+    const heldBefore = this.held.length > 0;
+    const events: string[] = [];
+    let dropped = false;
+    let cut = 0;
+    this.boundaries.scan(text, (end) => {
+      // The first event this chunk ends starts with what was held.
+      const event = this.held.complete(text.slice(cut, end));
+      cut = end;
+      if (hasEmptyChoices(event) && isUsageOnlyChunk(event)) dropped = true;
+      else events.push(event);
+    });
+    const out = dropped || heldBefore ? Buffer.from(events.join(''), 'latin1') : cut === bytes.length ? bytes : bytes.subarray(0, cut);
+    const rest = text.slice(cut);
+    if (this.held.hold(rest)) return out;
+    // No event boundary in sight for too long: this is no usage chunk, let it through.
+    return Buffer.concat([out, Buffer.from(this.held.take() + rest, 'latin1')]);
   }
 
   /** The upstream finished: whatever is held passes on (an unterminated event is never a usage chunk we can judge). */
   end(): Uint8Array {
-    return this.flushAll(this.pending + this.decoder.decode());
-  }
-
-  private flushAll(text: string): Uint8Array {
-    this.pending = '';
-    return text.length === 0 ? EMPTY : this.encoder.encode(text);
+    return Buffer.from(this.held.take(), 'latin1');
   }
 }
 
-function withoutUsageChunks(events: string): string {
-  let kept = '';
-  let start = 0;
-  for (const match of events.matchAll(EVENT_END)) {
-    const end = match.index + match[0].length;
-    const event = events.slice(start, end);
-    if (!isUsageOnlyChunk(event)) kept += event;
-    start = end;
-  }
-  return kept;
-}
-
+/** A chat completions chunk (bytesAsText) with no choices and a usage object (its data lines joined, as SSE reads them). */
 function isUsageOnlyChunk(event: string): boolean {
-  if (!EMPTY_CHOICES.test(event)) return false;
-  const data = event
+  const data = Buffer.from(event, 'latin1')
+    .toString('utf8')
     .split(/\r?\n/)
     .filter((line) => line.startsWith('data:'))
     .map((line) => line.slice(5).trimStart())

@@ -30,6 +30,11 @@ export class NatsLink implements OnApplicationShutdown {
     return this.up && this.connection !== null && !this.connection.isClosed();
   }
 
+  /** NATS_INBOX_PREFIX: what the connection's own reply inboxes start with. */
+  get inboxPrefix(): string | undefined {
+    return this.config.inboxPrefix;
+  }
+
   /** The connection while it is up; null while connecting or reconnecting, so callers fail fast instead of queueing. */
   get current(): NatsConnection | null {
     return this.connected ? this.connection : null;

@@ -78,7 +78,7 @@ export class ProxyRuntime implements OnApplicationBootstrap, BeforeApplicationSh
       counters: new JetStreamCounters({ bucket: names.durable('sb_rate'), connection, replicas: config.kvReplicas }),
       electionWaitMs: config.rpmElectionWaitMs,
     });
-    this.usage = new UsagePublisher({ names, spool: new UsageSpool(config.spoolDir), sink: jetStreamUsageSink(connection), logger });
+    this.usage = new UsagePublisher({ names, spool: new UsageSpool(config.spoolDir), sink: jetStreamUsageSink(connection, { inboxPrefix: nats.inboxPrefix }), logger });
     const ledger = busBudgetLedger(new DirectClient(connection, config.namespace, identity));
     this.budget = new BudgetAdmission({
       ledger,

@@ -69,7 +69,7 @@ export function forwardStream(
       resolve();
     };
     const onData = (chunk: Buffer): void => {
-      meter.firstChunk(exchange.elapsedMs);
+      if (meter.firstChunkMs === null) meter.firstChunk(exchange.elapsedMs);
       tracker.push(chunk);
       const out = relay === null ? chunk : relay.push(chunk);
       if (out.length > 0 && !raw.write(out)) {

@@ -1,5 +1,6 @@
+import { context, type Context } from '@opentelemetry/api';
 import { BUS_EVENT_TYPES, attemptKeyOf, type BusNames, type UsageRecorded } from '@switchboard/contracts';
-import { traceHeaders, type Logger } from '@switchboard/telemetry';
+import type { Logger } from '@switchboard/telemetry';
 import type { UsageSink } from './usage.sink.js';
 import type { SpooledEvent, UsageSpool } from './usage.spool.js';
 
@@ -42,8 +43,8 @@ export const DEFAULT_BATCH_WINDOW_MS = 5;
 export class UsagePublisher {
   private readonly inFlight = new Set<Promise<void>>();
   private toSpool: SpooledEvent[] = [];
-  /** Events waiting for the batch's publish, with the trace context of the call that recorded each. */
-  private batch: Array<{ readonly spooled: SpooledEvent; readonly trace: Record<string, string> }> = [];
+  /** Events waiting for the batch's publish, with the trace context of the call that recorded each (its span's parent). */
+  private batch: Array<{ readonly spooled: SpooledEvent; readonly trace: Context }> = [];
   private batchScheduled: { readonly cancel: () => void } | null = null;
   private spoolScheduled = false;
   private timer: NodeJS.Timeout | null = null;
@@ -68,7 +69,7 @@ export class UsagePublisher {
       ...usage,
     };
     const spooled: SpooledEvent = { subject: this.options.names.event(tenantId, BUS_EVENT_TYPES.UsageRecorded), event };
-    this.batch.push({ spooled, trace: traceHeaders() });
+    this.batch.push({ spooled, trace: context.active() });
     if (this.batch.length >= MAX_BATCH) this.publishBatch();
     else this.batchScheduled ??= this.scheduleBatch();
   }
@@ -100,16 +101,18 @@ export class UsagePublisher {
     const batch = this.batch;
     this.batch = [];
     for (const { spooled, trace } of batch) {
-      const publishing = this.publish(spooled, trace).catch(() => this.spoolLater(spooled));
+      const settled = (): void => void this.inFlight.delete(publishing);
+      const publishing: Promise<void> = context.with(trace, () => this.publish(spooled)).then(settled, () => {
+        settled();
+        return this.spoolLater(spooled);
+      });
       this.inFlight.add(publishing);
-      void publishing.finally(() => this.inFlight.delete(publishing));
     }
   }
 
-  /** `trace`: the recording call's traceparent (none for a spooled event: the active context is sent). */
-  private publish(spooled: SpooledEvent, trace?: Record<string, string>): Promise<void> {
-    const headers = trace !== undefined && 'traceparent' in trace ? { headers: trace } : {};
-    return this.options.sink.publish(spooled.subject, JSON.stringify(spooled.event), { msgId: spooled.event.eventId, ...headers });
+  /** Published in the active context: the recording call's for a fresh event, the flusher's for a spooled one. */
+  private publish(spooled: SpooledEvent): Promise<void> {
+    return this.options.sink.publish(spooled.subject, JSON.stringify(spooled.event), { msgId: spooled.event.eventId });
   }
 
   /** Events failing in the same tick share one fsync. */
