@@ -7,7 +7,7 @@
 // gateway and prints its largest items: self size by constructor, and the largest strings (module sources among them);
 // writing it raises the process's RSS, so the rows after the idle one are then not comparable with a run without it.
 // Env: MEMORY_GATEWAY_ARGS (node arguments of the gateway; default the launcher's), MEMORY_LOAD_SECONDS (default 10;
-// 0 skips the load), MEMORY_CONCURRENCY (default 128), MEMORY_SNAPSHOT=1.
+// 0 skips the load), MEMORY_CONCURRENCY (default 128), MEMORY_SNAPSHOT=1, MEMORY_DOCS=0 (no /docs-json before the load).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -20,6 +20,8 @@ const PRELOAD = join(dirname(fileURLToPath(import.meta.url)), 'memory-report.pre
 const LOAD_SECONDS = Number(process.env.MEMORY_LOAD_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.MEMORY_CONCURRENCY ?? 128);
 const SNAPSHOT = process.env.MEMORY_SNAPSHOT === '1';
+/** MEMORY_DOCS=0: no /docs-json before the load (swagger and the document then stay unloaded, as in a gateway nobody asks for them). */
+const DOCS = process.env.MEMORY_DOCS !== '0';
 /** /proc's utime and stime count clock ticks of 10 ms. */
 const TICK_US = 10_000;
 const gatewayArgs = process.env.MEMORY_GATEWAY_ARGS?.split(' ').filter(Boolean) ?? defaultNodeArgsOf('gateway', process.env);
@@ -93,10 +95,12 @@ try {
   const idle = await heapReport(gateway, pid, SNAPSHOT);
   rows.push({ phase: 'idle', ...idleResident, ...idle.row });
   if (idle.snapshot) summary = snapshotSummary(idle.snapshot);
-  const docs = await fetch(`${stack.gatewayUrl}/docs-json`);
-  await docs.text();
-  await sleep(500);
-  rows.push({ phase: 'after GET /docs-json', ...residentMib(pid), ...(await heapReport(gateway, pid)).row });
+  if (DOCS) {
+    const docs = await fetch(`${stack.gatewayUrl}/docs-json`);
+    await docs.text();
+    await sleep(500);
+    rows.push({ phase: 'after GET /docs-json', ...residentMib(pid), ...(await heapReport(gateway, pid)).row });
+  }
   if (LOAD_SECONDS > 0) {
     const { agentKey } = await proxyTenant(stack, mock, { rpm: null, budget: null });
     const caller = chatCaller(stack.gatewayUrl, '/v1/chat/completions', { authorization: `Bearer ${agentKey}` }, false);
