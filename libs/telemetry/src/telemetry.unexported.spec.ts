@@ -1,0 +1,48 @@
+import { ROOT_CONTEXT, context, propagation } from '@opentelemetry/api';
+import { startTelemetry, type Telemetry } from './telemetry.sdk.js';
+import { withSpan } from './span.tracing.js';
+
+const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+const CALLER_SPAN = '00f067aa0ba902b7';
+
+/** What a span's trace looks like from outside: whether it records, its ids, and the traceparent it passes on. */
+async function observe(name: string): Promise<{ recording: boolean; traceId: string; spanId: string; traceparent: string | undefined }> {
+  return withSpan(name, {}, async (span) => {
+    const carrier: Record<string, string> = {};
+    propagation.inject(context.active(), carrier);
+    return { recording: span.isRecording(), traceId: span.spanContext().traceId, spanId: span.spanContext().spanId, traceparent: carrier['traceparent'] };
+  });
+}
+
+describe('a service whose spans nothing exports (no OTLP endpoint, no sampler chosen)', () => {
+  let telemetry: Telemetry;
+
+  beforeAll(() => {
+    telemetry = startTelemetry('unexported-spec', { env: {} });
+  });
+  afterAll(() => telemetry.shutdown());
+
+  it('records none of the traces it starts, yet gives each ids and passes them on unsampled', async () => {
+    const seen = await observe('root');
+    expect(seen.recording).toBe(false);
+    expect(seen.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(seen.traceId).not.toBe('0'.repeat(32));
+    expect(seen.traceparent).toBe(`00-${seen.traceId}-${seen.spanId}-00`);
+    expect((await observe('another')).traceId).not.toBe(seen.traceId);
+  });
+
+  it("records a caller's sampled trace and passes its sampled flag on", async () => {
+    const parent = propagation.extract(ROOT_CONTEXT, { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` });
+    const seen = await context.with(parent, () => observe('child'));
+    expect(seen.recording).toBe(true);
+    expect(seen.traceId).toBe(CALLER_TRACE);
+    expect(seen.traceparent).toBe(`00-${CALLER_TRACE}-${seen.spanId}-01`);
+  });
+
+  it("keeps a caller's unsampled trace unrecorded, under the caller's trace id", async () => {
+    const parent = propagation.extract(ROOT_CONTEXT, { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-00` });
+    const seen = await context.with(parent, () => observe('child'));
+    expect(seen.recording).toBe(false);
+    expect(seen.traceparent).toBe(`00-${CALLER_TRACE}-${seen.spanId}-00`);
+  });
+});
