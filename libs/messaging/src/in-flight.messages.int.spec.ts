@@ -8,20 +8,11 @@ import { DurableConsumer } from './durable.consumer.js';
 import type { DurableConsumerOptions, ReceivedEvent } from './durable.consumer.js';
 import { ensureEventsStream, jetStreamClient, publishEvent } from './events.stream.js';
 import { connectNats } from './nats.connection.js';
+import { delay, waitFor } from './testing/wait.js';
 
 const names = busNames(`t${randomBytes(5).toString('hex')}`);
 const cfg = { url: process.env['NATS_URL'] || 'nats://127.0.0.1:4222', namespace: names.namespace, name: 'in-flight-spec' };
 const quiet = createLogger('in-flight-spec', { write: () => undefined });
-
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await delay(10);
-  }
-}
 
 describe('DurableConsumer: messages in flight', () => {
   const running: DurableConsumer[] = [];
