@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { HeldEvent, SseEventBoundaries, bytesAsText, hasEmptyChoices, mayCarryUsageOrError } from './sse.event-bytes.js';
 import { MAX_SSE_EVENT_CHARS, SseEventReader, type SseEvent } from './sse.event-reader.js';
+import { splitAt } from './testing/split-at.js';
 
 const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
 const raw = (text: string): string => bytesAsText(bytes(text));
@@ -23,10 +24,6 @@ function frame(chunks: readonly Buffer[]): { events: string[]; rest: string } {
   return { events, rest: decoded(held.take()) };
 }
 
-const splitAt = (whole: Buffer, cuts: readonly number[]): Buffer[] => {
-  const points = [...new Set(cuts)].sort((a, b) => a - b);
-  return [...points, whole.length].map((end, i) => whole.subarray(i === 0 ? 0 : (points[i - 1] ?? 0), end));
-};
 
 /** The data of each event the WHATWG reader finds in `text`. */
 function readData(text: string): string[] {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { MAX_SSE_EVENT_CHARS, SseEventReader, type SseEvent } from './sse.event-reader.js';
+import { splitAt } from './testing/split-at.js';
 
 const encoder = new TextEncoder();
 
@@ -11,16 +12,6 @@ function readAll(chunks: readonly Uint8Array[]): SseEvent[] {
   return events;
 }
 
-function splitAt(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let start = 0;
-  for (const point of [...points, bytes.length]) {
-    chunks.push(bytes.subarray(start, point));
-    start = point;
-  }
-  return chunks;
-}
 
 const stream = [
   ': keep-alive comment',

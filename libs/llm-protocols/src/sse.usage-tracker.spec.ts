@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import type { ClientProtocol } from './protocol.types.js';
 import { MAX_SSE_EVENT_CHARS } from './sse.event-reader.js';
 import { UsageTracker } from './sse.usage-tracker.js';
+import { splitAt } from './testing/split-at.js';
 
 const encoder = new TextEncoder();
 type Frame = { readonly event?: string; readonly data: unknown };
@@ -84,8 +85,7 @@ describe('UsageTracker', () => {
     const bytes = encoder.encode(sse(frames));
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: bytes.length }), { maxLength: 30 }), (cuts) => {
-        const points = [...new Set(cuts)].sort((a, b) => a - b);
-        const chunks = [...points, bytes.length].map((end, i) => bytes.subarray(i === 0 ? 0 : (points[i - 1] ?? 0), end));
+        const chunks = splitAt(bytes, cuts);
         expect(track(protocol, chunks).usage()).toEqual(usage);
       }),
       { numRuns: 60 },
@@ -143,8 +143,7 @@ describe('UsageTracker', () => {
     const bytes = encoder.encode(text);
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: bytes.length }), { maxLength: 30 }), (cuts) => {
-        const points = [...new Set(cuts)].sort((a, b) => a - b);
-        const chunks = [...points, bytes.length].map((end, i) => bytes.subarray(i === 0 ? 0 : (points[i - 1] ?? 0), end));
+        const chunks = splitAt(bytes, cuts);
         const tracker = track('openai_chat', chunks);
         expect(tracker.usage()).toEqual({ inputTokens: 20, outputTokens: 2, cachedTokens: 8 });
         expect(tracker.complete).toBe(true);

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { UsageChunkStripper } from './usage-chunk.stripper.js';
+import { splitAt } from './testing/split-at.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -32,8 +33,7 @@ describe('UsageChunkStripper', () => {
     const expected = content + content + finish + done;
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: bytes.length }), { maxLength: 20 }), (cuts) => {
-        const points = [...new Set(cuts)].sort((a, b) => a - b);
-        const chunks = [...points, bytes.length].map((end, i) => bytes.subarray(i === 0 ? 0 : (points[i - 1] ?? 0), end));
+        const chunks = splitAt(bytes, cuts);
         expect(strip(chunks)).toBe(expected);
       }),
       { numRuns: 100 },
@@ -58,8 +58,7 @@ describe('UsageChunkStripper', () => {
     const expected = crlf(content + finish + done);
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: bytes.length }), { maxLength: 20 }), (cuts) => {
-        const points = [...new Set(cuts)].sort((a, b) => a - b);
-        const chunks = [...points, bytes.length].map((end, i) => bytes.subarray(i === 0 ? 0 : (points[i - 1] ?? 0), end));
+        const chunks = splitAt(bytes, cuts);
         expect(strip(chunks)).toBe(expected);
       }),
       { numRuns: 100 },
