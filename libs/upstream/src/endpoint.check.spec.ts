@@ -1,5 +1,5 @@
 import { EgressPolicy } from './egress.policy.js';
-import { checkEndpoint } from './endpoint.check.js';
+import { checkEndpoint, requestTargetOf } from './endpoint.check.js';
 import type { Resolver } from './host.resolver.js';
 import { fakeResolver } from './testing/fake.resolver.js';
 
@@ -147,5 +147,26 @@ describe('checkEndpoint', () => {
       ok: false,
       error: { code: 'unavailable', message: 'resolving endpoint host api.example.com failed (EAI_AGAIN); try again' },
     });
+  });
+});
+
+describe('requestTargetOf', () => {
+  it('gives the origin and the request line path, the same again for the same URL', () => {
+    const first = requestTargetOf('http://127.0.0.1:8080/v1/chat/completions?api-version=2');
+    expect(first).toEqual({ ok: true, value: { origin: 'http://127.0.0.1:8080', path: '/v1/chat/completions?api-version=2' } });
+    expect(requestTargetOf('http://127.0.0.1:8080/v1/chat/completions?api-version=2')).toEqual(first);
+    expect(requestTargetOf('https://api.example.com/v1/messages')).toEqual({ ok: true, value: { origin: 'https://api.example.com', path: '/v1/messages' } });
+  });
+
+  it.each([
+    ['ftp://api.example.com/v1', 'endpoint must use http or https, not ftp'],
+    ['https://user:sk-secret@api.example.com/v1', 'endpoint must not contain credentials; store the API key as the provider secret'],
+    ['not a url', 'endpoint is not a valid absolute URL'],
+  ])('refuses %j every time it is asked, with the reason', (url, reason) => {
+    for (let i = 0; i < 2; i++) {
+      const target = requestTargetOf(url);
+      expect(target).toMatchObject({ ok: false, error: { message: reason } });
+      expect(JSON.stringify(target)).not.toContain('sk-secret');
+    }
   });
 });

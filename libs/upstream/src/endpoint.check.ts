@@ -53,6 +53,32 @@ export async function checkEndpoint(
   return ok({ url: parsed.href, origin: parsed.origin, protocol, hostname, port, ...admitted.value });
 }
 
+/** What a request needs of its URL: where to connect and what to ask for. */
+export interface RequestTarget {
+  readonly origin: string;
+  /** Path and query, as sent in the request line. */
+  readonly path: string;
+}
+
+/** Distinct upstream URLs are few (a provider's endpoint and a protocol path each); past this many the memo starts over. */
+const MAX_REMEMBERED_TARGETS = 4_096;
+const requestTargets = new Map<string, RequestTarget>();
+
+/**
+ * parseTarget for a request, remembered per URL: a proxied call would otherwise parse the same URL with the WHATWG
+ * parser on every call. A URL the rules refuse is not remembered (it fails again, with its reason, each time).
+ */
+export function requestTargetOf(url: string): Result<RequestTarget, AppError> {
+  const known = requestTargets.get(url);
+  if (known !== undefined) return ok(known);
+  const parsed = parseTarget(url);
+  if (!parsed.ok) return parsed;
+  const target: RequestTarget = { origin: parsed.value.url.origin, path: `${parsed.value.url.pathname}${parsed.value.url.search}` };
+  if (requestTargets.size >= MAX_REMEMBERED_TARGETS) requestTargets.clear();
+  requestTargets.set(url, target);
+  return ok(target);
+}
+
 /** URL rules shared by the save-time check and every request: http(s), no credentials, no fragment. */
 export function parseTarget(url: string): Result<ParsedTarget, AppError> {
   let parsed: URL;

@@ -12,7 +12,7 @@ export {
   type EgressRefusal,
   type EgressScope,
 } from './egress.policy.js';
-export { checkEndpoint, parseTarget, type CheckedEndpoint, type ParsedTarget } from './endpoint.check.js';
+export { checkEndpoint, parseTarget, requestTargetOf, type CheckedEndpoint, type ParsedTarget, type RequestTarget } from './endpoint.check.js';
 export { resolveHost, systemResolver, type ResolvedAddress, type ResolutionFailure, type Resolver } from './host.resolver.js';
 export { formatIp, parseIp, type IpAddress } from './ip-address.parser.js';
 export { pinnedConnector, type PinnedConnectorOptions, type SocketConnector, type SocketTarget } from './pinned.connector.js';

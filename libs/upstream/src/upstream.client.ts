@@ -4,7 +4,7 @@ import { fail, ok, type Result } from '@switchboard/contracts';
 import { Agent, buildConnector } from 'undici';
 import { readBounded } from './bounded-body.reader.js';
 import type { EgressPolicy } from './egress.policy.js';
-import { parseTarget } from './endpoint.check.js';
+import { requestTargetOf } from './endpoint.check.js';
 import { systemResolver, type Resolver } from './host.resolver.js';
 import { pinnedConnector, type SocketConnector } from './pinned.connector.js';
 import { toUpstreamError, upstreamError, type UpstreamError } from './upstream.error.js';
@@ -129,17 +129,16 @@ export class UpstreamClient {
 
   /** Sends a request and hands back the response as soon as its headers arrive. A 3xx is an error, never followed. */
   async request(request: UpstreamRequest): Promise<Result<UpstreamResponse, UpstreamError>> {
-    const target = parseTarget(request.url);
+    const target = requestTargetOf(request.url);
     if (!target.ok) return fail(upstreamError('invalid_request', target.error.message));
-    const { url } = target.value;
-    const origin = url.origin;
+    const { origin, path } = target.value;
     if (request.signal?.aborted === true) return fail(toUpstreamError(undefined, origin, request.signal));
     // A pool made after close() would never be closed.
     if (this.closed) return fail(upstreamError('connect_failed', `request to ${origin} after the upstream client was closed`));
     try {
       const response = await this.agentFor(request.tenantId).request({
         origin,
-        path: `${url.pathname}${url.search}`,
+        path,
         method: request.method ?? 'GET',
         headers: request.headers ?? {},
         body: request.body ?? null,
@@ -150,7 +149,7 @@ export class UpstreamClient {
       const status = response.statusCode;
       if (status >= 300 && status < 400) {
         await response.body.dump({ limit: REDIRECT_DRAIN_BYTES }).catch(() => undefined);
-        return fail(upstreamError('redirect', `${origin} answered ${status}${redirectTarget(response.headers['location'], url)}; redirects are not followed`, status));
+        return fail(upstreamError('redirect', `${origin} answered ${status}${redirectTarget(response.headers['location'], origin)}; redirects are not followed`, status));
       }
       return ok({ status, headers: response.headers, body: response.body });
     } catch (error) {
@@ -210,10 +209,10 @@ function parseJson(text: string): unknown {
  * to choose (a path or query may carry a signed token, an origin may be 80 KB long), and messages reach logs and
  * API clients.
  */
-function redirectTarget(location: string | string[] | undefined, base: URL): string {
+function redirectTarget(location: string | string[] | undefined, origin: string): string {
   if (typeof location !== 'string') return '';
   try {
-    return new URL(location, base).origin === base.origin ? ' (to the same origin)' : ' (to another origin)';
+    return new URL(location, origin).origin === origin ? ' (to the same origin)' : ' (to another origin)';
   } catch {
     return '';
   }

@@ -1,7 +1,7 @@
 import { trace } from '@opentelemetry/api';
 import type { AgentRoute } from '@switchboard/contracts';
 import { clientError, upstreamAuthHeaders, type ClientError, type ClientProtocol } from '@switchboard/llm-protocols';
-import type { UpstreamClient, UpstreamErrorKind } from '@switchboard/upstream';
+import { requestTargetOf, type UpstreamClient, type UpstreamErrorKind } from '@switchboard/upstream';
 import type { Logger } from '@switchboard/telemetry';
 import { unavailable } from '../authenticate/authenticate.stage.js';
 import { isRetryable, opensCircuit, type UpstreamFault } from '../failover/failover.decision.js';
@@ -87,10 +87,16 @@ export class ForwardStage {
     headers['content-type'] = 'application/json';
     headers['accept'] = call.stream ? 'text/event-stream' : 'application/json';
 
-    const origin = new URL(call.url).origin;
-    const genAi = genAiRequestAttributes({ protocol, providerProtocol: provider.protocol, upstreamModel: call.model.upstreamModel, url: call.url });
-    trace.getSpan(meter.traceContext)?.setAttributes(genAi);
-    meter.upstreamSpan = startUpstreamSpan(genAi, meter.traceContext);
+    const target = requestTargetOf(call.url);
+    const origin = target.ok ? target.value.origin : 'the upstream';
+    // The upstream's CLIENT span, when the call's trace is recorded: under a parent that is not, no sampler records a
+    // child (a parent-based one follows it, a ratio one decides alike on the same trace id), so it is not made at all.
+    const proxySpan = trace.getSpan(meter.traceContext);
+    if (proxySpan?.isRecording() === true) {
+      const genAi = genAiRequestAttributes({ protocol, providerProtocol: provider.protocol, upstreamModel: call.model.upstreamModel, url: call.url });
+      proxySpan.setAttributes(genAi);
+      meter.upstreamSpan = startUpstreamSpan(genAi, meter.traceContext);
+    }
     const sent = await this.d.upstream.request({ tenantId: route.tenantId, url: call.url, method: 'POST', headers, body: call.payload, signal: deadline.signal });
     if (!sent.ok) {
       const failure = deadline.timedOut ? deadline.failureOf(null, origin) : sent.error;

@@ -65,6 +65,15 @@ describe('model resolution', () => {
     expect(upstreamUrl(endpoint, path)).toBe(url);
   });
 
+  it('builds each endpoint and path once and keeps them apart when asked again', () => {
+    const pairs: Array<[string, string, string]> = [
+      ['https://x/v1', '/models', 'https://x/v1/models'],
+      ['https://x/v1', '/chat/completions', 'https://x/v1/chat/completions'],
+      ['https://y/v1', '/models', 'https://y/v1/models'],
+    ];
+    for (let round = 0; round < 2; round++) for (const [endpoint, path, url] of pairs) expect(upstreamUrl(endpoint, path)).toBe(url);
+  });
+
   it('refuses an unknown model with 404', () => {
     expect(resolveModel(route('openai'), 'openai_chat', 'nope')).toMatchObject({ ok: false, kind: 'model_not_found' });
   });

@@ -22,6 +22,20 @@ export function findModel(route: AgentRoute, requested: string): RouteModel | nu
  * an endpoint stored before they were refused is dropped, so it can never swallow the appended path.
  */
 export function upstreamUrl(endpoint: string, path: string): string {
+  const key = `${endpoint}\n${path}`;
+  const known = upstreamUrls.get(key);
+  if (known !== undefined) return known;
+  const url = buildUpstreamUrl(endpoint, path);
+  if (upstreamUrls.size >= MAX_REMEMBERED_URLS) upstreamUrls.clear();
+  upstreamUrls.set(key, url);
+  return url;
+}
+
+/** Endpoints are few and every call of a provider builds the same URL: built once per endpoint and path. */
+const upstreamUrls = new Map<string, string>();
+const MAX_REMEMBERED_URLS = 4_096;
+
+function buildUpstreamUrl(endpoint: string, path: string): string {
   const base = new URL(endpoint);
   base.search = '';
   base.hash = '';
