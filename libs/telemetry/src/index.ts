@@ -4,7 +4,7 @@ export { telemetrySettings, TELEMETRY_DEFAULTS } from './telemetry.settings.js';
 export type { BatchSettings, TelemetrySettings } from './telemetry.settings.js';
 export { droppedSpans, spanExportStats } from './span-export.stats.js';
 export type { SpanExportStats } from './span-export.stats.js';
-export { tracer, withSpan, recordError } from './span.tracing.js';
+export { tracer, withSpan, recordError, unrecordedLocalSpan } from './span.tracing.js';
 export type { SpanOptions } from './span.tracing.js';
 export { traceHeaders, contextFromHeaders } from './trace-context.propagation.js';
 export { createLogger, LOG_LEVELS } from './json.logger.js';

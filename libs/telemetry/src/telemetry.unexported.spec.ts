@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT, context, propagation } from '@opentelemetry/api';
+import { ROOT_CONTEXT, context, propagation, trace } from '@opentelemetry/api';
 import { startTelemetry, type Telemetry } from './telemetry.sdk.js';
 import { withSpan } from './span.tracing.js';
 
@@ -43,6 +43,33 @@ describe('a service whose spans nothing exports (no OTLP endpoint, no sampler ch
     const parent = propagation.extract(ROOT_CONTEXT, { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-00` });
     const seen = await context.with(parent, () => observe('child'));
     expect(seen.recording).toBe(false);
+    expect(seen.spanId).not.toBe(CALLER_SPAN);
     expect(seen.traceparent).toBe(`00-${CALLER_TRACE}-${seen.spanId}-00`);
+  });
+
+  it('makes no span under one of its own it did not record: what runs there names that span', async () => {
+    const [outer, inner] = await withSpan('outer', {}, async (span) => [span.spanContext(), await observe('inner')] as const);
+    expect(inner.recording).toBe(false);
+    expect(inner.traceId).toBe(outer.traceId);
+    expect(inner.spanId).toBe(outer.spanId);
+    expect(inner.traceparent).toBe(`00-${outer.traceId}-${outer.spanId}-00`);
+  });
+
+  it("still makes each span of a caller's sampled trace, nested or not", async () => {
+    const parent = propagation.extract(ROOT_CONTEXT, { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` });
+    const [outer, inner] = await context.with(parent, () => withSpan('outer', {}, async (span) => [span.spanContext(), await observe('inner')] as const));
+    expect(inner.recording).toBe(true);
+    expect(inner.traceId).toBe(CALLER_TRACE);
+    expect(inner.spanId).not.toBe(outer.spanId);
+    expect(inner.traceparent).toBe(`00-${CALLER_TRACE}-${inner.spanId}-01`);
+  });
+
+  it('still makes the span of work done under a sampled span after that span ended', async () => {
+    const parent = propagation.extract(ROOT_CONTEXT, { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` });
+    const ended = await context.with(parent, () => withSpan('call', {}, async () => context.active()));
+    const late = await context.with(ended, () => observe('after the call'));
+    expect(late.recording).toBe(true);
+    expect(late.spanId).not.toBe(trace.getSpan(ended)?.spanContext().spanId);
+    expect(late.traceparent).toBe(`00-${CALLER_TRACE}-${late.spanId}-01`);
   });
 });

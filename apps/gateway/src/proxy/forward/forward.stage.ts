@@ -2,7 +2,7 @@ import { trace } from '@opentelemetry/api';
 import type { AgentRoute } from '@switchboard/contracts';
 import { clientError, upstreamAuthHeaders, type ClientError, type ClientProtocol } from '@switchboard/llm-protocols';
 import { requestTargetOf, type UpstreamClient, type UpstreamErrorKind } from '@switchboard/upstream';
-import type { Logger } from '@switchboard/telemetry';
+import { unrecordedLocalSpan, type Logger } from '@switchboard/telemetry';
 import { unavailable } from '../authenticate/authenticate.stage.js';
 import { isRetryable, opensCircuit, type UpstreamFault } from '../failover/failover.decision.js';
 import type { CallMeter } from '../meter/call.meter.js';
@@ -89,12 +89,10 @@ export class ForwardStage {
 
     const target = requestTargetOf(call.url);
     const origin = target.ok ? target.value.origin : 'the upstream';
-    // The upstream's CLIENT span, when the call's trace is recorded: under a parent that is not, no sampler records a
-    // child (a parent-based one follows it, a ratio one decides alike on the same trace id), so it is not made at all.
-    const proxySpan = trace.getSpan(meter.traceContext);
-    if (proxySpan?.isRecording() === true) {
+    // The upstream's CLIENT span, unless the proxy's span was left unrecorded: no child of it would be recorded.
+    if (unrecordedLocalSpan(meter.traceContext) === undefined) {
       const genAi = genAiRequestAttributes({ protocol, providerProtocol: provider.protocol, upstreamModel: call.model.upstreamModel, url: call.url });
-      proxySpan.setAttributes(genAi);
+      trace.getSpan(meter.traceContext)?.setAttributes(genAi);
       meter.upstreamSpan = startUpstreamSpan(genAi, meter.traceContext);
     }
     const sent = await this.d.upstream.request({ tenantId: route.tenantId, url: call.url, method: 'POST', headers, body: call.payload, signal: deadline.signal });
