@@ -19,8 +19,15 @@ export interface SpanOptions {
  */
 export function withSpan<T>(name: string, options: SpanOptions, fn: (span: Span) => Promise<T>): Promise<T> {
   const unrecorded = unrecordedLocalSpan();
-  // Its child would not be recorded either: fn runs under it (its methods do nothing) and no span is made.
-  if (unrecorded !== undefined) return fn(unrecorded);
+  if (unrecorded !== undefined) {
+    // Its child would not be recorded either: fn runs under it (its methods do nothing) and no span is made. A
+    // synchronous throw still comes back as a rejection, as from the span's async wrapper below.
+    try {
+      return fn(unrecorded);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
   return tracer.startActiveSpan(name, { kind: options.kind, attributes: options.attributes }, async (span) => {
     try {
       return await fn(span);

@@ -55,6 +55,23 @@ describe('a service whose spans nothing exports (no OTLP endpoint, no sampler ch
     expect(inner.traceparent).toBe(`00-${outer.traceId}-${outer.spanId}-00`);
   });
 
+  it('rejects, not throws, when what runs under such a span throws at once', async () => {
+    const thrown = new Error('refused before any await');
+    const outcome = await withSpan('outer', {}, async () => {
+      let returned: Promise<unknown> | undefined;
+      expect(() => {
+        returned = withSpan('inner', {}, () => {
+          throw thrown;
+        });
+      }).not.toThrow();
+      return returned?.then(
+        () => 'resolved',
+        (error: unknown) => error,
+      );
+    });
+    expect(outcome).toBe(thrown);
+  });
+
   it("still makes each span of a caller's sampled trace, nested or not", async () => {
     const parent = propagation.extract(ROOT_CONTEXT, { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` });
     const [outer, inner] = await context.with(parent, () => withSpan('outer', {}, async (span) => [span.spanContext(), await observe('inner')] as const));
